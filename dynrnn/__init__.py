@@ -1,0 +1,27 @@
+"""dynrnn: recurrent neural networks as discrete-time dynamical systems.
+
+Fixed points, cycles, continuation and bifurcations of recurrent maps, and the link between the
+bifurcations a network crosses during training and its exploding gradients (Doya 1993; Pascanu,
+Mikolov and Bengio 2013).
+"""
+from ._version import __version__
+from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, DynrnnWarning,
+                     FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
+                     NonFiniteError, ShapeError, UndeclaredSymbolError, UnknownActivationError,
+                     UnknownParameterError)
+from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
+                    ParameterFamily, RNN, RecurrentMap, get_activation)
+from .analysis import Bifurcation, BifurcationKind
+
+__all__ = [
+    "__version__",
+    # model
+    "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "Map", "RNN",
+    "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
+    # analysis
+    "Bifurcation", "BifurcationKind",
+    # errors
+    "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
+    "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",
+    "MissingDependencyError", "FileFormatError", "DynrnnWarning", "DerivativeFallbackWarning",
+]

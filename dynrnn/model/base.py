@@ -1,0 +1,278 @@
+"""The one interface every recurrent map implements, and the checks shared by all of them.
+
+Every algorithm in dynrnn (fixed points, cycles, continuation, Lyapunov spectra, gradients) uses only
+the methods of :class:`RecurrentMap`, so a user's own map works wherever a built-in one does.
+"""
+from __future__ import annotations
+
+import abc
+from types import MappingProxyType
+from typing import Mapping, Sequence, final
+
+import numpy as np
+
+from ..errors import NonFiniteError, ShapeError, UnknownParameterError
+
+__all__ = ["RecurrentMap", "as_state", "as_finite_array"]
+
+
+def as_finite_array(value, argument: str, *, dtype=np.float64, allow_complex: bool = False
+                    ) -> np.ndarray:
+    """Convert ``value`` to a float array and reject NaN and infinity, naming ``argument``."""
+    arr = np.asarray(value)
+    if not allow_complex or not np.iscomplexobj(arr):
+        try:
+            arr = arr.astype(dtype, copy=False)
+        except (TypeError, ValueError) as exc:
+            raise ShapeError(f"{argument} must be numeric, got {arr.dtype}: {exc}",
+                             argument=argument, actual=arr.dtype) from None
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise NonFiniteError(f"{argument} contains {bad} NaN or infinite value(s)",
+                             argument=argument, value=arr)
+    return arr
+
+
+def as_state(x, n_states: int, argument: str = "x", *, allow_complex: bool = False) -> np.ndarray:
+    """Check a (possibly batched) state: last axis of length ``n_states``, finite entries."""
+    arr = as_finite_array(x, argument, allow_complex=allow_complex)
+    if arr.ndim == 0 or arr.shape[-1] != n_states:
+        raise ShapeError(
+            f"{argument} must have shape (..., {n_states}), got {arr.shape}",
+            argument=argument, expected=(..., n_states), actual=arr.shape)
+    return arr
+
+
+class RecurrentMap(abc.ABC):
+    r"""A parametrised discrete-time map :math:`x_t = F(x_{t-1}, u_t, \theta)`.
+
+    Subclasses implement :meth:`step`, :meth:`jacobian`, :meth:`param_jacobian`, the parameter
+    bookkeeping (:attr:`params`, :meth:`_replace_params`) and the sizes. Everything else, including
+    :meth:`run` and :meth:`with_params`, is shared and final.
+
+    States are batched over leading axes: ``x`` of shape ``(..., n_states)``. Maps are immutable:
+    :meth:`with_params` returns a new object.
+    """
+
+    # -- what a subclass provides ------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def n_states(self) -> int:
+        """Dimension of the state x."""
+
+    @property
+    def n_inputs(self) -> int:
+        """Dimension of the input u (0 for an autonomous map)."""
+        return 0
+
+    @abc.abstractmethod
+    def _param_values(self) -> dict[str, float]:
+        """All named scalar parameters and their current values."""
+
+    @abc.abstractmethod
+    def _replace_params(self, updates: dict[str, float]) -> "RecurrentMap":
+        """A copy with the (already validated) parameters in ``updates`` changed."""
+
+    @abc.abstractmethod
+    def _step(self, x: np.ndarray, u: np.ndarray | None) -> np.ndarray:
+        """F(x, u) on validated arrays; ``u`` is None exactly when ``n_inputs == 0``."""
+
+    @abc.abstractmethod
+    def _jacobian(self, x: np.ndarray, u: np.ndarray | None) -> np.ndarray:
+        """∂F/∂x on validated arrays, shape ``(..., n_states, n_states)``."""
+
+    @abc.abstractmethod
+    def _param_jacobian(self, x: np.ndarray, names: list[str], u: np.ndarray | None
+                        ) -> np.ndarray:
+        """∂F/∂θ for validated names, shape ``(..., n_states, len(names))``."""
+
+    def _is_param(self, name: str) -> bool:
+        """Whether ``name`` is a parameter; override when listing all of them is costly."""
+        return name in self._param_values()
+
+    def _constant_input(self) -> np.ndarray:
+        """The input used when none is given (the "u[i]" parameters); zeros by default."""
+        return np.zeros(self.n_inputs)
+
+    def piecewise_linear_form(self, u=None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(A, W, c)`` with F(x) = A x + W relu(x) + c for piecewise-linear maps, else None.
+
+        On the region where the units in D are active, F is affine: (A + W diag(D)) x + c, so
+        its fixed points and cycles are exact solutions of linear systems.
+        """
+        return None
+
+    def invariant_box(self, u=None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Bounds ``(lower, upper)`` that contain F(x, u) for every x, or None if unbounded.
+
+        Every fixed point and cycle lies in this box, so searches can sample it.
+        """
+        return None
+
+    # -- shared, final -------------------------------------------------------------------------
+    @final
+    def resolve_input(self, u=None) -> np.ndarray | None:
+        """Validate an input ``u`` (shape ``(..., n_inputs)``); None means the constant input."""
+        if self.n_inputs == 0:
+            if u is not None and np.size(u) != 0:
+                raise ShapeError(f"{type(self).__name__} takes no input, got u of shape "
+                                 f"{np.shape(u)}", argument="u", expected=(0,),
+                                 actual=np.shape(u))
+            return None
+        if u is None:
+            return self._constant_input()
+        u = as_finite_array(u, "u")
+        if u.ndim == 0 or u.shape[-1] != self.n_inputs:
+            raise ShapeError(f"u must have shape (..., {self.n_inputs}), got {u.shape}",
+                             argument="u", expected=(..., self.n_inputs), actual=u.shape)
+        return u
+
+    @final
+    def step(self, x, u=None) -> np.ndarray:
+        """One step of the map, F(x, u), batched over the leading axes of ``x``.
+
+        Parameters
+        ----------
+        x : array_like, shape (..., n_states)
+        u : array_like, shape (..., n_inputs), optional
+            The input; by default the map's constant input (its "u[i]" parameters).
+
+        Returns
+        -------
+        ndarray, shape (..., n_states)
+        """
+        return self._step(as_state(x, self.n_states), self.resolve_input(u))
+
+    @final
+    def jacobian(self, x, u=None) -> np.ndarray:
+        """The state Jacobian ∂F/∂x at ``x``, shape ``(..., n_states, n_states)``."""
+        return self._jacobian(as_state(x, self.n_states), self.resolve_input(u))
+
+    @final
+    def param_jacobian(self, x, names: str | Sequence[str], u=None) -> np.ndarray:
+        """∂F/∂θ for named scalar parameters.
+
+        Returns shape ``(..., n_states, len(names))``, or ``(..., n_states)`` when ``names`` is
+        a single string.
+        """
+        single = isinstance(names, str)
+        checked = self.check_param_names(names, argument="names")
+        out = self._param_jacobian(as_state(x, self.n_states), checked, self.resolve_input(u))
+        return out[..., 0] if single else out
+
+    @final
+    @property
+    def params(self) -> Mapping[str, float]:
+        """The named scalar parameters (read-only mapping), e.g. ``{"b[0]": -2.5, ...}``."""
+        return MappingProxyType(self._param_values())
+
+    @final
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(self._param_values())
+
+    @final
+    def check_param_names(self, names: str | Sequence[str], argument: str = "param") -> list[str]:
+        """Validate parameter names, raising :class:`UnknownParameterError` listing valid ones."""
+        if isinstance(names, str):
+            names = [names]
+        out = []
+        for name in names:
+            if not isinstance(name, str) or not self._is_param(name):
+                listed = list(self._param_values())
+                shown = ", ".join(listed[:12]) + (f", ... ({len(listed)} in all)"
+                                                  if len(listed) > 12 else "")
+                raise UnknownParameterError(
+                    f"{type(self).__name__} has no parameter {name!r}; valid names are: {shown}",
+                    argument=argument, value=name, valid=tuple(listed))
+            out.append(name)
+        return out
+
+    @final
+    def with_params(self, updates: Mapping[str, float] | None = None, **kwargs: float
+                    ) -> "RecurrentMap":
+        """Return a new map with some named parameters changed; this one is unchanged.
+
+        Examples
+        --------
+        >>> import dynrnn as dr
+        >>> net = dr.RNN([[5.0]], b=[0.0], activation="sigmoid")
+        >>> net.with_params({"b[0]": -2.5}).params["b[0]"]
+        -2.5
+        >>> net.params["b[0]"]
+        0.0
+        """
+        merged = dict(updates or {})
+        merged.update(kwargs)
+        self.check_param_names(list(merged), argument="updates")
+        clean = {}
+        for name, value in merged.items():
+            v = as_finite_array(value, f"updates[{name!r}]")
+            if v.ndim != 0:
+                raise ShapeError(f"parameter {name!r} is a scalar, got shape {v.shape}",
+                                 argument="updates", expected=(), actual=v.shape)
+            clean[name] = float(v)
+        return self._replace_params(clean)
+
+    @final
+    def run(self, x0, inputs=None, n_steps: int | None = None) -> np.ndarray:
+        """Iterate the map from ``x0``.
+
+        Parameters
+        ----------
+        x0 : array_like, shape (..., n_states)
+        inputs : array_like, shape (n_steps, ..., n_inputs), optional
+            One input per step; leading batch axes broadcast against those of ``x0``.
+            Without inputs the map's constant input is used and ``n_steps`` is required.
+        n_steps : int, optional
+            Number of steps; must equal ``len(inputs)`` when both are given.
+
+        Returns
+        -------
+        ndarray, shape (n_steps + 1, ..., n_states)
+            The trajectory, starting with ``x0``.
+        """
+        x = as_state(x0, self.n_states, "x0")
+        if inputs is not None:
+            inputs = as_finite_array(inputs, "inputs")
+            if inputs.ndim < 2 or inputs.shape[-1] != self.n_inputs:
+                raise ShapeError(
+                    f"inputs must have shape (n_steps, ..., {self.n_inputs}), got {inputs.shape}",
+                    argument="inputs", expected=("n_steps", ..., self.n_inputs),
+                    actual=inputs.shape)
+            if n_steps is not None and int(n_steps) != inputs.shape[0]:
+                raise ShapeError(f"n_steps={n_steps} but inputs has {inputs.shape[0]} steps",
+                                 argument="n_steps", expected=inputs.shape[0], actual=n_steps)
+            n_steps = inputs.shape[0]
+            batch = np.broadcast_shapes(x.shape[:-1], inputs.shape[1:-1])
+            x = np.broadcast_to(x, batch + (self.n_states,))
+        elif n_steps is None:
+            raise ShapeError("run needs n_steps when no inputs are given", argument="n_steps")
+        n_steps = int(n_steps)
+        if n_steps < 0:
+            raise ShapeError(f"n_steps must be >= 0, got {n_steps}", argument="n_steps",
+                             actual=n_steps)
+        u_const = self.resolve_input(None)
+        out = np.empty((n_steps + 1,) + x.shape, dtype=np.float64)
+        out[0] = x
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(n_steps):
+                out[t + 1] = self._step(out[t], u_const if inputs is None else inputs[t])
+                if not np.all(np.isfinite(out[t + 1])):
+                    err = NonFiniteError(
+                        f"the orbit overflowed to inf/NaN at step {t + 1} of {n_steps}; the "
+                        "map is unbounded there (ReLU or linear units with gain > 1?). The "
+                        "finite part of the trajectory is in .partial",
+                        argument="x0", value=None)
+                    err.partial = out[: t + 1].copy()
+                    raise err
+        return out
+
+    @final
+    def iterate(self, x0, n_steps: int, u=None) -> np.ndarray:
+        """The state after ``n_steps`` steps with constant input, without storing the path."""
+        x = as_state(x0, self.n_states, "x0")
+        u = self.resolve_input(u)
+        for _ in range(int(n_steps)):
+            x = self._step(x, u)
+        return x

@@ -1,0 +1,332 @@
+"""Recurrent maps defined by the user: from a Python callable or from sympy expressions."""
+from __future__ import annotations
+
+import warnings
+from types import MappingProxyType
+from typing import Callable, Mapping, Sequence, final
+
+import numpy as np
+import sympy
+
+from ..errors import (DerivativeFallbackWarning, InvalidTypeError, ShapeError,
+                      UndeclaredSymbolError)
+from .base import RecurrentMap, as_finite_array
+
+__all__ = ["Map"]
+
+
+def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """∂f/∂x by central differences at each of the batch of points x (..., n) -> (..., m, n)."""
+    n = x.shape[-1]
+    cols = []
+    for j in range(n):
+        h = 6.055454e-06 * np.maximum(1.0, np.abs(x[..., j]))  # eps**(1/3): balances errors
+        e = np.zeros(x.shape)
+        e[..., j] = h
+        cols.append((f(x + e) - f(x - e)) / (2.0 * h[..., None]))
+    return np.stack(cols, axis=-1)
+
+
+@final
+class Map(RecurrentMap):
+    r"""A recurrent map :math:`x_t = F(x_{t-1}, u_t; \theta)` given by a Python callable.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(x, p)`` for an autonomous map, ``step(x, u, p)`` when ``n_inputs > 0``. ``x`` has
+        shape ``(n_states,)`` (or ``(..., n_states)`` if ``vectorized``), ``p`` is a read-only
+        mapping from parameter names to floats. Returns an array of the shape of ``x``.
+    n_states : int
+    params : mapping of str to float, optional
+        The named scalar parameters and their values.
+    jacobian : callable, optional
+        ``jacobian(x, p)`` (or ``(x, u, p)``) returning ∂F/∂x, shape ``(n_states, n_states)``.
+        Without it the Jacobian is computed by complex step if ``step`` accepts complex states,
+        else by central differences, and a :class:`DerivativeFallbackWarning` is issued.
+    param_jacobian : callable, optional
+        ``param_jacobian(x, p, names)`` (or ``(x, u, p, names)``) returning ∂F/∂θ, shape
+        ``(n_states, len(names))``; central differences otherwise.
+    n_inputs : int
+        Dimension of the input (0 for an autonomous map).
+    vectorized : bool
+        Whether the callables accept batches ``(..., n_states)``; otherwise they are looped.
+    box : (array_like, array_like), optional
+        Bounds known to contain F(x) for all x; used to sample starts in fixed-point searches.
+    name : str, optional
+
+    Examples
+    --------
+    The logistic map:
+
+    >>> import dynrnn as dr
+    >>> m = dr.Map(lambda x, p: p["r"] * x * (1 - x), 1, {"r": 3.2},
+    ...            jacobian=lambda x, p: p["r"] * (1 - 2 * x)[..., None])
+    >>> m.step([0.5])
+    array([0.8])
+    """
+
+    def __init__(self, step: Callable, n_states: int, params: Mapping[str, float] | None = None,
+                 jacobian: Callable | None = None, param_jacobian: Callable | None = None, *,
+                 n_inputs: int = 0, vectorized: bool = False, box=None,
+                 name: str | None = None):
+        if not callable(step):
+            raise InvalidTypeError(f"step must be callable, got {type(step).__name__}",
+                                   argument="step", value=step)
+        for arg, f in (("jacobian", jacobian), ("param_jacobian", param_jacobian)):
+            if f is not None and not callable(f):
+                raise InvalidTypeError(f"{arg} must be callable or None, got "
+                                       f"{type(f).__name__}", argument=arg, value=f)
+        if not isinstance(n_states, (int, np.integer)) or n_states < 1:
+            raise ShapeError(f"n_states must be a positive integer, got {n_states!r}",
+                             argument="n_states", actual=n_states)
+        if not isinstance(n_inputs, (int, np.integer)) or n_inputs < 0:
+            raise ShapeError(f"n_inputs must be a non-negative integer, got {n_inputs!r}",
+                             argument="n_inputs", actual=n_inputs)
+        clean = {}
+        for key, value in dict(params or {}).items():
+            if not isinstance(key, str):
+                raise InvalidTypeError(f"parameter names must be strings, got {key!r}",
+                                       argument="params", value=key)
+            v = as_finite_array(value, f"params[{key!r}]")
+            if v.ndim != 0:
+                raise ShapeError(f"parameter {key!r} must be a scalar, got shape {v.shape}",
+                                 argument="params", expected=(), actual=v.shape)
+            clean[key] = float(v)
+        self._n, self._m = int(n_states), int(n_inputs)
+        self._params = clean
+        self._f, self._jac, self._pjac = step, jacobian, param_jacobian
+        self._vectorized = bool(vectorized)
+        self.name = name or getattr(step, "__name__", "Map")
+        if box is not None:
+            lo, hi = (as_finite_array(b, "box") * np.ones(self._n) for b in box)
+            box = (lo, hi)
+        self._box = box
+        self._check_callable(step, "step", (self._n,))
+        if jacobian is not None:
+            self._check_callable(jacobian, "jacobian", (self._n, self._n))
+        self._complex_step = False
+        if jacobian is None:
+            self._complex_step = self._accepts_complex()
+            how = "complex-step" if self._complex_step else "central-difference"
+            warnings.warn(f"Map {self.name!r} has no analytic jacobian; using {how} "
+                          "derivatives (pass jacobian= for speed and accuracy)",
+                          DerivativeFallbackWarning, stacklevel=2)
+
+    # -- construction checks ---------------------------------------------------------------------
+    def _call(self, f, x, u, *extra):
+        p = MappingProxyType(self._params)
+        return f(x, p, *extra) if self._m == 0 else f(x, u, p, *extra)
+
+    def _check_callable(self, f, argument: str, expected: tuple[int, ...]) -> None:
+        x = np.zeros(self._n)
+        u = np.zeros(self._m) if self._m else None
+        try:
+            out = np.asarray(self._call(f, x, u))
+        except Exception as exc:  # the user's code failed: report it against the argument
+            raise InvalidTypeError(
+                f"{argument} raised {type(exc).__name__} when called with a state of shape "
+                f"{x.shape}: {exc}", argument=argument, value=f) from exc
+        if out.shape != expected:
+            raise ShapeError(f"{argument} returned shape {out.shape} for a state of shape "
+                             f"{x.shape}; expected {expected}", argument=argument,
+                             expected=expected, actual=out.shape)
+
+    def _accepts_complex(self) -> bool:
+        x = np.full(self._n, 0.1) + 1e-30j
+        u = np.zeros(self._m) if self._m else None
+        try:
+            with np.errstate(all="ignore"):
+                out = np.asarray(self._call(self._f, x, u))
+        except Exception:
+            return False
+        return bool(np.iscomplexobj(out) and np.any(out.imag != 0) and
+                    np.all(np.isfinite(out)))
+
+    # -- map interface -------------------------------------------------------------------------
+    @property
+    def n_states(self) -> int:
+        return self._n
+
+    @property
+    def n_inputs(self) -> int:
+        return self._m
+
+    def __repr__(self) -> str:
+        return f"Map({self.name!r}, n_states={self._n}, params={self._params})"
+
+    def _param_values(self):
+        return dict(self._params)
+
+    def _is_param(self, name):
+        return name in self._params
+
+    def _replace_params(self, updates):
+        new = object.__new__(Map)
+        new.__dict__.update(self.__dict__)
+        new._params = {**self._params, **updates}
+        return new
+
+    def invariant_box(self, u=None):
+        return self._box
+
+    def _batched(self, f, x, u, out_tail: tuple[int, ...], *extra, dtype=np.float64):
+        """Call a user function on a batch, looping when it is not vectorised."""
+        if self._vectorized or x.ndim == 1:
+            out = np.asarray(self._call(f, x, u, *extra))
+            if out.shape != x.shape[:-1] + out_tail:
+                if out.size == int(np.prod(x.shape[:-1] + out_tail)):
+                    out = out.reshape(x.shape[:-1] + out_tail)
+                else:
+                    raise ShapeError(f"the map returned shape {out.shape} for a state batch of "
+                                     f"shape {x.shape}", argument="step",
+                                     expected=x.shape[:-1] + out_tail, actual=out.shape)
+            return out
+        batch = x.shape[:-1]
+        flat = x.reshape(-1, self._n)
+        uf = None
+        if u is not None:
+            uf = np.broadcast_to(u, batch + (self._m,)).reshape(-1, self._m)
+        dt = np.complex128 if np.iscomplexobj(x) else dtype
+        out = np.empty((flat.shape[0],) + out_tail, dtype=dt)
+        for k in range(flat.shape[0]):
+            out[k] = self._call(f, flat[k], None if uf is None else uf[k], *extra)
+        return out.reshape(batch + out_tail)
+
+    def _step(self, x, u):
+        return self._batched(self._f, x, u, (self._n,))
+
+    def _jacobian(self, x, u):
+        if self._jac is not None:
+            return self._batched(self._jac, x, u, (self._n, self._n))
+        if self._complex_step:
+            h = 1e-30
+            cols = []
+            for j in range(self._n):
+                xc = x.astype(np.complex128)
+                xc[..., j] += 1j * h
+                cols.append(self._step(xc, u).imag / h)
+            return np.stack(cols, axis=-1)
+        return _central_difference(lambda z: self._step(z, u), x)
+
+    def _param_jacobian(self, x, names, u):
+        if self._pjac is not None:
+            return self._batched(self._pjac, x, u, (self._n, len(names)), list(names))
+        cols = []
+        for name in names:
+            v = self._params[name]
+            h = 6.055454e-06 * max(1.0, abs(v))
+            plus = self._replace_params({name: v + h})._step(x, u)
+            minus = self._replace_params({name: v - h})._step(x, u)
+            cols.append((plus - minus) / (2.0 * h))
+        return np.stack(cols, axis=-1)
+
+    # -- symbolic construction -------------------------------------------------------------------
+    @classmethod
+    def from_sympy(cls, exprs: Sequence, states: Sequence, params: Mapping | None = None,
+                   inputs: Sequence | None = None, *, box=None, name: str | None = None
+                   ) -> "Map":
+        r"""A map from sympy expressions, with state and parameter Jacobians derived symbolically.
+
+        Parameters
+        ----------
+        exprs : sequence of sympy expressions (or strings)
+            The components of F, one per state.
+        states : sequence of sympy symbols (or names)
+            The state variables, in order.
+        params : mapping of symbol (or name) to float
+            The parameters and their values.
+        inputs : sequence of sympy symbols (or names), optional
+            Input variables, if the map is driven.
+
+        Examples
+        --------
+        The Hénon map :math:`x' = 1 - a x^2 + y,\ y' = b x`:
+
+        >>> import sympy as sp, dynrnn as dr
+        >>> x, y, a, b = sp.symbols("x y a b")
+        >>> henon = dr.Map.from_sympy([1 - a * x**2 + y, b * x], [x, y], {a: 1.4, b: 0.3})
+        >>> henon.step([0.0, 0.0])
+        array([1., 0.])
+        """
+        def symbol(s, argument):
+            if isinstance(s, sympy.Symbol):
+                return s
+            if isinstance(s, str) and s.isidentifier():
+                return sympy.Symbol(s)
+            raise InvalidTypeError(f"{argument} must hold sympy symbols or names, got {s!r}",
+                                   argument=argument, value=s)
+
+        states = [symbol(s, "states") for s in states]
+        inputs = [symbol(s, "inputs") for s in (inputs or [])]
+        params = {symbol(k, "params"): float(as_finite_array(v, f"params[{k!s}]"))
+                  for k, v in dict(params or {}).items()}
+        declared = set(states) | set(inputs) | set(params)
+        if len(declared) != len(states) + len(inputs) + len(params):
+            raise InvalidTypeError("a symbol is declared twice among states, inputs and params",
+                                   argument="states")
+        if isinstance(exprs, (sympy.Matrix, sympy.ImmutableMatrix)):
+            exprs = list(exprs)
+        try:
+            exprs = [sympy.sympify(e, locals={str(s): s for s in declared}) for e in exprs]
+        except (sympy.SympifyError, TypeError) as exc:
+            raise InvalidTypeError(f"could not read the expressions: {exc}",
+                                   argument="exprs") from exc
+        if len(exprs) != len(states):
+            raise ShapeError(f"{len(exprs)} expressions for {len(states)} states; give one per "
+                             "state", argument="exprs", expected=len(states), actual=len(exprs))
+        undeclared = set().union(*(e.free_symbols for e in exprs)) - declared
+        if undeclared:
+            names = tuple(sorted(str(s) for s in undeclared))
+            raise UndeclaredSymbolError(
+                f"expressions use undeclared symbol(s) {', '.join(names)}; declare each as a "
+                "state, an input or a parameter", argument="exprs", symbols=names)
+        pnames = [str(p) for p in params]
+        args = states + inputs + list(params)
+        F = sympy.Matrix(exprs)
+        J = F.jacobian(states)
+        P = F.jacobian(list(params)) if params else sympy.zeros(len(states), 0)
+        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True)
+        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True)
+        p_num = sympy.lambdify(args, list(P), modules="numpy", cse=True) if params else None
+        n, m = len(states), len(inputs)
+
+        def evaluate(fun, x, u, p, shape):
+            cols = [x[..., i] for i in range(n)]
+            if m:
+                ub = np.broadcast_to(u, x.shape[:-1] + (m,))
+                cols += [ub[..., i] for i in range(m)]
+            values = fun(*cols, *(p[k] for k in pnames))
+            arrs = np.broadcast_arrays(*(np.asarray(v) for v in values), x[..., 0])[:-1]
+            return np.stack(arrs, axis=-1).reshape(x.shape[:-1] + shape)
+
+        all_p = {k: i for i, k in enumerate(pnames)}
+
+        if m:
+            def step(x, u, p):
+                return evaluate(f_num, x, u, p, (n,))
+
+            def jac(x, u, p):
+                return evaluate(j_num, x, u, p, (n, n))
+
+            def pjac(x, u, p, names):
+                full = evaluate(p_num, x, u, p, (n, len(pnames)))
+                return full[..., [all_p[k] for k in names]]
+        else:
+            def step(x, p):
+                return evaluate(f_num, x, None, p, (n,))
+
+            def jac(x, p):
+                return evaluate(j_num, x, None, p, (n, n))
+
+            def pjac(x, p, names):
+                full = evaluate(p_num, x, None, p, (n, len(pnames)))
+                return full[..., [all_p[k] for k in names]]
+
+        out = cls(step, n, {str(k): v for k, v in params.items()}, jac,
+                  pjac if params else None, n_inputs=m, vectorized=True, box=box,
+                  name=name or "sympy map")
+        out.exprs = tuple(exprs)
+        out.states = tuple(states)
+        out.inputs = tuple(inputs)
+        return out

@@ -1,0 +1,123 @@
+"""One-parameter families of maps: what continuation and parameter sweeps move along.
+
+A family turns a scalar p into a map F(·; p) and gives ∂F/∂p. Three kinds cover what users ask:
+a named scalar parameter ("b[0]", "W_rec[1,2]", a sympy map's "a"), the straight line between two
+networks of the same shape (two training checkpoints), and a gain s·W_rec.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import final
+
+import numpy as np
+
+from ..errors import InvalidTypeError
+from .base import RecurrentMap
+from .rnn import RNN
+
+__all__ = ["ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family"]
+
+
+class ParameterFamily(abc.ABC):
+    """A one-parameter family p -> F(·; p) of maps with the same state dimension."""
+
+    #: label used in results and plots
+    name: str
+
+    @abc.abstractmethod
+    def at(self, value: float) -> RecurrentMap:
+        """The map at parameter value ``value``."""
+
+    @abc.abstractmethod
+    def derivative(self, system: RecurrentMap, x: np.ndarray, u=None) -> np.ndarray:
+        """∂F/∂p at state(s) ``x`` for ``system = self.at(p)``, shape ``(..., n_states)``."""
+
+    @abc.abstractmethod
+    def current_value(self) -> float | None:
+        """The parameter value of the map the family was built from (None if not defined)."""
+
+
+@final
+@dataclass(frozen=True, eq=False)
+class NamedParameter(ParameterFamily):
+    """Vary one named scalar parameter of ``system``; the others stay fixed."""
+
+    system: RecurrentMap
+    name: str
+
+    def __post_init__(self):
+        self.system.check_param_names(self.name, argument="param")
+
+    def at(self, value):
+        return self.system._replace_params({self.name: float(value)})
+
+    def derivative(self, system, x, u=None):
+        return system._param_jacobian(np.asarray(x, dtype=float), [self.name],
+                                      system.resolve_input(u))[..., 0]
+
+    def current_value(self):
+        return self.system.params[self.name]
+
+
+@final
+@dataclass(frozen=True, eq=False)
+class LineBetween(ParameterFamily):
+    """θ(s) = θ_a + s (θ_b − θ_a) between two networks of the same shape (s = 0 gives ``start``)."""
+
+    start: RNN
+    end: RNN
+    name: str = "s"
+
+    def __post_init__(self):
+        if not isinstance(self.start, RNN) or not isinstance(self.end, RNN):
+            raise InvalidTypeError("LineBetween needs two RNN objects", argument="param")
+        object.__setattr__(self, "_delta", self.start.difference(self.end))
+
+    def at(self, value):
+        return self.start.interpolate(self.end, float(value))
+
+    def derivative(self, system, x, u=None):
+        return system.direction_derivative(self._delta, x)
+
+    def current_value(self):
+        return 0.0
+
+
+@final
+@dataclass(frozen=True, eq=False)
+class Gain(ParameterFamily):
+    """W_rec(g) = g · W_rec of ``system``; g = 1 is the network itself."""
+
+    system: RNN
+    name: str = "gain"
+
+    def __post_init__(self):
+        if not isinstance(self.system, RNN):
+            raise InvalidTypeError("Gain needs an RNN", argument="param")
+
+    def at(self, value):
+        return self.system.replace(W_rec=float(value) * self.system.W_rec)
+
+    def derivative(self, system, x, u=None):
+        base = self.system.W_rec
+        return system.activation.function(np.asarray(x, dtype=float)) @ base.T
+
+    def current_value(self):
+        return 1.0
+
+
+def as_family(system: RecurrentMap, param) -> ParameterFamily:
+    """Turn what a user passes as ``param`` into a family: a name, ``("line", other_net)``,
+    ``"gain"``, or a :class:`ParameterFamily` (returned unchanged)."""
+    if isinstance(param, ParameterFamily):
+        return param
+    if isinstance(param, str):
+        if param == "gain" and isinstance(system, RNN) and not system._is_param("gain"):
+            return Gain(system)
+        return NamedParameter(system, param)
+    if isinstance(param, tuple) and len(param) == 2 and param[0] == "line":
+        return LineBetween(system, param[1])
+    raise InvalidTypeError(
+        f"param must be a parameter name, 'gain', ('line', other_network) or a ParameterFamily; "
+        f"got {param!r}", argument="param", value=param)

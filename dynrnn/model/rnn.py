@@ -1,0 +1,289 @@
+"""The recurrent network of Pascanu, Mikolov and Bengio (2013), eq. (2)."""
+from __future__ import annotations
+
+import re
+from typing import Sequence, final
+
+import numpy as np
+
+from ..errors import ShapeError, UnknownParameterError
+from .activations import Activation, get_activation
+from .base import RecurrentMap, as_finite_array
+
+__all__ = ["RNN", "parse_param_name"]
+
+_MATRIX_NAME = re.compile(r"^(W_rec|W_in)\[\s*(\d+)\s*,\s*(\d+)\s*\]$")
+_VECTOR_NAME = re.compile(r"^(b|u)\[\s*(\d+)\s*\]$")
+
+
+def parse_param_name(name: str) -> tuple[str, tuple[int, ...]] | None:
+    """Split ``"W_rec[1,2]"`` into ``("W_rec", (1, 2))``; None for a name of another form."""
+    m = _MATRIX_NAME.match(name)
+    if m:
+        return m.group(1), (int(m.group(2)), int(m.group(3)))
+    m = _VECTOR_NAME.match(name)
+    if m:
+        return m.group(1), (int(m.group(2)),)
+    return None
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=np.float64, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@final
+class RNN(RecurrentMap):
+    r"""The recurrent network of Pascanu et al. (2013), eq. (2).
+
+    .. math::
+
+        x_t = W_{rec}\,\sigma(x_{t-1}) + W_{in}\,u_t + b
+
+    The state ``x`` is the pre-activation; the familiar hidden state is ``h = σ(x)``. The state
+    Jacobian is :math:`W_{rec}\,\mathrm{diag}(\sigma'(x))`.
+
+    Parameters
+    ----------
+    W_rec : array_like, shape (n_units, n_units)
+    W_in : array_like, shape (n_units, n_inputs), optional
+        Input weights; without them the network is autonomous (``n_inputs == 0``).
+    b : array_like, shape (n_units,), optional
+        Bias; zeros by default.
+    activation : str or Activation
+        ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"identity"``.
+    u : array_like, shape (n_inputs,), optional
+        The constant input used when :meth:`step` gets none (parameters ``"u[j]"``); zeros by
+        default.
+
+    Notes
+    -----
+    Scalar parameters are named ``"W_rec[i,j]"``, ``"W_in[i,j]"``, ``"b[i]"`` and ``"u[j]"``.
+    Objects are immutable; :meth:`with_params` returns a new network.
+
+    References
+    ----------
+    R. Pascanu, T. Mikolov, Y. Bengio, "On the difficulty of training recurrent neural networks",
+    ICML 2013, eq. (2).
+
+    Examples
+    --------
+    >>> import numpy as np, dynrnn as dr
+    >>> net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")
+    >>> net.step(np.array([0.0]))
+    array([0.])
+    >>> float(net.jacobian(np.array([0.0]))[0, 0])
+    1.25
+    """
+
+    def __init__(self, W_rec, W_in=None, b=None, activation: str | Activation = "tanh", u=None):
+        W_rec = as_finite_array(W_rec, "W_rec")
+        if W_rec.ndim != 2 or W_rec.shape[0] != W_rec.shape[1] or W_rec.shape[0] == 0:
+            raise ShapeError(f"W_rec must be a non-empty square matrix, got shape {W_rec.shape}",
+                             argument="W_rec", expected=("n_units", "n_units"),
+                             actual=W_rec.shape)
+        n = W_rec.shape[0]
+        if W_in is None:
+            W_in = np.zeros((n, 0))
+        W_in = as_finite_array(W_in, "W_in")
+        if W_in.ndim == 1 and n == 1:
+            W_in = W_in[None, :]
+        if W_in.ndim != 2 or W_in.shape[0] != n:
+            raise ShapeError(f"W_in must have shape ({n}, n_inputs) to match W_rec, got "
+                             f"{W_in.shape}", argument="W_in", expected=(n, "n_inputs"),
+                             actual=W_in.shape)
+        b = np.zeros(n) if b is None else as_finite_array(b, "b")
+        if b.shape != (n,):
+            raise ShapeError(f"b must have shape ({n},) to match W_rec, got {b.shape}",
+                             argument="b", expected=(n,), actual=b.shape)
+        m = W_in.shape[1]
+        u = np.zeros(m) if u is None else as_finite_array(u, "u")
+        if u.shape != (m,):
+            raise ShapeError(f"u must have shape ({m},) to match W_in, got {u.shape}",
+                             argument="u", expected=(m,), actual=u.shape)
+        self._activation = get_activation(activation)
+        self._W_rec, self._W_in, self._b, self._u = (_frozen(W_rec), _frozen(W_in), _frozen(b),
+                                                     _frozen(u))
+
+    # -- attributes ----------------------------------------------------------------------------
+    @property
+    def W_rec(self) -> np.ndarray:
+        return self._W_rec
+
+    @property
+    def W_in(self) -> np.ndarray:
+        return self._W_in
+
+    @property
+    def b(self) -> np.ndarray:
+        return self._b
+
+    @property
+    def u(self) -> np.ndarray:
+        return self._u
+
+    @property
+    def activation(self) -> Activation:
+        return self._activation
+
+    @property
+    def n_states(self) -> int:
+        return self._W_rec.shape[0]
+
+    @property
+    def n_units(self) -> int:
+        return self._W_rec.shape[0]
+
+    @property
+    def n_inputs(self) -> int:
+        return self._W_in.shape[1]
+
+    def __repr__(self) -> str:
+        return (f"RNN(n_units={self.n_units}, n_inputs={self.n_inputs}, "
+                f"activation={self._activation.name!r})")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weight arrays by name: ``W_rec``, ``W_in``, ``b``, ``u``."""
+        return {"W_rec": self._W_rec, "W_in": self._W_in, "b": self._b, "u": self._u}
+
+    def replace(self, **arrays) -> "RNN":
+        """A new network with whole arrays replaced, e.g. ``net.replace(W_rec=2 * net.W_rec)``."""
+        unknown = set(arrays) - {"W_rec", "W_in", "b", "u", "activation"}
+        if unknown:
+            raise UnknownParameterError(
+                f"RNN.replace got unknown array(s) {sorted(unknown)}; valid: W_rec, W_in, b, u, "
+                "activation", argument="arrays", value=sorted(unknown),
+                valid=("W_rec", "W_in", "b", "u", "activation"))
+        kw = {**self.arrays(), "activation": self._activation, **arrays}
+        return RNN(kw["W_rec"], kw["W_in"], kw["b"], kw["activation"], kw["u"])
+
+    # -- the map -------------------------------------------------------------------------------
+    def _constant_input(self) -> np.ndarray:
+        return self._u
+
+    def _step(self, x, u):
+        out = self._activation.function(x) @ self._W_rec.T + self._b
+        if self.n_inputs:
+            out = out + u @ self._W_in.T
+        return out
+
+    def _jacobian(self, x, u):
+        return self._W_rec * self._activation.derivative(x)[..., None, :]
+
+    def invariant_box(self, u=None):
+        act = self._activation
+        if not act.bounded:
+            return None
+        u = self.resolve_input(u)
+        shift = self._b + (u @ self._W_in.T if self.n_inputs else 0.0)
+        W = self._W_rec
+        low = np.where(W > 0, W * act.lower, W * act.upper).sum(axis=-1)
+        high = np.where(W > 0, W * act.upper, W * act.lower).sum(axis=-1)
+        return low + shift, high + shift
+
+    def piecewise_linear_form(self, u=None):
+        name = self._activation.name
+        if name not in ("relu", "identity"):
+            return None
+        u = self.resolve_input(u)
+        c = self._b + (u @ self._W_in.T if self.n_inputs else 0.0)
+        zero = np.zeros_like(self._W_rec)
+        if name == "relu":
+            return zero, self._W_rec.copy(), c
+        return self._W_rec.copy(), zero, c
+
+    # -- parameters ----------------------------------------------------------------------------
+    def _param_values(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        n, m = self._W_in.shape
+        for i in range(n):
+            for j in range(n):
+                out[f"W_rec[{i},{j}]"] = float(self._W_rec[i, j])
+        for i in range(n):
+            for j in range(m):
+                out[f"W_in[{i},{j}]"] = float(self._W_in[i, j])
+        for i in range(n):
+            out[f"b[{i}]"] = float(self._b[i])
+        for j in range(m):
+            out[f"u[{j}]"] = float(self._u[j])
+        return out
+
+    def _locate(self, name: str) -> tuple[str, tuple[int, ...]] | None:
+        parsed = parse_param_name(name)
+        if parsed is None:
+            return None
+        array = getattr(self, "_" + parsed[0])
+        if any(i >= s for i, s in zip(parsed[1], array.shape)):
+            return None
+        return parsed
+
+    def _is_param(self, name: str) -> bool:
+        return self._locate(name) is not None
+
+    def _replace_params(self, updates):
+        arrays = {k: np.array(v) for k, v in self.arrays().items()}
+        for name, value in updates.items():
+            key, index = self._locate(name)
+            arrays[key][index] = value
+        new = object.__new__(RNN)
+        new._activation = self._activation
+        new._W_rec, new._W_in, new._b, new._u = (_frozen(arrays[k]) for k in ("W_rec", "W_in",
+                                                                               "b", "u"))
+        return new
+
+    def _param_jacobian(self, x, names: Sequence[str], u):
+        batch = x.shape[:-1]
+        n = self.n_states
+        out = np.zeros(batch + (n, len(names)))
+        s = None
+        for col, name in enumerate(names):
+            key, index = self._locate(name)
+            if key == "W_rec":
+                if s is None:
+                    s = self._activation.function(x)
+                out[..., index[0], col] = s[..., index[1]]
+            elif key == "W_in":
+                out[..., index[0], col] = np.broadcast_to(u[..., index[1]], batch)
+            elif key == "b":
+                out[..., index[0], col] = 1.0
+            else:  # "u": only moves the state through W_in
+                out[..., :, col] = self._W_in[:, index[0]]
+        return out
+
+    # -- families of networks ------------------------------------------------------------------
+    def interpolate(self, other: "RNN", s: float) -> "RNN":
+        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
+        self._check_same_shape(other)
+        kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
+        return self.replace(**kw)
+
+    def _check_same_shape(self, other: "RNN") -> None:
+        if not isinstance(other, RNN):
+            raise ShapeError(f"expected another RNN, got {type(other).__name__}",
+                             argument="other")
+        for k, a in self.arrays().items():
+            if other.arrays()[k].shape != a.shape:
+                raise ShapeError(f"networks differ in the shape of {k}: {a.shape} vs "
+                                 f"{other.arrays()[k].shape}", argument="other",
+                                 expected=a.shape, actual=other.arrays()[k].shape)
+        if other.activation.name != self.activation.name:
+            raise ShapeError(f"networks differ in activation: {self.activation.name} vs "
+                             f"{other.activation.name}", argument="other")
+
+    def difference(self, other: "RNN") -> dict[str, np.ndarray]:
+        """Δθ = θ_other − θ_self by array name, for paths between two networks."""
+        self._check_same_shape(other)
+        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
+
+    def direction_derivative(self, delta: dict[str, np.ndarray], x) -> np.ndarray:
+        """∂F/∂s at this network along the direction θ + s Δθ, with ``delta`` = Δθ by array name.
+
+        F is affine in W_rec, b and W_in u, so this is exact:
+        ΔW_rec σ(x) + ΔW_in u + W_in Δu + Δb (u is this network's constant input).
+        """
+        x = np.asarray(x, dtype=np.float64)
+        out = self._activation.function(x) @ delta["W_rec"].T + delta["b"]
+        if self.n_inputs:
+            out = out + delta["W_in"] @ self._u + self._W_in @ delta["u"]
+        return out

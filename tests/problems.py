@@ -1,0 +1,92 @@
+"""Catalogue of test systems with answers known in closed form (independent of dynrnn's solvers)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+import dynrnn as dr
+
+
+# -- one-unit networks x -> w σ(x) + b (Pascanu et al. Fig. 3, after Doya 1993) -------------------
+def one_unit(w: float = 5.0, b: float = 0.0, activation: str = "sigmoid") -> dr.RNN:
+    return dr.RNN([[w]], b=[b], activation=activation)
+
+
+def one_unit_folds(w: float, activation: str) -> tuple[float, float]:
+    """The two bias values where w σ'(x*) = 1 at a fixed point x* = w σ(x*) + b (ascending)."""
+    if activation == "sigmoid":
+        # σ(1 − σ) = 1/w  ->  σ = (1 ± sqrt(1 − 4/w)) / 2
+        root = math.sqrt(1.0 - 4.0 / w)
+        sig = [(1 - root) / 2, (1 + root) / 2]
+        xs = [math.log(s / (1 - s)) for s in sig]
+    elif activation == "tanh":
+        # 1 − tanh² = 1/w  ->  tanh = ± sqrt(1 − 1/w)
+        t = math.sqrt(1.0 - 1.0 / w)
+        sig = [-t, t]
+        xs = [math.atanh(s) for s in sig]
+    else:
+        raise ValueError(activation)
+    return tuple(sorted(x - w * s for x, s in zip(xs, sig)))
+
+
+SIGMOID_FOLDS_W5 = (-2.6556103386, -2.3443896614)   # the issue's reference values
+TANH_FOLDS_W5 = (-3.0285004798, 3.0285004798)
+
+
+# -- logistic map --------------------------------------------------------------------------------
+def logistic_map(r: float = 3.2) -> dr.Map:
+    x, rr = sp.symbols("x r")
+    return dr.Map.from_sympy([rr * x * (1 - x)], [x], {rr: r}, name="logistic")
+
+
+def logistic_two_cycle(r: float) -> tuple[np.ndarray, float]:
+    """Points and multiplier of the 2-cycle (exists for r > 3): x = (r+1 ± sqrt((r+1)(r-3)))/(2r)."""
+    d = math.sqrt((r + 1) * (r - 3))
+    pts = np.array([(r + 1 - d) / (2 * r), (r + 1 + d) / (2 * r)])
+    multiplier = -r * r + 2 * r + 4
+    return pts, multiplier
+
+
+# -- Hénon map -----------------------------------------------------------------------------------
+def henon_map(a: float = 1.4, b: float = 0.3) -> dr.Map:
+    x, y, aa, bb = sp.symbols("x y a b")
+    return dr.Map.from_sympy([1 - aa * x**2 + y, bb * x], [x, y], {aa: a, bb: b}, name="henon")
+
+
+def henon_fixed_points(a: float, b: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Both fixed points (x*, b x*) with x* = (b − 1 ± sqrt((1 − b)² + 4a)) / (2a), and eigenvalues
+    λ = −a x* ± sqrt(a² x*² + b) of [[−2a x*, 1], [b, 0]]."""
+    disc = (1 - b) ** 2 + 4 * a
+    out = []
+    for sign in (-1, 1):
+        xs = (b - 1 + sign * math.sqrt(disc)) / (2 * a)
+        lam = np.sort_complex(np.array([-a * xs - np.sqrt(complex(a * a * xs * xs + b)),
+                                        -a * xs + np.sqrt(complex(a * a * xs * xs + b))]))
+        out.append((np.array([xs, b * xs]), lam))
+    return out
+
+
+HENON_FOLD = lambda b: -((1 - b) ** 2) / 4          # noqa: E731  (a at the fold, LP)
+HENON_FLIP = lambda b: 3 * (1 - b) ** 2 / 4         # noqa: E731  (a at the period doubling, PD)
+
+
+# -- linear and rotating networks ----------------------------------------------------------------
+def linear_rnn(n: int = 4, seed: int = 0, radius: float = 0.9) -> dr.RNN:
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((n, n))
+    W *= radius / max(abs(np.linalg.eigvals(W)))
+    return dr.RNN(W, b=rng.standard_normal(n), activation="identity")
+
+
+def rotation_net(rho: float, angle: float = math.pi / 5) -> dr.RNN:
+    """Two tanh units with W_rec = ρ R(angle), b = 0: Neimark–Sacker at ρ = 1 with that angle."""
+    c, s = math.cos(angle), math.sin(angle)
+    return dr.RNN(rho * np.array([[c, -s], [s, c]]), activation="tanh")
+
+
+def random_tanh_net(n: int, gain: float, seed: int = 0, bias_scale: float = 0.0) -> dr.RNN:
+    rng = np.random.default_rng(seed)
+    W = gain * rng.standard_normal((n, n)) / math.sqrt(n)
+    return dr.RNN(W, b=bias_scale * rng.standard_normal(n), activation="tanh")
