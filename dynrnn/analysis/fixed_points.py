@@ -100,6 +100,8 @@ class FixedPointResult:
         Newton residuals per iteration and start (NaN after a start stopped); empty otherwise.
     note : str
         How exhaustiveness is justified, or why the search is not exhaustive.
+    n_states : int
+        Dimension of the map's state.
     """
 
     points: tuple[FixedPoint, ...]
@@ -118,6 +120,7 @@ class FixedPointResult:
     failures: dict = field(default_factory=dict)
     residual_history: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     note: str = ""
+    n_states: int = 0
 
     def __iter__(self) -> Iterator[FixedPoint]:
         return iter(self.points)
@@ -132,7 +135,7 @@ class FixedPointResult:
     def states(self) -> np.ndarray:
         """The points stacked, shape (n_points, n_states) (first point of each cycle)."""
         if not self.points:
-            return np.empty((0, 0))
+            return np.empty((0, self.n_states))
         return np.stack([p.x for p in self.points])
 
     @property
@@ -315,7 +318,8 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
     result = FixedPointResult(
         points=tuple(points), slow_points=tuple(slow), period=period, method=out.pop("method"),
         success=status is not SearchStatus.NONE_FOUND, status=status, exhaustive=exhaustive,
-        n_duplicates=max(0, n_converged - n_lower - len(unique)), n_lower_period=n_lower, **out)
+        n_duplicates=max(0, n_converged - n_lower - len(unique)), n_lower_period=n_lower,
+        n_states=system.n_states, **out)
     if raise_on_failure and not result.success:
         raise ConvergenceError(f"find_fixed_points: {status.value}", result=result)
     return result
