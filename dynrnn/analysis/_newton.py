@@ -88,9 +88,14 @@ def attainable_tolerance(X, tol: float) -> np.ndarray:
 
 
 def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
-           progress: bool = False, max_halvings: int = 30, stall_window: int = 3
-           ) -> NewtonRun:
-    """Damped Newton with backtracking (Armijo on ‖r‖) from every start in X0 (m, k, n).
+           progress: bool = False, max_halvings: int = 30, stall_window: int = 20,
+           memory: int = 5) -> NewtonRun:
+    """Damped Newton with a non-monotone backtracking line search from every start in X0
+    (m, k, n), all starts at once.
+
+    A step α δ (α = 1, ½, ¼, ...) is accepted when ‖r(X + αδ)‖ ≤ (1 − 10⁻⁴α)·max of the last
+    ``memory`` residuals (Grippo, Lampariello & Lucidi 1986); near a root the full step is
+    always accepted, so convergence is quadratic.
 
     Failures (singular system, NaN, no decrease, iteration cap) are recorded per start; nothing
     is raised. Iterates are projected onto ``box`` (lo, hi) when given: every cycle lies in an
@@ -124,6 +129,12 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
             bad = ~np.all(np.isfinite(D), axis=(1, 2))
             outcome[idx[bad]] = Outcome.SINGULAR
             idx, D = idx[~bad], D[~bad]
+            # Non-monotone acceptance (Grippo, Lampariello & Lucidi 1986): compare with the
+            # largest residual of the last `memory` iterates, not the current one. Letting the
+            # residual rise for a few steps takes Newton past the shallow local minima of
+            # ‖F(x) − x‖ where a monotone line search stalls.
+            window = history[max(0, it + 1 - memory): it + 1, idx]
+            reference = np.nanmax(window, axis=0)
             alpha = np.ones(idx.size)
             pending = np.ones(idx.size, dtype=bool)
             for _ in range(max_halvings):
@@ -134,7 +145,7 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
                 if box is not None:
                     trial = np.clip(trial, lo, hi)
                 Rt, rt = _evaluate(system, u, trial)
-                ok = rt <= (1.0 - 1e-4 * alpha[p]) * res[idx[p]]
+                ok = rt <= (1.0 - 1e-4 * alpha[p]) * reference[p]
                 # at the rounding floor no decrease is possible: accept a full step there
                 ok |= (alpha[p] == 1.0) & (rt <= goal[idx[p]])
                 acc = p[ok]
@@ -150,12 +161,14 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
             outcome[stuck[~at_floor]] = Outcome.NO_PROGRESS
             n_iter[idx] += 1
             history[it + 1, idx] = res[idx]
-            # Stalled: under 1 % decrease over the last `stall_window` iterations. Newton has then
-            # met a local minimum of ‖F(x) − x‖ that is not a root (a slow point); stop early.
-            if it + 1 >= stall_window:
+            # Stalled: the best residual fell by under 1 % in the last `stall_window` iterations.
+            # Newton has then met a local minimum of ‖F(x) − x‖ that is not a root (a slow
+            # point); stop early.
+            if it + 1 > stall_window:
                 live = np.flatnonzero(outcome == Outcome.RUNNING)
-                before = history[it + 1 - stall_window, live]
-                stalled = res[live] > 0.99 * before
+                best_before = np.nanmin(history[: it + 1 - stall_window, live], axis=0)
+                best_now = np.nanmin(history[it + 1 - stall_window: it + 2, live], axis=0)
+                stalled = best_now > 0.99 * best_before
                 stalled &= res[live] > 1e3 * attainable_tolerance(X[live], tol)
                 outcome[live[stalled]] = Outcome.NO_PROGRESS
             if bar is not None:

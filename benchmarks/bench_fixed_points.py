@@ -1,0 +1,168 @@
+"""All fixed points of a 256-unit tanh RNN: dynrnn's batched Newton against the FixedPointFinder
+method (Golub & Sussillo 2018: Adam on q(x) = ½‖F(x) − x‖², PyTorch float64) from the SAME
+starts, plus a per-start scipy.optimize.root loop, in one process.
+
+    OPENBLAS_NUM_THREADS=1 python3 benchmarks/bench_fixed_points.py            # the full run
+    python3 benchmarks/bench_fixed_points.py --n-units 64 --starts 200         # a quick one
+
+Every method must reach the residual ‖F(x) − x‖₂ ≤ 1e-10 to count a start as converged. The
+Adam baseline is our re-implementation of the method from its description (Adam with an
+adaptive learning rate on q, per-start stopping once the residual target is met, an iteration
+cap), not FixedPointFinder's code. All libraries run single-threaded (set below) so the ratio
+measures the algorithms, not the thread pools on a shared machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import numpy as np  # noqa: E402
+
+import dynrnn as dr  # noqa: E402
+from dynrnn.analysis import _newton  # noqa: E402
+
+
+def make_net(n_units: int, gain: float, seed: int) -> dr.RNN:
+    rng = np.random.default_rng(seed)
+    W = gain * rng.standard_normal((n_units, n_units)) / np.sqrt(n_units)
+    return dr.RNN(W, b=0.1 * rng.standard_normal(n_units), activation="tanh")
+
+
+def adam_fixed_points(net: dr.RNN, starts: np.ndarray, *, target: float, max_iter: int,
+                      lr: float = 0.05):
+    """Adam on q(x) = ½‖F(x) − x‖² for every start at once (float64, PyTorch autograd).
+
+    Learning rate adapted on the summed q of the still-running starts: ×1.05 after a decrease,
+    ×0.5 after an increase (the adaptive schedule FixedPointFinder describes). A start stops
+    (its rows are frozen) once its residual ‖F(x) − x‖ ≤ ``target``.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    W = torch.from_numpy(net.W_rec)
+    b = torch.from_numpy(net.b)
+    x = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([x], lr=lr)
+    running = torch.ones(len(starts), dtype=torch.bool)
+    prev = None
+    n_iter = 0
+    for it in range(max_iter):
+        opt.zero_grad()
+        r = torch.tanh(x) @ W.T + b - x
+        res = torch.linalg.norm(r, dim=1)
+        running &= res.detach() > target
+        if not bool(running.any()):
+            break
+        q = 0.5 * (r[running] ** 2).sum()
+        q.backward()
+        x.grad[~running] = 0.0
+        total = float(q)
+        if prev is not None:
+            factor = 1.05 if total < prev else 0.5
+            for group in opt.param_groups:
+                group["lr"] *= factor
+        prev = total
+        # Adam's moment estimates would still move frozen rows: restore them after the step
+        frozen = x.detach()[~running].clone()
+        opt.step()
+        with torch.no_grad():
+            x[~running] = frozen
+        n_iter = it + 1
+    with torch.no_grad():
+        final = torch.linalg.norm(torch.tanh(x) @ W.T + b - x, dim=1).numpy()
+    return x.detach().numpy(), final, n_iter
+
+
+def scipy_root_loop(net: dr.RNN, starts: np.ndarray, tol: float):
+    from scipy.optimize import root
+
+    eye = np.eye(net.n_units)
+    out, res = [], []
+    for s in starts:
+        sol = root(lambda z: net.step(z) - z, s, jac=lambda z: net.jacobian(z) - eye,
+                   method="hybr", options={"xtol": 1e-14})
+        out.append(sol.x)
+        res.append(np.linalg.norm(net.step(sol.x) - sol.x))
+    return np.array(out), np.array(res)
+
+
+def unique_count(X: np.ndarray, ok: np.ndarray) -> int:
+    if not np.any(ok):
+        return 0
+    keep = _newton.deduplicate(X[ok][:, None, :], np.zeros(int(ok.sum())), 1e-6)
+    return len(keep)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n-units", type=int, default=256)
+    ap.add_argument("--gain", type=float, default=1.5)
+    ap.add_argument("--starts", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--tol", type=float, default=1e-10)
+    ap.add_argument("--adam-iters", type=int, default=5000)
+    ap.add_argument("--no-scipy", action="store_true")
+    args = ap.parse_args(argv)
+
+    net = make_net(args.n_units, args.gain, args.seed)
+    rng = np.random.default_rng(args.seed + 1)
+    starts = _newton.sample_starts(net, None, args.starts, rng, net.invariant_box())
+    print(f"{args.n_units}-unit tanh RNN, gain {args.gain}, {args.starts} starts "
+          f"(half uniform in the invariant box, half on trajectories), target residual "
+          f"{args.tol:g}; threads: {os.environ['OPENBLAS_NUM_THREADS']}")
+
+    t0 = time.perf_counter()
+    result = dr.find_fixed_points(net, starts=starts, tol=args.tol, max_iter=60)
+    t_newton = time.perf_counter() - t0
+    res_newton = np.array([p.residual for p in result])
+    print(f"\ndynrnn batched Newton: {t_newton:8.2f} s  converged {result.n_converged}/"
+          f"{result.n_starts}, {len(result)} distinct fixed points, failures {result.failures}, "
+          f"{result.n_iter} iterations max")
+    print(f"  residuals of the fixed points: max {res_newton.max():.2e}, "
+          f"median {np.median(res_newton):.2e}")
+    print("  kinds: " + ", ".join(p.description for p in result))
+
+    t0 = time.perf_counter()
+    X_adam, res_adam, it_adam = adam_fixed_points(net, starts, target=args.tol,
+                                                  max_iter=args.adam_iters)
+    t_adam = time.perf_counter() - t0
+    ok_adam = res_adam <= args.tol
+    print(f"\nAdam on q (FixedPointFinder method, torch float64): {t_adam:8.2f} s, "
+          f"{it_adam} iterations (cap {args.adam_iters})")
+    print(f"  reached residual <= {args.tol:g}: {int(ok_adam.sum())}/{len(starts)} starts, "
+          f"{unique_count(X_adam, ok_adam)} distinct fixed points among them; final residuals: "
+          f"median {np.median(res_adam):.2e}, min {res_adam.min():.2e}, max {res_adam.max():.2e}")
+    print(f"  (q <= 1e-12, FixedPointFinder's default tolerance, i.e. residual <= 1.41e-6: "
+          f"{int(np.sum(res_adam <= np.sqrt(2e-12)))} starts)")
+
+    if not args.no_scipy:
+        t0 = time.perf_counter()
+        X_sp, res_sp = scipy_root_loop(net, starts, args.tol)
+        t_sp = time.perf_counter() - t0
+        ok_sp = res_sp <= args.tol
+        print(f"\nscipy.optimize.root (hybr) per start: {t_sp:8.2f} s, reached "
+              f"{int(ok_sp.sum())}/{len(starts)}, {unique_count(X_sp, ok_sp)} distinct")
+
+    print(f"\nspeed-up of batched Newton over Adam (same starts, wall clock): "
+          f"{t_adam / t_newton:.1f}x")
+    if ok_adam.any():
+        per_newton = t_newton / max(result.n_converged, 1)
+        per_adam = t_adam / ok_adam.sum()
+        print(f"time per start brought to {args.tol:g}: Newton {per_newton * 1e3:.2f} ms, "
+              f"Adam {per_adam * 1e3:.2f} ms ({per_adam / per_newton:.1f}x)")
+    else:
+        print(f"Adam brought no start to residual {args.tol:g} within {args.adam_iters} "
+              "iterations; the speed-up is a lower bound")
+    if not args.no_scipy:
+        print(f"speed-up of batched Newton over the scipy.root loop: {t_sp / t_newton:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
