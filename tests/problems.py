@@ -90,3 +90,16 @@ def random_tanh_net(n: int, gain: float, seed: int = 0, bias_scale: float = 0.0)
     rng = np.random.default_rng(seed)
     W = gain * rng.standard_normal((n, n)) / math.sqrt(n)
     return dr.RNN(W, b=bias_scale * rng.standard_normal(n), activation="tanh")
+
+
+def henon_two_cycle(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Hénon 2-cycle (exists for a > 3(1 − b)²/4): x-coordinates p, q = ((1 − b) ± d)/(2a),
+    d = sqrt(4a − 3(1 − b)²), points (p, b q) and (q, b p); multipliers = eig(J(q) J(p))."""
+    d = math.sqrt(4 * a - 3 * (1 - b) ** 2)
+    p, q = ((1 - b) + d) / (2 * a), ((1 - b) - d) / (2 * a)
+    orbit = np.array([[p, b * q], [q, b * p]])
+
+    def J(x):
+        return np.array([[-2 * a * x, 1.0], [b, 0.0]])
+
+    return orbit, np.linalg.eigvals(J(q) @ J(p))

@@ -1,6 +1,4 @@
 """find_cycles against closed forms: the logistic 2-cycle and the Hénon 2-cycle."""
-import math
-
 import numpy as np
 import pytest
 
@@ -55,18 +53,9 @@ def test_period_one_equals_fixed_points():
     np.testing.assert_allclose(a.states, b.states, atol=1e-14)
 
 
-def _henon_two_cycle(a, b):
-    d = math.sqrt(4 * a - 3 * (1 - b) ** 2)
-    p, q = ((1 - b) + d) / (2 * a), ((1 - b) - d) / (2 * a)
-    orbit = np.array([[p, b * q], [q, b * p]])
-    J = lambda x: np.array([[-2 * a * x, 1.0], [b, 0.0]])  # noqa: E731
-    mult = np.linalg.eigvals(J(q) @ J(p))
-    return orbit, mult
-
-
 def test_henon_two_cycle_by_multiple_shooting():
     a, b = 1.4, 0.3
-    orbit, mult = _henon_two_cycle(a, b)
+    orbit, mult = P.henon_two_cycle(a, b)
     result = dr.find_cycles(P.henon_map(a, b), period=2, seed=1, n_starts=200)
     assert len(result) == 1, result
     (cycle,) = result

@@ -121,3 +121,27 @@ def test_linear_map_has_one_fixed_point():
     result = dr.find_fixed_points(net)
     assert len(result) == 1 and result.exhaustive
     np.testing.assert_allclose(result[0].x, np.linalg.solve(np.eye(4) - W, b), atol=1e-12)
+
+
+def test_random_region_search_on_a_larger_net():
+    """12 units: exhaustive enumeration (4096 regions) vs the randomised search."""
+    net = relu_net(12, 11, scale=2.0)
+    exact = dr.find_fixed_points(net)
+    assert exact.exhaustive and len(exact) == 4
+    rand = dr.find_fixed_points(net, max_regions=100, n_starts=500, seed=0)
+    assert rand.method is dr.SearchMethod.PIECEWISE_RANDOM
+    np.testing.assert_allclose(_as_sorted(rand.states), _as_sorted(exact.states), atol=1e-10)
+
+
+def test_randomised_search_scales_to_100_units():
+    """‖W‖₂ < 1 and relu is 1-Lipschitz, so the map contracts: exactly one fixed point, the
+    limit of plain iteration (Banach), an answer independent of the region search."""
+    net = relu_net(100, 0, scale=0.2)
+    assert np.linalg.norm(net.W_rec, 2) < 1
+    result = dr.find_fixed_points(net, n_starts=20, seed=0)
+    assert result.method is dr.SearchMethod.PIECEWISE_RANDOM and len(result) == 1
+    x = np.zeros(100)
+    for _ in range(2000):
+        x = net.step(x)
+    np.testing.assert_allclose(result[0].x, x, atol=1e-10)
+    assert result[0].stable
