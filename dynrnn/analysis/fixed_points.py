@@ -238,6 +238,9 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
     if method not in _METHODS:
         raise InvalidInputError(f"method must be one of {', '.join(_METHODS)}; got {method!r}",
                                 argument="method", value=method)
+    if slow_points and period != 1:
+        raise InvalidInputError("slow_points=True is only defined for fixed points (period 1)",
+                                argument="slow_points", value=slow_points)
     u = _resolve_single_input(system, u)
     starts = None if starts is None else _check_starts(system, starts)
     if derivative_bounds is not None:
@@ -262,7 +265,7 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
         raise InvalidInputError("method='bracket' needs a one-dimensional map with an invariant "
                                 "interval (system.invariant_box) or box=(lo, hi)",
                                 argument="method", value=method)
-    if pl is not None and starts is None:
+    if pl is not None and (starts is None or method == "piecewise"):
         out = _run_piecewise(system, u, period, pl, n_starts=n_starts, rng=rng,
                              max_iter=max_iter, max_regions=max_regions)
     elif (method == "bracket" or (method == "auto" and system.n_states == 1 and box is not None
@@ -295,9 +298,6 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
 
     slow = ()
     if slow_points:
-        if period != 1:
-            raise InvalidInputError("slow_points=True is only defined for fixed points "
-                                    "(period 1)", argument="slow_points", value=slow_points)
         failed_starts = out.pop("failed_starts", np.empty((0, system.n_states)))
         extra, slow = _slow_points(system, u, failed_starts[:max_slow_starts], points,
                                    tol=tol, threshold=slow_threshold, dedupe_tol=dedupe_tol,
@@ -486,7 +486,9 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
         interval, Newton otherwise.
     box : (array_like, array_like), optional
         The search region (lower, upper), shape (n_states,) each; by default
-        ``system.invariant_box(u)``, which provably contains every fixed point.
+        ``system.invariant_box(u)``, which provably contains every fixed point. Newton samples
+        starts in it and projects its iterates onto it; the bracket route searches exactly this
+        interval; the piecewise route is global and ignores it.
     dedupe_tol : float
         Two points are the same when max|x_a − x_b| ≤ dedupe_tol·(1 + max(‖x_a‖∞, ‖x_b‖∞)).
     eig_tol : float
