@@ -82,7 +82,8 @@ def gradient_regime(net: RNN) -> GradientRegime:
     .. math::
 
         \lambda_1 = \|W_{rec}\|_2 < 1/\gamma \;\Rightarrow\;
-        \Big\|\prod_{k<i\le t} \frac{\partial x_i}{\partial x_{i-1}}\Big\| \le (\gamma\lambda_1)^{t-k}
+        \Big\|\prod_{k<i\le t} \frac{\partial x_i}{\partial x_{i-1}}\Big\|
+        \le (\gamma\lambda_1)^{t-k}
         \to 0
 
     Parameters

@@ -151,7 +151,7 @@ class FixedPointResult:
                 f"n_failed={self.n_failed}, n_duplicates={self.n_duplicates})")
 
 
-# -- validation -------------------------------------------------------------------------------------
+# -- validation ---------------------------------------------------------------------------------
 def _check_int(value, argument: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InvalidTypeError(f"{argument} must be an integer, got {value!r}",
@@ -454,7 +454,8 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
 
     .. math::
 
-        F(x^*, u) = x^*, \qquad \text{stable} \iff \max_i |\lambda_i(\partial F/\partial x(x^*))| < 1
+        F(x^*, u) = x^*, \qquad
+        \text{stable} \iff \max_i |\lambda_i(\partial F/\partial x(x^*))| < 1
 
     Parameters
     ----------

@@ -8,7 +8,7 @@ from scipy.special import expit
 import dynrnn as dr
 from tests import problems as P
 
-# -- one-unit networks x -> 5σ(x) + b: the bistable interval of Pascanu et al. Fig. 3 ----------------
+# -- one-unit networks x -> 5σ(x) + b: the bistable interval of Pascanu et al. Fig. 3 ---------
 FOLDS = {"sigmoid": P.SIGMOID_FOLDS_W5, "tanh": P.TANH_FOLDS_W5}
 SIGMA = {"sigmoid": expit, "tanh": np.tanh}
 DSIGMA = {"sigmoid": lambda x: expit(x) * (1 - expit(x)), "tanh": lambda x: 1 - np.tanh(x) ** 2}
@@ -169,7 +169,8 @@ def test_failures_are_counted_not_raised():
 
 
 def test_non_finite_iterates_are_counted():
-    """sqrt(x) is taken as undefined for x <= 0: starts that go there are counted as non-finite/failed."""
+    """sqrt(x) is taken as undefined for x <= 0: starts that go there are counted as failed
+    (non-finite), not raised."""
     with np.errstate(all="ignore"):
         m = dr.Map(lambda x, p: np.where(x > 0, np.sqrt(np.abs(x)), np.nan), 1,
                    jacobian=lambda x, p: (0.5 / np.sqrt(np.abs(x)))[..., None], vectorized=True)
