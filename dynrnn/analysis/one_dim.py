@@ -15,7 +15,9 @@ width :math:`h` is *certified* when either
 Uncertified cells are bisected. Only near a point where g and g' vanish together (a tangential,
 double root, i.e. the map sits exactly at a fold) can bisection fail to certify; there, once the
 cells are narrower than ``h_min``, the zero of g' in the cell (the local minimum of |g|) is
-located with Brent's method and reported as a root when |g| is below the tolerance. Each
+located with Brent's method and reported as a root when |g| is below the tolerance and no
+simple root lies within 1e-3·(1 + |x|) of it. So within about ``tol`` of a fold (in the size
+of F(x) − x) the fold point itself is reported, as a non-hyperbolic point. Each
 certified cell with a sign change is solved with :func:`scipy.optimize.brentq`.
 
 The bounds come from the map: for F(x) = w σ(x) + c (a one-unit network),
@@ -184,6 +186,12 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
             tangential.append(xc)
         else:
             unresolved += 1
+    # Near a fold the two simple roots and the extremum of g between them can all be within
+    # reach: the extremum is then not a root of its own. A tangential candidate is kept only
+    # when no bracketed root lies within 1e-3·(1 + |x|) of it.
+    roots_arr = np.asarray(roots, dtype=float)
+    tangential = [t for t in tangential
+                  if not np.any(np.abs(roots_arr - t) <= 1e-3 * (1.0 + abs(t)))]
     certified = certified and unresolved == 0
     return BracketOutcome(roots=np.asarray(roots, dtype=float),
                           tangential=np.asarray(tangential, dtype=float), certified=certified,
