@@ -12,6 +12,9 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
+# two-parameter curves and orbit diagrams
+from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurveStatus,
+                       OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 
 __all__ = [
     "__version__",
@@ -20,6 +23,9 @@ __all__ = [
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
+    # two-parameter curves and orbit diagrams
+    "BifurcationCurve", "BifurcationCurveOptions", "CurveStatus", "continue_bifurcation",
+    "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import abc
 from types import MappingProxyType
-from typing import Mapping, Sequence, final
+from typing import Callable, Mapping, Sequence, final
 
 import numpy as np
 
@@ -85,6 +85,36 @@ class RecurrentMap(abc.ABC):
     def _param_jacobian(self, x: np.ndarray, names: list[str], u: np.ndarray | None
                         ) -> np.ndarray:
         """∂F/∂θ for validated names, shape ``(..., n_states, len(names))``."""
+
+    # -- internal hooks for fast inner loops (override when a fused evaluation is cheaper) ------
+    def _step_and_derivatives(self, x: np.ndarray, names: list[str], u: np.ndarray | None
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(F, ∂F/∂x, ∂F/∂θ[names])`` at once, on validated arrays (used by continuation).
+
+        The default makes the three separate calls; maps whose evaluation has a fixed overhead
+        (lambdified sympy expressions) override it with one fused call.
+        """
+        return self._step(x, u), self._jacobian(x, u), self._param_jacobian(x, names, u)
+
+    def _stepper_over_param(self, name: str, values: np.ndarray
+                            ) -> Callable[[np.ndarray, np.ndarray | None], np.ndarray]:
+        """A step function for a whole sweep of one parameter at once (used by orbit diagrams).
+
+        Returns ``step(x, u)`` mapping ``x`` of shape ``(P, ..., n_states)`` to the states after
+        one step, row ``i`` computed with parameter ``name`` (already validated) set to
+        ``values[i]`` (shape ``(P,)``). The default builds the ``P`` maps once and loops over
+        them; :class:`~dynrnn.RNN` and sympy-defined maps override it with a single batched
+        array evaluation.
+        """
+        systems = [self._replace_params({name: float(v)}) for v in np.asarray(values)]
+
+        def step(x, u):
+            out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.float64))
+            for i, system in enumerate(systems):
+                out[i] = system._step(x[i], u)
+            return out
+
+        return step
 
     def _is_param(self, name: str) -> bool:
         """Whether ``name`` is a parameter; override when listing all of them is costly."""

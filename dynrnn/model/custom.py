@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Mapping, Sequence, final
 
@@ -13,6 +14,17 @@ from ..errors import (DerivativeFallbackWarning, InvalidTypeError, ShapeError,
 from .base import RecurrentMap, as_finite_array
 
 __all__ = ["Map"]
+
+
+@dataclass(frozen=True)
+class _SympyKernels:
+    """Lambdified functions of a sympy-defined map: ``step`` gives the components of F and
+    ``fused`` those of F, ∂F/∂x (row-major) and ∂F/∂θ (row-major, parameters in ``pnames``
+    order) in one call. Both broadcast over array arguments."""
+
+    step: Callable
+    fused: Callable
+    pnames: tuple[str, ...]
 
 
 def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -106,6 +118,7 @@ class Map(RecurrentMap):
         if jacobian is not None:
             self._check_callable(jacobian, "jacobian", (self._n, self._n))
         self._complex_step = False
+        self._kernels = None   # set by from_sympy: fused lambdified F, ∂F/∂x, ∂F/∂θ
         if jacobian is None:
             self._complex_step = self._accepts_complex()
             how = "complex-step" if self._complex_step else "central-difference"
@@ -221,6 +234,48 @@ class Map(RecurrentMap):
             cols.append((plus - minus) / (2.0 * h))
         return np.stack(cols, axis=-1)
 
+    # -- fast paths of sympy-defined maps (see RecurrentMap's internal hooks) --------------------
+    def _step_and_derivatives(self, x, names, u):
+        if self._kernels is None:
+            return super()._step_and_derivatives(x, names, u)
+        k = self._kernels
+        n = self._n
+        args = [x[..., i] for i in range(n)]
+        if self._m:
+            ub = np.broadcast_to(u, x.shape[:-1] + (self._m,))
+            args += [ub[..., i] for i in range(self._m)]
+        values = k.fused(*args, *(self._params[p] for p in k.pnames))
+        out = np.empty(x.shape[:-1] + (len(values),))
+        for i, v in enumerate(values):
+            out[..., i] = v
+        batch = x.shape[:-1]
+        F = out[..., :n]
+        J = out[..., n:n + n * n].reshape(batch + (n, n))
+        P = out[..., n + n * n:].reshape(batch + (n, len(k.pnames)))
+        return F, J, P[..., [k.pnames.index(name) for name in names]]
+
+    def _stepper_over_param(self, name, values):
+        if self._kernels is None:
+            return super()._stepper_over_param(name, values)
+        # the lambdified expressions broadcast: pass the parameter as an array over the sweep
+        k = self._kernels
+        values = np.asarray(values, dtype=np.float64)
+        n, m = self._n, self._m
+
+        def step(x, u):
+            column = values.reshape(values.shape + (1,) * (x.ndim - 2))
+            args = [x[..., i] for i in range(n)]
+            if m:
+                ub = np.broadcast_to(u, x.shape[:-1] + (m,))
+                args += [ub[..., i] for i in range(m)]
+            params = [column if p == name else self._params[p] for p in k.pnames]
+            out = np.empty(x.shape)
+            for i, v in enumerate(k.step(*args, *params)):
+                out[..., i] = v
+            return out
+
+        return step
+
     # -- symbolic construction -------------------------------------------------------------------
     @classmethod
     def from_sympy(cls, exprs: Sequence, states: Sequence, params: Mapping | None = None,
@@ -326,6 +381,8 @@ class Map(RecurrentMap):
         out = cls(step, n, {str(k): v for k, v in params.items()}, jac,
                   pjac if params else None, n_inputs=m, vectorized=True, box=box,
                   name=name or "sympy map")
+        fused = sympy.lambdify(args, list(F) + list(J) + list(P), modules="numpy", cse=True)
+        out._kernels = _SympyKernels(step=f_num, fused=fused, pnames=tuple(pnames))
         out.exprs = tuple(exprs)
         out.states = tuple(states)
         out.inputs = tuple(inputs)

@@ -251,6 +251,33 @@ class RNN(RecurrentMap):
                 out[..., :, col] = self._W_in[:, index[0]]
         return out
 
+    def _stepper_over_param(self, name, values):
+        # F is affine in every named parameter (W_rec, W_in, b, u): with δ = values − θ,
+        # F(x; θ + δ) = F(x; θ) + δ ∂F/∂θ(x) exactly, one batched step for the whole sweep.
+        key, index = self._locate(name)
+        delta = np.asarray(values, dtype=np.float64) - float(getattr(self, "_" + key)[index])
+        sigma = self._activation.function
+        W_rec_t, b = self._W_rec.T, self._b
+
+        def step(x, u):
+            shift = delta.reshape(delta.shape + (1,) * (x.ndim - 2))
+            s = sigma(x)
+            # one 2-D product (BLAS) instead of a stacked matmul over the batch axes
+            out = (s.reshape(-1, s.shape[-1]) @ W_rec_t).reshape(s.shape) + b
+            if self.n_inputs:
+                out = out + u @ self._W_in.T
+            if key == "W_rec":
+                out[..., index[0]] += shift * s[..., index[1]]
+            elif key == "b":
+                out[..., index[0]] += shift
+            elif key == "W_in":
+                out[..., index[0]] += shift * u[..., index[1]]
+            else:   # "u[j]" moves the state through the column W_in[:, j]
+                out += shift[..., None] * self._W_in[:, index[0]]
+            return out
+
+        return step
+
     # -- families of networks ------------------------------------------------------------------
     def interpolate(self, other: "RNN", s: float) -> "RNN":
         """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
