@@ -2,4 +2,10 @@
 functions, so ``import dynrnn`` needs no display. Every function takes result objects (computed
 or loaded from disk) and never recomputes."""
 
-__all__: list[str] = []
+# two-parameter curves and orbit diagrams
+from .two_parameter import plot_orbit_diagram, plot_two_parameter
+
+__all__: list[str] = [
+    # two-parameter curves and orbit diagrams
+    "plot_two_parameter", "plot_orbit_diagram",
+]
