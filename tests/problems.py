@@ -125,3 +125,15 @@ def fold_flip_map(mu: float = 0.0, nu: float = 0.5) -> dr.Map:
     x, y, m, n = sp.symbols("x y mu nu")
     return dr.Map.from_sympy([x + m - x**2, -(1 + n) * y - y**3], [x, y], {m: mu, n: nu},
                              name="fold-flip")
+
+
+def closed_ns_map(p: float = 0.0, q: float = 0.0) -> dr.Map:
+    """x' = W tanh(x) with W = [[p, −(q + 1/2)], [q, p]]: at the origin tr W = 2p and
+    det W = p² + q² + q/2, so the NS system's curve det = 1 is the circle
+    p² + (q + 1/4)² = 17/16 with κ = p. It is NS where q(q + 1/2) > 0 and a neutral saddle
+    where −1/2 < q < 0; W is a Jordan block at q = 0 and q = −1/2, giving R1 at (p, q) = (1, 0)
+    and (1, −1/2) and R2 at (−1, 0) and (−1, −1/2)."""
+    x, y, pp, qq = sp.symbols("x y p q")
+    return dr.Map.from_sympy([pp * sp.tanh(x) - (qq + sp.Rational(1, 2)) * sp.tanh(y),
+                              qq * sp.tanh(x) + pp * sp.tanh(y)], [x, y], {pp: p, qq: q},
+                             name="closed NS")

@@ -201,6 +201,57 @@ def test_rotation_rnn_ns_curve_and_strong_resonances():
     assert abs(found[BifurcationKind.R1].param2 - (1 - (2 - c) * c) / s) < 1e-8
 
 
+def test_closed_ns_curve_with_four_strong_resonances():
+    q0 = 0.5
+    p0 = math.sqrt(1 - q0**2 - q0 / 2)
+    m = P.closed_ns_map(p0, q0)
+    mu = np.linalg.eigvals(m.jacobian(np.zeros(2)))
+    record = Bifurcation(BifurcationKind.NS, p0, np.zeros(2), mu, (p0, p0), param_name="p")
+    curve = continue_bifurcation(m, record, "q", (-3.0, 3.0))
+    assert curve.success and curve.status is dr.CurveStatus.CLOSED
+    p, q = curve.params.T
+    assert np.max(np.abs(p**2 + (q + 0.25) ** 2 - 17 / 16)) < 1e-8
+    np.testing.assert_allclose(curve.kappa, p, atol=1e-8)
+    assert np.linalg.norm(curve.params[-1] - curve.params[0]) < 0.2     # back at the start
+    located = sorted((b.kind.value, round(b.param, 6), round(b.param2, 6)) for b in curve.codim2)
+    assert [k for k, _, _ in located] == ["R1", "R1", "R2", "R2"]
+    expected = {(1.0, 0.0), (1.0, -0.5), (-1.0, 0.0), (-1.0, -0.5)}
+    for b in curve.codim2:
+        assert min(abs(b.param - e[0]) + abs(b.param2 - e[1]) for e in expected) < 1e-8
+        assert b.kind is (BifurcationKind.R1 if b.param > 0 else BifurcationKind.R2)
+
+
+def test_bordering_gradients_match_finite_differences():
+    """The rows of DH from the bordering trick against central differences of H itself
+    (borders held fixed), for LP, PD and NS, at points near but off the curves."""
+    from dynrnn.analysis.two_parameter import _DefiningSystem
+    net = P.random_tanh_net(3, 1.5, seed=4, bias_scale=0.3)
+    names = ("b[0]", "W_rec[1,2]")
+    z_net = np.array([0.3, -0.2, 0.5, 0.1, -0.4])
+    cases = [(BifurcationKind.LP, P.henon_map(), ("a", "b"), 1, np.array([1.3, 0.4, -0.1, 0.3])),
+             (BifurcationKind.PD, P.henon_map(), ("a", "b"), 1, np.array([0.5, 0.1, 0.4, 0.3])),
+             (BifurcationKind.NS, P.henon_map(), ("a", "b"), 1,
+              np.array([0.4, -0.4, 1.1, -0.95, -0.3])),
+             # a 3-unit network and the twice-iterated map (products of Jacobians)
+             (BifurcationKind.LP, net, names, 2, z_net),
+             (BifurcationKind.PD, net, names, 2, z_net),
+             (BifurcationKind.NS, net, names, 2, np.append(z_net, 0.2))]
+    for kind, m, names, period, z in cases:
+        problem = _DefiningSystem(m, kind, names, period, None, 1e-5)
+        borders = problem.initial_borders(z)
+        ev = problem.evaluate(z, borders, None)
+        # the LP/PD rows use the direction of the previous null vector; give the exact one
+        ev = problem.evaluate(z, borders, ev.direction)
+        h = 1e-6
+        fd = np.empty_like(ev.DH)
+        for k in range(z.size):
+            e = np.zeros(z.size)
+            e[k] = h
+            fd[:, k] = (problem.evaluate(z + e, borders, ev.direction).H
+                        - problem.evaluate(z - e, borders, ev.direction).H) / (2 * h)
+        np.testing.assert_allclose(ev.DH, fd, atol=1e-6, err_msg=kind.value)
+
+
 # -- one-unit networks: fold curves in (b, w) and the cusp --------------------------------------
 @pytest.mark.parametrize("activation, w0, cusp", [("sigmoid", 5.0, (-2.0, 4.0)),
                                                   ("tanh", 2.0, (0.0, 1.0))])
