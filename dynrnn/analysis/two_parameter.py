@@ -43,6 +43,7 @@ LP     R1      :math:`\hat w^\top \hat v` (the multiplier 1 becomes double: Jord
 LP     LPPD    :math:`\det(G_x + I)` (a second multiplier at −1)
 PD     R2      :math:`\hat w^\top \hat v` for :math:`A = G_x + I` (the multiplier −1 becomes double)
 PD     LPPD    :math:`\det(G_x - I)` (a second multiplier at +1)
+PD     GPD     the normal-form coefficient :math:`c` of the flip (see ``flip_coefficient``)
 NS     R1      :math:`\kappa - 1` (the pair :math:`e^{\pm i\theta}` meets at +1)
 NS     R2      :math:`\kappa + 1` (the pair meets at −1)
 =====  ======  ================================================================================
@@ -82,7 +83,7 @@ _SUPPORTED = (BifurcationKind.LP, BifurcationKind.PD, BifurcationKind.NS)
 #: the codimension-two points tested for on each kind of curve, in the order of the test values
 _TESTS = {
     BifurcationKind.LP: (BifurcationKind.CP, BifurcationKind.R1, BifurcationKind.LPPD),
-    BifurcationKind.PD: (BifurcationKind.R2, BifurcationKind.LPPD),
+    BifurcationKind.PD: (BifurcationKind.R2, BifurcationKind.LPPD, BifurcationKind.GPD),
     BifurcationKind.NS: (BifurcationKind.R1, BifurcationKind.R2),
 }
 
@@ -270,6 +271,7 @@ class _Evaluation:
     direction: np.ndarray | None = None
     dGx: np.ndarray | None = None      # LP/PD: derivative of G_x along `along`
     along: np.ndarray | None = None
+    z: np.ndarray | None = None
     finite: bool = True
 
 
@@ -285,6 +287,7 @@ class _DefiningSystem:
         self.u = u
         self.fd_step = fd_step
         self.n = system.n_states
+        self.eye = np.eye(self.n)
         self.n_unknowns = self.n + (3 if kind is BifurcationKind.NS else 2)
         self.pair = (0, 0, 1, 1)   # which entries of the 2x2 NS test matrix are used
 
@@ -304,17 +307,18 @@ class _DefiningSystem:
         return x, Gx, Gp
 
     def _h(self, x: np.ndarray) -> float:
-        return self.fd_step * (1.0 + float(np.max(np.abs(x))))
+        return self.fd_step * (1.0 + float(np.abs(x).max()))
 
     # -- evaluation at one point ------------------------------------------------------------------
     def evaluate(self, z: np.ndarray, borders: tuple[np.ndarray, np.ndarray],
                  direction: np.ndarray | None) -> _Evaluation:
-        with np.errstate(all="ignore"):
-            if self.kind is BifurcationKind.NS:
-                ev = self._evaluate_ns(z, borders)
-            else:
-                ev = self._evaluate_fold_flip(z, borders, direction)
-        ev.finite = bool(np.all(np.isfinite(ev.H)) and np.all(np.isfinite(ev.DH)))
+        # callers run under np.errstate(all="ignore"): overflow shows up as a non-finite
+        # residual, which the corrector treats as a failed step
+        if self.kind is BifurcationKind.NS:
+            ev = self._evaluate_ns(z, borders)
+        else:
+            ev = self._evaluate_fold_flip(z, borders, direction)
+        ev.finite = math.isfinite(ev.H.sum() + ev.DH.sum())
         return ev
 
     def _evaluate_fold_flip(self, z, borders, direction):
@@ -323,12 +327,17 @@ class _DefiningSystem:
         b_vec, c_vec = borders
         d = c_vec if direction is None else direction      # unit, ≈ the right null vector
         h = self._h(x)
-        G, Gx, Gp = self.compose(np.stack([x, x + h * d, x - h * d]), p)
-        eye = np.eye(n)
-        sign = -1.0 if self.kind is BifurcationKind.LP else 1.0
-        A = Gx[0] + sign * eye
+        X = np.empty((3, n))
+        X[0] = x
+        X[1] = x + h * d
+        X[2] = x - h * d
+        G, Gx, Gp = self.compose(X, p)
+        eye = self.eye
         M = np.empty((n + 1, n + 1))
-        M[:n, :n] = A
+        if self.kind is BifurcationKind.LP:
+            np.subtract(Gx[0], eye, out=M[:n, :n])
+        else:
+            np.add(Gx[0], eye, out=M[:n, :n])
         M[:n, n] = b_vec
         M[n, :n] = c_vec
         M[n, n] = 0.0
@@ -350,21 +359,67 @@ class _DefiningSystem:
         DH[:n, n:] = Gp[0]
         DH[n, :n] = -(dGx.T @ w) * scale
         DH[n, n:] = -(w @ dGp) * scale
-        return _Evaluation(H=H, DH=DH, Gx=Gx[0], V=v[:, None], W=w[:, None],
+        return _Evaluation(H=H, DH=DH, Gx=Gx[0], V=v[:, None], W=w[:, None], z=z,
                            direction=v / math.sqrt(v @ v), dGx=dGx, along=d)
 
     def tests(self, ev: _Evaluation) -> np.ndarray:
         """The codimension-two test values at an evaluated point (order of ``_TESTS[kind]``)."""
         if self.kind is BifurcationKind.NS:
             return ev.tests
-        eye = np.eye(self.n)
+        if ev.tests is not None:
+            return ev.tests
+        eye = self.eye
         v_hat = ev.V[:, 0] / np.linalg.norm(ev.V)
         w_hat = ev.W[:, 0] / np.linalg.norm(ev.W)
         if self.kind is BifurcationKind.LP:
             # B(v̂, v̂) = d/dε G_x(x + ε v̂) v̂, with `along` = v̂ up to the last Newton update
-            return np.array([w_hat @ (ev.dGx @ ev.along), w_hat @ v_hat,
-                             np.linalg.det(ev.Gx + eye)])
-        return np.array([w_hat @ v_hat, np.linalg.det(ev.Gx - eye)])
+            ev.tests = np.array([w_hat @ (ev.dGx @ ev.along), w_hat @ v_hat,
+                                 np.linalg.det(ev.Gx + eye)])
+        else:
+            ev.tests = np.array([w_hat @ v_hat, np.linalg.det(ev.Gx - eye),
+                                 self.flip_coefficient(ev)])
+        return ev.tests
+
+    def flip_coefficient(self, ev: _Evaluation) -> float:
+        r"""The normal-form coefficient of the flip (Kuznetsov 2004, §5.4; ch. 9 for GPD):
+
+        .. math::
+
+            c = \tfrac16 \langle p, C(q,q,q) \rangle
+                - \tfrac12 \langle p, B(q, (A - I)^{-1} B(q,q)) \rangle,
+
+        with :math:`A q = -q`, :math:`A^\top p = -p`, :math:`\langle p, q \rangle = 1`, and the
+        multilinear forms B, C of the k-fold map by central differences of its Jacobian
+        (Richardson-extrapolated, so the error is O(h⁴) plus rounding). c = 0 at a generalised
+        flip (GPD); the flip is supercritical for c > 0.
+        """
+        n = self.n
+        z = ev.z
+        x, p = z[:n], z[n:n + 2]
+        q = ev.V[:, 0] / np.linalg.norm(ev.V)
+        left = ev.W[:, 0] / (ev.W[:, 0] @ q)
+        h = 1e-3 * (1.0 + float(np.abs(x).max()))
+        X = np.stack([x + h * q, x - h * q, x + 2 * h * q, x - 2 * h * q])
+        _, Gx, _ = self.compose(X, p)
+        A = ev.Gx
+        first = (4 * (Gx[0] - Gx[1]) / (2 * h) - (Gx[2] - Gx[3]) / (4 * h)) / 3
+        second = (4 * (Gx[0] - 2 * A + Gx[1]) / h**2 - (Gx[2] - 2 * A + Gx[3]) / (4 * h**2)) / 3
+        Bqq = first @ q
+        Cqqq = second @ q
+        try:
+            r = np.linalg.solve(A - self.eye, Bqq)
+        except np.linalg.LinAlgError:
+            return float("nan")
+        r_norm = float(np.linalg.norm(r))
+        if r_norm == 0.0:
+            Bqr = np.zeros(n)
+        else:
+            r_hat = r / r_norm
+            _, Gr, _ = self.compose(np.stack([x + h * r_hat, x - h * r_hat,
+                                              x + 2 * h * r_hat, x - 2 * h * r_hat]), p)
+            Dr = (4 * (Gr[0] - Gr[1]) / (2 * h) - (Gr[2] - Gr[3]) / (4 * h)) / 3
+            Bqr = r_norm * (Dr @ q)
+        return float(left @ Cqqq / 6 - left @ Bqr / 2)
 
     def _second_derivatives(self, x, p):
         """G, G_x, G_p at x and the tensors T_x[i, j, k] = ∂_k (G_x)_ij, T_p[i, l, k] = ∂_k (G_p)_il."""
@@ -477,6 +532,11 @@ def _newton(problem: _DefiningSystem, z, borders, direction, extra_rows, extra_r
     Returns (converged, z, evaluation, n_iter).
     """
     z = np.array(z, dtype=float)
+    n_extra = extra_rows.shape[0]
+    N = z.size
+    system = np.empty((N, N))
+    system[N - n_extra:] = extra_rows
+    res = np.empty(N)
     dz_norm = np.inf
     ev = None
     for it in range(opts.max_newton_iter + 1):
@@ -484,21 +544,23 @@ def _newton(problem: _DefiningSystem, z, borders, direction, extra_rows, extra_r
         if not ev.finite:
             return False, z, ev, it
         direction = ev.direction
-        res = np.concatenate([ev.H, extra_rows @ z - extra_rhs])
-        res_norm = float(np.max(np.abs(res)))
+        res[:N - n_extra] = ev.H
+        res[N - n_extra:] = extra_rows @ z - extra_rhs
+        res_norm = float(np.abs(res).max())
         if it > 0 and (res_norm <= opts.residual_tol or (
                 res_norm <= 100 * opts.residual_tol and
-                dz_norm <= opts.tol * (1.0 + float(np.max(np.abs(z)))))):
+                dz_norm <= opts.tol * (1.0 + float(np.abs(z).max())))):
             return True, z, ev, it
         if it == opts.max_newton_iter:
             break
+        system[:N - n_extra] = ev.DH
         try:
-            dz = np.linalg.solve(np.vstack([ev.DH, extra_rows]), -res)
+            dz = np.linalg.solve(system, -res)
         except np.linalg.LinAlgError:
             return False, z, ev, it
-        if not np.all(np.isfinite(dz)):
+        dz_norm = float(np.abs(dz).max())
+        if not math.isfinite(dz_norm):
             return False, z, ev, it
-        dz_norm = float(np.max(np.abs(dz)))
         z = z + dz
     return False, z, ev, opts.max_newton_iter
 
@@ -762,6 +824,13 @@ def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2:
     if not isinstance(system, RecurrentMap):
         raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
                                argument="system", value=system)
+    with np.errstate(all="ignore"):
+        return _continue(system, bifurcation, param2, bounds2, bounds1, options, direction, u,
+                         raise_on_failure, progress)
+
+
+def _continue(system, bifurcation, param2, bounds2, bounds1, options, direction, u,
+              raise_on_failure, progress):
     if not isinstance(bifurcation, Bifurcation):
         raise InvalidTypeError(f"bifurcation must be a Bifurcation record, got "
                                f"{type(bifurcation).__name__}", argument="bifurcation",

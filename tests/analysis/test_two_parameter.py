@@ -252,6 +252,61 @@ def test_bordering_gradients_match_finite_differences():
         np.testing.assert_allclose(ev.DH, fd, atol=1e-6, err_msg=kind.value)
 
 
+def test_generalised_flip_against_the_second_iterate_on_the_centre_manifold():
+    """x' = −(1 + μ)x + x² + νx³ + y, y' = (2/5)y + x² flips at μ = 0 (origin, A q = −q with
+    q = e₁). Independently of dynrnn's normal-form formula: reduce to the centre manifold
+    y = h(x) with sympy, iterate the reduced map twice, g(g(x)) = x − 2c x³ + …, and find
+    where c(ν) = 0."""
+    import sympy as sp
+    X, Y, mu, nu, h2, h3 = sp.symbols("x y mu nu h2 h3")
+    F1 = -(1 + mu) * X + X**2 + nu * X**3 + Y
+    F2 = sp.Rational(2, 5) * Y + X**2
+    h = h2 * X**2 + h3 * X**3
+    on_manifold = {Y: h, mu: 0}
+    invariance = sp.expand(h.subs(X, F1.subs(on_manifold)) - F2.subs(on_manifold))
+    sol = sp.solve([invariance.coeff(X, 2), invariance.coeff(X, 3)], [h2, h3], dict=True)[0]
+    g = sp.expand(F1.subs(on_manifold).subs(sol))
+    g = sum(g.coeff(X, k) * X**k for k in range(1, 4))
+    c = -sp.expand(g.subs(X, g)).coeff(X, 3) / 2
+    (nu_star,) = sp.solve(c, nu)
+    m = dr.Map.from_sympy([F1, F2], [X, Y], {mu: 0.0, nu: 0.5})
+    record = Bifurcation(BifurcationKind.PD, 0.0, np.zeros(2), np.array([-1.0, 0.4]),
+                         (0.0, 0.0), param_name="mu")
+    curve = continue_bifurcation(m, record, "nu", (-5.0, 5.0))
+    assert curve.success and np.max(np.abs(curve.params[:, 0])) < 1e-8
+    (gpd,) = [b for b in curve.codim2 if b.kind is BifurcationKind.GPD]
+    assert abs(gpd.param2 - float(nu_star)) < 1e-8
+    # the flip coefficient itself, at ν = 0.5, against c(0.5)
+    from dynrnn.analysis.two_parameter import _DefiningSystem
+    problem = _DefiningSystem(m, BifurcationKind.PD, ("mu", "nu"), 1, None, 1e-5)
+    z = np.array([0.0, 0.0, 0.0, 0.5])
+    ev = problem.evaluate(z, problem.initial_borders(z), None)
+    assert problem.flip_coefficient(ev) == pytest.approx(float(c.subs(nu, 0.5)), abs=1e-8)
+
+
+def test_ns_curve_of_a_six_unit_network():
+    """W_rec = [[R, 0], [C, D]] with R = [[p, −s], [s, q]] (s = sin θ₀): the multipliers at
+    the origin are those of R and of D (|eig D| < 1), so the NS curve is det R = pq + s² = 1
+    and R1 (trace R = 2) sits at (p, q) = (1 + s, 1 − s)."""
+    rng = np.random.default_rng(0)
+    theta0 = math.pi / 5
+    c, s = math.cos(theta0), math.sin(theta0)
+    W = np.zeros((6, 6))
+    W[:2, :2] = [[c, -s], [s, c]]
+    W[2:, 2:] = 0.25 * rng.standard_normal((4, 4))
+    W[2:, :2] = rng.standard_normal((4, 2))
+    net = dr.RNN(W, activation="tanh")
+    record = Bifurcation(BifurcationKind.NS, c, np.zeros(6), np.linalg.eigvals(W), (c, c),
+                         param_name="W_rec[0,0]", angle=theta0)
+    curve = continue_bifurcation(net, record, "W_rec[1,1]", (-0.5, 1.5), bounds1=(-1.0, 3.0))
+    assert curve.success
+    p, q = curve.params.T
+    assert np.max(np.abs(p * q + s * s - 1)) < 1e-8
+    (r1,) = curve.codim2
+    assert r1.kind is BifurcationKind.R1
+    assert abs(r1.param - (1 + s)) < 1e-8 and abs(r1.param2 - (1 - s)) < 1e-8
+
+
 # -- one-unit networks: fold curves in (b, w) and the cusp --------------------------------------
 @pytest.mark.parametrize("activation, w0, cusp", [("sigmoid", 5.0, (-2.0, 4.0)),
                                                   ("tanh", 2.0, (0.0, 1.0))])
