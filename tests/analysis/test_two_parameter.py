@@ -380,6 +380,26 @@ def test_start_failure_keeps_the_point_and_can_raise():
     assert not info.value.result.success
 
 
+def test_failure_mid_curve_keeps_the_points():
+    """x' = x + μ − x² + sqrt(ν) x³ has the fold μ = 0 (x = 0) for ν ≥ 0 and is NaN for ν < 0:
+    the continuation must stop near ν = 0 with a failure status and keep what it computed."""
+    import sympy as sp
+    x, mu, nu = sp.symbols("x mu nu")
+    m = dr.Map.from_sympy([x + mu - x**2 + sp.sqrt(nu) * x**3], [x], {mu: 0.0, nu: 0.5})
+    record = Bifurcation(BifurcationKind.LP, 0.0, np.zeros(1), np.ones(1), (0.0, 0.0),
+                         param_name="mu")
+    curve = continue_bifurcation(m, record, "nu", (-1.0, 1.0), progress=True)
+    assert not curve.success
+    assert curve.status in (dr.CurveStatus.NON_FINITE, dr.CurveStatus.STEP_TOO_SMALL)
+    assert "backward" in curve.message and len(curve) > 10
+    nu_values = curve.params[:, 1]
+    assert nu_values.max() == pytest.approx(1.0) and 0 <= nu_values.min() < 1e-3
+    assert np.max(np.abs(curve.params[:, 0])) < 1e-8
+    with pytest.raises(dr.ConvergenceError) as info:
+        continue_bifurcation(m, record, "nu", (-1.0, 1.0), raise_on_failure=True)
+    assert len(info.value.result) == len(curve)
+
+
 def test_bad_input():
     henon, lp = henon_lp(0.3)
     bp = dataclasses.replace(lp, kind=BifurcationKind.BP)
