@@ -599,7 +599,7 @@ def _march(problem, start: _Point, t0, ds, bounds, opts, pbar) -> _Run:
     lo = np.array([bounds[0][0], bounds[1][0]])
     hi = np.array([bounds[0][1], bounds[1][1]])
     z_start = start.z
-    travelled = 0.0
+    travelled = longest = 0.0
     for _ in range(opts.max_steps):
         while True:
             z_pred = z + ds * t
@@ -645,11 +645,16 @@ def _march(problem, start: _Point, t0, ds, bounds, opts, pbar) -> _Run:
         run.n_steps += 1
         if pbar is not None:
             pbar.update(1)
-        step_len = float(np.linalg.norm(z_new - z))
+        chord = z_new - z
+        step_len = float(np.linalg.norm(chord))
         travelled += step_len
-        if travelled > 4 * ds and np.linalg.norm(z_new - z_start) < 0.5 * step_len:
-            run.status = CurveStatus.CLOSED
-            return run
+        longest = max(longest, step_len)
+        if travelled > 3 * longest:
+            # closed when the start lies on (near) the chord just travelled
+            s = float(np.clip((z_start - z) @ chord / step_len**2, 0.0, 1.0))
+            if np.linalg.norm(z + s * chord - z_start) < 0.25 * step_len:
+                run.status = CurveStatus.CLOSED
+                return run
         borders = problem.new_borders(ev_new)
         direction = ev_new.direction
         z, t = z_new, t_new
