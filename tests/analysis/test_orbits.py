@@ -139,3 +139,4 @@ def test_bad_input():
     d = orbit_diagram(P.henon_map(), "a", [1.0], component=None, n_keep=2)
     with pytest.raises(dr.InvalidInputError, match="component"):
         d.attractor_values(0)
+
