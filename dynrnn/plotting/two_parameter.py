@@ -69,18 +69,38 @@ def plot_two_parameter(curves: BifurcationCurve | Sequence[BifurcationCurve], ax
         _, ax = plt.subplots(figsize=(5.5, 4.5))
     labelled_kinds: set = set()
     labelled_points: set = set()
+    drawn: list = []
     for curve in curves:
         # a curve continued in (p2, p1) is drawn with swapped columns
         cols = [0, 1] if curve.param_names == names else [1, 0]
         colour, dash, label = CURVE_STYLES[curve.kind]
-        ax.plot(curve.params[:, cols[0]], curve.params[:, cols[1]], color=colour, ls=dash,
-                lw=linewidth, label=None if curve.kind in labelled_kinds else label)
+        px, py = curve.params[:, cols[0]], curve.params[:, cols[1]]
+        if curve.kind is BifurcationKind.NS:
+            # neutral saddles (|κ| > 1: real multipliers with product 1) are not bifurcations:
+            # thin dotted grey, NaN-separated from the true NS arcs
+            saddle = np.abs(curve.kappa) > 1
+            if saddle.any():
+                ax.plot(np.where(saddle, px, np.nan), np.where(saddle, py, np.nan),
+                        color="0.55", ls=":", lw=0.9 * linewidth,
+                        label=None if "saddle" in labelled_kinds else "neutral saddle")
+                labelled_kinds.add("saddle")
+            # keep the points next to each saddle arc so the NS arcs reach R1/R2
+            edge = saddle & ~(np.roll(saddle, 1) & np.roll(saddle, -1))
+            keep = ~saddle | edge
+            px, py = np.where(keep, px, np.nan), np.where(keep, py, np.nan)
+        ax.plot(px, py, color=colour, ls=dash, lw=linewidth,
+                label=None if curve.kind in labelled_kinds else label)
         labelled_kinds.add(curve.kind)
         if not label_points:
             continue
         for point in curve.codim2:
             xy = (point.param, point.param2) if cols == [0, 1] else (point.param2, point.param)
             kind = point.kind
+            # the same point found on several curves (R1 on a fold and on an NS curve) is
+            # drawn and labelled once
+            if any(k is kind and np.allclose(xy, seen, atol=1e-6) for k, seen in drawn):
+                continue
+            drawn.append((kind, xy))
             ax.plot(*xy, marker=POINT_MARKERS.get(kind, "o"), ms=8, mfc="white", mec="black",
                     mew=1.3, ls="none", zorder=5,
                     label=None if kind in labelled_points else kind.value)

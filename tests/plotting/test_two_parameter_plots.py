@@ -55,5 +55,25 @@ def test_orbit_diagram_renders_dots_without_diverged_orbits():
     render(ax)
     with pytest.raises(dr.InvalidInputError):
         plot_orbit_diagram(full, component=2)
+
+
+def test_ns_curve_draws_neutral_saddles_apart_and_shared_points_once():
+    import math
+    q0 = 0.5
+    p0 = math.sqrt(1 - q0**2 - q0 / 2)
+    m = P.closed_ns_map(p0, q0)
+    mu = np.linalg.eigvals(m.jacobian(np.zeros(2)))
+    record = dr.Bifurcation(dr.BifurcationKind.NS, p0, np.zeros(2), mu, (p0, p0),
+                            param_name="p")
+    curve = dr.continue_bifurcation(m, record, "q", (-3.0, 3.0))
+    ax = plot_two_parameter([curve, curve])                  # the same points twice
+    assert sorted(t.get_text() for t in ax.texts) == ["R1", "R1", "R2", "R2"]
+    saddle, ns = ax.get_lines()[0], ax.get_lines()[1]
+    ys = np.asarray(saddle.get_ydata(), dtype=float)
+    # the dotted arc holds exactly the neutral saddles: −1/2 < q < 0
+    finite = ys[np.isfinite(ys)]
+    assert finite.size > 0 and np.all((finite > -0.5 - 1e-9) & (finite < 1e-9))
+    assert saddle.get_linestyle() == ":" and ns.get_linestyle() == "-."
+    render(ax)
     with pytest.raises(dr.InvalidTypeError):
         plot_two_parameter([])
