@@ -58,6 +58,8 @@ class ElmanRNN(RecurrentMap):
     Notes
     -----
     Scalar parameters are named ``"W[i,j]"``, ``"U[i,j]"``, ``"b[i]"`` and ``"u[j]"``.
+    ``"u[j]"`` is the constant input used when none is given; ``param_jacobian`` reports for it
+    the derivative with respect to input j at the input in use.
     :meth:`to_pascanu` gives the conjugate :class:`~dynrnn.RNN` (see the module docstring for
     how states, fixed points and multipliers correspond).
 

@@ -65,6 +65,8 @@ class PLRNN(RecurrentMap):
     Notes
     -----
     Scalar parameters are named ``"A[i]"``, ``"W[i,j]"``, ``"h[i]"``, ``"C[i,j]"``, ``"u[j]"``.
+    ``"u[j]"`` is the constant input used when none is given; ``param_jacobian`` reports for it
+    the derivative with respect to input j at the input in use.
     A ReLU :class:`~dynrnn.RNN` (x' = W_rec relu(x) + W_in u + b) is the PLRNN with A = 0
     (:meth:`from_rnn`).
 

@@ -60,6 +60,8 @@ class RNN(RecurrentMap):
     Notes
     -----
     Scalar parameters are named ``"W_rec[i,j]"``, ``"W_in[i,j]"``, ``"b[i]"`` and ``"u[j]"``.
+    ``"u[j]"`` is the constant input used when none is given; ``param_jacobian`` reports for it
+    the derivative with respect to input j at the input in use.
     Objects are immutable; :meth:`with_params` returns a new network.
 
     References
