@@ -8,8 +8,8 @@ from typing import Callable, Mapping, Sequence, final
 import numpy as np
 import sympy
 
-from ..errors import (DerivativeFallbackWarning, InvalidTypeError, ShapeError,
-                      UndeclaredSymbolError)
+from ..errors import (DerivativeFallbackWarning, InvalidInputError, InvalidTypeError,
+                      ShapeError, UndeclaredSymbolError)
 from .base import RecurrentMap, as_finite_array
 
 __all__ = ["Map"]
@@ -86,7 +86,8 @@ class Map(RecurrentMap):
         clean = {}
         for key, value in dict(params or {}).items():
             if not isinstance(key, str):
-                raise InvalidTypeError(f"parameter names must be strings, got {key!r}",
+                raise InvalidTypeError(f"params keys (parameter names) must be strings, got "
+                                       f"{key!r}",
                                        argument="params", value=key)
             v = as_finite_array(value, f"params[{key!r}]")
             if v.ndim != 0:
@@ -285,24 +286,31 @@ class Map(RecurrentMap):
                   for k, v in dict(params or {}).items()}
         declared = set(states) | set(inputs) | set(params)
         if len(declared) != len(states) + len(inputs) + len(params):
-            raise InvalidTypeError("a symbol is declared twice among states, inputs and params",
-                                   argument="states")
+            every = [str(s) for s in states + inputs + list(params)]
+            twice = sorted({s for s in every if every.count(s) > 1})
+            raise InvalidInputError(f"symbol(s) {', '.join(twice)} declared more than once among "
+                                    "states, inputs and params", argument="states",
+                                    value=twice)
         if isinstance(exprs, (sympy.Matrix, sympy.ImmutableMatrix)):
             exprs = list(exprs)
-        try:
-            exprs = [sympy.sympify(e, locals={str(s): s for s in declared}) for e in exprs]
-        except (sympy.SympifyError, TypeError) as exc:
-            raise InvalidTypeError(f"could not read the expressions: {exc}",
-                                   argument="exprs") from exc
+        parsed = []
+        for i, e in enumerate(exprs):
+            try:
+                parsed.append(sympy.sympify(e, locals={str(s): s for s in declared}))
+            except (sympy.SympifyError, TypeError, SyntaxError) as exc:
+                raise InvalidTypeError(f"could not read exprs[{i}] = {e!r}: "
+                                       f"{str(exc).splitlines()[-1]}", argument="exprs",
+                                       value=e) from exc
+        exprs = parsed
         if len(exprs) != len(states):
-            raise ShapeError(f"{len(exprs)} expressions for {len(states)} states; give one per "
-                             "state", argument="exprs", expected=len(states), actual=len(exprs))
+            raise ShapeError(f"exprs has {len(exprs)} expressions for {len(states)} states; give "
+                             "one per state", argument="exprs", expected=len(states), actual=len(exprs))
         undeclared = set().union(*(e.free_symbols for e in exprs)) - declared
         if undeclared:
             names = tuple(sorted(str(s) for s in undeclared))
             raise UndeclaredSymbolError(
-                f"expressions use undeclared symbol(s) {', '.join(names)}; declare each as a "
-                "state, an input or a parameter", argument="exprs", symbols=names)
+                f"exprs use undeclared symbol(s) {', '.join(names)}; declare each as a state, "
+                "an input or a parameter", argument="exprs", symbols=names)
         pnames = [str(p) for p in params]
         args = states + inputs + list(params)
         F = sympy.Matrix(exprs)
