@@ -168,7 +168,7 @@ class _Encoder:
             raise InvalidTypeError(f"cannot save {where}: arrays of dtype {arr.dtype} are not "
                                    "supported", argument="obj", value=arr.dtype)
         key = f"a{len(self.arrays)}"
-        self.arrays[key] = np.ascontiguousarray(arr)
+        self.arrays[key] = arr
         return {"$array": key}
 
     def encode(self, obj, where: str):
@@ -452,10 +452,11 @@ def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise FileFormatError(f"{path} is a single .npy array, not a dynrnn .npz file",
-                                      argument="path", value=str(path))
+        z = np.load(path, allow_pickle=False)
+        if isinstance(z, np.ndarray):
+            raise FileFormatError(f"{path} is a single .npy array, not a dynrnn .npz file",
+                                  argument="path", value=str(path))
+        with z:
             if _META_KEY not in z.files:
                 raise FileFormatError(f"{path} is not a dynrnn file: it has no {_META_KEY!r} "
                                       "entry", argument="path", value=str(path))
@@ -463,9 +464,6 @@ def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
             arrays = {k: z[k] for k in z.files if k != _META_KEY}
     except FileFormatError:
         raise
-    except AttributeError:  # np.load returned a bare ndarray (no context manager)
-        raise FileFormatError(f"{path} is not a dynrnn .npz file", argument="path",
-                              value=str(path)) from None
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error,
             UnicodeDecodeError) as exc:
         raise FileFormatError(f"{path} is corrupt or truncated ({type(exc).__name__}: {exc})",

@@ -304,7 +304,8 @@ class Map(RecurrentMap):
         exprs = parsed
         if len(exprs) != len(states):
             raise ShapeError(f"exprs has {len(exprs)} expressions for {len(states)} states; give "
-                             "one per state", argument="exprs", expected=len(states), actual=len(exprs))
+                             "one per state", argument="exprs", expected=len(states),
+                             actual=len(exprs))
         undeclared = set().union(*(e.free_symbols for e in exprs)) - declared
         if undeclared:
             names = tuple(sorted(str(s) for s in undeclared))

@@ -1,4 +1,5 @@
-"""The piecewise-linear RNN z' = A z + W relu(z) + h + C u (Durstewitz 2017; Eisenmann et al. 2023)."""
+"""The piecewise-linear RNN z' = A z + W relu(z) + h + C u (Durstewitz 2017; Eisenmann et al.
+2023)."""
 import numpy as np
 import pytest
 
