@@ -269,9 +269,18 @@ def _model_arrays(net, where: str) -> tuple[str, dict, str | None]:
     if isinstance(net, PLRNN):
         return "PLRNN", net.arrays(), None
     if isinstance(net, Map) and hasattr(net, "exprs"):
-        spec = {"name": net.name, "states": [str(s) for s in net.states],
-                "inputs": [str(s) for s in net.inputs], "params": dict(net.params),
-                "equations": [str(e) for e in net.exprs],
+        states, inputs = [str(s) for s in net.states], [str(s) for s in net.inputs]
+        equations = [_expression_text(e) for e in net.exprs]
+        import sympy
+        declared = {k: sympy.Symbol(k) for k in states + inputs + list(net.params)}
+        for state, text in zip(states, equations):
+            try:  # refuse now what load could not read back
+                _safe_sympify(text, declared, f"equations.{state}", where)
+            except FileFormatError as exc:
+                raise InvalidTypeError(f"cannot save {where}: {exc}", argument="net",
+                                       value=text) from None
+        spec = {"name": net.name, "states": states, "inputs": inputs,
+                "params": dict(net.params), "equations": equations,
                 "box": None if net.invariant_box() is None else
                 [np.asarray(b).tolist() for b in net.invariant_box()]}
         return "SympyMap", spec, None
@@ -447,8 +456,12 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray], meta: dict, compress: 
     _atomic_write(path, lambda fh: saver(fh, **payload))
 
 
-def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """(metadata, arrays) of a dynrnn .npz; FileFormatError naming ``path`` if unreadable."""
+def _read_npz(path: Path, require_meta: bool = True
+              ) -> tuple[dict | None, dict[str, np.ndarray]]:
+    """(metadata, arrays) of a dynrnn .npz; FileFormatError naming ``path`` if unreadable.
+
+    With ``require_meta=False`` a plain .npz (no metadata) gives ``(None, arrays)``.
+    """
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     try:
@@ -457,11 +470,13 @@ def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
             raise FileFormatError(f"{path} is a single .npy array, not a dynrnn .npz file",
                                   argument="path", value=str(path))
         with z:
-            if _META_KEY not in z.files:
+            if _META_KEY not in z.files and require_meta:
                 raise FileFormatError(f"{path} is not a dynrnn file: it has no {_META_KEY!r} "
                                       "entry", argument="path", value=str(path))
-            meta = json.loads(str(z[_META_KEY][()]))
             arrays = {k: z[k] for k in z.files if k != _META_KEY}
+            if _META_KEY not in z.files:
+                return None, arrays
+            meta = json.loads(str(z[_META_KEY][()]))
     except FileFormatError:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error,
@@ -622,10 +637,30 @@ def _build_model(kind: str, arrays: Mapping[str, np.ndarray], activation, source
                               argument="path", value=source) from exc
 
 
-def _model_from_npz(meta: dict, arrays: dict, path: Path):
-    kind = meta.get("kind")
-    activation = meta.get("activation")
-    return _build_model(kind, arrays, activation, str(path))
+def _model_from_npz(meta: dict | None, arrays: dict, path: Path):
+    if meta is not None:
+        return _build_model(meta.get("kind"), arrays, meta.get("activation"), str(path))
+    # a plain .npz written by other tools: the kind follows from the array names
+    if "W_rec" in arrays:
+        kind = "RNN"
+    elif "U" in arrays or ("W" in arrays and "A" not in arrays):
+        kind = "ElmanRNN"
+    elif "A" in arrays:
+        kind = "PLRNN"
+    else:
+        raise FileFormatError(f"{path}: neither dynrnn metadata nor model arrays (W_rec for an "
+                              f"RNN, W for an ElmanRNN, A and W for a PLRNN); found "
+                              f"{sorted(arrays)}", argument="path", value=str(path))
+    first = "W_rec" if kind == "RNN" else "W"
+    n = np.shape(arrays[first])[0] if np.ndim(arrays[first]) else 0
+    defaults = {"RNN": {"W_in": np.zeros((n, 0)), "b": np.zeros(n)},
+                "ElmanRNN": {"U": np.zeros((n, 0)), "b": np.zeros(n)},
+                "PLRNN": {"h": np.zeros(n), "C": np.zeros((n, 0))}}[kind]
+    full = {**defaults, **arrays}
+    inputs = full["W_in" if kind == "RNN" else "U" if kind == "ElmanRNN" else "C"]
+    full.setdefault("u", np.zeros(np.shape(inputs)[-1] if np.ndim(inputs) == 2 else 0))
+    activation = str(full["activation"]) if "activation" in full else "tanh"
+    return _build_model(kind, full, activation, str(path))
 
 
 def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) -> Path:
@@ -711,7 +746,11 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
     if suffix != ".npz":
         raise FileFormatError(f"{path}: unknown model file type {suffix!r}; expected .npz, "
                               ".pt, .pth or .toml", argument="path", value=str(path))
-    net = load(path)
+    meta, arrays = _read_npz(path, require_meta=False)
+    if meta is None or meta["format"] == _MODEL_FORMAT:
+        net = _model_from_npz(meta, arrays, path)
+    else:
+        net = load(path)
     from .model import ElmanRNN, RNN
     from .model.base import RecurrentMap
     if not isinstance(net, RecurrentMap):
@@ -765,6 +804,18 @@ def _flatten(state: Mapping, prefix: str = "") -> dict:
 
 
 # -- symbolic maps (TOML) ------------------------------------------------------------------------
+def _expression_text(expr) -> str:
+    """``str(expr)`` with floats printed by ``repr`` (shortest exact round trip), where sympy
+    prints 15 digits and would change the map by ~1e-16."""
+    from sympy.printing.str import StrPrinter
+
+    class _ExactFloatPrinter(StrPrinter):
+        def _print_Float(self, expr):
+            return repr(float(expr))
+
+    return _ExactFloatPrinter().doprint(expr)
+
+
 _SYMPY_FUNCTIONS = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
                     "tanh", "asinh", "acosh", "atanh", "exp", "log", "sqrt", "Abs", "sign",
                     "Max", "Min", "Heaviside", "floor", "ceiling", "pi", "E")

@@ -478,3 +478,40 @@ def test_toml_errors_name_the_file_and_the_problem(tmp_path, text, fragment):
         dr.load_model(path)
     assert str(path) in str(info.value)
     assert fragment in str(info.value)
+
+
+def test_plain_npz_from_other_tools_loads_as_a_model(tmp_path):
+    rng = np.random.default_rng(8)
+    W, U, b = rng.standard_normal((3, 3)), rng.standard_normal((3, 2)), rng.standard_normal(3)
+    np.savez(tmp_path / "rnn.npz", W_rec=W, W_in=U, b=b, activation=np.array("relu"))
+    net = dr.load_model(tmp_path / "rnn.npz")
+    assert isinstance(net, dr.RNN) and net.activation.name == "relu" and net.n_inputs == 2
+    np.testing.assert_array_equal(net.W_in, U)
+    np.testing.assert_array_equal(net.u, np.zeros(2))
+    np.savez(tmp_path / "bare.npz", W_rec=W)
+    bare = dr.load_model(tmp_path / "bare.npz")
+    assert bare.activation.name == "tanh" and bare.n_inputs == 0
+    np.savez(tmp_path / "plrnn.npz", A=np.full(3, 0.5), W=W)
+    assert isinstance(dr.load_model(tmp_path / "plrnn.npz"), dr.PLRNN)
+    np.savez(tmp_path / "elman.npz", W=W, U=U, b=b)
+    assert isinstance(dr.load_model(tmp_path / "elman.npz"), dr.ElmanRNN)
+    np.savez(tmp_path / "other.npz", weights=W)
+    with pytest.raises(dr.FileFormatError, match=r"other\.npz.*\['weights'\]"):
+        dr.load_model(tmp_path / "other.npz")
+    np.savez(tmp_path / "bad.npz", W_rec=np.ones((2, 3)))
+    with pytest.raises(dr.FileFormatError, match=r"bad\.npz.*W_rec must be a non-empty square"):
+        dr.load_model(tmp_path / "bad.npz")
+
+
+def test_maps_that_a_file_cannot_describe_are_refused_at_save(tmp_path):
+    import sympy as sp
+    x = sp.Symbol("x")
+    m = dr.Map.from_sympy([sp.erf(x)], [x], {})
+    with pytest.raises(dr.InvalidTypeError, match="erf"):
+        dr.save_model(m, tmp_path / "erf.toml")
+    with pytest.raises(dr.InvalidTypeError, match="erf"):
+        dr.save({"map": m}, tmp_path / "erf.npz")
+    assert os.listdir(tmp_path) == []
+    exact = dr.Map.from_sympy([x / 3.0 + 1 / 3.0], [x], {})
+    dr.save_model(exact, tmp_path / "third.toml")
+    assert dr.load_model(tmp_path / "third.toml").step([0.0])[0] == 1 / 3.0

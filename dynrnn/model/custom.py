@@ -27,6 +27,19 @@ def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) ->
     return np.stack(cols, axis=-1)
 
 
+def _exact_float_printer():
+    """The printer lambdify uses for numpy, except that floats are printed by ``repr``: sympy
+    prints 15 digits, so a constant such as 1/3 in an expression would be off by ~1e-16."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    class ExactFloatNumPyPrinter(NumPyPrinter):
+        def _print_Float(self, expr):
+            return repr(float(expr))
+
+    return ExactFloatNumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                                   "allow_unknown_functions": True, "user_functions": {}})
+
+
 @final
 class Map(RecurrentMap):
     r"""A recurrent map :math:`x_t = F(x_{t-1}, u_t; \theta)` given by a Python callable.
@@ -317,9 +330,11 @@ class Map(RecurrentMap):
         F = sympy.Matrix(exprs)
         J = F.jacobian(states)
         P = F.jacobian(list(params)) if params else sympy.zeros(len(states), 0)
-        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True)
-        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True)
-        p_num = sympy.lambdify(args, list(P), modules="numpy", cse=True) if params else None
+        printer = _exact_float_printer()
+        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True, printer=printer)
+        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True, printer=printer)
+        p_num = (sympy.lambdify(args, list(P), modules="numpy", cse=True, printer=printer)
+                 if params else None)
         n, m = len(states), len(inputs)
 
         def evaluate(fun, x, u, p, shape):

@@ -72,14 +72,24 @@ def _random_coupled_params(rng):
     return {"a": rng.uniform(0.5, 2), "c": rng.uniform(-1, 1), "d": rng.uniform(-0.5, 0.5)}
 
 
-def _map_callable(given_jacobian):
+def _not_analytic_step(x, p):
+    # the same map, but through the real part: a complex step would be silently wrong here
+    x = np.real(x)
+    return _coupled_step(x, p)
+
+
+def _map_callable(how):
     def build(rng):
         p = _random_coupled_params(rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DerivativeFallbackWarning)
-            if given_jacobian:
+            if how == "jacobian":
                 return dr.Map(_coupled_step, N_UNITS, p, _coupled_jac, _coupled_pjac)
-            return dr.Map(_coupled_step, N_UNITS, p)
+            if how == "complex-step":
+                return dr.Map(_coupled_step, N_UNITS, p)
+            if how == "differences":
+                return dr.Map(_not_analytic_step, N_UNITS, p)
+            return dr.Map(_coupled_step, N_UNITS, p, vectorized=True)
     return build
 
 
@@ -104,23 +114,24 @@ def _relu_args_elman(system, x, u):
     return system.to_pascanu_state(x, u)
 
 
-CASES = {
-    "rnn-tanh": (_rnn("tanh", False), None),
-    "rnn-sigmoid": (_rnn("sigmoid", False), None),
-    "rnn-relu": (_rnn("relu", False), _relu_args_rnn),
-    "rnn-identity": (_rnn("identity", False), None),
-    "rnn-tanh-inputs": (_rnn("tanh", True), None),
-    "rnn-relu-inputs": (_rnn("relu", True), _relu_args_rnn),
-    "elman-tanh": (_elman("tanh", False), None),
-    "elman-sigmoid-inputs": (_elman("sigmoid", True), None),
-    "elman-relu-inputs": (_elman("relu", True), _relu_args_elman),
+CASES = {}
+for _act in ("tanh", "sigmoid", "relu", "identity"):
+    for _inputs in (False, True):
+        _suffix = "-inputs" if _inputs else ""
+        CASES[f"rnn-{_act}{_suffix}"] = (_rnn(_act, _inputs),
+                                         _relu_args_rnn if _act == "relu" else None)
+        CASES[f"elman-{_act}{_suffix}"] = (_elman(_act, _inputs),
+                                           _relu_args_elman if _act == "relu" else None)
+CASES.update({
     "plrnn": (_plrnn(False), _relu_args_rnn),
     "plrnn-inputs": (_plrnn(True), _relu_args_rnn),
-    "map-callable-jacobian": (_map_callable(True), None),
-    "map-callable-no-jacobian": (_map_callable(False), None),
+    "map-callable-jacobian": (_map_callable("jacobian"), None),
+    "map-callable-complex-step": (_map_callable("complex-step"), None),
+    "map-callable-differences": (_map_callable("differences"), None),
+    "map-callable-vectorized": (_map_callable("vectorized"), None),
     "map-sympy-henon": (_henon, None),
     "map-sympy-inputs": (_sympy_driven, None),
-}
+})
 IDS = list(CASES)
 
 
@@ -274,12 +285,6 @@ def test_jacobians_match_central_differences(case, seed, x, u):
 
 
 # -- the derivative paths of Map -----------------------------------------------------------------
-def _not_analytic_step(x, p):
-    # same map, but through the real part: a complex step would be silently wrong here
-    x = np.real(x)
-    return _coupled_step(x, p)
-
-
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), x=_state_strategy(N_UNITS))
 def test_map_complex_step_and_difference_paths_match_analytic(seed, x):
@@ -320,3 +325,10 @@ def test_sympy_jacobians_match_hand_derivatives():
     np.testing.assert_allclose(system.jacobian(x), [[-2 * a * 0.3, 1], [b, 0]], atol=1e-15)
     np.testing.assert_allclose(system.param_jacobian(x, ["a", "b"]), [[-0.09, 0], [0, 0.3]],
                                atol=1e-15)
+
+
+def test_sympy_float_constants_are_evaluated_exactly():
+    """lambdify prints floats with 15 digits by default; 1/3 must stay the double 1/3."""
+    x = sp.Symbol("x")
+    m = dr.Map.from_sympy([x + 1 / 3.0], [x], {})
+    assert m.step([0.0])[0] == 1 / 3.0
