@@ -164,7 +164,7 @@ class _Encoder:
             return {"$objarray": list(arr.shape),
                     "items": [self.encode(v, f"{where}[{i}]") for i, v in
                               enumerate(arr.ravel().tolist())]}
-        if arr.dtype.kind not in "biufcUSM m":
+        if arr.dtype.kind not in "biufcUSMm":
             raise InvalidTypeError(f"cannot save {where}: arrays of dtype {arr.dtype} are not "
                                    "supported", argument="obj", value=arr.dtype)
         key = f"a{len(self.arrays)}"

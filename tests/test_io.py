@@ -515,3 +515,34 @@ def test_maps_that_a_file_cannot_describe_are_refused_at_save(tmp_path):
     exact = dr.Map.from_sympy([x / 3.0 + 1 / 3.0], [x], {})
     dr.save_model(exact, tmp_path / "third.toml")
     assert dr.load_model(tmp_path / "third.toml").step([0.0])[0] == 1 / 3.0
+
+
+# -- property: arbitrary nested values round trip ------------------------------------------------
+def _values():
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import array_shapes, arrays
+
+    scalars = (st.none() | st.booleans() | st.integers(-2**80, 2**80) | st.floats()
+               | st.text(max_size=8) | st.complex_numbers(allow_nan=False)
+               | st.sampled_from(list(BifurcationKind)))
+    arrs = arrays(st.sampled_from([np.float64, np.complex128, np.int16, np.bool_]),
+                  array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
+    keys = st.text(max_size=5) | st.integers(-5, 5) | st.tuples(st.integers(0, 3))
+    return st.recursive(
+        scalars | arrs,
+        lambda inner: (st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                       | st.dictionaries(keys, inner, max_size=4)),
+        max_leaves=12)
+
+
+def test_arbitrary_nested_values_round_trip(tmp_path_factory):
+    from hypothesis import given, settings
+
+    @settings(max_examples=40, deadline=None)
+    @given(value=_values())
+    def check(value):
+        path = tmp_path_factory.mktemp("prop") / "v.npz"
+        dr.save({"value": value}, path)
+        assert_same({"value": value}, dr.load(path))
+
+    check()
