@@ -14,7 +14,8 @@ import numpy as np
 from ..errors import ShapeError, UnknownParameterError
 from .base import as_finite_array
 
-__all__ = ["frozen", "square_matrix", "matrix_with_rows", "vector", "NamedArrays"]
+__all__ = ["frozen", "square_matrix", "matrix_with_rows", "vector", "NamedArrays",
+           "check_same_shape"]
 
 _NAME = re.compile(r"^([A-Za-z_]\w*)\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]$")
 
@@ -115,3 +116,19 @@ class NamedArrays:
                                             value=name, valid=tuple(self.values()))
             arrays[located[0]][located[1]] = value
         return arrays
+
+
+def check_same_shape(net, other) -> None:
+    """Raise :class:`ShapeError` unless ``other`` is a network of ``net``'s class with arrays of
+    the same shapes (and the same activation), as paths between two checkpoints need."""
+    if type(other) is not type(net):
+        raise ShapeError(f"expected another {type(net).__name__}, got {type(other).__name__}",
+                         argument="other")
+    for k, a in net.arrays().items():
+        b = other.arrays()[k]
+        if b.shape != a.shape:
+            raise ShapeError(f"networks differ in the shape of {k}: {a.shape} vs {b.shape}",
+                             argument="other", expected=a.shape, actual=b.shape)
+    if other.activation.name != net.activation.name:
+        raise ShapeError(f"networks differ in activation: {net.activation.name} vs "
+                         f"{other.activation.name}", argument="other")

@@ -25,7 +25,8 @@ from typing import Sequence, final
 import numpy as np
 
 from ..errors import UnknownParameterError
-from ._arrays import NamedArrays, matrix_with_rows, square_matrix, vector
+from ._arrays import (NamedArrays, check_same_shape, matrix_with_rows, square_matrix,
+                      vector)
 from .activations import Activation, get_activation
 from .base import RecurrentMap, as_state
 
@@ -140,6 +141,28 @@ class ElmanRNN(RecurrentMap):
                 f"{', '.join(valid)}", argument="arrays", value=sorted(unknown), valid=valid)
         kw = {**self.arrays(), "activation": self._activation, **arrays}
         return ElmanRNN(kw["W"], kw["U"], kw["b"], kw["activation"], kw["u"])
+
+    # -- families of networks ------------------------------------------------------------------
+    def interpolate(self, other: "ElmanRNN", s: float) -> "ElmanRNN":
+        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
+        check_same_shape(self, other)
+        kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
+        return self.replace(**kw)
+
+    def difference(self, other: "ElmanRNN") -> dict[str, np.ndarray]:
+        """Δθ = θ_other − θ_self by array name."""
+        check_same_shape(self, other)
+        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
+
+    def direction_derivative(self, delta: dict[str, np.ndarray], h) -> np.ndarray:
+        """∂F/∂s along θ + s Δθ at this network: σ'(a) ⊙ (ΔW h + ΔU u + U Δu + Δb), with
+        a = W h + U u + b and u this network's constant input."""
+        h = np.asarray(h, dtype=np.float64)
+        a = self._pre_activation(h, self.u)
+        change = h @ delta["W"].T + delta["b"]
+        if self.n_inputs:
+            change = change + delta["U"] @ self.u + self.U @ delta["u"]
+        return self._activation.derivative(a) * change
 
     # -- conjugacy with eq. (2) ----------------------------------------------------------------
     def to_pascanu(self):

@@ -11,7 +11,7 @@ from typing import Sequence, final
 import numpy as np
 
 from ..errors import InvalidInputError, ShapeError, UnknownParameterError
-from ._arrays import NamedArrays, matrix_with_rows, vector
+from ._arrays import NamedArrays, check_same_shape, matrix_with_rows, vector
 from .activations import get_activation
 from .base import RecurrentMap, as_finite_array
 
@@ -162,6 +162,28 @@ class PLRNN(RecurrentMap):
                 f"{', '.join(valid)}", argument="arrays", value=sorted(unknown), valid=valid)
         kw = {**self.arrays(), **arrays}
         return PLRNN(kw["A"], kw["W"], kw["h"], kw["C"], kw["u"])
+
+    # -- families of networks ------------------------------------------------------------------
+    def interpolate(self, other: "PLRNN", s: float) -> "PLRNN":
+        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints
+        (Eisenmann et al. 2023 compare cycles between training checkpoints)."""
+        check_same_shape(self, other)
+        kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
+        return self.replace(**kw)
+
+    def difference(self, other: "PLRNN") -> dict[str, np.ndarray]:
+        """Δθ = θ_other − θ_self by array name."""
+        check_same_shape(self, other)
+        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
+
+    def direction_derivative(self, delta: dict[str, np.ndarray], z) -> np.ndarray:
+        """∂F/∂s along θ + s Δθ at this network: ΔA z + ΔW relu(z) + Δh + ΔC u + C Δu (exact:
+        F is affine in the parameters), u this network's constant input."""
+        z = np.asarray(z, dtype=np.float64)
+        out = delta["A"] * z + np.maximum(z, 0.0) @ delta["W"].T + delta["h"]
+        if self.n_inputs:
+            out = out + delta["C"] @ self.u + self.C @ delta["u"]
+        return out
 
     # -- the map -------------------------------------------------------------------------------
     def _constant_input(self) -> np.ndarray:
