@@ -12,6 +12,8 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
+from .model import ElmanRNN, PLRNN
+from .io import load, load_model, save, save_model
 # two-parameter curves and orbit diagrams
 from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurveStatus,
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
@@ -23,6 +25,8 @@ __all__ = [
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
+    # model (Elman form, PLRNN) and saving/loading
+    "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # two-parameter curves and orbit diagrams
     "BifurcationCurve", "BifurcationCurveOptions", "CurveStatus", "continue_bifurcation",
     "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
