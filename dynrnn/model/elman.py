@@ -240,6 +240,28 @@ class ElmanRNN(RecurrentMap):
         new._arrays = NamedArrays(self._arrays.replaced(updates))
         return new
 
+    def _stepper_over_param(self, name, values):
+        # the pre-activation W h + U u + b is affine in every named parameter, so a whole sweep
+        # is one batched step: shift the pre-activation by δ ∂a/∂θ, then apply σ
+        key, index = self._arrays.locate(name)
+        delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
+
+        def step(x, u):
+            shift = delta.reshape(delta.shape + (1,) * (x.ndim - 2))
+            a = self._pre_activation(x, u)
+            i = index[0]
+            if key == "W":
+                a[..., i] += shift * x[..., index[1]]
+            elif key == "U":
+                a[..., i] += shift * u[..., index[1]]
+            elif key == "b":
+                a[..., i] += shift
+            else:   # "u[j]" enters every unit through the column U[:, j]
+                a += shift[..., None] * self.U[:, i]
+            return self._activation.function(a)
+
+        return step
+
     def _param_jacobian(self, x, names: Sequence[str], u):
         batch = x.shape[:-1]
         d = self._activation.derivative(self._pre_activation(x, u))

@@ -218,6 +218,18 @@ class PLRNN(RecurrentMap):
         new._arrays = NamedArrays(self._arrays.replaced(updates))
         return new
 
+    def _stepper_over_param(self, name, values):
+        # F is affine in every named parameter (A, W, h, C, u): with δ = values − θ,
+        # F(z; θ + δ) = F(z; θ) + δ ∂F/∂θ(z) exactly, one batched step for the whole sweep
+        key, index = self._arrays.locate(name)
+        delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
+
+        def step(x, u):
+            shift = delta.reshape(delta.shape + (1,) * (x.ndim - 1))
+            return self._step(x, u) + shift * self._param_jacobian(x, [name], u)[..., 0]
+
+        return step
+
     def _param_jacobian(self, x, names: Sequence[str], u):
         batch = x.shape[:-1]
         out = np.zeros(batch + (self.n_states, len(names)))

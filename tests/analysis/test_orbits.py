@@ -68,17 +68,34 @@ def test_vectorised_sweep_equals_per_value_loop():
     np.testing.assert_array_equal(c.samples, d.samples)
 
 
-@pytest.mark.parametrize("name", ["W_rec[0,1]", "W_rec[1,1]", "W_in[1,0]", "b[0]", "u[0]"])
-def test_rnn_sweep_step_is_exact_for_every_kind_of_parameter(name):
+def _networks():
     rng = np.random.default_rng(1)
-    net = dr.RNN(rng.standard_normal((2, 2)), W_in=rng.standard_normal((2, 1)),
-                 b=rng.standard_normal(2), activation="tanh", u=[0.3])
+    W, W_in, b = rng.standard_normal((2, 2)), rng.standard_normal((2, 1)), rng.standard_normal(2)
+    return {
+        "RNN": dr.RNN(W, W_in=W_in, b=b, activation="tanh", u=[0.3]),
+        "ElmanRNN": dr.ElmanRNN(W, U=W_in, b=b, activation="sigmoid", u=[0.3]),
+        "PLRNN": dr.PLRNN([0.5, -0.2], [[0.0, 0.4], [-0.3, 0.1]], h=b, C=W_in, u=[0.3]),
+    }
+
+
+@pytest.mark.parametrize("kind, name", [
+    ("RNN", "W_rec[0,1]"), ("RNN", "W_rec[1,1]"), ("RNN", "W_in[1,0]"), ("RNN", "b[0]"),
+    ("RNN", "u[0]"),
+    ("ElmanRNN", "W[0,1]"), ("ElmanRNN", "U[1,0]"), ("ElmanRNN", "b[1]"), ("ElmanRNN", "u[0]"),
+    ("PLRNN", "A[1]"), ("PLRNN", "W[1,0]"), ("PLRNN", "h[0]"), ("PLRNN", "C[0,0]"),
+    ("PLRNN", "u[0]"),
+])
+def test_network_sweep_step_is_exact_for_every_kind_of_parameter(kind, name):
+    """The batched sweep against one validated map per value, for every parameter family."""
+    net = _networks()[kind]
+    rng = np.random.default_rng(2)
     values = np.linspace(-2.0, 2.0, 7)
     x = rng.standard_normal((7, 5, 2))
     u = net.resolve_input(None)
     fast = net._stepper_over_param(name, values)(x, u)
     slow = np.stack([net.with_params({name: v}).step(x[i]) for i, v in enumerate(values)])
     np.testing.assert_allclose(fast, slow, atol=1e-13)
+    assert type(net)._stepper_over_param is not dr.RecurrentMap._stepper_over_param
 
 
 def test_sympy_sweep_step_with_inputs():
