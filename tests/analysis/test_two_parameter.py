@@ -338,6 +338,21 @@ def test_one_unit_fold_curve_and_cusp(activation, w0, cusp):
     assert np.max(nearest(curve.eigenvalues, 1.0)) < 1e-8
 
 
+def test_elman_fold_curve_equals_the_pascanu_form():
+    """h' = σ(w h + b) is conjugate to x' = w σ(x) + b through x = w h + b, so its fold curve
+    in (b, w) is the same closed form."""
+    net, lp = one_unit_lp(5.0, "sigmoid")
+    x_star = lp.x[0]
+    elman = dr.ElmanRNN([[5.0]], b=[lp.param], activation="sigmoid")
+    record = dataclasses.replace(lp, x=np.array([(x_star - lp.param) / 5.0]))
+    curve = continue_bifurcation(elman, record, "W[0,0]", (4.5, 8.0))
+    assert curve.success
+    b, w = curve.params.T
+    errors = [min(abs(bi - f) for f in P.one_unit_folds(wi, "sigmoid")) for bi, wi in zip(b, w)]
+    assert max(errors) < 1e-8
+    assert np.max(nearest(curve.eigenvalues, 1.0)) < 1e-8
+
+
 def test_fold_flip_point_on_both_curves():
     m = P.fold_flip_map(0.0, 0.5)
     lp = Bifurcation(BifurcationKind.LP, 0.0, np.zeros(2), np.array([1.0, -1.5]), (0.0, 0.0),
