@@ -38,19 +38,21 @@ def loop_baseline(system, param, values, x0):
 
 
 def bench(label, system, param, values, x0):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     d = dr.orbit_diagram(system, param, values, x0s=[x0], n_transient=N_TRANSIENT,
                          n_keep=N_KEEP)
-    fast = time.perf_counter() - t
+    fast, fast_cpu = time.perf_counter() - t, time.process_time() - c
     sub = values[:: N_VALUES // N_LOOP]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     ref = loop_baseline(system, param, sub, x0)
     slow = (time.perf_counter() - t) * values.size / sub.size
+    slow_cpu = (time.process_time() - c) * values.size / sub.size
     # the same orbits (up to rounding, which chaos may amplify for the RNN's affine update)
     close = np.isclose(d.samples[:: N_VALUES // N_LOOP, 0], ref, atol=1e-9).all(axis=1)
     print(f"{label}: {values.size} values x {N_TRANSIENT + N_KEEP} iterations: vectorised "
-          f"{fast:.2f} s; per-value loop {slow:.1f} s (timed on {sub.size} values, scaled); "
-          f"ratio {slow / fast:.0f}x; diverged {d.n_diverged}; orbits equal to the loop's for "
+          f"{fast:.2f} s ({fast_cpu:.2f} s CPU); per-value loop {slow:.1f} s ({slow_cpu:.1f} s CPU; "
+          f"timed on {sub.size} values, scaled); ratio {slow / fast:.0f}x wall, "
+          f"{slow_cpu / fast_cpu:.0f}x CPU; diverged {d.n_diverged}; orbits equal to the loop's for "
           f"{close.sum()} of {close.size} values")
     t = time.perf_counter()
     dr.orbit_diagram(system, param, sub, x0s=[x0], n_transient=N_TRANSIENT,

@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
 import numpy as np
+from scipy.linalg.lapack import dgesv as _gesv, dgetrf as _getrf, dgetrs as _getrs
 from scipy.optimize import brentq
 
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError
@@ -288,6 +289,8 @@ class _DefiningSystem:
         self.fd_step = fd_step
         self.n = system.n_states
         self.eye = np.eye(self.n)
+        self.e_last = np.zeros(self.n + 1)
+        self.e_last[-1] = 1.0
         self.n_unknowns = self.n + (3 if kind is BifurcationKind.NS else 2)
         self.pair = (0, 0, 1, 1)   # which entries of the 2x2 NS test matrix are used
 
@@ -341,12 +344,15 @@ class _DefiningSystem:
         M[:n, n] = b_vec
         M[n, :n] = c_vec
         M[n, n] = 0.0
-        # the last column of M⁻¹ is (v, g), its last row (w, g)
-        try:
-            Minv = np.linalg.inv(M)
-        except np.linalg.LinAlgError:
-            Minv = np.full((n + 1, n + 1), np.nan)
-        v, g, w = Minv[:n, n], Minv[n, n], Minv[n, :n]
+        # M (v, g) = e and (w, g) M = e from one LU factorisation (LAPACK directly: these
+        # matrices are tiny and numpy's wrappers would cost more than the arithmetic)
+        lu, piv, info = _getrf(M)
+        if info == 0:
+            sol, _ = _getrs(lu, piv, self.e_last)
+            solt, _ = _getrs(lu, piv, self.e_last, trans=1)
+        else:
+            sol = solt = np.full(n + 1, np.nan)
+        v, g, w = sol[:n], sol[n], solt[:n]
         # second derivatives along d, rescaled to the direction v (d ≈ v/|v|)
         dGx = (Gx[1] - Gx[2]) / (2 * h)
         dGp = (Gp[1] - Gp[2]) / (2 * h)
@@ -485,7 +491,8 @@ class _DefiningSystem:
             C = np.linalg.qr(ev.V)[0]
             B = np.linalg.qr(ev.W)[0]
             return B, C
-        return ev.W[:, 0] / np.linalg.norm(ev.W), ev.V[:, 0] / np.linalg.norm(ev.V)
+        w, v = ev.W[:, 0], ev.V[:, 0]
+        return w / math.sqrt(w @ w), v / math.sqrt(v @ v)
 
     def initial_borders(self, z):
         n = self.n
@@ -554,9 +561,8 @@ def _newton(problem: _DefiningSystem, z, borders, direction, extra_rows, extra_r
         if it == opts.max_newton_iter:
             break
         system[:N - n_extra] = ev.DH
-        try:
-            dz = np.linalg.solve(system, -res)
-        except np.linalg.LinAlgError:
+        _, _, dz, info = _gesv(system, -res)
+        if info != 0:
             return False, z, ev, it
         dz_norm = float(np.abs(dz).max())
         if not math.isfinite(dz_norm):
@@ -566,14 +572,17 @@ def _newton(problem: _DefiningSystem, z, borders, direction, extra_rows, extra_r
 
 
 def _tangent(DH: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """The unit tangent t with DH t = 0 and previous · t > 0."""
     N = DH.shape[1]
+    system = np.empty((N, N))
+    system[:-1] = DH
+    system[-1] = previous
     rhs = np.zeros(N)
     rhs[-1] = 1.0
-    try:
-        t = np.linalg.solve(np.vstack([DH, previous]), rhs)
-    except np.linalg.LinAlgError:
+    _, _, t, info = _gesv(system, rhs)
+    if info != 0:
         return np.full(N, np.nan)
-    return t / np.linalg.norm(t)
+    return t / math.sqrt(t @ t)
 
 
 @dataclass
@@ -609,8 +618,8 @@ def _march(problem, start: _Point, t0, ds, bounds, opts, pbar) -> _Run:
             t_new = None
             if ok:
                 t_new = _tangent(ev_new.DH, t)
-                if np.all(np.isfinite(t_new)) and (t_new @ t >= opts.min_tangent_cos
-                                                   or ds <= 2 * opts.ds_min):
+                cos = float(t_new @ t)
+                if math.isfinite(cos) and (cos >= opts.min_tangent_cos or ds <= 2 * opts.ds_min):
                     break
             if ev_new is not None and not ev_new.finite and ds <= 2 * opts.ds_min:
                 run.status = CurveStatus.NON_FINITE
@@ -620,8 +629,8 @@ def _march(problem, start: _Point, t0, ds, bounds, opts, pbar) -> _Run:
                 run.status = CurveStatus.STEP_TOO_SMALL
                 return run
         p_new = z_new[n:n + 2]
-        outside = (p_new < lo) | (p_new > hi)
-        if np.any(outside):
+        if not (lo[0] <= p_new[0] <= hi[0] and lo[1] <= p_new[1] <= hi[1]):
+            outside = (p_new < lo) | (p_new > hi)
             # end exactly on the boundary: fix the parameter that left the box
             p_old = z[n:n + 2]
             fractions = np.where(outside, (np.where(p_new < lo, lo, hi) - p_old)
