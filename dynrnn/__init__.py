@@ -15,7 +15,7 @@ from .analysis import Bifurcation, BifurcationKind
 from .model import ElmanRNN, PLRNN
 from .io import load, load_model, save, save_model
 # two-parameter curves and orbit diagrams
-from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurveStatus,
+from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 
 __all__ = [
@@ -28,7 +28,8 @@ __all__ = [
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # two-parameter curves and orbit diagrams
-    "BifurcationCurve", "BifurcationCurveOptions", "CurveStatus", "continue_bifurcation",
+    "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
+    "continue_bifurcation",
     "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",

@@ -68,7 +68,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 from scipy.linalg.lapack import dgesv as _gesv, dgetrf as _getrf, dgetrs as _getrs
@@ -78,7 +78,8 @@ from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .special_points import Bifurcation, BifurcationKind
 
-__all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurveStatus", "continue_bifurcation"]
+__all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
+           "continue_bifurcation"]
 
 _SUPPORTED = (BifurcationKind.LP, BifurcationKind.PD, BifurcationKind.NS)
 #: the codimension-two points tested for on each kind of curve, in the order of the test values
@@ -103,12 +104,13 @@ class CurveStatus(str, enum.Enum):
                     "its (param, x) did not converge; locate the bifurcation more accurately or "
                     "check its period and param_name")
     NON_FINITE = "the map or its Jacobian returned NaN or infinity on the curve"
+    STOPPED = "the callback stopped the continuation"
 
     def __str__(self) -> str:
         return self.value
 
 
-_SUCCESS = (CurveStatus.COMPLETED, CurveStatus.CLOSED)
+_SUCCESS = (CurveStatus.COMPLETED, CurveStatus.CLOSED, CurveStatus.STOPPED)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,32 @@ class BifurcationCurveOptions:
             raise InvalidInputError(
                 f"options.min_tangent_cos must lie in (-1, 1), got {self.min_tangent_cos}",
                 argument="min_tangent_cos", value=self.min_tangent_cos)
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One accepted point, as passed to the ``callback`` of :func:`continue_bifurcation`.
+
+    Attributes
+    ----------
+    params : ndarray, shape (2,)
+        ``(p1, p2)``.
+    x : ndarray, shape (n_states,)
+    eigenvalues : ndarray, shape (n_states,), complex
+    kappa : float
+        κ = cos θ on NS curves, NaN otherwise.
+    step : int
+        Number of the step in its direction (1 for the first point after the start).
+    direction : str
+        "forward" or "backward".
+    """
+
+    params: np.ndarray
+    x: np.ndarray
+    eigenvalues: np.ndarray
+    kappa: float
+    step: int
+    direction: str
 
 
 @dataclass(frozen=True)
@@ -608,7 +636,8 @@ class _Run:
     n_iter: int = 0
 
 
-def _march(problem, start: _Point, t0, ds, bounds, opts, pbar) -> _Run:
+def _march(problem, start: _Point, t0, ds, bounds, opts, pbar, callback=None,
+           which: str = "forward") -> _Run:
     run = _Run()
     z, t, borders, ev = start.z, t0, start.borders, start.ev
     direction = ev.direction
@@ -662,6 +691,14 @@ def _march(problem, start: _Point, t0, ds, bounds, opts, pbar) -> _Run:
         run.n_steps += 1
         if pbar is not None:
             pbar.update(1)
+        if callback is not None:
+            kappa = float(z_new[n + 2]) if problem.kind is BifurcationKind.NS else float("nan")
+            point = CurvePoint(params=z_new[n:n + 2].copy(), x=z_new[:n].copy(),
+                               eigenvalues=_sorted_eigenvalues(ev_new.Gx), kappa=kappa,
+                               step=run.n_steps, direction=which)
+            if callback(point) is False:
+                run.status = CurveStatus.STOPPED
+                return run
         chord = z_new - z
         step_len = float(np.linalg.norm(chord))
         travelled += step_len
@@ -769,7 +806,8 @@ def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2:
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,
                          options: BifurcationCurveOptions | None = None,
                          direction: Literal["both", "forward", "backward"] = "both",
-                         u=None, raise_on_failure: bool = False, progress: bool = False
+                         u=None, callback: Callable[[CurvePoint], bool] | None = None,
+                         raise_on_failure: bool = False, progress: bool = False
                          ) -> BifurcationCurve:
     r"""Continue a fold, flip or Neimark–Sacker point in two parameters.
 
@@ -804,6 +842,10 @@ def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2:
         vertical), "both" does both and joins them.
     u : array_like, shape (n_inputs,), optional
         Constant input for driven maps (the map's own by default).
+    callback : callable, optional
+        ``callback(point: CurvePoint) -> bool`` after every accepted point; returning False
+        stops that direction (status STOPPED, which counts as success), e.g. to stop where an
+        NS curve turns into neutral saddles (``abs(point.kappa) > 1``).
     raise_on_failure : bool
         Raise :class:`ConvergenceError` (carrying the curve as ``.result``) instead of returning
         an unsuccessful curve.
@@ -848,11 +890,14 @@ def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2:
                                argument="system", value=system)
     with np.errstate(all="ignore"):
         return _continue(system, bifurcation, param2, bounds2, bounds1, options, direction, u,
-                         raise_on_failure, progress)
+                         callback, raise_on_failure, progress)
 
 
 def _continue(system, bifurcation, param2, bounds2, bounds1, options, direction, u,
-              raise_on_failure, progress):
+              callback, raise_on_failure, progress):
+    if callback is not None and not callable(callback):
+        raise InvalidTypeError(f"callback must be callable or None, got "
+                               f"{type(callback).__name__}", argument="callback", value=callback)
     if not isinstance(bifurcation, Bifurcation):
         raise InvalidTypeError(f"bifurcation must be a Bifurcation record, got "
                                f"{type(bifurcation).__name__}", argument="bifurcation",
@@ -940,7 +985,8 @@ def _continue(system, bifurcation, param2, bounds2, bounds1, options, direction,
                     runs["forward"].status is CurveStatus.CLOSED:
                 continue
             sign = 1.0 if which == "forward" else -1.0
-            runs[which] = _march(problem, start_for_march, sign * t0, ds, bounds, options, pbar)
+            runs[which] = _march(problem, start_for_march, sign * t0, ds, bounds, options, pbar,
+                                 callback, which)
     finally:
         if pbar is not None:
             pbar.close()
@@ -958,9 +1004,11 @@ def _continue(system, bifurcation, param2, bounds2, bounds1, options, direction,
         status = failed[0][1]
         message = "; ".join(f"{w}: {s.value}" for w, s in statuses)
     else:
-        status = CurveStatus.CLOSED if any(s is CurveStatus.CLOSED for _, s in statuses) \
-            else CurveStatus.COMPLETED
-        message = status.value
+        found = {s for _, s in statuses}
+        status = next((s for s in (CurveStatus.CLOSED, CurveStatus.STOPPED) if s in found),
+                      CurveStatus.COMPLETED)
+        message = "; ".join(f"{w}: {s.value}" for w, s in statuses) if len(found) > 1 \
+            else status.value
 
     codim2: list[Bifurcation] = []
     if options.detect_codim2 and len(points) > 1:

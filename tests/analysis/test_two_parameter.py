@@ -162,6 +162,30 @@ def test_henon_ns_curve_ends_at_r1_and_r2():
         assert abs(point.extra["kappa"] - (1 if point.kind is BifurcationKind.R1 else -1)) < 1e-10
 
 
+def test_callback_stops_at_neutral_saddles():
+    """Stopping where κ leaves [−1, 1] keeps the true NS arc and still locates R1 and R2."""
+    a0, b0 = 1.0, -1.0
+    henon = P.henon_map(a0, b0)
+    x0 = P.henon_fixed_point_plus(a0, b0)
+    mu = np.linalg.eigvals(henon.jacobian(x0))
+    record = Bifurcation(BifurcationKind.NS, b0, x0, mu, (b0, b0), param_name="b")
+    seen = []
+
+    def inside(point):
+        seen.append(point)
+        return abs(point.kappa) <= 1
+
+    curve = continue_bifurcation(henon, record, "a", (-2.0, 4.0), callback=inside)
+    assert curve.success and curve.status is dr.CurveStatus.STOPPED
+    assert np.sum(np.abs(curve.kappa) > 1) == 2              # one saddle point past each end
+    assert sorted(c.kind.value for c in curve.codim2) == ["R1", "R2"]
+    assert {p.direction for p in seen} == {"forward", "backward"}
+    assert isinstance(seen[0], dr.CurvePoint) and seen[0].step == 1
+    np.testing.assert_allclose(seen[0].params, curve.params[curve.start_index + 1])
+    with pytest.raises(dr.InvalidTypeError):
+        continue_bifurcation(henon, record, "a", (-2.0, 4.0), callback=3)
+
+
 # -- the rotation network --------------------------------------------------------------------------
 def test_rotation_map_ns_curve_rho_one_for_every_angle():
     theta0 = math.pi / 5
