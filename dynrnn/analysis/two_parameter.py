@@ -1012,7 +1012,7 @@ def _continue(system, bifurcation, param2, bounds2, bounds1, options, direction,
 
     codim2: list[Bifurcation] = []
     if options.detect_codim2 and len(points) > 1:
-        codim2, n_loc = _detect(problem, points, options)
+        codim2, n_loc = _detect(problem, points, options, closed=status is CurveStatus.CLOSED)
         total_iter += n_loc
     curve = _assemble(problem, points, start_index, tuple(codim2), status, message, n_steps,
                       total_iter)
@@ -1031,36 +1031,41 @@ def _initial_kappa(bifurcation: Bifurcation) -> float:
     return float(best.real / abs(best))
 
 
-def _detect(problem, points, opts):
+def _relative_sign(kind: BifurcationKind, test: BifurcationKind, a: _Point, b: _Point) -> float:
+    """The factor that puts b's test value in a's orientation of the null vectors (the CP, R1
+    and R2 tests of LP/PD curves change sign with them)."""
+    if kind is BifurcationKind.NS or test not in (BifurcationKind.CP, BifurcationKind.R1,
+                                                  BifurcationKind.R2):
+        return 1.0
+    flip_w = np.sign(b.ev.W[:, 0] @ a.ev.W[:, 0]) or 1.0
+    if test is BifurcationKind.CP:
+        return float(flip_w)
+    return float(flip_w * (np.sign(b.ev.V[:, 0] @ a.ev.V[:, 0]) or 1.0))
+
+
+def _detect(problem, points, opts, closed: bool = False):
     tests = np.array([problem.tests(p.ev) for p in points])
     kinds = _TESTS[problem.kind]
     found: list[Bifurcation] = []
     n_iter = 0
     n = problem.n
-    # orientation-consistent signs along the curve for tests that depend on the null vectors
-    signs_v = np.ones(len(points))
-    signs_w = np.ones(len(points))
-    if problem.kind is not BifurcationKind.NS:
-        for i in range(1, len(points)):
-            signs_v[i] = signs_v[i - 1] * (np.sign(points[i].ev.V[:, 0] @ points[i - 1].ev.V[:, 0])
-                                           or 1.0)
-            signs_w[i] = signs_w[i - 1] * (np.sign(points[i].ev.W[:, 0] @ points[i - 1].ev.W[:, 0])
-                                           or 1.0)
+    pairs = [(i, i + 1) for i in range(len(points) - 1)]
     for col, kind in enumerate(kinds):
-        values = tests[:, col].copy()
-        if kind is BifurcationKind.CP:
-            values *= signs_w
-        elif kind in (BifurcationKind.R1, BifurcationKind.R2) and \
-                problem.kind is not BifurcationKind.NS:
-            values *= signs_v * signs_w
-        for i in range(len(points) - 1):
-            if not values[i] * values[i + 1] < 0:
+        for i, j in pairs:
+            factor = _relative_sign(problem.kind, kind, points[i], points[j])
+            if not tests[i, col] * tests[j, col] * factor < 0:
                 continue
-            located = _locate_codim2(problem, points[i], points[i + 1], col, opts)
+            located = _locate_codim2(problem, points[i], points[j], col, opts)
             if located is None:
                 continue
             z, ev, value, it = located
             n_iter += it
+            # a closed curve's last step passes its start again: the overlap may hold a point
+            # found already
+            if closed and any(b.kind is kind and np.allclose(b.x, z[:n], atol=1e-8) and
+                              abs(b.param - z[n]) + abs(b.param2 - z[n + 1]) < 1e-8
+                              for b in found):
+                continue
             kappa = float(z[n + 2]) if problem.kind is BifurcationKind.NS else None
             angle = {BifurcationKind.R1: 0.0, BifurcationKind.R2: math.pi}.get(kind)
             extra = {"curve_kind": problem.kind.value, "param2_name": problem.names[1]}
@@ -1069,7 +1074,7 @@ def _detect(problem, points, opts):
             found.append(Bifurcation(
                 kind=kind, param=float(z[n]), x=z[:n].copy(),
                 eigenvalues=_sorted_eigenvalues(ev.Gx), bracket=(float(points[i].z[n]),
-                                                                 float(points[i + 1].z[n])),
+                                                                 float(points[j].z[n])),
                 param_name=problem.names[0], period=problem.period, angle=angle, index=i,
                 param2=float(z[n + 1]), test_value=float(value), extra=extra))
     found.sort(key=lambda b: b.index)
