@@ -12,7 +12,10 @@ cycle). The unknowns are the cycle point :math:`x`, both parameters and, for Nei
 * fold (LP): :math:`G(x) - x = 0,\ g(x, p) = 0` with :math:`A = G_x - I`;
 * flip (PD): the same with :math:`A = G_x + I`;
 * Neimark–Sacker (NS): :math:`G(x) - x = 0,\ g_{i_1 j_1} = g_{i_2 j_2} = 0` with
-  :math:`A = G_x^2 - 2\kappa G_x + I` and :math:`\kappa` an extra unknown.
+  :math:`A = G_x^2 - 2\kappa G_x + I` and :math:`\kappa` an extra unknown; :math:`A` has a
+  two-dimensional kernel at multipliers :math:`e^{\pm i\theta}`, :math:`\kappa = \cos\theta`,
+  and the two entries of the 2×2 test matrix :math:`g` are chosen once, at the start, as the
+  pair that makes the Jacobian of the system best conditioned.
 
 The test function :math:`g` comes from the bordered system
 
@@ -53,9 +56,9 @@ product 1, :math:`|\kappa| > 1`); :attr:`BifurcationCurve.kappa` shows where.
 
 References
 ----------
-Y. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer 2004, §9.2
-(codimension-two bifurcations of fixed points) and §10.2–10.3 (continuation, minimally augmented
-systems and bordered matrices).
+Y. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer 2004, ch. 5 (the
+flip's normal form), ch. 9 (codimension-two bifurcations of fixed points: cusp, generalised
+flip, strong resonances) and ch. 10 (continuation, minimally augmented systems, bordering).
 W. Govaerts, R. Khoshsiar Ghaziani, Y. A. Kuznetsov, H. G. E. Meijer, "Numerical methods for
 two-parameter local bifurcation analysis of maps", SIAM J. Sci. Comput. 29 (2007) 2644–2667
 (the defining systems above, including the NS system with κ and the test functions).
@@ -423,7 +426,7 @@ class _DefiningSystem:
         return ev.tests
 
     def flip_coefficient(self, ev: _Evaluation) -> float:
-        r"""The normal-form coefficient of the flip (Kuznetsov 2004, §5.4; ch. 9 for GPD):
+        r"""The normal-form coefficient of the flip (Kuznetsov 2004, ch. 5; ch. 9 for GPD):
 
         .. math::
 
