@@ -157,3 +157,12 @@ def test_bad_input():
     with pytest.raises(dr.InvalidInputError, match="component"):
         d.attractor_values(0)
 
+
+
+def test_diagram_saves_and_loads(tmp_path):
+    d = orbit_diagram(P.logistic_map(), "r", [3.2, 4.5], x0s=[[0.3]], n_keep=5)
+    dr.save(d, tmp_path / "d.npz")
+    back = dr.load(tmp_path / "d.npz")
+    np.testing.assert_array_equal(back.samples, d.samples)
+    np.testing.assert_array_equal(back.diverged, d.diverged)
+    assert back.status is d.status

@@ -478,3 +478,16 @@ def test_bad_input():
 def test_inconsistent_options(kwargs, match):
     with pytest.raises(dr.InvalidInputError, match=match):
         BifurcationCurveOptions(**kwargs)
+
+
+def test_curve_saves_and_loads(tmp_path):
+    henon, lp = henon_lp(0.3)
+    curve = continue_bifurcation(henon, lp, "b", (-1.5, 0.9))
+    path = tmp_path / "fold.npz"
+    dr.save(curve, path)
+    back = dr.load(path)
+    assert isinstance(back, dr.BifurcationCurve) and back.status is curve.status
+    np.testing.assert_array_equal(back.params, curve.params)
+    np.testing.assert_array_equal(back.eigenvalues, curve.eigenvalues)
+    assert back.codim2[0].kind is BifurcationKind.R1
+    assert back.codim2[0].param2 == curve.codim2[0].param2
