@@ -110,6 +110,29 @@ def test_period_two_flip_curve():
                                curve.params[:, 1] ** 2, atol=1e-9)
 
 
+def test_ns_curve_of_a_two_cycle():
+    """s' = 1 − s² has the 2-cycle {0, 1}; (x, y)' = (p + q s) R(θ) tanh(x, y) rotates with
+    gain p + q s. The twice-iterated map at ((0, 0, 0)) has the multipliers 0 and
+    (p + q·0)(p + q·1) e^{±2iθ}: an NS curve of the 2-cycle where p² + pq = 1, κ = cos 2θ."""
+    import sympy as sp
+    s, x, y, p, q = sp.symbols("s x y p q")
+    theta = math.pi / 5
+    gain = p + q * s
+    m = dr.Map.from_sympy([1 - s**2,
+                           gain * (sp.cos(theta) * sp.tanh(x) - sp.sin(theta) * sp.tanh(y)),
+                           gain * (sp.sin(theta) * sp.tanh(x) + sp.cos(theta) * sp.tanh(y))],
+                          [s, x, y], {p: 0.8, q: 0.45})
+    record = Bifurcation(BifurcationKind.NS, 0.8, np.zeros(3), np.array([]), (0.8, 0.8),
+                         param_name="p", period=2, angle=2 * theta)
+    curve = continue_bifurcation(m, record, "q", (-2.0, 2.0), bounds1=(0.3, 3.0))
+    assert curve.success and curve.period == 2
+    pp, qq = curve.params.T
+    assert np.max(np.abs(pp**2 + pp * qq - 1)) < 1e-8
+    np.testing.assert_allclose(curve.angles, 2 * theta, atol=1e-8)
+    on_circle = np.abs(curve.eigenvalues[:, :2])
+    assert np.max(np.abs(on_circle - 1)) < 1e-8
+
+
 # -- strong resonances on the Hénon fold and flip curves --------------------------------------
 def test_henon_r1_on_fold_and_r2_on_flip():
     """det J = −b: on the fold the other multiplier is −b, so it reaches +1 (R1) at b = −1;
