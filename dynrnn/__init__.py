@@ -12,6 +12,8 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
+from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
+                       bifurcation_diagram, continuation, switch_branch)
 
 __all__ = [
     "__version__",
@@ -20,6 +22,8 @@ __all__ = [
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
+    "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
+    "bifurcation_diagram", "BifurcationDiagram",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",

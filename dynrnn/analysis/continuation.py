@@ -392,7 +392,7 @@ def _multipliers(M: np.ndarray) -> np.ndarray:
     """Multipliers by decreasing modulus."""
     if M.shape[0] == 1:
         return M[0].astype(complex)
-    mu = np.linalg.eigvals(M)
+    mu = np.linalg.eigvals(M).astype(complex, copy=False)
     return mu[np.argsort(-np.abs(mu), kind="stable")]
 
 
