@@ -439,7 +439,7 @@ def _march(problem: _Problem, start: _Point, opts: ContinuationOptions, lo: floa
         landing = None
         if p_pred > hi or p_pred < lo:
             bound = hi if p_pred > hi else lo
-            if abs(cur.z[n] - bound) <= 1e-14 * (1 + abs(bound)) and len(points) > 1:
+            if abs(cur.z[n] - bound) <= 1e-14 * (1 + abs(bound)):
                 return points, ContinuationStatus.REACHED_BOUND, n_rejected
             h = (bound - cur.z[n]) / cur.t[n]
             z_pred = cur.z + h * cur.t

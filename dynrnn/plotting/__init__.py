@@ -2,4 +2,7 @@
 functions, so ``import dynrnn`` needs no display. Every function takes result objects (computed
 or loaded from disk) and never recomputes."""
 
-__all__: list[str] = []
+# -- continuation plots (cont1) --
+from .diagrams import plot_bifurcation_diagram, plot_branch
+
+__all__: list[str] = ["plot_branch", "plot_bifurcation_diagram"]

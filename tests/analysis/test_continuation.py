@@ -333,3 +333,12 @@ def test_period_two_start_directly():
                              direction="both")
     assert branch.period == 2 and kinds(branch) == ["PD"]
     assert abs(branch.bifurcations[0].param - (1 + math.sqrt(6))) < LOC_TOL
+
+
+def test_start_on_bound_heading_out():
+    lm = P.logistic_map(2.8)
+    branch = dr.continuation(lm, "r", [0.6], bounds=(2.8, 3.2), direction="both")
+    assert branch.params[0] == 2.8 and branch.params[-1] == 3.2
+    assert np.all(np.diff(branch.params) > 0)
+    assert branch.end_statuses == (ContinuationStatus.REACHED_BOUND,
+                                   ContinuationStatus.REACHED_BOUND)

@@ -1,0 +1,90 @@
+"""Bifurcation diagrams: branches, duplicates, period doubling cascades and the branch graph."""
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import dynrnn as dr
+from tests import problems as P
+
+# Feigenbaum cascade of the logistic map: r_1 = 3, r_2 = 1 + sqrt(6), r_3 = 3.5440903596...
+LOGISTIC_PD = (3.0, 1 + math.sqrt(6), 3.5440903595519)
+
+
+def test_logistic_cascade_and_graph():
+    lm = P.logistic_map(2.8)
+    diagram = dr.bifurcation_diagram(lm, "r", (2.8, 3.56), starts=[[0.0], [1 - 1 / 2.8]],
+                                     max_period_doublings=2)
+    assert diagram.success
+    assert sorted(br.period for br in diagram.branches) == [1, 1, 2, 4]
+    pds = sorted(b.param for b in diagram.bifurcations if b.kind.value == "PD")
+    np.testing.assert_allclose(pds, LOGISTIC_PD, atol=1e-8)
+    # the 2-cycle branch starts at the PD of the fixed-point branch
+    i2 = [br.period for br in diagram.branches].index(2)
+    parent, j = diagram.parents[i2]
+    assert diagram.branches[parent].bifurcations[j].param == pytest.approx(3.0, abs=1e-9)
+    g = diagram.graph
+    assert isinstance(g, nx.MultiGraph)
+    kinds = [k for _, k in g.nodes(data="kind")]
+    assert kinds.count("PD") == 3
+    # one connected component holds the whole cascade; the x = 0 branch is separate
+    assert nx.number_connected_components(g) == 2
+    for _, _, data in g.edges(data=True):
+        assert data["branch"] < len(diagram.branches)
+
+
+def test_duplicate_starts_are_removed():
+    # x -> 5 tanh(x) + b at b = -2 has three fixed points; within [-2, 5] the lower and middle
+    # ones lie on one branch (through the fold at b = +3.03), the upper one on another
+    from scipy.optimize import brentq
+    net = P.one_unit(5.0, -2.0, "tanh")
+    f = lambda x: 5 * np.tanh(x) - 2 - x  # noqa: E731
+    roots = [brentq(f, -10, -1), brentq(f, -1, 1), brentq(f, 1, 10)]
+    starts = [[r] for r in roots] + [[roots[0] + 1e-9]]
+    diagram = dr.bifurcation_diagram(net, "b[0]", (-2.0, 5.0), starts=starts)
+    assert diagram.n_starts == 4
+    assert len(diagram.branches) == 2 and diagram.n_duplicates == 2
+    assert [k.kind.value for k in diagram.bifurcations] == ["LP"]
+    assert diagram.bifurcations[0].param == pytest.approx(P.TANH_FOLDS_W5[1], abs=1e-8)
+    ends = sorted(br.params[-1] for br in diagram.branches)
+    assert ends == [-2.0, 5.0]
+
+
+def test_pitchfork_diagram_switches_at_bp():
+    net = P.one_unit(0.5, 0.0, "tanh")
+    diagram = dr.bifurcation_diagram(net, "W_rec[0,0]", (0.5, 2.0), starts=[[0.0]])
+    assert len(diagram.branches) == 2
+    assert [b.kind.value for b in diagram.bifurcations] == ["BP"]
+    # BP node has degree 4: two halves of each branch meet there
+    bp = [n for n, k in diagram.graph.nodes(data="kind") if k == "BP"][0]
+    assert diagram.graph.degree(bp) == 4
+
+
+def test_diagram_bad_input():
+    lm = P.logistic_map(2.8)
+    with pytest.raises(dr.InvalidInputError, match="max_period_doublings"):
+        dr.bifurcation_diagram(lm, "r", (2.8, 3.5), starts=[[0.6]], max_period_doublings=-1)
+    with pytest.raises(dr.InvalidInputError, match="shape"):
+        dr.bifurcation_diagram(lm, "r", (2.8, 3.5), starts=[[0.6, 0.1]])
+
+
+def test_plots_render(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from dynrnn.plotting import plot_bifurcation_diagram, plot_branch
+
+    lm = P.logistic_map(2.8)
+    diagram = dr.bifurcation_diagram(lm, "r", (2.8, 3.6), starts=[[1 - 1 / 2.8]],
+                                     max_period_doublings=1)
+    ax = plot_bifurcation_diagram(diagram)
+    texts = [t.get_text() for t in ax.texts]
+    assert "PD" in texts and "PD2" in texts
+    styles = {line.get_linestyle() for line in ax.lines if len(line.get_xdata()) > 1}
+    assert styles == {"-", "--"}
+    ax.figure.savefig(tmp_path / "diagram.png")
+    assert (tmp_path / "diagram.png").stat().st_size > 1000
+    ax2 = plot_branch(diagram.branches[0], component=0)
+    assert ax2.get_xlabel() == "r"
+    plt.close("all")
