@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import scipy.optimize
 import sympy as sp
 
@@ -342,3 +344,64 @@ def test_start_on_bound_heading_out():
     assert np.all(np.diff(branch.params) > 0)
     assert branch.end_statuses == (ContinuationStatus.REACHED_BOUND,
                                    ContinuationStatus.REACHED_BOUND)
+
+
+def test_closed_curve_of_fixed_points():
+    # F(x) = x + 2 (x² + p² − 1): fixed points on the unit circle, multiplier 1 + 4x:
+    # folds at p = ±1 (x = 0), flips at x = −1/2, p = ±sqrt(3)/2
+    x, p = sp.symbols("x p")
+    m = dr.Map.from_sympy([x + 2 * (x**2 + p**2 - 1)], [x], {p: 0.0})
+    branch = dr.continuation(m, "p", [1.0], bounds=(-2.0, 2.0), direction="both")
+    assert branch.status == ContinuationStatus.CLOSED_LOOP and branch.success
+    found = sorted((b.kind.value, round(b.param, 6)) for b in branch.bifurcations)
+    assert [k for k, _ in found] == ["LP", "LP", "PD", "PD"]
+    lps = sorted(b.param for b in branch.bifurcations if b.kind.value == "LP")
+    pds = sorted(b.param for b in branch.bifurcations if b.kind.value == "PD")
+    np.testing.assert_allclose(lps, [-1.0, 1.0], atol=LOC_TOL)
+    np.testing.assert_allclose(pds, [-math.sqrt(3) / 2, math.sqrt(3) / 2], atol=LOC_TOL)
+    np.testing.assert_allclose(branch.states[:, 0] ** 2 + branch.params ** 2, 1.0, atol=1e-9)
+    check_invariants(branch)
+
+
+def test_transcritical_branch_point_and_switch():
+    # x -> x + x (p − x): branches x = 0 and x = p cross at p = 0
+    x, p = sp.symbols("x p")
+    m = dr.Map.from_sympy([x + x * (p - x)], [x], {p: -0.5})
+    trivial = dr.continuation(m, "p", [0.0], bounds=(-0.5, 0.5))
+    assert kinds(trivial) == ["BP"]
+    assert abs(trivial.bifurcations[0].param) < LOC_TOL
+    other = dr.switch_branch(trivial, trivial.bifurcations[0])
+    np.testing.assert_allclose(other.states[:, 0], other.params, atol=1e-9)
+    assert set(other.params[[0, -1]]) == {-0.5, 0.5}
+    # exchange of stability: x = p is stable for p > 0 (multiplier 1 − p)
+    assert np.all(other.stable[other.params > 1e-6])
+    assert not np.any(other.stable[other.params < -1e-6])
+
+
+def test_henon_two_cycle_flip_closed_form():
+    b = 0.3
+    h = P.henon_map(0.2, b)
+    _, (xp, _) = P.henon_fixed_points(0.2, b)
+    fixed = dr.continuation(h, "a", xp, bounds=(0.2, 1.0))
+    pd = [bif for bif in fixed.bifurcations if bif.kind.value == "PD"][0]
+    cycle = dr.switch_branch(fixed, pd)
+    flips = [bif.param for bif in cycle.bifurcations if bif.kind.value == "PD"]
+    # trace of the 2-cycle's monodromy 4((1−b)² − a) + 2b = −(1 + b²)
+    assert len(flips) == 1
+    assert abs(flips[0] - ((1 - b) ** 2 + (1 + b) ** 2 / 4)) < LOC_TOL
+    # det of the 2-step Jacobian is b² all along
+    np.testing.assert_allclose(np.prod(cycle.eigenvalues, axis=1).real, b * b, atol=1e-9)
+    check_invariants(cycle)
+
+
+@settings(max_examples=8, deadline=None)
+@given(w=st.floats(4.5, 9.0), activation=st.sampled_from(["sigmoid", "tanh"]))
+def test_one_unit_folds_for_any_gain(w, activation):
+    net = P.one_unit(w, 0.0, activation)
+    exact = P.one_unit_folds(w, activation)
+    lo, hi = exact[0] - 2.0, exact[1] + 2.0
+    start_net = net.with_params({"b[0]": hi})
+    x0 = start_net.iterate([w], 200)
+    branch = dr.continuation(net, "b[0]", x0, bounds=(lo, hi), p0=hi, direction=-1)
+    assert kinds(branch) == ["LP", "LP"]
+    np.testing.assert_allclose(sorted(b.param for b in branch.bifurcations), exact, atol=LOC_TOL)
