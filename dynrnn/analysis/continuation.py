@@ -161,9 +161,10 @@ class ContinuationOptions:
                 value=(self.max_correction, self.switch_amplitude))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ContinuationPoint:
-    """What a ``callback`` receives after each accepted point."""
+    """What a ``callback`` receives after each accepted point (``index`` counts the points of
+    the current direction, the start point being 0)."""
 
     index: int
     param: float
@@ -173,7 +174,7 @@ class ContinuationPoint:
     ds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Branch:
     """A branch of fixed points (or k-cycles) computed by :func:`continuation`.
 

@@ -15,7 +15,7 @@ from .continuation import (Branch, ContinuationOptions, _check_bounds, _resolve_
 __all__ = ["BifurcationDiagram", "bifurcation_diagram"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BifurcationDiagram:
     """All branches found over a parameter interval and how they connect.
 

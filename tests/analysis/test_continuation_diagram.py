@@ -88,3 +88,14 @@ def test_plots_render(tmp_path):
     ax2 = plot_branch(diagram.branches[0], component=0)
     assert ax2.get_xlabel() == "r"
     plt.close("all")
+
+
+def test_diagram_finds_its_own_starts():
+    analysis = pytest.importorskip("dynrnn.analysis")
+    if not hasattr(analysis, "find_fixed_points"):
+        pytest.skip("find_fixed_points is not merged yet")
+    net = P.one_unit(5.0, -5.0, "tanh")
+    diagram = dr.bifurcation_diagram(net, "b[0]", (-5.0, 5.0))
+    assert diagram.success
+    found = sorted(b.param for b in diagram.bifurcations)
+    np.testing.assert_allclose(found, P.TANH_FOLDS_W5, atol=1e-8)
