@@ -34,6 +34,8 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from scipy.linalg.lapack import dgesv
+
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 from ..model.families import ParameterFamily, as_family
@@ -306,6 +308,18 @@ class _Problem:
         return fx - x
 
 
+def _solve(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, float]:
+    """Solve A y = rhs by LU (LAPACK dgesv directly: a tenth of np.linalg.solve's overhead for
+    the small bordered systems of maps) and return y with sign(det A) from the same LU."""
+    lu, piv, y, info = dgesv(A, rhs)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"singular bordered matrix (dgesv info={info})")
+    diag = np.diagonal(lu)
+    swaps = int(np.count_nonzero(piv != np.arange(piv.size)))  # scipy returns 0-based pivots
+    sign = float(np.prod(np.sign(diag))) * (-1.0 if swaps % 2 else 1.0)
+    return y, sign
+
+
 def _scale(z: np.ndarray) -> float:
     return 1.0 + float(np.max(np.abs(z)))
 
@@ -336,8 +350,10 @@ def _correct(problem: _Problem, z_pred: np.ndarray, row: np.ndarray, tol: float,
         A[:n, :n] = gx
         A[:n, n] = gp
         try:
-            dz = np.linalg.solve(A, rhs)
+            dz = _solve(A, rhs)[0]
         except np.linalg.LinAlgError:
+            return False, z, None, it + 1
+        if not math.isfinite(dz.sum()):
             return False, z, None, it + 1
         z = z - dz
     return False, z, None, max_iter
@@ -373,9 +389,8 @@ def _tangent(gx, gp, row):
     A[n] = row
     rhs = np.zeros(n + 1)
     rhs[n] = 1.0
-    t = np.linalg.solve(A, rhs)
+    t, sign = _solve(A, rhs)
     t /= np.linalg.norm(t)
-    sign = float(np.linalg.slogdet(A)[0])
     return t, sign
 
 
@@ -393,6 +408,19 @@ def _multipliers(M: np.ndarray) -> np.ndarray:
     """Multipliers by decreasing modulus."""
     if M.shape[0] == 1:
         return M[0].astype(complex)
+    if M.shape[0] == 2:
+        # closed form, in the cancellation-free order (Vieta for the smaller root)
+        half_trace = 0.5 * (M[0, 0] + M[1, 1])
+        det = M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0]
+        disc = half_trace * half_trace - det
+        if disc >= 0:
+            big = half_trace + math.copysign(math.sqrt(disc), half_trace)
+            small = det / big if big != 0 else 0.0
+            mu = np.array([big, small], dtype=complex)
+        else:
+            root = math.sqrt(-disc)
+            mu = np.array([complex(half_trace, root), complex(half_trace, -root)])
+        return mu[np.argsort(-np.abs(mu), kind="stable")]
     mu = np.linalg.eigvals(M).astype(complex, copy=False)
     return mu[np.argsort(-np.abs(mu), kind="stable")]
 

@@ -405,3 +405,21 @@ def test_one_unit_folds_for_any_gain(w, activation):
     branch = dr.continuation(net, "b[0]", x0, bounds=(lo, hi), p0=hi, direction=-1)
     assert kinds(branch) == ["LP", "LP"]
     np.testing.assert_allclose(sorted(b.param for b in branch.bifurcations), exact, atol=LOC_TOL)
+
+
+def test_internal_linear_algebra_matches_numpy():
+    from dynrnn.analysis.continuation import _multipliers, _solve
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(1, 7))
+        A = rng.standard_normal((n, n))
+        rhs = rng.standard_normal(n)
+        y, sign = _solve(A, rhs)
+        np.testing.assert_allclose(A @ y, rhs, atol=1e-9 * (1 + np.abs(y).max()))
+        assert sign == np.linalg.slogdet(A)[0]
+        mu = _multipliers(A)
+        ref = np.linalg.eigvals(A)
+        assert mu.dtype == complex and mu.shape == (n,)
+        assert np.all(np.diff(np.abs(mu)) <= 1e-12)
+        for m in ref:
+            assert np.min(np.abs(mu - m)) < 1e-9 * (1 + abs(m))
