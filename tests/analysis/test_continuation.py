@@ -423,3 +423,16 @@ def test_internal_linear_algebra_matches_numpy():
         assert np.all(np.diff(np.abs(mu)) <= 1e-12)
         for m in ref:
             assert np.min(np.abs(mu - m)) < 1e-9 * (1 + abs(m))
+
+
+@pytest.mark.slow
+def test_two_hundred_unit_fold_and_gain_sweep():
+    net = bistable_net(200, seed=2)
+    x0 = net.iterate(np.full(200, 3.0), 300)
+    branch = dr.continuation(net, "b[0]", x0, bounds=(-8.0, 8.0), p0=net.b[0],
+                             direction="both", options=dr.ContinuationOptions(ds_max=0.2))
+    assert branch.success and kinds(branch) == ["LP", "LP"]
+    check_invariants(branch, ds_max=0.2)
+    for b in branch.bifurcations:
+        J = net.with_params({"b[0]": b.param}).jacobian(b.x)
+        assert np.min(np.abs(np.linalg.eigvals(J) - 1)) < 1e-7
