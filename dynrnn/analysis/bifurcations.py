@@ -92,10 +92,6 @@ def _is_complex(mu):
     return np.abs(mu.imag) > _COMPLEX_TOL * np.maximum(1.0, np.abs(mu))
 
 
-def _n_complex_outside(mu):
-    return int(np.count_nonzero(_is_complex(mu) & (np.abs(mu) > 1.0)))
-
-
 def _psi_eigen(kind: BifurcationKind, mu: np.ndarray) -> float:
     if kind == BifurcationKind.PD:
         return float(mu[np.argmin(np.abs(mu + 1.0))].real + 1.0)
