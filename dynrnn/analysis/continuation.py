@@ -321,7 +321,7 @@ def _solve(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _scale(z: np.ndarray) -> float:
-    return 1.0 + float(np.max(np.abs(z)))
+    return 1.0 + float(np.abs(z).max())
 
 
 def _correct(problem: _Problem, z_pred: np.ndarray, row: np.ndarray, tol: float,
@@ -334,14 +334,19 @@ def _correct(problem: _Problem, z_pred: np.ndarray, row: np.ndarray, tol: float,
     rhs = np.empty(n + 1)
     scale_tol = tol * _scale(z_pred)
     last = math.inf
+    with np.errstate(all="ignore"):
+        return _newton_loop(problem, z, z_pred, row, A, rhs, scale_tol, last, max_iter)
+
+
+def _newton_loop(problem, z, z_pred, row, A, rhs, scale_tol, last, max_iter):
+    n = problem.n
     for it in range(max_iter + 1):
-        with np.errstate(all="ignore"):
-            g, gx, gp, M = problem.evaluate(z)
+        g, gx, gp, M = problem.evaluate(z)
         if not math.isfinite(g.sum() + gx.sum() + gp.sum()):
             return False, z, None, it
         rhs[:n] = g
         rhs[n] = row @ (z - z_pred)
-        res = float(np.max(np.abs(rhs)))
+        res = float(np.abs(rhs).max())
         if res <= scale_tol:
             return True, z, (g, gx, gp, M), it
         if it == max_iter or (it >= 2 and res > 2.0 * last):
