@@ -121,6 +121,19 @@ def main():
     opts = dr.ContinuationOptions(max_points=300, ds_max=0.008, ds=0.008)
     case("Henon (b=0.3), a, ds_max=0.008", henon, "a", xp, (-0.2, 1.0), opts,
          [("LP", P.HENON_FOLD(b)), ("PD", P.HENON_FLIP(b))], r, baseline=False)
+    def step(x, p):
+        return np.array([1.0 - p["a"] * x[0] * x[0] + x[1], p["b"] * x[0]])
+
+    def jac(x, p):
+        return np.array([[-2.0 * p["a"] * x[0], 1.0], [p["b"], 0.0]])
+
+    def pjac(x, p, names):
+        cols = {"a": [-x[0] * x[0], 0.0], "b": [0.0, x[0]]}
+        return np.array([cols[k] for k in names]).T
+
+    hand = dr.Map(step, 2, {"a": 0.2, "b": b}, jac, pjac, name="henon (numpy callables)")
+    case("Henon, hand-written numpy Map", hand, "a", xp, (-0.2, 1.0), opts,
+         [("LP", P.HENON_FOLD(b)), ("PD", P.HENON_FLIP(b))], r, baseline=False)
     opts = dr.ContinuationOptions(max_points=200, ds_max=0.05)
     case("Henon (b=0.3), a, ds_max=0.05", henon, "a", xp, (-0.2, 1.0), opts,
          [("LP", P.HENON_FOLD(b)), ("PD", P.HENON_FLIP(b))], r, baseline=False)
