@@ -436,3 +436,21 @@ def test_two_hundred_unit_fold_and_gain_sweep():
     for b in branch.bifurcations:
         J = net.with_params({"b[0]": b.param}).jacobian(b.x)
         assert np.min(np.abs(np.linalg.eigvals(J) - 1)) < 1e-7
+
+
+def test_line_between_networks_through_a_fold():
+    # b moves from -2 to -3 along s: the upper fixed point of x -> 5σ(x) + b disappears at the
+    # fold b = -2.6556 (s = 0.6556); the branch turns back along the middle fixed point to the
+    # other fold b = -2.3444 (s = 0.3444) and then follows the lower one to s = 1
+    a = P.one_unit(5.0, -2.0, "sigmoid")
+    b = P.one_unit(5.0, -3.0, "sigmoid")
+    x_upper = a.iterate([5.0], 200)
+    branch = dr.continuation(a, ("line", b), x_upper, bounds=(0.0, 1.0))
+    assert kinds(branch) == ["LP", "LP"]
+    folds = P.one_unit_folds(5.0, "sigmoid")
+    np.testing.assert_allclose([bif.param for bif in branch.bifurcations],
+                               [-2.0 - folds[0], -2.0 - folds[1]], atol=LOC_TOL)
+    assert branch.params[0] == 0.0 and branch.params[-1] == 1.0
+    assert branch.stable[0] and branch.stable[-1]
+    assert np.count_nonzero(np.diff(branch.stable.astype(int))) == 2
+    check_invariants(branch)
