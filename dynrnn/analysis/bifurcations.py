@@ -8,10 +8,12 @@ kind    detection (sign change of)                             location (zero of
 ======  =====================================================  ==============================
 LP      the parameter component of the oriented tangent        the same
 PD      :math:`\prod_i (\mu_i + 1) \sim \det(M + I)`             :math:`\mu_c + 1`, μ_c nearest −1
-NS      :math:`\prod_{i<j} (\mu_i\mu_j - 1)` (bialternate       :math:`|\mu_c| - 1`, μ_c the
-        product determinant) *and* a complex pair crossing    complex multiplier nearest
-        the unit circle (a neutral saddle, real μ_iμ_j = 1,    the circle
-        changes the sign but no multiplier crosses)
+NS      the number of complex multipliers outside the unit     :math:`|\mu_c| - 1`, μ_c the
+        circle and the number of all multipliers outside it  complex multiplier nearest
+        change together by 2. (The bialternate-product test  the circle
+        :math:`\prod_{i<j}(\mu_i\mu_j - 1)`, ``ns_sign``, also
+        flips at neutral saddles, real μ_iμ_j = 1, where no
+        multiplier crosses.)
 BP      :math:`\det\begin{pmatrix}G_x & G_p\\ t^\top\end{pmatrix}`  :math:`\mu_c - 1`, μ_c nearest 1
 ======  =====================================================  ==============================
 
@@ -113,7 +115,7 @@ def _sign_test(kind, z_data, mu, row):
         return _tangent(gx, gp, row)[1]
     if kind == BifurcationKind.PD:
         return pd_sign(mu)
-    return ns_sign(mu)
+    return float(multiplier_signs(mu)[3])   # NS: complex multipliers outside the circle
 
 
 def _psi(kind, data, mu, row):
@@ -219,11 +221,14 @@ def detect_segments(tp, det_sign, signs):
     lp = np.flatnonzero(tp[:-1] * tp[1:] < 0)
     bp = np.flatnonzero(det_sign[:-1] * det_sign[1:] < 0)
     pd = np.flatnonzero(signs[:-1, 0] * signs[1:, 0] < 0)
-    ns_candidates = np.flatnonzero(signs[:-1, 1] * signs[1:, 1] < 0)
     d_unstable = np.diff(signs[:, 2])
     d_complex = np.diff(signs[:, 3])
-    # a complex pair crossed the circle; a neutral saddle (real μ_iμ_j = 1) changes neither count
-    ns = [i for i in ns_candidates if d_complex[i] != 0 and d_complex[i] == d_unstable[i]]
+    # A complex pair crossed the circle: the count of complex multipliers outside it and the
+    # count of all multipliers outside it change together by 2. A neutral saddle (real
+    # μ_iμ_j = 1) flips the sign of the bialternate test but changes neither count, and a
+    # collision of a pair on the real axis changes only the first. Counting rather than the
+    # sign also keeps an NS that shares a segment with a neutral saddle.
+    ns = np.flatnonzero((np.abs(d_complex) == 2) & (d_complex == d_unstable))
     for kind, idx in ((BifurcationKind.LP, lp), (BifurcationKind.BP, bp),
                       (BifurcationKind.PD, pd), (BifurcationKind.NS, ns)):
         for i in idx:

@@ -445,6 +445,13 @@ class _Point:
             self.signs = multiplier_signs(self.mu)
 
 
+def _isolated(signs_a: tuple, signs_b: tuple) -> bool:
+    """At most one real multiplier or one complex pair crossed the unit circle."""
+    d_unstable = signs_b[2] - signs_a[2]
+    d_complex = signs_b[3] - signs_a[3]
+    return abs(d_unstable) <= 1 or (abs(d_unstable) == 2 and d_complex == d_unstable)
+
+
 def _accepted_point(problem, z, data, row, n_newton):
     g, gx, gp, M = data
     t, sign = _tangent(gx, gp, row)
@@ -496,6 +503,13 @@ def _march(problem: _Problem, start: _Point, opts: ContinuationOptions, lo: floa
                 except np.linalg.LinAlgError:
                     ok = False
                 if ok and float(point.t @ cur.t) < cos_max:
+                    ok = False
+                    reason = ContinuationStatus.STEP_TOO_SMALL
+                if ok and opts.detect and ds * opts.shrink >= opts.ds_min and \
+                        not _isolated(cur.signs, point.signs):
+                    # several multipliers crossed the unit circle in one step: shorten it so
+                    # that each special point gets its own segment (else two NS crossings, or
+                    # an NS and a BP, can cancel in the sign tests)
                     ok = False
                     reason = ContinuationStatus.STEP_TOO_SMALL
         if not ok:

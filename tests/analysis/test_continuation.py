@@ -454,3 +454,28 @@ def test_line_between_networks_through_a_fold():
     assert branch.stable[0] and branch.stable[-1]
     assert np.count_nonzero(np.diff(branch.stable.astype(int))) == 2
     check_invariants(branch)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_gain_sweep_of_trivial_branch_matches_spectrum(seed):
+    # x = 0 is a fixed point of x -> g W tanh(x) for every gain g, with multipliers g λ_i(W):
+    # each real λ > 0 gives a BP (pitchfork, tanh is odd), each real λ < 0 a PD and each complex
+    # pair an NS, at g = 1/|λ|. Clusters of crossings must be resolved one by one.
+    net = P.random_tanh_net(20, 1.0, seed=seed)
+    lam = np.linalg.eigvals(net.W_rec)
+    g_lo, g_hi = 0.5, 2.5
+    expected = []
+    for value in lam:
+        g = 1 / abs(value)
+        if not g_lo < g < g_hi or value.imag < -1e-12:
+            continue
+        kind = "NS" if value.imag > 1e-12 else ("BP" if value.real > 0 else "PD")
+        expected.append((g, kind, abs(np.angle(value))))
+    expected.sort()
+    branch = dr.continuation(net, "gain", np.zeros(20), bounds=(g_lo, g_hi), p0=g_lo)
+    assert kinds(branch) == [k for _, k, _ in expected]
+    for bif, (g, kind, angle) in zip(branch.bifurcations, expected):
+        assert abs(bif.param - g) < LOC_TOL
+        if kind == "NS":
+            assert abs(bif.angle - angle) < 1e-8
+    check_invariants(branch)
