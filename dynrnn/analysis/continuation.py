@@ -60,6 +60,8 @@ class ContinuationStatus(str, enum.Enum):
                       "smaller ds_min or a larger max_turn_angle")
     STOPPED_BY_CALLBACK = "the callback returned False"
     CLOSED_LOOP = "the branch returned to its start point (a closed curve)"
+    COLLAPSED = ("the doubled cycle collapsed back onto a cycle of half its period (the branch "
+                 "ends at another flip of the branch it was switched from)")
 
     @property
     def is_failure(self) -> bool:
@@ -459,8 +461,10 @@ def _accepted_point(problem, z, data, row, n_newton):
 
 
 def _march(problem: _Problem, start: _Point, opts: ContinuationOptions, lo: float, hi: float,
-           ds: float, callback, bar, offset: int = 0):
-    """Continue from ``start`` along ``start.t``. Returns (points, status, n_rejected)."""
+           ds: float, callback, bar, offset: int = 0, stop=None):
+    """Continue from ``start`` along ``start.t``. Returns (points, status, n_rejected).
+
+    ``stop(previous, point)`` may return a status to end the branch after ``point``."""
     n = problem.n
     points = [start]
     cos_max = math.cos(opts.max_turn_angle)
@@ -530,6 +534,10 @@ def _march(problem: _Problem, start: _Point, opts: ContinuationOptions, lo: floa
                 return points, ContinuationStatus.STOPPED_BY_CALLBACK, n_rejected
         if landing is not None:
             return points, ContinuationStatus.REACHED_BOUND, n_rejected
+        if stop is not None:
+            status = stop(cur, point)
+            if status is not None:
+                return points, status, n_rejected
         if (travelled > 4 * opts.ds_max and np.linalg.norm(z - start_z) < 0.5 * ds
                 and float(point.t @ start.t) > 0.9):
             return points, ContinuationStatus.CLOSED_LOOP, n_rejected
@@ -802,6 +810,22 @@ def _switch_direction(problem_new: _Problem, z_star: np.ndarray, t_old: np.ndarr
     return d / norm
 
 
+def _collapse_test(half: _Problem, n: int):
+    """Stop a doubled-cycle branch where it runs back onto the half-period branch.
+
+    There the 2k-branch passes a branch point of F^{2k} (the other flip of the parent branch):
+    det of the bordered matrix changes sign while F^k(x) − x, which is about twice the distance
+    to the k-cycle, is within a few steps of zero."""
+    def stop(previous: _Point, point: _Point):
+        if previous.det_sign * point.det_sign >= 0:
+            return None
+        step = float(np.linalg.norm(point.z - previous.z))
+        gap = min(float(np.abs(half.residual(q.z[:n], q.z[n])).max())
+                  for q in (previous, point))
+        return ContinuationStatus.COLLAPSED if gap < 4.0 * step else None
+    return stop
+
+
 def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: RecurrentMap | None = None,
                   param=None, bounds: tuple[float, float] | None = None,
                   options: ContinuationOptions | None = None,
@@ -916,7 +940,8 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         if not lo <= z1[n] <= hi:
             halves.append(([first], ContinuationStatus.REACHED_BOUND, 0))
             continue
-        pts, st, rej = _march(new, first, opts, lo, hi, abs(opts.ds), callback, None)
+        pts, st, rej = _march(new, first, opts, lo, hi, abs(opts.ds), callback, None,
+                              stop=_collapse_test(old, n) if kind == "PD" else None)
         halves.append((pts, st, rej))
         total_rejected += rej
     g_star = new.evaluate(z_star)
@@ -926,6 +951,8 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         points = [star] + pts
         statuses = (ContinuationStatus.START, st)
         skip = {0}
+        if st == ContinuationStatus.COLLAPSED:
+            skip.add(len(points) - 2)   # the segment through the other flip
     else:
         (pts_p, st_p, _), (pts_m, st_m, _) = halves
         points = _reverse(pts_m) + [star] + pts_p

@@ -64,14 +64,32 @@ def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
 
 
 def _duplicate(new: Branch, branches: list, tol: float) -> bool:
-    """Most of ``new`` lies on an existing branch of the same period."""
-    pts = np.column_stack([new.states, new.params])
-    for old in branches:
-        if old.period != new.period:
-            continue
+    """Most of ``new`` lies on an existing branch of the same period, possibly following
+    another point of the same cycles (x, F(x), ..., F^{k-1}(x) are all on the branch of
+    k-cycles)."""
+    same = [b for b in branches if b.period == new.period]
+    if not same:
+        return False
+    step = max(1, new.n_points // 40)
+    params = new.params[::step]
+    states = new.states[::step]
+    family = new.family
+    orbits = [states]
+    if new.period > 1 and family is not None:
+        shifted = states
+        for _ in range(new.period - 1):
+            shifted = np.array([family.at(p)._step(x, new.u if new.u is not None else
+                                                   family.at(p).resolve_input(None))
+                                for p, x in zip(params, shifted)])
+            orbits.append(shifted)
+    for old in same:
         ref = np.column_stack([old.states, old.params])
-        dist = np.array([np.min(np.linalg.norm(ref - p, axis=1)) for p in pts])
-        if np.median(dist) <= tol:
+        best = np.full(params.size, np.inf)
+        for orbit in orbits:
+            pts = np.column_stack([orbit, params])
+            dist = np.array([np.min(np.linalg.norm(ref - q, axis=1)) for q in pts])
+            best = np.minimum(best, dist)
+        if np.median(best) <= tol:
             return True
     return False
 
@@ -217,6 +235,16 @@ def _build_graph(branches: list, parents: list) -> nx.MultiGraph:
             seq = [s for s in seq if not (s[1] is None and s[0] == float(pos))]
             seq.append((float(pos), origin))
         seq.sort(key=lambda s: s[0])
+        if parent != (-1, -1) and br.end_statuses[1].name == "COLLAPSED":
+            # the doubled cycle ends at another flip of its parent: join that node
+            parent_branch = branches[parent[0]]
+            candidates = [(abs(b.param - br.params[-1]), j)
+                          for j, b in enumerate(parent_branch.bifurcations)
+                          if b.kind.value == "PD" and j != parent[1]]
+            if candidates:
+                target = node_of_bif[(parent[0], min(candidates)[1])]
+                seq = [s if not (s[1] is None and s[0] == float(m - 1)) else (s[0], target)
+                       for s in seq]
         nodes = []
         for pos, node in seq:
             if node is None:

@@ -99,3 +99,31 @@ def test_diagram_finds_its_own_starts():
     assert diagram.success
     found = sorted(b.param for b in diagram.bifurcations)
     np.testing.assert_allclose(found, P.TANH_FOLDS_W5, atol=1e-8)
+
+
+def test_period_two_bubble_ends_at_the_other_flip():
+    # a 5-unit network whose fixed point flips at g1 ≈ 0.635 and flips back at g2 ≈ 1.219: the
+    # 2-cycle born at g1 dies at g2, so its branch must end there (not run back over itself)
+    net = P.random_tanh_net(5, 1.8, seed=26, bias_scale=0.5)
+    x0 = net.replace(W_rec=0.3 * net.W_rec).iterate(np.full(5, 0.1), 500)
+    diagram = dr.bifurcation_diagram(net, "gain", (0.3, 1.6), starts=[x0])
+    assert len(diagram.branches) == 2
+    fixed, cycle = diagram.branches
+    assert [b.kind.value for b in fixed.bifurcations] == ["PD", "PD"]
+    assert cycle.period == 2
+    assert cycle.end_statuses[1] == dr.ContinuationStatus.COLLAPSED and cycle.success
+    pd1, pd2 = fixed.bifurcations
+    step = np.linalg.norm(np.diff(np.column_stack([cycle.states, cycle.params]), axis=0),
+                          axis=1).max()
+    end = np.append(cycle.states[-1], cycle.params[-1])
+    assert np.linalg.norm(end - np.append(pd2.x, pd2.param)) < 2 * step
+    # every point of the cycle branch is a genuine 2-cycle, not a fixed point
+    for p, x in zip(cycle.params[1:-1], cycle.states[1:-1]):
+        m = fixed.family.at(p)
+        assert np.max(np.abs(m.step(x) - x)) > 1e-6
+    # the graph joins the two flips through the cycle branch
+    g = diagram.graph
+    pd_nodes = [n for n, k in g.nodes(data="kind") if k == "PD"]
+    assert len(pd_nodes) == 2
+    sub = nx.MultiGraph((a, b) for a, b, br in g.edges(data="branch") if br == 1)
+    assert nx.has_path(sub, *pd_nodes)
