@@ -236,6 +236,31 @@ def detect_segments(tp, det_sign, signs):
     return dict(sorted(kinds.items()))
 
 
+def _critical_vectors(problem, kind: BifurcationKind, z: np.ndarray) -> dict:
+    """Right and left eigenvectors of the critical multiplier (unit norm; for NS the one with
+    positive imaginary part), and ∂F^k/∂p: what two-parameter continuation borders with."""
+    _, _, gp, M = problem.evaluate(z)
+    mu, right = np.linalg.eig(M)
+    mu_l, left = np.linalg.eig(M.T)
+    if kind == BifurcationKind.PD:
+        target = -1.0
+    elif kind == BifurcationKind.NS:
+        cplx = np.flatnonzero(_is_complex(mu) & (mu.imag > 0))
+        j = cplx[np.argmin(np.abs(np.abs(mu[cplx]) - 1.0))] if cplx.size else \
+            int(np.argmin(np.abs(np.abs(mu) - 1.0)))
+        target = mu[j]
+    else:
+        target = 1.0
+    j = int(np.argmin(np.abs(mu - target)))
+    k = int(np.argmin(np.abs(mu_l - mu[j])))
+    v = right[:, j] / np.linalg.norm(right[:, j])
+    w = left[:, k] / np.linalg.norm(left[:, k])
+    if not np.iscomplexobj(mu) or abs(mu[j].imag) == 0:
+        v, w = v.real.copy(), w.real.copy()
+    return {"multiplier": complex(mu[j]), "eigenvector": v, "left_eigenvector": w,
+            "param_derivative": np.asarray(gp, dtype=float).copy()}
+
+
 def detect_and_locate(problem, Z, T, mu, det_sign, signs, arclength, opts, skip_segments=()):
     """Scan every segment of a branch for sign changes and locate each special point."""
     n = problem.n
@@ -255,11 +280,13 @@ def detect_and_locate(problem, Z, T, mu, det_sign, signs, arclength, opts, skip_
                 crit = cplx[np.argmin(np.abs(np.abs(cplx) - 1.0))]
                 angle = float(abs(np.angle(crit)))
             s_star = arclength[i] + frac * (arclength[i + 1] - arclength[i])
+            extra = {"arclength": float(s_star),
+                     "arclength_bracket": (float(arclength[i]), float(arclength[i + 1])),
+                     "n_iter": int(n_iter), "located": bool(located)}
+            extra.update(_critical_vectors(problem, kind, z))
             out.append(Bifurcation(
                 kind=kind, param=float(z[n]), x=z[:n].copy(), eigenvalues=mu_c,
                 bracket=(float(Z[i, n]), float(Z[i + 1, n])), param_name=name,
                 period=problem.period, angle=angle, index=i, test_value=float(psi),
-                extra={"arclength": float(s_star),
-                       "arclength_bracket": (float(arclength[i]), float(arclength[i + 1])),
-                       "n_iter": int(n_iter), "located": bool(located)}))
+                extra=extra))
     return out

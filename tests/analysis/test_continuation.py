@@ -479,3 +479,18 @@ def test_gain_sweep_of_trivial_branch_matches_spectrum(seed):
         if kind == "NS":
             assert abs(bif.angle - angle) < 1e-8
     check_invariants(branch)
+
+
+def test_bifurcation_records_carry_critical_vectors():
+    lm = P.logistic_map(2.8)
+    fixed = dr.continuation(lm, "r", [1 - 1 / 2.8], bounds=(2.8, 3.6))
+    pd = fixed.bifurcations[0]
+    assert abs(pd.extra["multiplier"] + 1) < 1e-8
+    net = P.rotation_net(1.0)
+    ns = dr.continuation(net, "gain", [0.0, 0.0], bounds=(0.8, 1.2), p0=0.8).bifurcations[0]
+    v, mu = ns.extra["eigenvector"], ns.extra["multiplier"]
+    M = net.jacobian(ns.x)   # gain 1 at the NS point
+    np.testing.assert_allclose(M @ v, mu * v, atol=1e-9)
+    assert mu.imag > 0 and abs(abs(mu) - 1) < 1e-9
+    w = ns.extra["left_eigenvector"]
+    np.testing.assert_allclose(w @ M, mu * w, atol=1e-9)
