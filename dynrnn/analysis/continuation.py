@@ -60,12 +60,14 @@ class ContinuationStatus(str, enum.Enum):
                       "smaller ds_min or a larger max_turn_angle")
     STOPPED_BY_CALLBACK = "the callback returned False"
     CLOSED_LOOP = "the branch returned to its start point (a closed curve)"
+    INTERRUPTED = "interrupted (KeyboardInterrupt); the points computed so far are kept"
     COLLAPSED = ("the doubled cycle collapsed back onto a cycle of half its period (the branch "
                  "ends at another flip of the branch it was switched from)")
 
     @property
     def is_failure(self) -> bool:
-        return self in (ContinuationStatus.CORRECTOR_FAILED, ContinuationStatus.STEP_TOO_SMALL)
+        return self in (ContinuationStatus.CORRECTOR_FAILED, ContinuationStatus.STEP_TOO_SMALL,
+                        ContinuationStatus.INTERRUPTED)
 
 
 @dataclass(frozen=True)
@@ -464,9 +466,18 @@ def _march(problem: _Problem, start: _Point, opts: ContinuationOptions, lo: floa
            ds: float, callback, bar, offset: int = 0, stop=None):
     """Continue from ``start`` along ``start.t``. Returns (points, status, n_rejected).
 
-    ``stop(previous, point)`` may return a status to end the branch after ``point``."""
-    n = problem.n
+    ``stop(previous, point)`` may return a status to end the branch after ``point``. An
+    interrupt (Ctrl-C) ends the branch with the points computed so far."""
     points = [start]
+    try:
+        return _march_loop(problem, points, opts, lo, hi, ds, callback, bar, offset, stop)
+    except KeyboardInterrupt:
+        return points, ContinuationStatus.INTERRUPTED, 0
+
+
+def _march_loop(problem, points, opts, lo, hi, ds, callback, bar, offset, stop):
+    start = points[0]
+    n = problem.n
     cos_max = math.cos(opts.max_turn_angle)
     n_rejected = 0
     p_row = np.zeros(n + 1)
@@ -611,8 +622,8 @@ def _run_directions(problem, first: _Point, opts, lo, hi, direction, callback, p
             fwd, st_f, rej_f = _march(problem, first, opts, lo, hi, ds, callback, bar)
             back_start = _Point(first.z, -first.t, first.mu, -first.det_sign, first.n_newton,
                                 first.signs)
-            if st_f == ContinuationStatus.CLOSED_LOOP or st_f == \
-                    ContinuationStatus.STOPPED_BY_CALLBACK:
+            if st_f in (ContinuationStatus.CLOSED_LOOP, ContinuationStatus.STOPPED_BY_CALLBACK,
+                        ContinuationStatus.INTERRUPTED):
                 bwd, st_b, rej_b = [back_start], ContinuationStatus.START, 0
             else:
                 bwd, st_b, rej_b = _march(problem, back_start, opts, lo, hi, ds, callback, bar)

@@ -494,3 +494,21 @@ def test_bifurcation_records_carry_critical_vectors():
     assert mu.imag > 0 and abs(abs(mu) - 1) < 1e-9
     w = ns.extra["left_eigenvector"]
     np.testing.assert_allclose(w @ M, mu * w, atol=1e-9)
+
+
+def test_interrupt_keeps_points():
+    lm = P.logistic_map(2.8)
+    calls = []
+
+    def interrupt(point):
+        calls.append(point.param)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return True
+
+    branch = dr.continuation(lm, "r", [1 - 1 / 2.8], bounds=(2.8, 3.6), callback=interrupt,
+                             direction="both")
+    assert branch.status == ContinuationStatus.INTERRUPTED and not branch.success
+    assert branch.n_points == 6          # the start and the five points seen by the callback
+    np.testing.assert_allclose(branch.params[1:], calls)
+    assert "kept" in branch.message
