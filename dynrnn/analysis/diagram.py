@@ -3,14 +3,17 @@ at its flips, and a graph connecting the special points."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from ..errors import InvalidInputError
 from ..model.base import RecurrentMap, as_finite_array
 from .continuation import (Branch, ContinuationOptions, _check_bounds, _resolve_family,
                            continuation, switch_branch)
+
+if TYPE_CHECKING:  # networkx is imported when a diagram is built, not with dynrnn
+    import networkx as nx
 
 __all__ = ["BifurcationDiagram", "bifurcation_diagram"]
 
@@ -45,7 +48,7 @@ class BifurcationDiagram:
     branches: tuple
     bifurcations: tuple
     parents: tuple
-    graph: nx.MultiGraph
+    graph: "nx.MultiGraph"
     param_name: str
     bounds: tuple
     n_starts: int
@@ -205,7 +208,9 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
                               message)
 
 
-def _build_graph(branches: list, parents: list) -> nx.MultiGraph:
+def _build_graph(branches: list, parents: list) -> "nx.MultiGraph":
+    import networkx as nx
+
     graph = nx.MultiGraph()
     node_of_bif: dict[tuple[int, int], int] = {}
     next_id = 0
