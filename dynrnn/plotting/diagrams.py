@@ -52,13 +52,12 @@ def plot_branch(branch, ax=None, component: int = 0, *, color: str = "black",
                                 argument="component", value=component)
     p = branch.params
     x = branch.states[:, component]
-    first = True
+    if label is not None:   # a solid legend entry whatever the stability of the first run
+        ax.plot([], [], color=color, linewidth=1.6, linestyle="-", label=label)
     for a, b in _runs(np.asarray(branch.stable, dtype=bool)):
         stop = min(b + 1, p.size)   # join to the next run
         ax.plot(p[a:stop], x[a:stop], color=color, linewidth=1.6,
-                linestyle="-" if branch.stable[a] else "--",
-                label=label if first else None)
-        first = False
+                linestyle="-" if branch.stable[a] else "--")
     for bif in branch.bifurcations:
         kind = bif.kind.value
         ax.plot([bif.param], [bif.x[component]], linestyle="none",
