@@ -12,6 +12,8 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
+from .model import ElmanRNN, PLRNN
+from .io import load, load_model, save, save_model
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
 
@@ -22,6 +24,9 @@ __all__ = [
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
+    # model (Elman form, PLRNN) and saving/loading
+    "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
+    # analysis: continuation
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
     # errors
