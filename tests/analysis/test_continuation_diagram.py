@@ -127,3 +127,22 @@ def test_period_two_bubble_ends_at_the_other_flip():
     assert len(pd_nodes) == 2
     sub = nx.MultiGraph((a, b) for a, b, br in g.edges(data="branch") if br == 1)
     assert nx.has_path(sub, *pd_nodes)
+
+
+def test_branch_and_diagram_save_load_round_trip(tmp_path):
+    lm = P.logistic_map(2.8)
+    diagram = dr.bifurcation_diagram(lm, "r", (2.8, 3.6), starts=[[1 - 1 / 2.8]],
+                                     max_period_doublings=1)
+    dr.save(diagram, tmp_path / "diagram.npz")
+    loaded = dr.load(tmp_path / "diagram.npz")
+    assert len(loaded.branches) == len(diagram.branches)
+    for a, b in zip(diagram.branches, loaded.branches):
+        np.testing.assert_array_equal(a.params, b.params)
+        np.testing.assert_array_equal(a.eigenvalues, b.eigenvalues)
+        assert a.status == b.status and a.end_statuses == b.end_statuses
+        assert [x.param for x in a.bifurcations] == [x.param for x in b.bifurcations]
+    assert loaded.graph.number_of_edges() == diagram.graph.number_of_edges()
+    # a loaded branch can still switch (its family is saved with it)
+    fixed = loaded.branches[0]
+    cycle = dr.switch_branch(fixed, fixed.bifurcations[0])
+    assert abs(cycle.bifurcations[0].param - (1 + math.sqrt(6))) < 1e-8
