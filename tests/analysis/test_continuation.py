@@ -512,3 +512,18 @@ def test_interrupt_keeps_points():
     assert branch.n_points == 6          # the start and the five points seen by the callback
     np.testing.assert_allclose(branch.params[1:], calls)
     assert "kept" in branch.message
+
+
+def test_elman_gain_sweep_matches_spectrum():
+    # h -> tanh(g W h): h = 0 for all g with multipliers g λ_i(W), as for the Pascanu form
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((6, 6)) / math.sqrt(6)
+    lam = np.linalg.eigvals(W)
+    expected = sorted((1 / abs(v), "NS" if abs(v.imag) > 1e-12 else ("BP" if v.real > 0
+                                                                      else "PD"))
+                      for v in lam if v.imag >= -1e-12 and 0.2 < 1 / abs(v) < 2.5)
+    branch = dr.continuation(dr.ElmanRNN(W), "gain", np.zeros(6), bounds=(0.2, 2.5), p0=0.2)
+    assert kinds(branch) == [k for _, k in expected]
+    np.testing.assert_allclose([b.param for b in branch.bifurcations],
+                               [g for g, _ in expected], atol=LOC_TOL)
+    check_invariants(branch)
