@@ -131,6 +131,18 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
     References
     ----------
     .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., 2004, ch. 10.
+
+    Examples
+    --------
+    The period-doubling cascade of the logistic map:
+
+    >>> import sympy as sp, dynrnn as dr
+    >>> x, r = sp.symbols("x r")
+    >>> logistic = dr.Map.from_sympy([r * x * (1 - x)], [x], {r: 2.8})
+    >>> diagram = dr.bifurcation_diagram(logistic, "r", (2.8, 3.56), starts=[[0.64]],
+    ...                                  max_period_doublings=2)
+    >>> [(b.kind.value, b.period, round(b.param, 6)) for b in diagram.bifurcations]
+    [('PD', 1, 3.0), ('PD', 2, 3.44949), ('PD', 4, 3.54409)]
     """
     opts = options if options is not None else ContinuationOptions()
     family = _resolve_family(system, param)
