@@ -32,12 +32,19 @@ import dynrnn as dr  # noqa: E402
 from tests import problems as P  # noqa: E402
 
 
+_CPU = [0.0]
+
+
 def median_time(fn, repeat):
-    times, out = [], None
+    """Median wall time; the median process CPU time goes to _CPU[0] (less sensitive to the
+    load of a shared machine than wall time)."""
+    times, cpu, out = [], [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    _CPU[0] = float(np.median(cpu))
     return float(np.median(times)), out
 
 
@@ -85,10 +92,11 @@ def case(label, system, param, start, bounds, options, exact, repeat, p0=None,
     _LOCATE_TIME[0] = 0.0
     t_full, branch = median_time(lambda: run(options), repeat)
     t_locate = _LOCATE_TIME[0] / repeat
+    cpu = _CPU[0]
     m = branch.n_points
-    line = (f"{label:<36s} {m:5d} pts  total {t_full * 1e3:8.1f} ms  "
-            f"(of which detection+location {t_locate * 1e3:6.1f} ms)"
-            f"  {m / t_full:7.0f} pts/s  {1e6 * (t_full - t_locate) / m:7.0f} us/pt")
+    line = (f"{label:<36s} {m:5d} pts  wall {t_full * 1e3:8.1f} ms  cpu {cpu * 1e3:8.1f} ms  "
+            f"(detection+location wall {t_locate * 1e3:6.1f} ms)"
+            f"  {m / cpu:7.0f} pts/cpu-s")
     print(line)
     found = [(b.kind.value, b.param) for b in branch.bifurcations]
     for (kind, value), (kind_ref, ref) in zip(found, exact):
@@ -102,8 +110,9 @@ def case(label, system, param, start, bounds, options, exact, repeat, p0=None,
         # natural continuation cannot turn at folds: sweep the monotone part from the start
         t_base, _ = median_time(lambda: natural_baseline(system, param, branch.states[0],
                                                          values), repeat)
-        print(f"    baseline scipy.root natural sweep over the same {m} values: "
-              f"{t_base * 1e3:.1f} ms -> ratio baseline/continuation = {t_base / t_full:.2f}")
+        print(f"    baseline scipy.root natural sweep over the same {m} values: wall "
+              f"{t_base * 1e3:.1f} ms, cpu {_CPU[0] * 1e3:.1f} ms -> ratio baseline/continuation"
+              f" = {t_base / t_full:.2f} (wall), {_CPU[0] / cpu:.2f} (cpu)")
     return branch
 
 
