@@ -17,6 +17,8 @@ from .io import load, load_model, save, save_model
 # two-parameter curves and orbit diagrams
 from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
+from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
+                       bifurcation_diagram, continuation, switch_branch)
 
 __all__ = [
     "__version__",
@@ -31,6 +33,9 @@ __all__ = [
     "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
     "continue_bifurcation",
     "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
+    # analysis: continuation
+    "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
+    "bifurcation_diagram", "BifurcationDiagram",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",

@@ -2,10 +2,10 @@
 functions, so ``import dynrnn`` needs no display. Every function takes result objects (computed
 or loaded from disk) and never recomputes."""
 
+# -- continuation plots (cont1) --
+from .diagrams import plot_bifurcation_diagram, plot_branch
 # two-parameter curves and orbit diagrams
 from .two_parameter import plot_orbit_diagram, plot_two_parameter
 
-__all__: list[str] = [
-    # two-parameter curves and orbit diagrams
-    "plot_two_parameter", "plot_orbit_diagram",
-]
+__all__: list[str] = ["plot_branch", "plot_bifurcation_diagram",
+                      "plot_two_parameter", "plot_orbit_diagram"]
