@@ -12,6 +12,9 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
+# sweeps
+from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
+                     sweep, sweep_from_config)
 
 __all__ = [
     "__version__",
@@ -20,6 +23,9 @@ __all__ = [
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
+    # sweeps
+    "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
+    "SweepError", "SweepInterrupted",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",
