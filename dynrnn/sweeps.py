@@ -38,6 +38,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
+import threading
 import time
 import traceback
 import zipfile
@@ -580,8 +581,17 @@ def _dask_client(address: str):
 def _default_mp_context():
     # forkserver: workers never inherit the threads (tqdm monitor, Dask) of the calling process,
     # which fork() would copy with their locks held; it is the default from Python 3.14 on.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The fork server imports dynrnn once and each worker forks from it with dynrnn loaded,
+    # instead of importing numpy/scipy/sympy itself (about 1 s per worker on a busy machine).
+    # The preload list is shared by the process's one fork server: add to it, keep the rest.
+    from multiprocessing import forkserver
+    preload = list(getattr(forkserver._forkserver, "_preload_modules", ["__main__"]))
+    if "dynrnn" not in preload:
+        context.set_forkserver_preload(preload + ["dynrnn"])
+    return context
 
 
 def _check_picklable(function: Callable) -> None:
@@ -592,6 +602,23 @@ def _check_picklable(function: Callable) -> None:
             f"function {_function_id(function)} cannot be sent to worker processes ({exc}); "
             f"define it at module level (not a lambda or a local function), or use "
             f"executor='serial'", argument="function", value=function) from None
+
+
+def _exit_with_parent(connection) -> None:
+    """Worker initializer: exit when the sweep's process dies, even by SIGKILL.
+
+    ProcessPoolExecutor's workers would otherwise wait forever on their task queue (every worker
+    holds that pipe's write end, so it never reports EOF). ``connection`` is the read end of a pipe
+    whose only write end the sweep's process holds: the read sees EOF exactly when it is gone.
+    """
+    def watch():
+        try:
+            connection.recv_bytes()
+        except (EOFError, OSError):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dynrnn-sweep-parent-watch", daemon=True).start()
 
 
 class _SerialExecutor:
@@ -615,11 +642,17 @@ def _resolve_executor(executor, max_workers, function):
                                     argument="max_workers", value=max_workers)
         n = int(max_workers) if max_workers is not None else min(2, os.cpu_count() or 1)
         _check_picklable(function)
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=_default_mp_context())
+        context = _default_mp_context()
+        parent_alive, keep_alive = context.Pipe(duplex=False)
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=context,
+                                   initializer=_exit_with_parent, initargs=(parent_alive,))
 
         def shutdown(interrupted: bool) -> None:
             # After Ctrl-C do not wait for the running points: their results would be dropped.
             pool.shutdown(wait=not interrupted, cancel_futures=True)
+            parent_alive.close()
+            if not interrupted:
+                keep_alive.close()
 
         return pool, shutdown, n
     if isinstance(executor, str):
