@@ -71,6 +71,7 @@ _TMP_PREFIX = ".tmp-"
 _DEFAULT_VARIABLE = "value"
 _SCALAR_KINDS = "biuf"          # bool, signed/unsigned int, float: what a point may return
 _AXIS_KINDS = "biufU"           # axis values may also be strings (e.g. an activation name)
+_WINDOW_PER_WORKER = 16       # tasks in flight per worker: hides the round trip of each result
 
 
 # -- statuses and errors ---------------------------------------------------------------------------
@@ -458,8 +459,15 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
-    """Write through ``write(fileobj)`` to a temp file in the same directory, fsync, rename."""
+def _atomic_write(path: Path, write: Callable[[Any], None], *,
+                  sync_directory: bool = False) -> None:
+    """Write through ``write(fileobj)`` to a temp file in the same directory, fsync, rename.
+
+    The data are fsynced before the rename, so the name never points at partial data, even after
+    a power cut. Syncing the directory as well (``sync_directory``) makes the rename itself
+    durable; per-point files skip it (about 10 ms here): a lost rename only means that point is
+    evaluated again.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -473,7 +481,8 @@ def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
         except OSError:
             pass
         raise
-    _fsync_directory(path.parent)
+    if sync_directory:
+        _fsync_directory(path.parent)
 
 
 def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -510,7 +519,7 @@ class _Store:
         path = self.directory / _MANIFEST
         if not path.exists():
             text = json.dumps(self.manifest, indent=1).encode()
-            _atomic_write(path, lambda fh: fh.write(text))
+            _atomic_write(path, lambda fh: fh.write(text), sync_directory=True)
             return
         try:
             existing = json.loads(path.read_text())
@@ -868,7 +877,7 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
         # A bounded window of tasks in flight: workers never idle, yet a huge grid does not
         # become millions of futures, and an interrupt has little to cancel. The serial
         # executor evaluates on submit, so its window is one chunk (each point stored at once).
-        window = 1 if isinstance(pool, _SerialExecutor) else 4 * n_workers
+        window = 1 if isinstance(pool, _SerialExecutor) else _WINDOW_PER_WORKER * n_workers
         queue = iter(chunks)
         pending: dict[Future, tuple[list[int], int]] = {}
 
