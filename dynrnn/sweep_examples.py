@@ -19,7 +19,7 @@ __all__ = ["one_unit_attractor_count", "largest_lyapunov_exponent", "random_tanh
 
 def one_unit_attractor_count(w: float, b: float, activation: str = "tanh",
                              n_grid: int = 4001) -> dict[str, int]:
-    r"""Count the attractors and fixed points of the one-unit network :math:`x \mapsto w\sigma(x)+b`.
+    r"""Count the attractors and fixed points of the one-unit map :math:`x \mapsto w\sigma(x)+b`.
 
     .. math::
 

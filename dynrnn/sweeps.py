@@ -658,10 +658,10 @@ def _resolve_executor(executor, max_workers, function):
 
         def shutdown(interrupted: bool) -> None:
             # After Ctrl-C do not wait for the running points: their results would be dropped.
+            # Closing the pipe then makes the workers abandon them and exit at once.
             pool.shutdown(wait=not interrupted, cancel_futures=True)
             parent_alive.close()
-            if not interrupted:
-                keep_alive.close()
+            keep_alive.close()
 
         return pool, shutdown, n
     if isinstance(executor, str):
@@ -791,8 +791,8 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
         axis like any other.
     executor : None, "serial", str, concurrent.futures.Executor or dask Client, optional
         None: a local process pool of ``max_workers`` (default 2) processes, shut down at the end.
-        ``"serial"``: this process, one point after the other (for debugging). ``"tcp://HOST:PORT"``:
-        a Dask scheduler; a ``distributed.Client`` is connected and closed at the end (needs
+        ``"serial"``: this process, one point after the other (for debugging).
+        ``"tcp://HOST:PORT"``: a Dask scheduler; a ``distributed.Client`` is connected and closed at the end (needs
         ``pip install 'dask[distributed]'``). An executor or a Client you pass is used and left
         running.
     store : path, optional
@@ -819,6 +819,18 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
     -------
     SweepResult
         Outputs as arrays of shape ``grid.shape + output_shape``, with per-point status.
+
+    Notes
+    -----
+    The default pool starts its workers through a fork server (a spawn on platforms without one),
+    never by forking the calling process with its threads. The workers import the function by
+    name, so a script that sweeps a function of its own must guard its entry point with
+    ``if __name__ == "__main__":``. They exit on their own if the calling process dies.
+
+    Measured on 2 shared cores (``python benchmarks/bench_sweeps.py``): tens of µs per point in
+    serial mode, a few hundred µs per task on the process pool, a few ms per task on a Dask
+    LocalCluster; use ``chunksize`` for functions cheaper than that. Writing a point to the store
+    costs one fsync (several ms here).
 
     Raises
     ------

@@ -25,7 +25,7 @@ def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
 
 def test_sweep_attractors_quick(tmp_path):
     out = tmp_path / "attractors.npz"
-    done = run_script("sweep_attractors.py", "--out", str(out), "--workers", "2")
+    done = run_script("sweep_attractors.py", "--out", str(out), "--scheduler", "serial")
     assert done.returncode == 0, done.stderr
     assert "two or more attractors" in done.stdout
     result = SweepResult.from_npz(out)

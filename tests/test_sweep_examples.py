@@ -1,4 +1,4 @@
-"""The example sweep functions against closed forms, brute-force simulation and finite differences."""
+"""Example sweep functions against closed forms, brute-force simulation and finite differences."""
 from __future__ import annotations
 
 import math

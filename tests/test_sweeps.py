@@ -144,7 +144,7 @@ def assert_no_process_mentions(text: str, timeout: float = 10.0) -> None:
 
 
 def test_sigkill_mid_sweep_then_rerun_completes_without_recomputing(tmp_path):
-    n, delay = 16, 0.15
+    n, delay = 12, 0.1
     store = tmp_path / "store"
     script = tmp_path / "child.py"
     script.write_text(SIGKILL_CHILD.format(n=n, delay=delay))
@@ -354,7 +354,7 @@ def test_inconsistent_output_shapes_fail_those_points():
     assert result.n_failed == 1 and "number" in result.point_message[0]
 
 
-# -- the TOML config (what `dynrnn sweep CONFIG` runs) -----------------------------------------------
+# -- the TOML config (what `dynrnn sweep CONFIG` runs) ---------------------------------------------
 def test_sweep_from_config_equals_direct_evaluation(tmp_path):
     config = tmp_path / "sweep.toml"
     config.write_text(textwrap.dedent("""
