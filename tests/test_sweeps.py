@@ -410,3 +410,43 @@ def test_bad_configs_raise_clearly(tmp_path, text, match):
     config.write_text(text)
     with pytest.raises(InvalidInputError, match=match):
         dr.sweep_from_config(config, scheduler="serial")
+
+
+SIGINT_CHILD = """
+import sys
+import dynrnn as dr
+from tests import sweep_functions as sf
+if __name__ == "__main__":
+    try:
+        dr.sweep(sf.slow_square, {"i": list(range(40))}, fixed={"delay": 0.1},
+                 store=sys.argv[1], max_workers=2, progress=False)
+    except dr.SweepInterrupted as exc:
+        print("INTERRUPTED", exc.result.n_done, exc.result.n_pending, flush=True)
+        sys.exit(130)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_process_pool_sweep_keeps_the_store_and_reports_partial_result(tmp_path):
+    store = tmp_path / "store"
+    script = tmp_path / "child.py"
+    script.write_text(SIGINT_CHILD)
+    # Its own session, so that Ctrl-C reaches the child and its workers as in a terminal.
+    child = subprocess.Popen([sys.executable, str(script), str(store)], cwd=ROOT, env=child_env(),
+                             start_new_session=True, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(store.glob("p*.npz"))) < 4:
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(child.pid, signal.SIGINT)
+        out, _ = child.communicate(timeout=20)
+    finally:
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+    assert child.returncode == 130
+    _, n_done, n_pending = out.split()
+    stored = len(list(store.glob("p*.npz")))
+    assert int(n_done) == stored and int(n_done) + int(n_pending) == 40 and stored < 40
+    assert_no_process_mentions(str(tmp_path))
