@@ -71,6 +71,8 @@ _TMP_PREFIX = ".tmp-"
 _DEFAULT_VARIABLE = "value"
 _SCALAR_KINDS = "biuf"          # bool, signed/unsigned int, float: what a point may return
 _AXIS_KINDS = "biufU"           # axis values may also be strings (e.g. an activation name)
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 _WINDOW_PER_WORKER = 16       # tasks in flight per worker: hides the round trip of each result
 
 
@@ -600,6 +602,21 @@ def _default_mp_context():
     preload = list(getattr(forkserver._forkserver, "_preload_modules", ["__main__"]))
     if "dynrnn" not in preload:
         context.set_forkserver_preload(preload + ["dynrnn"])
+    # One BLAS/OpenMP thread per worker: n workers on n cores. Multithreaded BLAS in every worker
+    # (OpenBLAS threads even a 100 x 100 matrix-vector product) made a 2-worker sweep slower
+    # than a serial one here. The fork server reads these variables when it starts and its
+    # workers inherit them; a value the user set is kept; nothing changes if it already runs.
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    try:
+        for name in _THREAD_VARIABLES:
+            os.environ.setdefault(name, "1")
+        forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return context
 
 
