@@ -51,3 +51,12 @@ def labelled(x: float, label: str, bad: float = 2.0) -> float:
     if x == bad:
         raise ValueError(f"bad point x={x}")
     return x * len(label)
+
+
+def crash_at(x: float, at: float = 2.0) -> float:
+    """Kills its worker process at x == at (as a segfault in an extension would)."""
+    import os
+    if x == at:
+        os._exit(3)
+    time.sleep(0.05)
+    return x

@@ -251,6 +251,16 @@ def test_failing_point_is_recorded_and_the_rest_complete(tmp_path):
     assert isinstance(info.value, RuntimeError) and set(info.value.failures) == {(2,)}
 
 
+def test_a_crashing_worker_fails_its_points_without_hanging(tmp_path):
+    grid = {"x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}
+    result = dr.sweep(sf.crash_at, grid, max_workers=2, store=tmp_path, progress=False)
+    assert result.status is SweepStatus.FAILED_POINTS
+    assert result.point_status[2] == PointStatus.FAILED.value
+    assert "terminated abruptly" in result.point_message[2]
+    assert result.n_done + result.n_failed == 6
+    assert len(list(tmp_path.glob("p*.npz"))) == result.n_done      # what finished is stored
+
+
 def test_retries_rerun_a_failing_point():
     sf._CALLS.clear()
     flaky = dr.sweep(sf.flaky, {"x": [1.0, 2.0]}, executor="serial", progress=False)
