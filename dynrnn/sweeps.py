@@ -42,7 +42,8 @@ import threading
 import time
 import traceback
 import zipfile
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (FIRST_COMPLETED, BrokenExecutor, Executor, Future,
+                                ProcessPoolExecutor, wait)
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -903,6 +904,7 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
     n_done = 0
     if chunks:
         pool, cleanup, n_workers = _resolve_executor(executor, max_workers, function)
+        executors = {"pool": pool, "cleanup": cleanup}
         # A bounded window of tasks in flight: workers never idle, yet a huge grid does not
         # become millions of futures, and an interrupt has little to cancel. The serial
         # executor evaluates on submit, so its window is one chunk (each point stored at once).
@@ -912,18 +914,49 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
 
         def submit(chunk: list[int], attempt: int) -> None:
             points = [(i, grid.point(i)) for i in chunk]
-            future = pool.submit(_evaluate_chunk, function, fixed, points, retries)
+            try:
+                future = executors["pool"].submit(_evaluate_chunk, function, fixed, points,
+                                                  retries)
+            except BrokenExecutor:
+                if executor is not None:       # not ours to replace
+                    raise
+                # A worker of our pool died (os._exit, a crash in an extension): every task in
+                # flight has failed with it, but the points not yet sent get a fresh pool.
+                executors["cleanup"](False)
+                executors["pool"], executors["cleanup"], _ = _resolve_executor(
+                    None, max_workers, function)
+                future = executors["pool"].submit(_evaluate_chunk, function, fixed, points,
+                                                  retries)
             pending[future] = (chunk, attempt)
+
+        def record(outcomes: list) -> None:
+            nonlocal n_done
+            for flat_index, ok, payload, seconds in outcomes:
+                if collector.add(flat_index, ok, payload, seconds, PointStatus.DONE):
+                    n_done += 1
+                    if stored is not None:
+                        stored.save(flat_index, payload, seconds)
+            if bar is not None:
+                bar.update(len(outcomes))
+
+        def task_failed(chunk: list[int], exc: BaseException) -> None:
+            hint = (" (a worker process died, in one of these points or in another task of the "
+                    "same pool; rerun with the store to retry)"
+                    if isinstance(exc, BrokenExecutor) else "")
+            message = f"task failed{hint}: {_error_message(exc)}"
+            record([(i, False, message, math.nan) for i in chunk])
 
         def fill() -> None:
             while len(pending) < window:
                 chunk = next(queue, None)
                 if chunk is None:
                     return
-                submit(chunk, 0)
+                try:
+                    submit(chunk, 0)
+                except Exception as exc:  # noqa: BLE001  (an executor that refuses work)
+                    task_failed(chunk, exc)
 
         def collect(future: Future) -> None:
-            nonlocal n_done
             chunk, attempt = pending.pop(future)
             try:
                 outcomes = future.result()
@@ -934,15 +967,9 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
                         return
                     except Exception:  # noqa: BLE001  (executor broken: recorded below)
                         pass
-                message = f"task failed: {_error_message(exc)}"
-                outcomes = [(i, False, message, math.nan) for i in chunk]
-            for flat_index, ok, payload, seconds in outcomes:
-                if collector.add(flat_index, ok, payload, seconds, PointStatus.DONE):
-                    n_done += 1
-                    if stored is not None:
-                        stored.save(flat_index, payload, seconds)
-            if bar is not None:
-                bar.update(len(outcomes))
+                task_failed(chunk, exc)
+                return
+            record(outcomes)
 
         try:
             fill()
@@ -963,7 +990,7 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
                 else:
                     future.cancel()
         finally:
-            cleanup(interrupted)
+            executors["cleanup"](interrupted)
     if bar is not None:
         bar.close()
 

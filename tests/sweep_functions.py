@@ -53,10 +53,10 @@ def labelled(x: float, label: str, bad: float = 2.0) -> float:
     return x * len(label)
 
 
-def crash_at(x: float, at: float = 2.0) -> float:
+def crash_at(x: float, at: float = 2.0, delay: float = 0.05) -> float:
     """Kills its worker process at x == at (as a segfault in an extension would)."""
     import os
     if x == at:
         os._exit(3)
-    time.sleep(0.05)
+    time.sleep(delay)
     return x
