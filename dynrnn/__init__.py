@@ -12,6 +12,8 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
+from .model import ElmanRNN, PLRNN
+from .io import load, load_model, save, save_model
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -23,6 +25,8 @@ __all__ = [
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
+    # model (Elman form, PLRNN) and saving/loading
+    "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

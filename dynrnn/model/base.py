@@ -11,7 +11,7 @@ from typing import Mapping, Sequence, final
 
 import numpy as np
 
-from ..errors import NonFiniteError, ShapeError, UnknownParameterError
+from ..errors import InvalidTypeError, NonFiniteError, ShapeError, UnknownParameterError
 
 __all__ = ["RecurrentMap", "as_state", "as_finite_array"]
 
@@ -19,13 +19,21 @@ __all__ = ["RecurrentMap", "as_state", "as_finite_array"]
 def as_finite_array(value, argument: str, *, dtype=np.float64, allow_complex: bool = False
                     ) -> np.ndarray:
     """Convert ``value`` to a float array and reject NaN and infinity, naming ``argument``."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise ShapeError(f"{argument} is not a rectangular array: {exc}", argument=argument,
+                         actual=type(value).__name__) from None
+    if arr.dtype.kind in "USVMm" or (arr.dtype.kind == "O" and any(v is None or isinstance(
+            v, (str, bytes)) for v in arr.flat)):
+        raise InvalidTypeError(f"{argument} must be numeric, got {type(value).__name__} "
+                               f"{value!r:.80}", argument=argument, value=value)
     if not allow_complex or not np.iscomplexobj(arr):
         try:
             arr = arr.astype(dtype, copy=False)
         except (TypeError, ValueError) as exc:
-            raise ShapeError(f"{argument} must be numeric, got {arr.dtype}: {exc}",
-                             argument=argument, actual=arr.dtype) from None
+            raise InvalidTypeError(f"{argument} must be numeric, got {arr.dtype}: {exc}",
+                                   argument=argument, value=value) from None
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise NonFiniteError(f"{argument} contains {bad} NaN or infinite value(s)",
@@ -209,7 +217,7 @@ class RecurrentMap(abc.ABC):
         for name, value in merged.items():
             v = as_finite_array(value, f"updates[{name!r}]")
             if v.ndim != 0:
-                raise ShapeError(f"parameter {name!r} is a scalar, got shape {v.shape}",
+                raise ShapeError(f"updates[{name!r}] must be a scalar, got shape {v.shape}",
                                  argument="updates", expected=(), actual=v.shape)
             clean[name] = float(v)
         return self._replace_params(clean)

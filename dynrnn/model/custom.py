@@ -8,8 +8,8 @@ from typing import Callable, Mapping, Sequence, final
 import numpy as np
 import sympy
 
-from ..errors import (DerivativeFallbackWarning, InvalidTypeError, ShapeError,
-                      UndeclaredSymbolError)
+from ..errors import (DerivativeFallbackWarning, InvalidInputError, InvalidTypeError,
+                      ShapeError, UndeclaredSymbolError)
 from .base import RecurrentMap, as_finite_array
 
 __all__ = ["Map"]
@@ -25,6 +25,19 @@ def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) ->
         e[..., j] = h
         cols.append((f(x + e) - f(x - e)) / (2.0 * h[..., None]))
     return np.stack(cols, axis=-1)
+
+
+def _exact_float_printer():
+    """The printer lambdify uses for numpy, except that floats are printed by ``repr``: sympy
+    prints 15 digits, so a constant such as 1/3 in an expression would be off by ~1e-16."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    class ExactFloatNumPyPrinter(NumPyPrinter):
+        def _print_Float(self, expr):
+            return repr(float(expr))
+
+    return ExactFloatNumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                                   "allow_unknown_functions": True, "user_functions": {}})
 
 
 @final
@@ -86,7 +99,8 @@ class Map(RecurrentMap):
         clean = {}
         for key, value in dict(params or {}).items():
             if not isinstance(key, str):
-                raise InvalidTypeError(f"parameter names must be strings, got {key!r}",
+                raise InvalidTypeError(f"params keys (parameter names) must be strings, got "
+                                       f"{key!r}",
                                        argument="params", value=key)
             v = as_finite_array(value, f"params[{key!r}]")
             if v.ndim != 0:
@@ -140,8 +154,24 @@ class Map(RecurrentMap):
                 out = np.asarray(self._call(self._f, x, u))
         except Exception:
             return False
-        return bool(np.iscomplexobj(out) and np.any(out.imag != 0) and
-                    np.all(np.isfinite(out)))
+        if not (np.iscomplexobj(out) and np.any(out.imag != 0) and np.all(np.isfinite(out))):
+            return False
+        # A step can accept complex numbers yet not be complex-analytic (np.abs, np.real, a
+        # cast inside): then the complex step is silently wrong. Check it against central
+        # differences at a generic point and keep the difference quotient if they disagree.
+        x = 0.1 + 0.37 * np.arange(1, self._n + 1) / self._n
+        try:
+            with np.errstate(all="ignore"):
+                self._complex_step = True
+                cs = self._jacobian(x, u)
+                self._complex_step = False
+                fd = _central_difference(lambda z: self._step(z, u), x)
+        except Exception:
+            return False
+        finally:
+            self._complex_step = False
+        scale = max(1.0, float(np.max(np.abs(fd), initial=0.0)))
+        return bool(np.all(np.isfinite(cs)) and np.allclose(cs, fd, rtol=1e-5, atol=1e-6 * scale))
 
     # -- map interface -------------------------------------------------------------------------
     @property
@@ -190,7 +220,13 @@ class Map(RecurrentMap):
         dt = np.complex128 if np.iscomplexobj(x) else dtype
         out = np.empty((flat.shape[0],) + out_tail, dtype=dt)
         for k in range(flat.shape[0]):
-            out[k] = self._call(f, flat[k], None if uf is None else uf[k], *extra)
+            value = np.asarray(self._call(f, flat[k], None if uf is None else uf[k], *extra))
+            if value.shape != out_tail:
+                raise ShapeError(f"the map's function {getattr(f, '__name__', f)!r} returned "
+                                 f"shape {value.shape} for a state of shape {flat[k].shape}; "
+                                 f"expected {out_tail}", argument="step", expected=out_tail,
+                                 actual=value.shape)
+            out[k] = value
         return out.reshape(batch + out_tail)
 
     def _step(self, x, u):
@@ -263,32 +299,42 @@ class Map(RecurrentMap):
                   for k, v in dict(params or {}).items()}
         declared = set(states) | set(inputs) | set(params)
         if len(declared) != len(states) + len(inputs) + len(params):
-            raise InvalidTypeError("a symbol is declared twice among states, inputs and params",
-                                   argument="states")
+            every = [str(s) for s in states + inputs + list(params)]
+            twice = sorted({s for s in every if every.count(s) > 1})
+            raise InvalidInputError(f"symbol(s) {', '.join(twice)} declared more than once among "
+                                    "states, inputs and params", argument="states",
+                                    value=twice)
         if isinstance(exprs, (sympy.Matrix, sympy.ImmutableMatrix)):
             exprs = list(exprs)
-        try:
-            exprs = [sympy.sympify(e, locals={str(s): s for s in declared}) for e in exprs]
-        except (sympy.SympifyError, TypeError) as exc:
-            raise InvalidTypeError(f"could not read the expressions: {exc}",
-                                   argument="exprs") from exc
+        parsed = []
+        for i, e in enumerate(exprs):
+            try:
+                parsed.append(sympy.sympify(e, locals={str(s): s for s in declared}))
+            except (sympy.SympifyError, TypeError, SyntaxError) as exc:
+                raise InvalidTypeError(f"could not read exprs[{i}] = {e!r}: "
+                                       f"{str(exc).splitlines()[-1]}", argument="exprs",
+                                       value=e) from exc
+        exprs = parsed
         if len(exprs) != len(states):
-            raise ShapeError(f"{len(exprs)} expressions for {len(states)} states; give one per "
-                             "state", argument="exprs", expected=len(states), actual=len(exprs))
+            raise ShapeError(f"exprs has {len(exprs)} expressions for {len(states)} states; give "
+                             "one per state", argument="exprs", expected=len(states),
+                             actual=len(exprs))
         undeclared = set().union(*(e.free_symbols for e in exprs)) - declared
         if undeclared:
             names = tuple(sorted(str(s) for s in undeclared))
             raise UndeclaredSymbolError(
-                f"expressions use undeclared symbol(s) {', '.join(names)}; declare each as a "
-                "state, an input or a parameter", argument="exprs", symbols=names)
+                f"exprs use undeclared symbol(s) {', '.join(names)}; declare each as a state, "
+                "an input or a parameter", argument="exprs", symbols=names)
         pnames = [str(p) for p in params]
         args = states + inputs + list(params)
         F = sympy.Matrix(exprs)
         J = F.jacobian(states)
         P = F.jacobian(list(params)) if params else sympy.zeros(len(states), 0)
-        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True)
-        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True)
-        p_num = sympy.lambdify(args, list(P), modules="numpy", cse=True) if params else None
+        printer = _exact_float_printer()
+        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True, printer=printer)
+        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True, printer=printer)
+        p_num = (sympy.lambdify(args, list(P), modules="numpy", cse=True, printer=printer)
+                 if params else None)
         n, m = len(states), len(inputs)
 
         def evaluate(fun, x, u, p, shape):
