@@ -323,6 +323,17 @@ def test_result_round_trips_through_npz(tmp_path):
         SweepResult.from_npz(tmp_path / "bad.npz")
 
 
+def test_result_saves_with_the_generic_dynrnn_save(tmp_path):
+    result = dr.sweep(sf.labelled, {"x": [1.0, 2.0], "label": ["a", "bb"]}, executor="serial",
+                      progress=False)
+    dr.save(result, tmp_path / "result.npz")
+    loaded = dr.load(tmp_path / "result.npz")
+    assert isinstance(loaded, SweepResult) and loaded.status is SweepStatus.FAILED_POINTS
+    np.testing.assert_array_equal(loaded["value"], result["value"])
+    np.testing.assert_array_equal(loaded.point_status, result.point_status)
+    assert loaded.grid == result.grid and loaded.fixed == result.fixed
+
+
 def test_grid_object_and_its_points():
     grid = Grid.from_axes({"gain": [0.5, 1.5], "seed": range(3), "act": ["tanh", "sigmoid"]})
     assert grid.shape == (2, 3, 2) and grid.size == 12
