@@ -74,7 +74,8 @@ _SCALAR_KINDS = "biuf"          # bool, signed/unsigned int, float: what a point
 _AXIS_KINDS = "biufU"           # axis values may also be strings (e.g. an activation name)
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-_WINDOW_PER_WORKER = 16       # tasks in flight per worker: hides the round trip of each result
+_WINDOW_PER_WORKER = 16
+_CONNECT_TIMEOUT = 10.0         # seconds to reach a Dask scheduler given by its address       # tasks in flight per worker: hides the round trip of each result
 
 
 # -- statuses and errors ---------------------------------------------------------------------------
@@ -587,7 +588,13 @@ def _dask_client(address: str):
         raise MissingDependencyError(
             f"executor={address!r} needs Dask distributed, which is not installed; "
             f"{_DASK_INSTALL}") from None
-    return Client(address)
+    try:
+        return Client(address, timeout=_CONNECT_TIMEOUT)
+    except OSError as exc:
+        raise InvalidInputError(
+            f"could not connect to the Dask scheduler at {address!r} ({exc}); start one with "
+            f"`dask scheduler` (and workers with `dask worker {address}`) or check the address",
+            argument="executor", value=address) from None
 
 
 def _default_mp_context():

@@ -104,6 +104,14 @@ def test_dask_scheduler_address_string(dask_cluster, tmp_path):
     assert len(list((tmp_path / "store").glob("p*.npz"))) == 6
 
 
+def test_unreachable_scheduler_address_names_the_argument(monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("dynrnn.sweeps._CONNECT_TIMEOUT", 0.5)
+    with pytest.raises(InvalidInputError, match="could not connect") as info:
+        dr.sweep(sf.polynomial, GRID, executor="tcp://127.0.0.1:1", progress=False)
+    assert info.value.argument == "executor"
+
+
 def test_missing_dask_raises_missing_dependency_with_pip_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)    # makes `import distributed` fail
     with pytest.raises(MissingDependencyError, match="pip install"):
