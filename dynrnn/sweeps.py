@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import traceback
+import warnings
 import zipfile
 from concurrent.futures import (FIRST_COMPLETED, BrokenExecutor, Executor, Future,
                                 ProcessPoolExecutor, wait)
@@ -50,7 +51,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .errors import DynrnnError, InvalidInputError, InvalidTypeError, MissingDependencyError
+from .errors import (DynrnnError, DynrnnWarning, InvalidInputError, InvalidTypeError,
+                     MissingDependencyError)
 
 __all__ = [
     "Grid",
@@ -548,10 +550,15 @@ class _Store:
     def path(self, flat_index: int) -> Path:
         return self.directory / _point_filename(flat_index, self.grid.point(flat_index))
 
-    def load(self, flat_index: int) -> tuple[dict[str, np.ndarray], float] | None:
+    def listing(self) -> set[str]:
+        """Names of the point files present now (one directory read instead of one per point)."""
+        return {name for name in os.listdir(self.directory) if name.startswith("p")}
+
+    def load(self, flat_index: int, present: set[str] | None = None
+             ) -> tuple[dict[str, np.ndarray], float] | None:
         """The stored outputs and seconds of a point, or None if absent or unreadable."""
         path = self.path(flat_index)
-        if not path.is_file():
+        if (path.name not in present) if present is not None else not path.is_file():
             return None
         try:
             with np.load(path, allow_pickle=False) as npz:
@@ -887,10 +894,13 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
     function_id = _function_id(function)
     stored = _Store(store, grid, function_id, fixed) if store is not None else None
 
+    if isinstance(executor, str) and executor != "serial" and "://" not in executor:
+        _resolve_executor(executor, max_workers, function)      # raises, naming the argument
     collector = _Collector(grid)
     todo = []
+    present = stored.listing() if stored is not None else set()
     for flat_index in range(grid.size):
-        loaded = stored.load(flat_index) if stored is not None else None
+        loaded = stored.load(flat_index, present) if stored is not None else None
         if loaded is None or not collector.add(flat_index, True, loaded[0], loaded[1],
                                                PointStatus.SKIPPED):
             if loaded is not None:   # stored with another layout: evaluate again
@@ -902,16 +912,17 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
         chunksize = 1 if len(todo) <= 512 else min(64, math.ceil(len(todo) / 512))
     chunks = [todo[i:i + chunksize] for i in range(0, len(todo), chunksize)]
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=grid.size, initial=n_skipped, desc=f"sweep {function_id}", unit="pt",
-                   smoothing=0.05)
     interrupted = False
     n_done = 0
+    bar = None
+    store_errors: list[str] = []
     if chunks:
         pool, cleanup, n_workers = _resolve_executor(executor, max_workers, function)
         executors = {"pool": pool, "cleanup": cleanup}
+        if progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=grid.size, initial=n_skipped, desc=f"sweep {function_id}",
+                       unit="pt", smoothing=0.05)
         # A bounded window of tasks in flight: workers never idle, yet a huge grid does not
         # become millions of futures, and an interrupt has little to cancel. The serial
         # executor evaluates on submit, so its window is one chunk (each point stored at once).
@@ -942,7 +953,10 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
                 if collector.add(flat_index, ok, payload, seconds, PointStatus.DONE):
                     n_done += 1
                     if stored is not None:
-                        stored.save(flat_index, payload, seconds)
+                        try:
+                            stored.save(flat_index, payload, seconds)
+                        except OSError as exc:    # disk full, permissions: keep it in memory
+                            store_errors.append(f"{stored.path(flat_index).name}: {exc}")
             if bar is not None:
                 bar.update(len(outcomes))
 
@@ -998,8 +1012,12 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
                     future.cancel()
         finally:
             executors["cleanup"](interrupted)
-    if bar is not None:
-        bar.close()
+            if bar is not None:
+                bar.close()
+    if store_errors:
+        warnings.warn(f"{len(store_errors)} finished point(s) could not be written to the store "
+                      f"(they are in the returned result; a rerun evaluates them again); first: "
+                      f"{store_errors[0]}", DynrnnWarning, stacklevel=2)
 
     n_failed = int(np.count_nonzero(collector.status == PointStatus.FAILED.value))
     n_pending = int(np.count_nonzero(collector.status == PointStatus.PENDING.value))

@@ -216,6 +216,18 @@ def test_corrupt_truncated_and_temporary_files_are_redone_never_read(tmp_path):
     assert list(rerun.point_status) == ["done", "done", "done", "skipped"]
 
 
+def test_a_store_that_cannot_be_written_warns_and_keeps_the_results(tmp_path, monkeypatch):
+    def disk_full(self, *args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("dynrnn.sweeps._Store.save", disk_full)
+    with pytest.warns(dr.DynrnnWarning, match="3 finished point.*No space left"):
+        result = dr.sweep(sf.moments, {"x": [1.0, 2.0, 3.0]}, executor="serial", store=tmp_path,
+                          progress=False)
+    assert result.success and result.n_done == 3
+    assert_equal_data(result, direct(sf.moments, {"x": [1.0, 2.0, 3.0]}))
+
+
 @pytest.mark.parametrize("change", ["grid", "function", "fixed"])
 def test_store_made_for_another_sweep_is_refused(tmp_path, change):
     store = tmp_path / "store"
