@@ -341,6 +341,32 @@ class SweepResult:
             raise InvalidInputError(f"no output named {name!r}; outputs are {sorted(self.data)}",
                                     argument="name", value=name) from None
 
+    def select(self, **coordinates: Any) -> dict[str, np.ndarray]:
+        """Every output at the given axis values, those axes removed.
+
+        Floats match within ``1e-12`` relative; other values exactly.
+
+        Examples
+        --------
+        ``result.select(activation="tanh")["n_attractors"]`` has shape ``(n_w, n_b)`` for a
+        sweep over ``(activation, w, b)``.
+        """
+        index: list[Any] = [slice(None)] * len(self.axes)
+        for name, value in coordinates.items():
+            if name not in self.axes:
+                raise InvalidInputError(f"no axis named {name!r}; axes are {self.axes}",
+                                        argument=name, value=value)
+            values = self.coordinates[name]
+            if values.dtype.kind == "f":
+                hits = np.flatnonzero(np.isclose(values, value, rtol=1e-12, atol=0.0))
+            else:
+                hits = np.flatnonzero(values == value)
+            if hits.size == 0:
+                raise InvalidInputError(f"{name}={value!r} is not on the grid; values are "
+                                        f"{values.tolist()}", argument=name, value=value)
+            index[self.axes.index(name)] = int(hits[0])
+        return {k: v[tuple(index)] for k, v in self.data.items()}
+
     def __repr__(self) -> str:
         dims = ", ".join(f"{a}={len(self.coordinates[a])}" for a in self.axes)
         return (f"SweepResult({self.function}, grid=({dims}), outputs={sorted(self.data)}, "

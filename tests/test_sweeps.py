@@ -354,6 +354,18 @@ def test_result_saves_with_the_generic_dynrnn_save(tmp_path):
     assert loaded.grid == result.grid and loaded.fixed == result.fixed
 
 
+def test_select_slices_outputs_by_coordinate_values():
+    grid = {"x": [0.0, 0.1 + 0.2, 2.5], "y": [-1.0, 3.0]}
+    result = dr.sweep(sf.polynomial, grid, executor="serial", progress=False)
+    x = 0.1 + 0.2                                  # 0.30000000000000004: found by x=0.3
+    np.testing.assert_array_equal(result.select(x=0.3)["sum"], [x - 1.0, x + 3.0])
+    assert result.select(x=2.5, y=3.0)["power"] == 2.5 ** 2 - 3.0
+    with pytest.raises(InvalidInputError, match="not on the grid"):
+        result.select(x=7.0)
+    with pytest.raises(InvalidInputError, match="no axis"):
+        result.select(z=1.0)
+
+
 def test_grid_object_and_its_points():
     grid = Grid.from_axes({"gain": [0.5, 1.5], "seed": range(3), "act": ["tanh", "sigmoid"]})
     assert grid.shape == (2, 3, 2) and grid.size == 12
