@@ -1,6 +1,7 @@
 """Module-level (picklable) functions swept by tests/test_sweeps.py, also in child processes."""
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -18,8 +19,10 @@ def moments(x: float) -> np.ndarray:
     return np.array([x, x ** 2, x ** 3])
 
 
-def slow_square(i: int, delay: float = 0.1) -> float:
-    time.sleep(delay)
+def slow_square(i: int) -> float:
+    """i², after sleeping SWEEP_TEST_DELAY seconds (set in a child process only, so that a rerun
+    of the same sweep in the test process is fast)."""
+    time.sleep(float(os.environ.get("SWEEP_TEST_DELAY", "0")))
     return float(i * i)
 
 

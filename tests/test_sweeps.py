@@ -43,8 +43,8 @@ def assert_equal_data(result: SweepResult, expected: dict) -> None:
         np.testing.assert_array_equal(result.data[k], expected[k])
 
 
-def child_env():
-    env = dict(os.environ)
+def child_env(**variables: str):
+    env = dict(os.environ, **variables)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     return env
 
@@ -124,8 +124,8 @@ import sys
 import dynrnn as dr
 from tests import sweep_functions as sf
 if __name__ == "__main__":      # worker processes re-import this script
-    dr.sweep(sf.slow_square, {{"i": list(range({n}))}}, fixed={{"delay": {delay}}},
-             store=sys.argv[1], max_workers=2, progress=False)
+    dr.sweep(sf.slow_square, {{"i": list(range({n}))}}, store=sys.argv[1], max_workers=2,
+             progress=False)
 """
 
 
@@ -152,11 +152,12 @@ def assert_no_process_mentions(text: str, timeout: float = 10.0) -> None:
 
 
 def test_sigkill_mid_sweep_then_rerun_completes_without_recomputing(tmp_path):
-    n, delay = 12, 0.1
+    n = 40                     # 2 s of work in the child: ample time to kill it half-way
     store = tmp_path / "store"
     script = tmp_path / "child.py"
-    script.write_text(SIGKILL_CHILD.format(n=n, delay=delay))
-    child = subprocess.Popen([sys.executable, str(script), str(store)], cwd=ROOT, env=child_env())
+    script.write_text(SIGKILL_CHILD.format(n=n))
+    child = subprocess.Popen([sys.executable, str(script), str(store)], cwd=ROOT,
+                             env=child_env(SWEEP_TEST_DELAY="0.1"))
     try:
         deadline = time.monotonic() + 30
         while len(list(store.glob("p*.npz"))) < 3:
@@ -174,8 +175,8 @@ def test_sigkill_mid_sweep_then_rerun_completes_without_recomputing(tmp_path):
     stored_before = {p.name for p in store.glob("p*.npz")}
     assert 3 <= len(stored_before) < n, "kill came too late to test a partial store"
 
-    result = dr.sweep(sf.slow_square, {"i": list(range(n))}, fixed={"delay": delay},
-                      store=store, executor="serial", progress=False)
+    result = dr.sweep(sf.slow_square, {"i": list(range(n))}, store=store, executor="serial",
+                      progress=False)
     assert result.success
     assert result.n_skipped == len(stored_before)
     assert result.n_done == n - len(stored_before)
@@ -189,8 +190,8 @@ def test_sigkill_mid_sweep_then_rerun_completes_without_recomputing(tmp_path):
         with np.load(f) as npz:
             assert float(npz["out/value"]) == float(i * i)
     # A third run evaluates nothing.
-    again = dr.sweep(sf.slow_square, {"i": list(range(n))}, fixed={"delay": delay},
-                     store=store, executor="serial", progress=False)
+    again = dr.sweep(sf.slow_square, {"i": list(range(n))}, store=store, executor="serial",
+                     progress=False)
     assert (again.n_skipped, again.n_done) == (n, 0)
     assert np.all(again.point_status == PointStatus.SKIPPED.value)
 
@@ -477,8 +478,8 @@ import dynrnn as dr
 from tests import sweep_functions as sf
 if __name__ == "__main__":
     try:
-        dr.sweep(sf.slow_square, {"i": list(range(40))}, fixed={"delay": 0.1},
-                 store=sys.argv[1], max_workers=2, progress=False)
+        dr.sweep(sf.slow_square, {"i": list(range(40))}, store=sys.argv[1], max_workers=2,
+                 progress=False)
     except dr.SweepInterrupted as exc:
         print("INTERRUPTED", exc.result.n_done, exc.result.n_pending, flush=True)
         sys.exit(130)
@@ -491,8 +492,9 @@ def test_ctrl_c_on_a_process_pool_sweep_keeps_the_store_and_reports_partial_resu
     script = tmp_path / "child.py"
     script.write_text(SIGINT_CHILD)
     # Its own session, so that Ctrl-C reaches the child and its workers as in a terminal.
-    child = subprocess.Popen([sys.executable, str(script), str(store)], cwd=ROOT, env=child_env(),
-                             start_new_session=True, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, str(script), str(store)], cwd=ROOT,
+                             env=child_env(SWEEP_TEST_DELAY="0.1"), start_new_session=True,
+                             stdout=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
         while len(list(store.glob("p*.npz"))) < 4:
