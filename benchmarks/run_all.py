@@ -58,6 +58,13 @@ def display_command(script: Path, quick: bool) -> str:
     return f"python {shown}" + (" --quick" if quick else "")
 
 
+def _load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:          # not available on every platform
+        return "unknown"
+
+
 def cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -68,7 +75,8 @@ def write_markdown(path: Path, sections: list, quick: bool) -> None:
         "",
         f"Written by `python benchmarks/run_all.py{' --quick' if quick else ''}` on "
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; Python "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs ({platform.machine()}). "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs ({platform.machine()}), load "
+        f"average {_load()} at the end. "
         "ratio = baseline time / measured time (above 1: faster than the baseline). Timings on a "
         "shared machine are noisy; rerun before quoting.",
         "",
