@@ -1159,7 +1159,14 @@ def sweep_from_config(config_path: "str | os.PathLike", scheduler: str | None = 
     SweepResult
         Also written to ``[sweep] output`` when given.
     """
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:          # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise MissingDependencyError("reading a sweep config needs Python >= 3.11 or the "
+                                         "tomli package: pip install tomli") from None
 
     config_path = Path(config_path)
     try:
