@@ -17,6 +17,16 @@ from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientReg
                        LyapunovResult, LyapunovStatus, PointKind, SearchMethod, SearchStatus,
                        classify, find_cycles, find_fixed_points, gradient_regime,
                        lyapunov_spectrum)
+from .model import ElmanRNN, PLRNN
+from .io import load, load_model, save, save_model
+# two-parameter curves and orbit diagrams
+from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
+                       OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
+from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
+                       bifurcation_diagram, continuation, switch_branch)
+# sweeps
+from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
+                     sweep, sweep_from_config)
 
 __all__ = [
     "__version__",
@@ -29,6 +39,18 @@ __all__ = [
     "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
     "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
     "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+    # model (Elman form, PLRNN) and saving/loading
+    "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
+    # two-parameter curves and orbit diagrams
+    "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
+    "continue_bifurcation",
+    "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
+    # analysis: continuation
+    "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
+    "bifurcation_diagram", "BifurcationDiagram",
+    # sweeps
+    "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
+    "SweepError", "SweepInterrupted",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",

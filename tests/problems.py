@@ -92,6 +92,53 @@ def random_tanh_net(n: int, gain: float, seed: int = 0, bias_scale: float = 0.0)
     return dr.RNN(W, b=bias_scale * rng.standard_normal(n), activation="tanh")
 
 
+# -- two-parameter curves (appended for dynrnn.analysis.two_parameter) ----------------------------
+def henon_fixed_point_plus(a: float, b: float) -> np.ndarray:
+    """The fixed point x* = (b − 1 + sqrt((1 − b)² + 4a)) / (2a), y* = b x* (the one that loses
+    stability through the flip a = 3(1 − b)²/4, and, at b = −1, through NS)."""
+    xs = (b - 1 + math.sqrt((1 - b) ** 2 + 4 * a)) / (2 * a)
+    return np.array([xs, b * xs])
+
+
+# At b = −1 the Hénon map is area preserving: det J = −b = 1, so the fixed point x*₊ has
+# multipliers e^{±iθ} with κ = cos θ = −a x*₊ = 1 − sqrt(1 + a) for −1 < a < 3. This NS curve
+# (b = −1) ends at the 1:1 resonance on the fold curve, (a, b) = (−1, −1), and at the 1:2
+# resonance on the flip curve, (a, b) = (3, −1).
+HENON_NS_KAPPA = lambda a: 1 - math.sqrt(1 + a)     # noqa: E731
+HENON_R1 = (-1.0, -1.0)
+HENON_R2 = (3.0, -1.0)
+
+
+def rotation_map(rho: float = 1.0, theta: float = math.pi / 5) -> dr.Map:
+    """The rotation net as a sympy map with parameters rho and theta:
+    x' = ρ R(θ) tanh(x). The origin has multipliers ρ e^{±iθ}: NS on ρ = 1 for every θ."""
+    x, y, r, t = sp.symbols("x y rho theta")
+    return dr.Map.from_sympy(
+        [r * (sp.cos(t) * sp.tanh(x) - sp.sin(t) * sp.tanh(y)),
+         r * (sp.sin(t) * sp.tanh(x) + sp.cos(t) * sp.tanh(y))], [x, y], {r: rho, t: theta},
+        name="rotation")
+
+
+def fold_flip_map(mu: float = 0.0, nu: float = 0.5) -> dr.Map:
+    """Decoupled x' = x + μ − x², y' = −(1 + ν) y − y³: folds on μ = 0 (x = 0), flips on ν = 0
+    (y = 0); the two curves cross at the fold-flip point (μ, ν) = (0, 0)."""
+    x, y, m, n = sp.symbols("x y mu nu")
+    return dr.Map.from_sympy([x + m - x**2, -(1 + n) * y - y**3], [x, y], {m: mu, n: nu},
+                             name="fold-flip")
+
+
+def closed_ns_map(p: float = 0.0, q: float = 0.0) -> dr.Map:
+    """x' = W tanh(x) with W = [[p, −(q + 1/2)], [q, p]]: at the origin tr W = 2p and
+    det W = p² + q² + q/2, so the NS system's curve det = 1 is the circle
+    p² + (q + 1/4)² = 17/16 with κ = p. It is NS where q(q + 1/2) > 0 and a neutral saddle
+    where −1/2 < q < 0; W is a Jordan block at q = 0 and q = −1/2, giving R1 at (p, q) = (1, 0)
+    and (1, −1/2) and R2 at (−1, 0) and (−1, −1/2)."""
+    x, y, pp, qq = sp.symbols("x y p q")
+    return dr.Map.from_sympy([pp * sp.tanh(x) - (qq + sp.Rational(1, 2)) * sp.tanh(y),
+                              qq * sp.tanh(x) + pp * sp.tanh(y)], [x, y], {pp: p, qq: q},
+                             name="closed NS")
+
+
 def henon_two_cycle(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
     """The Hénon 2-cycle (exists for a > 3(1 − b)²/4): x-coordinates p, q = ((1 − b) ± d)/(2a),
     d = sqrt(4a − 3(1 − b)²), points (p, b q) and (q, b p); multipliers = eig(J(q) J(p))."""

@@ -6,9 +6,24 @@ from .diagnostics import GradientRegime, GradientRegimeKind, gradient_regime
 from .fixed_points import FixedPointResult, SearchMethod, SearchStatus, find_fixed_points
 from .lyapunov import LyapunovResult, LyapunovStatus, lyapunov_spectrum
 from .stability import FixedPoint, PointKind, classify
+# -- continuation (cont1) --
+from .continuation import (Branch, ContinuationOptions, ContinuationPoint, ContinuationStatus,
+                           continuation, switch_branch)
+from .diagram import BifurcationDiagram, bifurcation_diagram
+# two-parameter curves and orbit diagrams
+from .two_parameter import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
+                            continue_bifurcation)
+from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 
 __all__ = ["Bifurcation", "BifurcationKind",
            # fixedpoints
            "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
            "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
-           "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind"]
+           "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+           # continuation
+           "continuation", "Branch", "ContinuationOptions", "ContinuationStatus",
+           "ContinuationPoint", "switch_branch", "bifurcation_diagram", "BifurcationDiagram",
+           # two-parameter curves and orbit diagrams
+           "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
+           "continue_bifurcation",
+           "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram"]

@@ -1,9 +1,14 @@
-"""Recurrent maps: the RNN of Pascanu et al. eq. (2), user-defined maps, activations."""
+"""Recurrent maps: the RNN of Pascanu et al. eq. (2), its Elman form, piecewise-linear RNNs,
+user-defined maps, activations."""
 from .activations import ACTIVATIONS, Activation, get_activation
 from .base import RecurrentMap
 from .custom import Map
 from .families import Gain, LineBetween, NamedParameter, ParameterFamily, as_family
 from .rnn import RNN
+from .elman import ElmanRNN
+from .plrnn import PLRNN
+from .torch_import import from_torch, from_torch_state_dict
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "Map", "RNN",
-           "ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family"]
+           "ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family",
+           "ElmanRNN", "PLRNN", "from_torch", "from_torch_state_dict"]

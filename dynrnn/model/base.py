@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import abc
 from types import MappingProxyType
-from typing import Mapping, Sequence, final
+from typing import Callable, Mapping, Sequence, final
 
 import numpy as np
 
-from ..errors import NonFiniteError, ShapeError, UnknownParameterError
+from ..errors import InvalidTypeError, NonFiniteError, ShapeError, UnknownParameterError
 
 __all__ = ["RecurrentMap", "as_state", "as_finite_array"]
 
@@ -19,13 +19,21 @@ __all__ = ["RecurrentMap", "as_state", "as_finite_array"]
 def as_finite_array(value, argument: str, *, dtype=np.float64, allow_complex: bool = False
                     ) -> np.ndarray:
     """Convert ``value`` to a float array and reject NaN and infinity, naming ``argument``."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise ShapeError(f"{argument} is not a rectangular array: {exc}", argument=argument,
+                         actual=type(value).__name__) from None
+    if arr.dtype.kind in "USVMm" or (arr.dtype.kind == "O" and any(v is None or isinstance(
+            v, (str, bytes)) for v in arr.flat)):
+        raise InvalidTypeError(f"{argument} must be numeric, got {type(value).__name__} "
+                               f"{value!r:.80}", argument=argument, value=value)
     if not allow_complex or not np.iscomplexobj(arr):
         try:
             arr = arr.astype(dtype, copy=False)
         except (TypeError, ValueError) as exc:
-            raise ShapeError(f"{argument} must be numeric, got {arr.dtype}: {exc}",
-                             argument=argument, actual=arr.dtype) from None
+            raise InvalidTypeError(f"{argument} must be numeric, got {arr.dtype}: {exc}",
+                                   argument=argument, value=value) from None
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise NonFiniteError(f"{argument} contains {bad} NaN or infinite value(s)",
@@ -85,6 +93,36 @@ class RecurrentMap(abc.ABC):
     def _param_jacobian(self, x: np.ndarray, names: list[str], u: np.ndarray | None
                         ) -> np.ndarray:
         """∂F/∂θ for validated names, shape ``(..., n_states, len(names))``."""
+
+    # -- internal hooks for fast inner loops (override when a fused evaluation is cheaper) ------
+    def _step_and_derivatives(self, x: np.ndarray, names: list[str], u: np.ndarray | None
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(F, ∂F/∂x, ∂F/∂θ[names])`` at once, on validated arrays (used by continuation).
+
+        The default makes the three separate calls; maps whose evaluation has a fixed overhead
+        (lambdified sympy expressions) override it with one fused call.
+        """
+        return self._step(x, u), self._jacobian(x, u), self._param_jacobian(x, names, u)
+
+    def _stepper_over_param(self, name: str, values: np.ndarray
+                            ) -> Callable[[np.ndarray, np.ndarray | None], np.ndarray]:
+        """A step function for a whole sweep of one parameter at once (used by orbit diagrams).
+
+        Returns ``step(x, u)`` mapping ``x`` of shape ``(P, ..., n_states)`` to the states after
+        one step, row ``i`` computed with parameter ``name`` (already validated) set to
+        ``values[i]`` (shape ``(P,)``). The default builds the ``P`` maps once and loops over
+        them; :class:`~dynrnn.RNN` and sympy-defined maps override it with a single batched
+        array evaluation.
+        """
+        systems = [self._replace_params({name: float(v)}) for v in np.asarray(values)]
+
+        def step(x, u):
+            out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.float64))
+            for i, system in enumerate(systems):
+                out[i] = system._step(x[i], u)
+            return out
+
+        return step
 
     def _is_param(self, name: str) -> bool:
         """Whether ``name`` is a parameter; override when listing all of them is costly."""
@@ -209,7 +247,7 @@ class RecurrentMap(abc.ABC):
         for name, value in merged.items():
             v = as_finite_array(value, f"updates[{name!r}]")
             if v.ndim != 0:
-                raise ShapeError(f"parameter {name!r} is a scalar, got shape {v.shape}",
+                raise ShapeError(f"updates[{name!r}] must be a scalar, got shape {v.shape}",
                                  argument="updates", expected=(), actual=v.shape)
             clean[name] = float(v)
         return self._replace_params(clean)

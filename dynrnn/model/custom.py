@@ -2,17 +2,29 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable, Mapping, Sequence, final
 
 import numpy as np
 import sympy
 
-from ..errors import (DerivativeFallbackWarning, InvalidTypeError, ShapeError,
-                      UndeclaredSymbolError)
+from ..errors import (DerivativeFallbackWarning, InvalidInputError, InvalidTypeError,
+                      ShapeError, UndeclaredSymbolError)
 from .base import RecurrentMap, as_finite_array
 
 __all__ = ["Map"]
+
+
+@dataclass(frozen=True)
+class _SympyKernels:
+    """Lambdified functions of a sympy-defined map: ``step`` gives the components of F and
+    ``fused`` those of F, ∂F/∂x (row-major) and ∂F/∂θ (row-major, parameters in ``pnames``
+    order) in one call. Both broadcast over array arguments."""
+
+    step: Callable
+    fused: Callable
+    pnames: tuple[str, ...]
 
 
 def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -25,6 +37,19 @@ def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) ->
         e[..., j] = h
         cols.append((f(x + e) - f(x - e)) / (2.0 * h[..., None]))
     return np.stack(cols, axis=-1)
+
+
+def _exact_float_printer():
+    """The printer lambdify uses for numpy, except that floats are printed by ``repr``: sympy
+    prints 15 digits, so a constant such as 1/3 in an expression would be off by ~1e-16."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    class ExactFloatNumPyPrinter(NumPyPrinter):
+        def _print_Float(self, expr):
+            return repr(float(expr))
+
+    return ExactFloatNumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                                   "allow_unknown_functions": True, "user_functions": {}})
 
 
 @final
@@ -86,7 +111,8 @@ class Map(RecurrentMap):
         clean = {}
         for key, value in dict(params or {}).items():
             if not isinstance(key, str):
-                raise InvalidTypeError(f"parameter names must be strings, got {key!r}",
+                raise InvalidTypeError(f"params keys (parameter names) must be strings, got "
+                                       f"{key!r}",
                                        argument="params", value=key)
             v = as_finite_array(value, f"params[{key!r}]")
             if v.ndim != 0:
@@ -106,6 +132,7 @@ class Map(RecurrentMap):
         if jacobian is not None:
             self._check_callable(jacobian, "jacobian", (self._n, self._n))
         self._complex_step = False
+        self._kernels = None   # set by from_sympy: fused lambdified F, ∂F/∂x, ∂F/∂θ
         if jacobian is None:
             self._complex_step = self._accepts_complex()
             how = "complex-step" if self._complex_step else "central-difference"
@@ -140,8 +167,24 @@ class Map(RecurrentMap):
                 out = np.asarray(self._call(self._f, x, u))
         except Exception:
             return False
-        return bool(np.iscomplexobj(out) and np.any(out.imag != 0) and
-                    np.all(np.isfinite(out)))
+        if not (np.iscomplexobj(out) and np.any(out.imag != 0) and np.all(np.isfinite(out))):
+            return False
+        # A step can accept complex numbers yet not be complex-analytic (np.abs, np.real, a
+        # cast inside): then the complex step is silently wrong. Check it against central
+        # differences at a generic point and keep the difference quotient if they disagree.
+        x = 0.1 + 0.37 * np.arange(1, self._n + 1) / self._n
+        try:
+            with np.errstate(all="ignore"):
+                self._complex_step = True
+                cs = self._jacobian(x, u)
+                self._complex_step = False
+                fd = _central_difference(lambda z: self._step(z, u), x)
+        except Exception:
+            return False
+        finally:
+            self._complex_step = False
+        scale = max(1.0, float(np.max(np.abs(fd), initial=0.0)))
+        return bool(np.all(np.isfinite(cs)) and np.allclose(cs, fd, rtol=1e-5, atol=1e-6 * scale))
 
     # -- map interface -------------------------------------------------------------------------
     @property
@@ -190,7 +233,13 @@ class Map(RecurrentMap):
         dt = np.complex128 if np.iscomplexobj(x) else dtype
         out = np.empty((flat.shape[0],) + out_tail, dtype=dt)
         for k in range(flat.shape[0]):
-            out[k] = self._call(f, flat[k], None if uf is None else uf[k], *extra)
+            value = np.asarray(self._call(f, flat[k], None if uf is None else uf[k], *extra))
+            if value.shape != out_tail:
+                raise ShapeError(f"the map's function {getattr(f, '__name__', f)!r} returned "
+                                 f"shape {value.shape} for a state of shape {flat[k].shape}; "
+                                 f"expected {out_tail}", argument="step", expected=out_tail,
+                                 actual=value.shape)
+            out[k] = value
         return out.reshape(batch + out_tail)
 
     def _step(self, x, u):
@@ -220,6 +269,48 @@ class Map(RecurrentMap):
             minus = self._replace_params({name: v - h})._step(x, u)
             cols.append((plus - minus) / (2.0 * h))
         return np.stack(cols, axis=-1)
+
+    # -- fast paths of sympy-defined maps (see RecurrentMap's internal hooks) --------------------
+    def _step_and_derivatives(self, x, names, u):
+        if self._kernels is None:
+            return super()._step_and_derivatives(x, names, u)
+        k = self._kernels
+        n = self._n
+        args = [x[..., i] for i in range(n)]
+        if self._m:
+            ub = np.broadcast_to(u, x.shape[:-1] + (self._m,))
+            args += [ub[..., i] for i in range(self._m)]
+        values = k.fused(*args, *(self._params[p] for p in k.pnames))
+        out = np.empty(x.shape[:-1] + (len(values),))
+        for i, v in enumerate(values):
+            out[..., i] = v
+        batch = x.shape[:-1]
+        F = out[..., :n]
+        J = out[..., n:n + n * n].reshape(batch + (n, n))
+        P = out[..., n + n * n:].reshape(batch + (n, len(k.pnames)))
+        return F, J, P[..., [k.pnames.index(name) for name in names]]
+
+    def _stepper_over_param(self, name, values):
+        if self._kernels is None:
+            return super()._stepper_over_param(name, values)
+        # the lambdified expressions broadcast: pass the parameter as an array over the sweep
+        k = self._kernels
+        values = np.asarray(values, dtype=np.float64)
+        n, m = self._n, self._m
+
+        def step(x, u):
+            column = values.reshape(values.shape + (1,) * (x.ndim - 2))
+            args = [x[..., i] for i in range(n)]
+            if m:
+                ub = np.broadcast_to(u, x.shape[:-1] + (m,))
+                args += [ub[..., i] for i in range(m)]
+            params = [column if p == name else self._params[p] for p in k.pnames]
+            out = np.empty(x.shape)
+            for i, v in enumerate(k.step(*args, *params)):
+                out[..., i] = v
+            return out
+
+        return step
 
     # -- symbolic construction -------------------------------------------------------------------
     @classmethod
@@ -263,32 +354,42 @@ class Map(RecurrentMap):
                   for k, v in dict(params or {}).items()}
         declared = set(states) | set(inputs) | set(params)
         if len(declared) != len(states) + len(inputs) + len(params):
-            raise InvalidTypeError("a symbol is declared twice among states, inputs and params",
-                                   argument="states")
+            every = [str(s) for s in states + inputs + list(params)]
+            twice = sorted({s for s in every if every.count(s) > 1})
+            raise InvalidInputError(f"symbol(s) {', '.join(twice)} declared more than once among "
+                                    "states, inputs and params", argument="states",
+                                    value=twice)
         if isinstance(exprs, (sympy.Matrix, sympy.ImmutableMatrix)):
             exprs = list(exprs)
-        try:
-            exprs = [sympy.sympify(e, locals={str(s): s for s in declared}) for e in exprs]
-        except (sympy.SympifyError, TypeError) as exc:
-            raise InvalidTypeError(f"could not read the expressions: {exc}",
-                                   argument="exprs") from exc
+        parsed = []
+        for i, e in enumerate(exprs):
+            try:
+                parsed.append(sympy.sympify(e, locals={str(s): s for s in declared}))
+            except (sympy.SympifyError, TypeError, SyntaxError) as exc:
+                raise InvalidTypeError(f"could not read exprs[{i}] = {e!r}: "
+                                       f"{str(exc).splitlines()[-1]}", argument="exprs",
+                                       value=e) from exc
+        exprs = parsed
         if len(exprs) != len(states):
-            raise ShapeError(f"{len(exprs)} expressions for {len(states)} states; give one per "
-                             "state", argument="exprs", expected=len(states), actual=len(exprs))
+            raise ShapeError(f"exprs has {len(exprs)} expressions for {len(states)} states; give "
+                             "one per state", argument="exprs", expected=len(states),
+                             actual=len(exprs))
         undeclared = set().union(*(e.free_symbols for e in exprs)) - declared
         if undeclared:
             names = tuple(sorted(str(s) for s in undeclared))
             raise UndeclaredSymbolError(
-                f"expressions use undeclared symbol(s) {', '.join(names)}; declare each as a "
-                "state, an input or a parameter", argument="exprs", symbols=names)
+                f"exprs use undeclared symbol(s) {', '.join(names)}; declare each as a state, "
+                "an input or a parameter", argument="exprs", symbols=names)
         pnames = [str(p) for p in params]
         args = states + inputs + list(params)
         F = sympy.Matrix(exprs)
         J = F.jacobian(states)
         P = F.jacobian(list(params)) if params else sympy.zeros(len(states), 0)
-        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True)
-        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True)
-        p_num = sympy.lambdify(args, list(P), modules="numpy", cse=True) if params else None
+        printer = _exact_float_printer()
+        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True, printer=printer)
+        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True, printer=printer)
+        p_num = (sympy.lambdify(args, list(P), modules="numpy", cse=True, printer=printer)
+                 if params else None)
         n, m = len(states), len(inputs)
 
         def evaluate(fun, x, u, p, shape):
@@ -326,6 +427,9 @@ class Map(RecurrentMap):
         out = cls(step, n, {str(k): v for k, v in params.items()}, jac,
                   pjac if params else None, n_inputs=m, vectorized=True, box=box,
                   name=name or "sympy map")
+        fused = sympy.lambdify(args, list(F) + list(J) + list(P), modules="numpy", cse=True,
+                               printer=printer)
+        out._kernels = _SympyKernels(step=f_num, fused=fused, pnames=tuple(pnames))
         out.exprs = tuple(exprs)
         out.states = tuple(states)
         out.inputs = tuple(inputs)

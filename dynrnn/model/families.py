@@ -2,7 +2,9 @@
 
 A family turns a scalar p into a map F(·; p) and gives ∂F/∂p. Three kinds cover what users ask:
 a named scalar parameter ("b[0]", "W_rec[1,2]", a sympy map's "a"), the straight line between two
-networks of the same shape (two training checkpoints), and a gain s·W_rec.
+networks of the same shape (two training checkpoints), and a gain s·W_rec. The last two work for
+the three network classes (:class:`RNN`, :class:`ElmanRNN`, :class:`PLRNN`); the recurrent
+matrix scaled by the gain is ``W_rec`` for RNN and ``W`` for the other two.
 """
 from __future__ import annotations
 
@@ -14,7 +16,12 @@ import numpy as np
 
 from ..errors import InvalidTypeError
 from .base import RecurrentMap
+from .elman import ElmanRNN
+from .plrnn import PLRNN
 from .rnn import RNN
+
+NETWORKS = (RNN, ElmanRNN, PLRNN)
+_RECURRENT_KEY = {RNN: "W_rec", ElmanRNN: "W", PLRNN: "W"}
 
 __all__ = ["ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family"]
 
@@ -63,15 +70,20 @@ class NamedParameter(ParameterFamily):
 @final
 @dataclass(frozen=True, eq=False)
 class LineBetween(ParameterFamily):
-    """θ(s) = θ_a + s (θ_b − θ_a) between two networks of the same shape (s = 0 gives ``start``)."""
+    """θ(s) = θ_a + s (θ_b − θ_a) between two networks of the same shape (s = 0 gives ``start``).
 
-    start: RNN
-    end: RNN
+    ``start`` and ``end`` are both RNN, both ElmanRNN or both PLRNN.
+    """
+
+    start: RNN | ElmanRNN | PLRNN
+    end: RNN | ElmanRNN | PLRNN
     name: str = "s"
 
     def __post_init__(self):
-        if not isinstance(self.start, RNN) or not isinstance(self.end, RNN):
-            raise InvalidTypeError("LineBetween needs two RNN objects", argument="param")
+        if not isinstance(self.start, NETWORKS) or not isinstance(self.end, NETWORKS):
+            raise InvalidTypeError(
+                "LineBetween needs two networks of one class (RNN, ElmanRNN or PLRNN), got "
+                f"{type(self.start).__name__} and {type(self.end).__name__}", argument="param")
         object.__setattr__(self, "_delta", self.start.difference(self.end))
 
     def at(self, value):
@@ -87,21 +99,28 @@ class LineBetween(ParameterFamily):
 @final
 @dataclass(frozen=True, eq=False)
 class Gain(ParameterFamily):
-    """W_rec(g) = g · W_rec of ``system``; g = 1 is the network itself."""
+    """W(g) = g · W of ``system`` (``W_rec`` for an RNN, ``W`` for ElmanRNN and PLRNN); g = 1
+    is the network itself."""
 
-    system: RNN
+    system: RNN | ElmanRNN | PLRNN
     name: str = "gain"
 
     def __post_init__(self):
-        if not isinstance(self.system, RNN):
-            raise InvalidTypeError("Gain needs an RNN", argument="param")
+        if not isinstance(self.system, NETWORKS):
+            raise InvalidTypeError(f"Gain needs an RNN, ElmanRNN or PLRNN, got "
+                                   f"{type(self.system).__name__}", argument="param")
+        key = _RECURRENT_KEY[type(self.system)]
+        # ∂F/∂g is the derivative along the direction ΔW = W (everything else fixed)
+        delta = {k: (a if k == key else np.zeros_like(a))
+                 for k, a in self.system.arrays().items()}
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_delta", delta)
 
     def at(self, value):
-        return self.system.replace(W_rec=float(value) * self.system.W_rec)
+        return self.system.replace(**{self._key: float(value) * self._delta[self._key]})
 
     def derivative(self, system, x, u=None):
-        base = self.system.W_rec
-        return system.activation.function(np.asarray(x, dtype=float)) @ base.T
+        return system.direction_derivative(self._delta, x)
 
     def current_value(self):
         return 1.0
@@ -113,7 +132,7 @@ def as_family(system: RecurrentMap, param) -> ParameterFamily:
     if isinstance(param, ParameterFamily):
         return param
     if isinstance(param, str):
-        if param == "gain" and isinstance(system, RNN) and not system._is_param("gain"):
+        if param == "gain" and isinstance(system, NETWORKS) and not system._is_param("gain"):
             return Gain(system)
         return NamedParameter(system, param)
     if isinstance(param, tuple) and len(param) == 2 and param[0] == "line":

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ShapeError, UnknownParameterError
 from .activations import Activation, get_activation
-from .base import RecurrentMap, as_finite_array
+from .base import RecurrentMap, as_finite_array, as_state
 
 __all__ = ["RNN", "parse_param_name"]
 
@@ -60,6 +60,8 @@ class RNN(RecurrentMap):
     Notes
     -----
     Scalar parameters are named ``"W_rec[i,j]"``, ``"W_in[i,j]"``, ``"b[i]"`` and ``"u[j]"``.
+    ``"u[j]"`` is the constant input used when none is given; ``param_jacobian`` reports for it
+    the derivative with respect to input j at the input in use.
     Objects are immutable; :meth:`with_params` returns a new network.
 
     References
@@ -158,6 +160,32 @@ class RNN(RecurrentMap):
         kw = {**self.arrays(), "activation": self._activation, **arrays}
         return RNN(kw["W_rec"], kw["W_in"], kw["b"], kw["activation"], kw["u"])
 
+    # -- the Elman form and PyTorch -----------------------------------------------------------
+    def to_elman(self):
+        """The conjugate Elman network h' = σ(W_rec h + W_in u + b) (:class:`~dynrnn.ElmanRNN`).
+
+        Orbits correspond through h = σ(x), fixed points through h* = σ(x*), and the
+        multipliers are equal (see :mod:`dynrnn.model.elman`).
+        """
+        from .elman import ElmanRNN
+        return ElmanRNN(self._W_rec, self._W_in, self._b, self._activation, self._u)
+
+    def to_elman_state(self, x) -> np.ndarray:
+        """The Elman hidden state h = σ(x) of the RNN state ``x``, shape ``(..., n_units)``."""
+        return self._activation.function(as_state(x, self.n_states, "x"))
+
+    @classmethod
+    def from_torch(cls, module) -> "RNN":
+        """The network of eq. (2) conjugate to a single-layer ``torch.nn.RNN``.
+
+        PyTorch's hidden state is h = σ(x): ``W_rec = weight_hh_l0``, ``W_in = weight_ih_l0``,
+        ``b = bias_ih_l0 + bias_hh_l0``. Use :meth:`ElmanRNN.from_torch` to keep PyTorch's
+        state. Raises MissingDependencyError without PyTorch and InvalidTypeError for modules
+        of other kinds (LSTM, GRU, several layers, bidirectional, projections).
+        """
+        from .elman import ElmanRNN
+        return ElmanRNN.from_torch(module).to_pascanu()
+
     # -- the map -------------------------------------------------------------------------------
     def _constant_input(self) -> np.ndarray:
         return self._u
@@ -250,6 +278,33 @@ class RNN(RecurrentMap):
             else:  # "u": only moves the state through W_in
                 out[..., :, col] = self._W_in[:, index[0]]
         return out
+
+    def _stepper_over_param(self, name, values):
+        # F is affine in every named parameter (W_rec, W_in, b, u): with δ = values − θ,
+        # F(x; θ + δ) = F(x; θ) + δ ∂F/∂θ(x) exactly, one batched step for the whole sweep.
+        key, index = self._locate(name)
+        delta = np.asarray(values, dtype=np.float64) - float(getattr(self, "_" + key)[index])
+        sigma = self._activation.function
+        W_rec_t, b = self._W_rec.T, self._b
+
+        def step(x, u):
+            shift = delta.reshape(delta.shape + (1,) * (x.ndim - 2))
+            s = sigma(x)
+            # one 2-D product (BLAS) instead of a stacked matmul over the batch axes
+            out = (s.reshape(-1, s.shape[-1]) @ W_rec_t).reshape(s.shape) + b
+            if self.n_inputs:
+                out = out + u @ self._W_in.T
+            if key == "W_rec":
+                out[..., index[0]] += shift * s[..., index[1]]
+            elif key == "b":
+                out[..., index[0]] += shift
+            elif key == "W_in":
+                out[..., index[0]] += shift * u[..., index[1]]
+            else:   # "u[j]" moves the state through the column W_in[:, j]
+                out += shift[..., None] * self._W_in[:, index[0]]
+            return out
+
+        return step
 
     # -- families of networks ------------------------------------------------------------------
     def interpolate(self, other: "RNN", s: float) -> "RNN":

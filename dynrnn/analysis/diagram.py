@@ -1,0 +1,278 @@
+"""Bifurcation diagrams: every branch of fixed points over a parameter interval, the cycles born
+at its flips, and a graph connecting the special points."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import InvalidInputError
+from ..model.base import RecurrentMap, as_finite_array
+from .continuation import (Branch, ContinuationOptions, _check_bounds, _resolve_family,
+                           continuation, switch_branch)
+
+if TYPE_CHECKING:  # networkx is imported when a diagram is built, not with dynrnn
+    import networkx as nx
+
+__all__ = ["BifurcationDiagram", "bifurcation_diagram"]
+
+
+@dataclass(frozen=True, eq=False)
+class BifurcationDiagram:
+    """All branches found over a parameter interval and how they connect.
+
+    Attributes
+    ----------
+    branches : tuple of Branch
+    bifurcations : tuple of Bifurcation
+        Every located special point, branch by branch.
+    parents : tuple of (int, int)
+        For each branch, ``(parent branch index, index into its bifurcations)`` of the point it
+        was switched from, or ``(-1, -1)`` for a branch started from a fixed point.
+    graph : networkx.MultiGraph
+        Nodes are special points and branch ends (attributes ``kind`` — "LP", "PD", "NS",
+        "BP" or "end" — ``param``, ``x``, ``period``, ``branch``); edges are the branch segments
+        between consecutive nodes (attributes ``branch``, ``start``, ``stop`` point indices,
+        ``period``, ``stable`` = fraction of stable points).
+    param_name : str
+    bounds : (float, float)
+    n_starts : int
+        Start states given or found; ``n_duplicates`` of them lay on branches already computed.
+    n_duplicates : int
+    success : bool
+        Every branch ended without a corrector failure.
+    message : str
+    """
+
+    branches: tuple
+    bifurcations: tuple
+    parents: tuple
+    graph: "nx.MultiGraph"
+    param_name: str
+    bounds: tuple
+    n_starts: int
+    n_duplicates: int
+    success: bool
+    message: str
+
+    def __repr__(self) -> str:
+        return (f"BifurcationDiagram({self.param_name} in {self.bounds}, {len(self.branches)} "
+                f"branches, {len(self.bifurcations)} special points, success={self.success})")
+
+
+def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
+    pts = np.column_stack([branch.states, branch.params])
+    return bool(np.min(np.linalg.norm(pts - z, axis=1)) <= tol)
+
+
+def _duplicate(new: Branch, branches: list, tol: float) -> bool:
+    """Most of ``new`` lies on an existing branch of the same period, possibly following
+    another point of the same cycles (x, F(x), ..., F^{k-1}(x) are all on the branch of
+    k-cycles)."""
+    same = [b for b in branches if b.period == new.period]
+    if not same:
+        return False
+    step = max(1, new.n_points // 40)
+    params = new.params[::step]
+    states = new.states[::step]
+    family = new.family
+    orbits = [states]
+    if new.period > 1 and family is not None:
+        shifted = states
+        for _ in range(new.period - 1):
+            shifted = np.array([family.at(p)._step(x, new.u if new.u is not None else
+                                                   family.at(p).resolve_input(None))
+                                for p, x in zip(params, shifted)])
+            orbits.append(shifted)
+    for old in same:
+        ref = np.column_stack([old.states, old.params])
+        best = np.full(params.size, np.inf)
+        for orbit in orbits:
+            pts = np.column_stack([orbit, params])
+            dist = np.array([np.min(np.linalg.norm(ref - q, axis=1)) for q in pts])
+            best = np.minimum(best, dist)
+        if np.median(best) <= tol:
+            return True
+    return False
+
+
+def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float], *,
+                        starts=None, max_period_doublings: int = 1,
+                        switch_at_branch_points: bool = True, u=None,
+                        options: ContinuationOptions | None = None, progress: bool = False,
+                        **find_options) -> BifurcationDiagram:
+    """Continue every fixed point at ``bounds[0]`` across ``bounds`` and follow what branches off.
+
+    Each start is continued towards ``bounds[1]`` (around folds and back, as the branch goes);
+    starts that lie on a branch already computed are skipped. At every PD the doubled cycle is
+    started with :func:`switch_branch`, recursively up to ``max_period_doublings`` doublings,
+    and at every BP the crossing branch (when ``switch_at_branch_points``).
+
+    Parameters
+    ----------
+    system : RecurrentMap
+    param : str, ("line", RNN), "gain" or ParameterFamily
+    bounds : (float, float)
+    starts : sequence of array_like, shape (n_states,), optional
+        States near fixed points of the map at ``bounds[0]``. Default: every fixed point that
+        :func:`dynrnn.analysis.find_fixed_points` finds there (``find_options`` are passed on).
+    max_period_doublings : int
+        0 follows fixed points only; 1 adds the 2-cycles born at their flips, and so on.
+    switch_at_branch_points : bool
+    u : array_like, optional
+    options : ContinuationOptions, optional
+    progress : bool
+
+    Returns
+    -------
+    BifurcationDiagram
+
+    References
+    ----------
+    .. [1] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., 2004, ch. 10.
+
+    Examples
+    --------
+    The period-doubling cascade of the logistic map:
+
+    >>> import sympy as sp, dynrnn as dr
+    >>> x, r = sp.symbols("x r")
+    >>> logistic = dr.Map.from_sympy([r * x * (1 - x)], [x], {r: 2.8})
+    >>> diagram = dr.bifurcation_diagram(logistic, "r", (2.8, 3.56), starts=[[0.64]],
+    ...                                  max_period_doublings=2)
+    >>> [(b.kind.value, b.period, round(b.param, 6)) for b in diagram.bifurcations]
+    [('PD', 1, 3.0), ('PD', 2, 3.44949), ('PD', 4, 3.54409)]
+    """
+    opts = options if options is not None else ContinuationOptions()
+    family = _resolve_family(system, param)
+    if (isinstance(max_period_doublings, bool) or not isinstance(max_period_doublings, int)
+            or max_period_doublings < 0):
+        raise InvalidInputError(f"max_period_doublings must be an integer >= 0, got "
+                                f"{max_period_doublings!r}", argument="max_period_doublings",
+                                value=max_period_doublings)
+    try:
+        lo = float(bounds[0])
+    except (TypeError, IndexError, ValueError):
+        raise InvalidInputError(f"bounds must be a pair (lo, hi), got {bounds!r}",
+                                argument="bounds", value=bounds) from None
+    lo, hi = _check_bounds(bounds, lo)
+    map_lo = family.at(lo)
+    n = map_lo.n_states
+    if starts is None:
+        from . import find_fixed_points  # written alongside; imported when needed
+        found = find_fixed_points(map_lo, u=u, **find_options)
+        starts = [np.asarray(fp.x, dtype=float) for fp in found]
+    else:
+        starts = [as_finite_array(s, "starts") for s in starts]
+        for s in starts:
+            if s.shape != (n,):
+                raise InvalidInputError(f"each start must have shape ({n},), got {s.shape}",
+                                        argument="starts", value=s)
+    branches: list[Branch] = []
+    parents: list[tuple[int, int]] = []
+    n_duplicates = 0
+    for x0 in starts:
+        z0 = np.append(x0, lo)
+        if any(_on_branch(z0, b, 1e-6 * (1 + np.max(np.abs(z0)))) for b in branches):
+            n_duplicates += 1
+            continue
+        br = continuation(map_lo, family, x0, (lo, hi), p0=lo, u=u, options=opts,
+                          direction=1, progress=progress)
+        # a start that converged onto a branch already followed
+        if any(_on_branch(np.append(br.states[0], br.params[0]), b,
+                          1e-6 * (1 + np.max(np.abs(z0)))) for b in branches):
+            n_duplicates += 1
+            continue
+        branches.append(br)
+        parents.append((-1, -1))
+    depth = {i: 0 for i in range(len(branches))}
+    queue = list(range(len(branches)))
+    while queue:
+        bi = queue.pop(0)
+        br = branches[bi]
+        for j, bif in enumerate(br.bifurcations):
+            if bif.kind.value == "PD" and depth[bi] < max_period_doublings:
+                next_depth = depth[bi] + 1
+            elif bif.kind.value == "BP" and switch_at_branch_points:
+                next_depth = depth[bi]
+            else:
+                continue
+            try:
+                new = switch_branch(br, bif, bounds=(lo, hi), options=opts)
+            except (InvalidInputError, np.linalg.LinAlgError):
+                continue
+            if new.n_points < 2 or _duplicate(new, branches, opts.ds_max):
+                continue
+            branches.append(new)
+            parents.append((bi, j))
+            depth[len(branches) - 1] = next_depth
+            queue.append(len(branches) - 1)
+    graph = _build_graph(branches, parents)
+    bifurcations = tuple(b for br in branches for b in br.bifurcations)
+    success = all(br.success for br in branches)
+    failed = [i for i, br in enumerate(branches) if not br.success]
+    message = (f"{len(branches)} branch(es), {len(bifurcations)} special point(s) over "
+               f"{family.name} in [{lo:g}, {hi:g}]"
+               + ("" if success else f"; branch(es) {failed} stopped on a failure"))
+    return BifurcationDiagram(tuple(branches), bifurcations, tuple(parents), graph,
+                              family.name, (lo, hi), len(starts), n_duplicates, success,
+                              message)
+
+
+def _build_graph(branches: list, parents: list) -> "nx.MultiGraph":
+    import networkx as nx
+
+    graph = nx.MultiGraph()
+    node_of_bif: dict[tuple[int, int], int] = {}
+    next_id = 0
+
+    def add(**attrs):
+        nonlocal next_id
+        graph.add_node(next_id, **attrs)
+        next_id += 1
+        return next_id - 1
+
+    for bi, br in enumerate(branches):
+        for j, bif in enumerate(br.bifurcations):
+            node_of_bif[(bi, j)] = add(kind=bif.kind.value, param=bif.param, x=bif.x,
+                                       period=bif.period, branch=bi)
+    for bi, br in enumerate(branches):
+        m = br.n_points
+        seq = [(0.0, None), (float(m - 1), None)]
+        seq += [(b.index + 0.5, node_of_bif[(bi, j)]) for j, b in enumerate(br.bifurcations)]
+        parent = parents[bi]
+        if parent != (-1, -1):
+            # the switching point is a point of this branch: reuse the parent's node
+            origin = node_of_bif[parent]
+            p_star = branches[parent[0]].bifurcations[parent[1]].param
+            pos = int(np.argmin(np.abs(br.params - p_star)
+                                + np.linalg.norm(br.states - branches[parent[0]]
+                                                 .bifurcations[parent[1]].x, axis=1)))
+            seq = [s for s in seq if not (s[1] is None and s[0] == float(pos))]
+            seq.append((float(pos), origin))
+        seq.sort(key=lambda s: s[0])
+        if parent != (-1, -1) and br.end_statuses[1].name == "COLLAPSED":
+            # the doubled cycle ends at another flip of its parent: join that node
+            parent_branch = branches[parent[0]]
+            candidates = [(abs(b.param - br.params[-1]), j)
+                          for j, b in enumerate(parent_branch.bifurcations)
+                          if b.kind.value == "PD" and j != parent[1]]
+            if candidates:
+                target = node_of_bif[(parent[0], min(candidates)[1])]
+                seq = [s if not (s[1] is None and s[0] == float(m - 1)) else (s[0], target)
+                       for s in seq]
+        nodes = []
+        for pos, node in seq:
+            if node is None:
+                idx = int(pos)
+                node = add(kind="end", param=float(br.params[idx]), x=br.states[idx],
+                           period=br.period, branch=bi,
+                           status=br.end_statuses[0 if idx == 0 else 1].name)
+            nodes.append((pos, node))
+        for (pa, na), (pb, nb) in zip(nodes[:-1], nodes[1:]):
+            start, stop = int(np.ceil(pa)), int(np.floor(pb))
+            seg = br.stable[min(start, stop): max(start, stop) + 1]
+            graph.add_edge(na, nb, branch=bi, start=start, stop=stop, period=br.period,
+                           stable=float(np.mean(seg)) if seg.size else float("nan"))
+    return graph

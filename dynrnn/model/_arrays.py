@@ -1,0 +1,134 @@
+"""Shared bookkeeping for maps whose scalar parameters are the entries of a few named arrays.
+
+A network with arrays ``{"W": (n, n), "b": (n,)}`` has the parameters ``"W[i,j]"`` and ``"b[i]"``.
+This module validates such arrays at construction (naming the argument) and translates between
+parameter names and array entries, so each map class only states its arrays.
+"""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+import numpy as np
+
+from ..errors import ShapeError, UnknownParameterError
+from .base import as_finite_array
+
+__all__ = ["frozen", "square_matrix", "matrix_with_rows", "vector", "NamedArrays",
+           "check_same_shape"]
+
+_NAME = re.compile(r"^([A-Za-z_]\w*)\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]$")
+
+
+def frozen(a) -> np.ndarray:
+    """A read-only float64 copy of ``a``."""
+    out = np.array(a, dtype=np.float64, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def square_matrix(value, argument: str) -> np.ndarray:
+    """A finite, non-empty square matrix, or :class:`ShapeError` naming ``argument``."""
+    arr = as_finite_array(value, argument)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
+        raise ShapeError(f"{argument} must be a non-empty square matrix, got shape {arr.shape}",
+                         argument=argument, expected=("n_units", "n_units"), actual=arr.shape)
+    return arr
+
+
+def matrix_with_rows(value, n: int, argument: str, reference: str) -> np.ndarray:
+    """A finite matrix of shape ``(n, k)``; None gives ``(n, 0)`` (no inputs)."""
+    if value is None:
+        return np.zeros((n, 0))
+    arr = as_finite_array(value, argument)
+    if arr.ndim == 1 and n == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[0] != n:
+        raise ShapeError(f"{argument} must have shape ({n}, n_inputs) to match {reference}, got "
+                         f"{arr.shape}", argument=argument, expected=(n, "n_inputs"),
+                         actual=arr.shape)
+    return arr
+
+
+def vector(value, n: int, argument: str, reference: str) -> np.ndarray:
+    """A finite vector of shape ``(n,)``; None gives zeros."""
+    if value is None:
+        return np.zeros(n)
+    arr = as_finite_array(value, argument)
+    if arr.shape != (n,):
+        raise ShapeError(f"{argument} must have shape ({n},) to match {reference}, got "
+                         f"{arr.shape}", argument=argument, expected=(n,), actual=arr.shape)
+    return arr
+
+
+class NamedArrays:
+    """Read-only named arrays and the scalar parameters ``"key[i]"``/``"key[i,j]"`` they hold.
+
+    Parameters
+    ----------
+    arrays : mapping of str to ndarray
+        In the order the parameters should be listed; 1-d and 2-d arrays only.
+    """
+
+    __slots__ = ("_arrays",)
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]):
+        self._arrays = {k: frozen(v) for k, v in arrays.items()}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._arrays[key]
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return dict(self._arrays)
+
+    def values(self) -> dict[str, float]:
+        """Every scalar parameter and its value, array by array, row-major."""
+        out: dict[str, float] = {}
+        for key, arr in self._arrays.items():
+            if arr.ndim == 1:
+                for i, v in enumerate(arr.tolist()):
+                    out[f"{key}[{i}]"] = v
+            else:
+                for (i, j), v in np.ndenumerate(arr):
+                    out[f"{key}[{i},{j}]"] = float(v)
+        return out
+
+    def locate(self, name: str) -> tuple[str, tuple[int, ...]] | None:
+        """``("W", (1, 2))`` for ``"W[1,2]"``; None if ``name`` is not one of the parameters."""
+        if not isinstance(name, str):
+            return None
+        m = _NAME.match(name)
+        if m is None or m.group(1) not in self._arrays:
+            return None
+        index = tuple(int(g) for g in m.groups()[1:] if g is not None)
+        arr = self._arrays[m.group(1)]
+        if len(index) != arr.ndim or any(i >= s for i, s in zip(index, arr.shape)):
+            return None
+        return m.group(1), index
+
+    def replaced(self, updates: Mapping[str, float]) -> dict[str, np.ndarray]:
+        """Writable copies of the arrays with the (valid) named entries changed."""
+        arrays = {k: np.array(v) for k, v in self._arrays.items()}
+        for name, value in updates.items():
+            located = self.locate(name)
+            if located is None:  # callers validate first; this guards internal misuse
+                raise UnknownParameterError(f"no parameter {name!r}", argument="updates",
+                                            value=name, valid=tuple(self.values()))
+            arrays[located[0]][located[1]] = value
+        return arrays
+
+
+def check_same_shape(net, other) -> None:
+    """Raise :class:`ShapeError` unless ``other`` is a network of ``net``'s class with arrays of
+    the same shapes (and the same activation), as paths between two checkpoints need."""
+    if type(other) is not type(net):
+        raise ShapeError(f"expected another {type(net).__name__}, got {type(other).__name__}",
+                         argument="other")
+    for k, a in net.arrays().items():
+        b = other.arrays()[k]
+        if b.shape != a.shape:
+            raise ShapeError(f"networks differ in the shape of {k}: {a.shape} vs {b.shape}",
+                             argument="other", expected=a.shape, actual=b.shape)
+    if other.activation.name != net.activation.name:
+        raise ShapeError(f"networks differ in activation: {net.activation.name} vs "
+                         f"{other.activation.name}", argument="other")

@@ -1,0 +1,280 @@
+r"""The Elman form of a recurrent network, :math:`h_t = \sigma(W h_{t-1} + U u_t + b)`.
+
+This is what ``torch.nn.RNN`` computes. It is conjugate to the network of Pascanu et al. (2013),
+eq. (2), whose state is the pre-activation (their footnote 1): with
+
+.. math::
+
+    x_t = W h_{t-1} + U u_t + b
+
+one has :math:`h_t = \sigma(x_t)` and :math:`x_{t+1} = W \sigma(x_t) + U u_{t+1} + b`, which is
+:class:`~dynrnn.RNN` with ``W_rec = W``, ``W_in = U`` and the same ``b``. Hence
+
+* trajectories correspond: if ``x`` is an orbit of the RNN then ``h = σ(x)`` is an orbit of the
+  Elman network with the same inputs (:meth:`RNN.to_elman_state`), and conversely
+  ``x = W h + U u + b`` maps Elman orbits to RNN orbits (:meth:`ElmanRNN.to_pascanu_state`);
+* fixed points correspond: ``h* = σ(x*)`` and ``x* = W h* + U u + b``;
+* multipliers are equal: the Jacobians are ``D W`` (Elman) and ``W D`` (Pascanu) with the same
+  ``D = diag(σ'(x*))``, and ``D W`` and ``W D`` have the same eigenvalues. Singular values, and
+  so the norms in the §2.1 bounds, differ.
+"""
+from __future__ import annotations
+
+from typing import Sequence, final
+
+import numpy as np
+
+from ..errors import UnknownParameterError
+from ._arrays import (NamedArrays, check_same_shape, matrix_with_rows, square_matrix,
+                      vector)
+from .activations import Activation, get_activation
+from .base import RecurrentMap, as_state
+
+__all__ = ["ElmanRNN"]
+
+
+@final
+class ElmanRNN(RecurrentMap):
+    r"""A recurrent network in Elman form (what ``torch.nn.RNN`` computes).
+
+    .. math::
+
+        h_t = \sigma(W\,h_{t-1} + U\,u_t + b)
+
+    The state Jacobian is :math:`\mathrm{diag}(\sigma'(W h + U u + b))\,W`.
+
+    Parameters
+    ----------
+    W : array_like, shape (n_units, n_units)
+        Recurrent weights.
+    U : array_like, shape (n_units, n_inputs), optional
+        Input weights; without them the network is autonomous (``n_inputs == 0``).
+    b : array_like, shape (n_units,), optional
+        Bias; zeros by default.
+    activation : str or Activation
+        ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"identity"``.
+    u : array_like, shape (n_inputs,), optional
+        The constant input used when none is given (parameters ``"u[j]"``); zeros by default.
+
+    Notes
+    -----
+    Scalar parameters are named ``"W[i,j]"``, ``"U[i,j]"``, ``"b[i]"`` and ``"u[j]"``.
+    ``"u[j]"`` is the constant input used when none is given; ``param_jacobian`` reports for it
+    the derivative with respect to input j at the input in use.
+    :meth:`to_pascanu` gives the conjugate :class:`~dynrnn.RNN` (see the module docstring for
+    how states, fixed points and multipliers correspond).
+
+    References
+    ----------
+    J. L. Elman, "Finding structure in time", Cognitive Science 14 (1990).
+    R. Pascanu, T. Mikolov, Y. Bengio, "On the difficulty of training recurrent neural networks",
+    ICML 2013, eq. (2) and footnote 1.
+
+    Examples
+    --------
+    >>> import numpy as np, dynrnn as dr
+    >>> net = dr.ElmanRNN([[0.5]], b=[0.1])
+    >>> float(net.step([0.0])[0]) == float(np.tanh(0.1))
+    True
+    >>> x = net.to_pascanu_state([0.0])          # the conjugate RNN's state
+    >>> bool(np.allclose(net.to_pascanu().step(x), 0.5 * np.tanh(0.1) + 0.1))
+    True
+    """
+
+    def __init__(self, W, U=None, b=None, activation: str | Activation = "tanh", u=None):
+        W = square_matrix(W, "W")
+        n = W.shape[0]
+        U = matrix_with_rows(U, n, "U", "W")
+        b = vector(b, n, "b", "W")
+        u = vector(u, U.shape[1], "u", "U")
+        self._activation = get_activation(activation)
+        self._arrays = NamedArrays({"W": W, "U": U, "b": b, "u": u})
+
+    # -- attributes ----------------------------------------------------------------------------
+    @property
+    def W(self) -> np.ndarray:
+        return self._arrays["W"]
+
+    @property
+    def U(self) -> np.ndarray:
+        return self._arrays["U"]
+
+    @property
+    def b(self) -> np.ndarray:
+        return self._arrays["b"]
+
+    @property
+    def u(self) -> np.ndarray:
+        return self._arrays["u"]
+
+    @property
+    def activation(self) -> Activation:
+        return self._activation
+
+    @property
+    def n_states(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_units(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_inputs(self) -> int:
+        return self.U.shape[1]
+
+    def __repr__(self) -> str:
+        return (f"ElmanRNN(n_units={self.n_units}, n_inputs={self.n_inputs}, "
+                f"activation={self._activation.name!r})")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weight arrays by name: ``W``, ``U``, ``b``, ``u``."""
+        return self._arrays.as_dict()
+
+    def replace(self, **arrays) -> "ElmanRNN":
+        """A new network with whole arrays replaced, e.g. ``net.replace(W=2 * net.W)``."""
+        valid = ("W", "U", "b", "u", "activation")
+        unknown = set(arrays) - set(valid)
+        if unknown:
+            raise UnknownParameterError(
+                f"ElmanRNN.replace got unknown array(s) {sorted(unknown)}; valid: "
+                f"{', '.join(valid)}", argument="arrays", value=sorted(unknown), valid=valid)
+        kw = {**self.arrays(), "activation": self._activation, **arrays}
+        return ElmanRNN(kw["W"], kw["U"], kw["b"], kw["activation"], kw["u"])
+
+    # -- families of networks ------------------------------------------------------------------
+    def interpolate(self, other: "ElmanRNN", s: float) -> "ElmanRNN":
+        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
+        check_same_shape(self, other)
+        kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
+        return self.replace(**kw)
+
+    def difference(self, other: "ElmanRNN") -> dict[str, np.ndarray]:
+        """Δθ = θ_other − θ_self by array name."""
+        check_same_shape(self, other)
+        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
+
+    def direction_derivative(self, delta: dict[str, np.ndarray], h) -> np.ndarray:
+        """∂F/∂s along θ + s Δθ at this network: σ'(a) ⊙ (ΔW h + ΔU u + U Δu + Δb), with
+        a = W h + U u + b and u this network's constant input."""
+        h = np.asarray(h, dtype=np.float64)
+        a = self._pre_activation(h, self.u)
+        change = h @ delta["W"].T + delta["b"]
+        if self.n_inputs:
+            change = change + delta["U"] @ self.u + self.U @ delta["u"]
+        return self._activation.derivative(a) * change
+
+    # -- conjugacy with eq. (2) ----------------------------------------------------------------
+    def to_pascanu(self):
+        """The conjugate network of Pascanu et al. eq. (2): ``RNN(W_rec=W, W_in=U, b=b)``."""
+        from .rnn import RNN
+        return RNN(self.W, self.U, self.b, self._activation, self.u)
+
+    def to_pascanu_state(self, h, u=None) -> np.ndarray:
+        """The RNN state ``x = W h + U u + b`` that the Elman state ``h`` is mapped to.
+
+        If ``h`` is an orbit point ``h_{t-1}`` and ``u`` the next input ``u_t``, the result is
+        ``x_t`` with ``σ(x_t) = h_t``. Batched: ``h`` of shape ``(..., n_units)``.
+        """
+        h = as_state(h, self.n_states, "h")
+        return self._pre_activation(h, self.resolve_input(u))
+
+    # -- torch ---------------------------------------------------------------------------------
+    @classmethod
+    def from_torch(cls, module) -> "ElmanRNN":
+        """The Elman network with the weights of a single-layer ``torch.nn.RNN``.
+
+        ``W = weight_hh_l0``, ``U = weight_ih_l0``, ``b = bias_ih_l0 + bias_hh_l0`` (zero without
+        biases), activation ``tanh`` or ``relu`` as the module's ``nonlinearity``; weights are
+        converted to float64. ``batch_first`` does not affect the weights. See
+        :func:`dynrnn.model.torch_import.from_torch` for the errors raised.
+        """
+        from .torch_import import elman_arrays_from_module
+        return cls(**elman_arrays_from_module(module))
+
+    # -- the map -------------------------------------------------------------------------------
+    def _constant_input(self) -> np.ndarray:
+        return self.u
+
+    def _pre_activation(self, h, u):
+        a = h @ self.W.T + self.b
+        if self.n_inputs:
+            a = a + u @ self.U.T
+        return a
+
+    def _step(self, x, u):
+        return self._activation.function(self._pre_activation(x, u))
+
+    def _jacobian(self, x, u):
+        d = self._activation.derivative(self._pre_activation(x, u))
+        return d[..., :, None] * self.W
+
+    def invariant_box(self, u=None):
+        act = self._activation
+        if not act.bounded:
+            return None
+        return np.full(self.n_states, act.lower), np.full(self.n_states, act.upper)
+
+    def piecewise_linear_form(self, u=None):
+        """For the identity activation ``(W, 0, U u + b)``; otherwise None.
+
+        A ReLU Elman network is not of the form A h + W relu(h) + c; its conjugate
+        :meth:`to_pascanu` is (with A = 0).
+        """
+        if self._activation.name != "identity":
+            return None
+        u = self.resolve_input(u)
+        c = self.b + (u @ self.U.T if self.n_inputs else 0.0)
+        return self.W.copy(), np.zeros_like(self.W), c
+
+    # -- parameters ----------------------------------------------------------------------------
+    def _param_values(self):
+        return self._arrays.values()
+
+    def _is_param(self, name):
+        return self._arrays.locate(name) is not None
+
+    def _replace_params(self, updates):
+        new = object.__new__(ElmanRNN)
+        new._activation = self._activation
+        new._arrays = NamedArrays(self._arrays.replaced(updates))
+        return new
+
+    def _stepper_over_param(self, name, values):
+        # the pre-activation W h + U u + b is affine in every named parameter, so a whole sweep
+        # is one batched step: shift the pre-activation by δ ∂a/∂θ, then apply σ
+        key, index = self._arrays.locate(name)
+        delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
+
+        def step(x, u):
+            shift = delta.reshape(delta.shape + (1,) * (x.ndim - 2))
+            a = self._pre_activation(x, u)
+            i = index[0]
+            if key == "W":
+                a[..., i] += shift * x[..., index[1]]
+            elif key == "U":
+                a[..., i] += shift * u[..., index[1]]
+            elif key == "b":
+                a[..., i] += shift
+            else:   # "u[j]" enters every unit through the column U[:, j]
+                a += shift[..., None] * self.U[:, i]
+            return self._activation.function(a)
+
+        return step
+
+    def _param_jacobian(self, x, names: Sequence[str], u):
+        batch = x.shape[:-1]
+        d = self._activation.derivative(self._pre_activation(x, u))
+        out = np.zeros(batch + (self.n_states, len(names)))
+        for col, name in enumerate(names):
+            key, index = self._arrays.locate(name)
+            i = index[0]
+            if key == "W":
+                out[..., i, col] = d[..., i] * x[..., index[1]]
+            elif key == "U":
+                out[..., i, col] = d[..., i] * u[..., index[1]]
+            elif key == "b":
+                out[..., i, col] = d[..., i]
+            else:  # "u": the constant input enters every unit through U
+                out[..., :, col] = d * self.U[:, i]
+        return out

@@ -1,0 +1,104 @@
+"""Plots of continuation results: branches and bifurcation diagrams.
+
+Stable parts are drawn solid, unstable parts dashed, and special points are marked with a shape
+per kind and labelled (LP, PD, NS, BP), so the figure reads in grey scale too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_branch", "plot_bifurcation_diagram"]
+
+_MARKERS = {"LP": "o", "PD": "s", "NS": "D", "BP": "^"}
+
+
+def _runs(mask: np.ndarray):
+    """Maximal runs [start, stop] of equal values in a boolean array (stop inclusive)."""
+    edges = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    starts = np.concatenate([[0], edges])
+    stops = np.concatenate([edges, [mask.size]])
+    return [(int(a), int(b)) for a, b in zip(starts, stops)]
+
+
+def plot_branch(branch, ax=None, component: int = 0, *, color: str = "black",
+                label: str | None = None, annotate: bool = True, marker_size: float = 6.0):
+    """Draw one branch: state ``component`` against the parameter.
+
+    Parameters
+    ----------
+    branch : Branch
+    ax : matplotlib Axes, optional
+        Default: a new figure's axes.
+    component : int
+        Which state coordinate to plot (of the first cycle point for k-cycles).
+    color : str
+    label : str, optional
+        Legend label of the branch.
+    annotate : bool
+        Write the kind next to each special point.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    n = branch.states.shape[1]
+    if not -n <= component < n:
+        from ..errors import InvalidInputError
+        raise InvalidInputError(f"component must be in [0, {n}), got {component}",
+                                argument="component", value=component)
+    p = branch.params
+    x = branch.states[:, component]
+    if label is not None:   # a solid legend entry whatever the stability of the first run
+        ax.plot([], [], color=color, linewidth=1.6, linestyle="-", label=label)
+    for a, b in _runs(np.asarray(branch.stable, dtype=bool)):
+        stop = min(b + 1, p.size)   # join to the next run
+        ax.plot(p[a:stop], x[a:stop], color=color, linewidth=1.6,
+                linestyle="-" if branch.stable[a] else "--")
+    for bif in branch.bifurcations:
+        kind = bif.kind.value
+        ax.plot([bif.param], [bif.x[component]], linestyle="none",
+                marker=_MARKERS.get(kind, "*"), markersize=marker_size,
+                markerfacecolor="white", markeredgecolor=color)
+        if annotate:
+            text = kind if branch.period == 1 else f"{kind}{branch.period}"
+            ax.annotate(text, (bif.param, bif.x[component]), textcoords="offset points",
+                        xytext=(4, 4), fontsize=8, color=color)
+    ax.set_xlabel(branch.param_name)
+    ax.set_ylabel(f"x[{component}]")
+    return ax
+
+
+def plot_bifurcation_diagram(result, ax=None, component: int = 0, *, annotate: bool = True):
+    """Draw every branch of a :class:`~dynrnn.analysis.BifurcationDiagram` (or one Branch).
+
+    Fixed-point branches are black, cycles a darker-to-lighter grey by period; stable solid,
+    unstable dashed; special points marked and labelled.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if hasattr(result, "params") and hasattr(result, "states"):
+        return plot_branch(result, ax=ax, component=component, annotate=annotate)
+    if ax is None:
+        _, ax = plt.subplots()
+    periods = sorted({br.period for br in result.branches})
+    shades = {k: str(0.55 * i / max(1, len(periods) - 1)) for i, k in enumerate(periods)}
+    labelled = set()
+    for br in result.branches:
+        label = None
+        if br.period not in labelled:
+            label = "fixed points" if br.period == 1 else f"period {br.period}"
+            labelled.add(br.period)
+        plot_branch(br, ax=ax, component=component, color=shades[br.period], label=label,
+                    annotate=annotate)
+    if result.branches:
+        ax.legend(fontsize=8)
+    ax.set_xlabel(result.param_name)
+    return ax
