@@ -145,3 +145,25 @@ def test_randomised_search_scales_to_100_units():
         x = net.step(x)
     np.testing.assert_allclose(result[0].x, x, atol=1e-10)
     assert result[0].stable
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plrnn_with_diagonal_A_equals_brute_force(seed):
+    """z' = A z + W relu(z) + h (Eisenmann et al.'s form): region solves with A included."""
+    rng = np.random.default_rng(seed)
+    n = 5
+    A = np.diag(rng.uniform(-0.9, 0.9, n))
+    W = 1.5 * rng.standard_normal((n, n))
+    h = rng.standard_normal(n)
+    net = dr.PLRNN(A=A, W=W, h=h)
+    result = dr.find_fixed_points(net)
+    assert result.exhaustive
+    ref = []
+    for bits in itertools.product([0.0, 1.0], repeat=n):
+        D = np.array(bits)
+        x = np.linalg.solve(A + W * D[None, :] - np.eye(n), -h)
+        if np.array_equal(x > 0, D > 0):
+            ref.append(x)
+    ref = np.array(ref).reshape(-1, n)
+    assert len(result) == len(ref)
+    np.testing.assert_allclose(_as_sorted(result.states), _as_sorted(ref), atol=1e-12)
