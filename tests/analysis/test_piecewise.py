@@ -167,3 +167,15 @@ def test_plrnn_with_diagonal_A_equals_brute_force(seed):
     ref = np.array(ref).reshape(-1, n)
     assert len(result) == len(ref)
     np.testing.assert_allclose(_as_sorted(result.states), _as_sorted(ref), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_random_cycle_search_equals_enumeration(seed):
+    """2-cycles of an 8-unit ReLU net: all 2^16 pattern pairs vs the randomised search."""
+    net = relu_net(8, seed, scale=2.0)
+    exact = dr.find_cycles(net, 2, max_regions=2 ** 16)
+    rand = dr.find_cycles(net, 2, n_starts=2000, seed=0)
+    assert exact.exhaustive and len(exact) >= 2
+    assert rand.method is dr.SearchMethod.PIECEWISE_RANDOM
+    key = lambda c: tuple(np.round(np.sort(c.orbit, axis=0).ravel(), 9))  # noqa: E731
+    assert {key(c) for c in rand} == {key(c) for c in exact}
