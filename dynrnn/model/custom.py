@@ -290,6 +290,29 @@ class Map(RecurrentMap):
         P = out[..., n + n * n:].reshape(batch + (n, len(k.pnames)))
         return F, J, P[..., [k.pnames.index(name) for name in names]]
 
+    def _derivatives_along(self, name, u):
+        k = self._kernels
+        if k is None or (u is not None and np.ndim(u) != 1):
+            return super()._derivatives_along(name, u)
+        n = self._n
+        n_p = len(k.pnames)
+        j = k.pnames.index(name)
+        fused = k.fused
+        # numpy float scalars, not Python floats: the generated code then behaves as it does on
+        # arrays (1/0 -> inf, (-1)**0.5 -> nan, instead of raising or turning complex)
+        params = [np.float64(self._params[p]) for p in k.pnames]
+        inputs = list(np.asarray(self._constant_input() if u is None else u, dtype=np.float64)
+                      ) if self._m else []
+        start = n + n * n
+        column = slice(start + j, start + n * n_p, n_p)   # ∂F/∂θ is stored row-major (n, n_p)
+
+        def evaluate(x, value):
+            params[j] = np.float64(value)
+            out = np.array(fused(*x, *inputs, *params), dtype=np.float64)
+            return out[:n], out[n:start].reshape(n, n), out[column]
+
+        return evaluate
+
     def _stepper_over_param(self, name, values):
         if self._kernels is None:
             return super()._stepper_over_param(name, values)
