@@ -416,18 +416,21 @@ def _multipliers(M: np.ndarray) -> np.ndarray:
     if M.shape[0] == 1:
         return M[0].astype(complex)
     if M.shape[0] == 2:
-        # closed form, in the cancellation-free order (Vieta for the smaller root)
-        half_trace = 0.5 * (M[0, 0] + M[1, 1])
-        det = M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0]
+        # closed form, in the cancellation-free order (Vieta for the smaller root), in plain
+        # Python floats (numpy's per-call overhead would dominate); a complex pair is ordered
+        # +imag first, as a stable sort by modulus would leave it
+        (m00, m01), (m10, m11) = M.tolist()
+        half_trace = 0.5 * (m00 + m11)
+        det = m00 * m11 - m01 * m10
         disc = half_trace * half_trace - det
         if disc >= 0:
             big = half_trace + math.copysign(math.sqrt(disc), half_trace)
             small = det / big if big != 0 else 0.0
-            mu = np.array([big, small], dtype=complex)
-        else:
-            root = math.sqrt(-disc)
-            mu = np.array([complex(half_trace, root), complex(half_trace, -root)])
-        return mu[np.argsort(-np.abs(mu), kind="stable")]
+            if abs(small) > abs(big):     # rounding, when the two moduli are equal
+                big, small = small, big
+            return np.array([big, small], dtype=complex)
+        root = math.sqrt(-disc)
+        return np.array([complex(half_trace, root), complex(half_trace, -root)])
     mu = np.linalg.eigvals(M).astype(complex, copy=False)
     return mu[np.argsort(-np.abs(mu), kind="stable")]
 

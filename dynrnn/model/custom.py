@@ -298,17 +298,21 @@ class Map(RecurrentMap):
         n_p = len(k.pnames)
         j = k.pnames.index(name)
         fused = k.fused
-        # numpy float scalars, not Python floats: the generated code then behaves as it does on
-        # arrays (1/0 -> inf, (-1)**0.5 -> nan, instead of raising or turning complex)
-        params = [np.float64(self._params[p]) for p in k.pnames]
-        inputs = list(np.asarray(self._constant_input() if u is None else u, dtype=np.float64)
-                      ) if self._m else []
+        params = [self._params[p] for p in k.pnames]
+        inputs = (np.asarray(self._constant_input() if u is None else u, dtype=np.float64)
+                  .tolist() if self._m else [])
         start = n + n * n
         column = slice(start + j, start + n * n_p, n_p)   # ∂F/∂θ is stored row-major (n, n_p)
 
         def evaluate(x, value):
-            params[j] = np.float64(value)
-            out = np.array(fused(*x, *inputs, *params), dtype=np.float64)
+            params[j] = value
+            try:
+                # Python floats: the cheapest call of the generated code
+                out = np.array(fused(*x.tolist(), *inputs, *params), dtype=np.float64)
+            except (ArithmeticError, TypeError, ValueError):
+                # 1/0, overflow or a complex power: numpy scalars give inf/nan as on arrays
+                out = np.array(fused(*x, *np.array(inputs), *np.array(params)),
+                               dtype=np.float64)
             return out[:n], out[n:start].reshape(n, n), out[column]
 
         return evaluate
