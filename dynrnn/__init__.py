@@ -19,6 +19,9 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
+# sweeps
+from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
+                     sweep, sweep_from_config)
 
 __all__ = [
     "__version__",
@@ -36,6 +39,9 @@ __all__ = [
     # analysis: continuation
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
+    # sweeps
+    "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
+    "SweepError", "SweepInterrupted",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",

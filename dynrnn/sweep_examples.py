@@ -1,0 +1,205 @@
+"""Ready-made functions to sweep with :func:`dynrnn.sweep` (module-level, so they pickle).
+
+Each takes scalar keyword arguments (the grid axes and fixed arguments) and returns numbers, so
+``sweep(one_unit_attractor_count, {"w": ws, "b": bs})`` gives arrays over the (w, b) plane.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .errors import InvalidInputError
+from .model import RNN, get_activation
+from .model.base import RecurrentMap
+
+__all__ = ["one_unit_attractor_count", "largest_lyapunov_exponent", "random_tanh_network"]
+
+
+def one_unit_attractor_count(w: float, b: float, activation: str = "tanh",
+                             n_grid: int = 4001) -> dict[str, int]:
+    r"""Count the attractors and fixed points of the one-unit map :math:`x \mapsto w\sigma(x)+b`.
+
+    .. math::
+
+        F(x) = w\,\sigma(x) + b, \qquad F(x^*) = x^*, \quad \text{stable if } |w\sigma'(x^*)| < 1.
+
+    For a bounded monotone σ every orbit enters :math:`I = b + w[\sigma_{\min}, \sigma_{\max}]`
+    after one step, and a monotone one-dimensional map has only fixed points (w > 0) or fixed
+    points and 2-cycles (w < 0) as attractors: every orbit of the increasing map F∘F is monotone.
+    So the attractors are the stable fixed points of F∘F on I, with the two points of a 2-cycle
+    counted once. They are bracketed by sign changes of F(F(x)) − x on ``n_grid`` points of I and
+    refined by Brent's method.
+
+    Parameters
+    ----------
+    w, b : float
+        Self-coupling and bias (Pascanu et al. 2013, eq. 8 and Fig. 3; Doya 1993).
+    activation : str
+        A bounded activation: ``"tanh"`` or ``"sigmoid"``.
+    n_grid : int
+        Grid points on I. Two roots closer than one grid step (within about
+        :math:`(|I|/n_{grid})^2` of a fold in b) are missed together; tangencies exactly at a
+        fold are non-generic and not counted.
+
+    Returns
+    -------
+    dict
+        ``n_attractors`` (stable fixed points + stable 2-cycles), ``n_fixed_points`` and
+        ``n_stable_fixed_points``, as ints.
+
+    Notes
+    -----
+    Once ``dynrnn.find_fixed_points`` is merged this should call it (with ``find_cycles`` for the
+    2-cycles) instead of its own bracketing; the bracketing here is an independent reference.
+
+    References
+    ----------
+    K. Doya, "Bifurcations of recurrent neural networks in gradient descent learning", 1993.
+    R. Pascanu, T. Mikolov, Y. Bengio, "On the difficulty of training recurrent neural
+    networks", ICML 2013, §2.2, Fig. 3.
+
+    Examples
+    --------
+    >>> one_unit_attractor_count(5.0, -2.5, "sigmoid")      # inside the bistable interval
+    {'n_attractors': 2, 'n_fixed_points': 3, 'n_stable_fixed_points': 2}
+    """
+    act = get_activation(activation)
+    if not act.bounded:
+        raise InvalidInputError(
+            f"activation must be bounded (tanh or sigmoid) for the attractor count, got "
+            f"{act.name!r}", argument="activation", value=activation)
+    for name, value in (("w", w), ("b", b)):
+        if not math.isfinite(value):
+            raise InvalidInputError(f"{name} must be finite, got {value!r}", argument=name,
+                                    value=value)
+    w, b = float(w), float(b)
+    sigma, dsigma = act.function, act.derivative
+
+    def F(x):
+        return w * sigma(x) + b
+
+    def G(x):
+        return F(F(x)) - x
+
+    lo = b + min(w * act.lower, w * act.upper)
+    hi = b + max(w * act.lower, w * act.upper)
+    pad = 1e-6 * (1.0 + hi - lo)
+    xs = np.linspace(lo - pad, hi + pad, int(n_grid))
+    gs = G(xs)
+    roots = list(xs[gs == 0.0])
+    change = np.nonzero(gs[:-1] * gs[1:] < 0)[0]
+    roots += [brentq(G, xs[i], xs[i + 1], xtol=1e-14, rtol=4 * np.finfo(float).eps)
+              for i in change]
+
+    n_fixed = n_stable_fixed = n_stable_cycle_points = 0
+    scale = 1.0 + abs(w) + abs(b)
+    for r in roots:
+        slope = w * dsigma(r)
+        if abs(F(r) - r) <= 1e-9 * scale:
+            n_fixed += 1
+            n_stable_fixed += bool(abs(slope) < 1.0)
+        else:
+            multiplier = slope * w * dsigma(F(r))
+            n_stable_cycle_points += bool(abs(multiplier) < 1.0)
+    return {"n_attractors": n_stable_fixed + n_stable_cycle_points // 2,
+            "n_fixed_points": n_fixed, "n_stable_fixed_points": n_stable_fixed}
+
+
+def random_tanh_network(n: int, gain: float, seed: int = 0, bias_scale: float = 0.0,
+                        activation: str = "tanh") -> RNN:
+    r"""The random network :math:`W_{ij} \sim \mathcal N(0, g^2/n)`, :math:`b_i \sim
+    \mathcal N(0, s^2)` drawn from ``numpy.random.default_rng(seed)`` (W first, then b)."""
+    rng = np.random.default_rng(seed)
+    W = gain * rng.standard_normal((n, n)) / math.sqrt(n)
+    return RNN(W, b=bias_scale * rng.standard_normal(n), activation=activation)
+
+
+def _largest_lyapunov(system: RecurrentMap, x0: np.ndarray, v0: np.ndarray, n_steps: int,
+                      n_transient: int) -> float:
+    """Benettin's renormalisation for one tangent vector: the mean of log ||J(x_t) v_t||."""
+    x = np.array(x0, dtype=float)
+    for _ in range(n_transient):
+        x = system._step(x, None)
+    v = v0 / np.linalg.norm(v0)
+    total = 0.0
+    for _ in range(n_steps):
+        v = system._jacobian(x, None) @ v
+        x = system._step(x, None)
+        norm = np.linalg.norm(v)
+        if norm == 0.0:      # the tangent vector was annihilated (e.g. a saturated ReLU)
+            return -math.inf
+        total += math.log(norm)
+        v /= norm
+    return total / n_steps
+
+
+def largest_lyapunov_exponent(gain: float, seed: int = 0, n: int = 50, n_steps: int = 1000,
+                              bias_scale: float = 0.0, n_transient: int = 200,
+                              activation: str = "tanh") -> float:
+    r"""Largest Lyapunov exponent of the random network :func:`random_tanh_network`.
+
+    .. math::
+
+        \lambda_1 = \lim_{T\to\infty} \frac1T \sum_{t=0}^{T-1}
+                    \log \frac{\lVert J(x_t) v_t \rVert}{\lVert v_t \rVert},
+        \qquad J(x) = W_{rec}\,\mathrm{diag}(\sigma'(x)),
+
+    with :math:`v_{t+1} = J(x_t) v_t / \lVert J(x_t) v_t \rVert` (the one-vector case of the QR
+    method). The initial state and tangent vector come from a second generator,
+    ``default_rng([seed, 1])``; ``n_transient`` steps are discarded first.
+
+    Parameters
+    ----------
+    gain : float
+        g in :math:`W_{ij} \sim \mathcal N(0, g^2/n)`; for tanh and large n the network is chaotic
+        (λ₁ > 0) for g above about 1 and λ₁ ≈ log ρ(W) below.
+    seed : int
+        Seed of the weights, biases, initial state and tangent vector.
+    n, n_steps, n_transient : int
+        Units, averaging steps, discarded steps.
+    bias_scale : float
+        Standard deviation of the biases.
+    activation : str
+        Any registered activation (``"identity"`` gives log ρ(W), a check).
+
+    Returns
+    -------
+    float
+        λ₁ in nats per step.
+
+    Notes
+    -----
+    ``dynrnn.lyapunov_spectrum`` (being written in dynrnn.analysis) gives the whole spectrum; this
+    function stays as the cheap sweepable form and an independent check of it.
+
+    References
+    ----------
+    G. Benettin, L. Galgani, A. Giorgilli, J.-M. Strelcyn, "Lyapunov characteristic exponents for
+    smooth dynamical systems ...", Meccanica 15 (1980).
+    L. Molgedey, J. Schuchhardt, H. G. Schuster, "Suppressing chaos in neural networks by noise",
+    Phys. Rev. Lett. 69 (1992) (the transition to chaos of random discrete-time networks).
+
+    Examples
+    --------
+    For a linear network the exponent is the log of the spectral radius:
+
+    >>> exponent = largest_lyapunov_exponent(0.5, seed=1, n=20, n_steps=400,
+    ...                                      activation="identity")
+    >>> radius = np.abs(np.linalg.eigvals(random_tanh_network(20, 0.5, seed=1).W_rec)).max()
+    >>> abs(exponent - math.log(radius)) < 0.02
+    True
+    """
+    for name, value in (("n", n), ("n_steps", n_steps)):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise InvalidInputError(f"{name} must be a positive integer, got {value!r}",
+                                    argument=name, value=value)
+    if isinstance(n_transient, bool) or int(n_transient) != n_transient or n_transient < 0:
+        raise InvalidInputError(f"n_transient must be a non-negative integer, got "
+                                f"{n_transient!r}", argument="n_transient", value=n_transient)
+    net = random_tanh_network(int(n), gain, int(seed), bias_scale, activation)
+    rng = np.random.default_rng([int(seed), 1])     # a stream apart from the weights'
+    x0 = rng.standard_normal(int(n))
+    v0 = rng.standard_normal(int(n))
+    return _largest_lyapunov(net, x0, v0, int(n_steps), int(n_transient))
