@@ -290,7 +290,7 @@ class _Problem:
     def evaluate(self, z: np.ndarray):
         """Return (G, G_x, G_p, M) at z = (x, p); M = D_x F^k."""
         x = z[:-1]
-        p = float(z[-1])
+        p = z.item(-1)
         if self.period == 1:
             fx, M, gp = self._point(x, p)
         else:
@@ -348,9 +348,10 @@ def _newton_loop(problem, z_pred, row, scale_tol, max_iter):
         A[:n, n] = gp
         rhs[:n] = g
         rhs[n] = row @ (z - z_pred)
-        res = float(np.abs(rhs).max())
-        # one reduction for finiteness: NaN/inf anywhere in G, G_x or G_p makes the sum non-finite
-        if not math.isfinite(res + float(A.sum())):
+        # Python on the short list; the sums make NaN/inf anywhere in G, G_x, G_p visible
+        values = rhs.tolist()
+        res = max(map(abs, values))
+        if not math.isfinite(res + sum(values) + float(A.sum())):
             return False, z, None, it
         if res <= scale_tol:
             return True, z, (g, gx, gp, M), it
