@@ -142,3 +142,18 @@ def test_switch_branch_at_pd_then_two_cycle_flip_curve():
         m = henon.with_params({"a": ai, "b": bi})
         assert np.allclose(m.run(x, n_steps=2)[2], x, atol=1e-9)
         assert not np.allclose(m.step(x), x, atol=1e-3)
+
+
+# -- bifurcation_diagram from the fixed points find_fixed_points finds ----------------------------
+def test_henon_diagram_without_starts_reaches_the_two_cycle_flip():
+    analysis = pytest.importorskip("dynrnn.analysis")
+    if not hasattr(analysis, "find_fixed_points"):
+        pytest.skip("find_fixed_points is not merged yet")
+    henon = P.henon_map(0.2, 0.3)
+    diagram = dr.bifurcation_diagram(henon, "a", (-0.1, 1.0))
+    assert diagram.success
+    flips = sorted((b.period, b.param) for b in diagram.bifurcations
+                   if b.kind is BifurcationKind.PD)
+    assert [k for k, _ in flips] == [1, 2]
+    assert abs(flips[0][1] - P.HENON_FLIP(0.3)) < 1e-8
+    assert abs(flips[1][1] - henon_two_cycle_flip(0.3)) < 1e-8
