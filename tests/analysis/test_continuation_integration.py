@@ -157,3 +157,20 @@ def test_henon_diagram_without_starts_reaches_the_two_cycle_flip():
     assert [k for k, _ in flips] == [1, 2]
     assert abs(flips[0][1] - P.HENON_FLIP(0.3)) < 1e-8
     assert abs(flips[1][1] - henon_two_cycle_flip(0.3)) < 1e-8
+
+
+def test_records_of_a_saved_branch_continue_in_two_parameters(tmp_path):
+    henon, branch = henon_branch(0.3)
+    dr.save(branch, tmp_path / "branch.npz")
+    loaded = dr.load(tmp_path / "branch.npz")
+    pd = only(loaded, BifurcationKind.PD)
+    curve = dr.continue_bifurcation(henon, pd, "b", (0.0, 0.5))
+    assert curve.success
+    a, b = curve.params.T
+    assert np.max(np.abs(a - P.HENON_FLIP(b))) < 1e-8
+    # a loaded branch carries no family: switch_branch needs the system again
+    cycle = dr.switch_branch(loaded, pd, system=henon)
+    pd2 = only(cycle, BifurcationKind.PD)
+    curve2 = dr.continue_bifurcation(henon, pd2, "b", (0.0, 0.5))
+    assert curve2.success
+    assert np.max(np.abs(curve2.params[:, 0] - henon_two_cycle_flip(curve2.params[:, 1]))) < 1e-8
