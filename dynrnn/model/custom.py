@@ -436,6 +436,14 @@ class Map(RecurrentMap):
         n, m = len(states), len(inputs)
 
         def evaluate(fun, x, u, p, shape):
+            if x.ndim == 1 and x.dtype == np.float64 and (u is None or np.ndim(u) == 1):
+                # one state: the generated code on Python floats, no broadcasting or stacking
+                args = x.tolist() + (np.asarray(u, dtype=np.float64).tolist() if m else [])
+                try:
+                    return np.array(fun(*args, *(p[k] for k in pnames)),
+                                    dtype=np.float64).reshape(shape)
+                except (ArithmeticError, TypeError, ValueError):
+                    pass        # 1/0, overflow, complex powers: the array code gives inf/nan
             cols = [x[..., i] for i in range(n)]
             if m:
                 ub = np.broadcast_to(u, x.shape[:-1] + (m,))

@@ -91,3 +91,14 @@ def test_sympy_point_kernel_gives_inf_and_nan_like_arrays():
                 np.testing.assert_array_equal(np.isnan(g), np.isnan(r))
                 np.testing.assert_array_equal(g[np.isfinite(g)], r[np.isfinite(r)])
             assert not np.all(np.isfinite(got[0]))
+
+
+def test_one_state_of_a_sympy_map_equals_a_batch():
+    """A single state goes through the generated code on floats, a batch through arrays."""
+    m = P.henon_map(1.1, 0.3)
+    x = np.array([0.3, -0.2])
+    batch = np.stack([x] * 9)
+    np.testing.assert_array_equal(m.step(x), m.step(batch)[0])
+    np.testing.assert_array_equal(m.jacobian(x), m.jacobian(batch)[0])
+    np.testing.assert_array_equal(m.param_jacobian(x, ["b", "a"]),
+                                  m.param_jacobian(batch, ["b", "a"])[0])
