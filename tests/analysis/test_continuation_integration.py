@@ -29,7 +29,7 @@ def only(branch, kind):
     return found[0]
 
 
-# -- Hénon: LP and PD of the fixed point -----------------------------------------------------------
+# -- Hénon: LP and PD of the fixed point ----------------------------------------------------------
 @pytest.mark.parametrize("kind, closed_form", [(BifurcationKind.LP, P.HENON_FOLD),
                                                (BifurcationKind.PD, P.HENON_FLIP)])
 def test_henon_located_point_continues_in_b(kind, closed_form):
@@ -46,7 +46,7 @@ def test_henon_located_point_continues_in_b(kind, closed_form):
     assert np.max(np.min(np.abs(curve.eigenvalues - target), axis=1)) < 1e-8
 
 
-# -- one-unit sigmoid net: both folds in (b, w), meeting at the cusp -------------------------------
+# -- one-unit sigmoid net: both folds in (b, w), meeting at the cusp ------------------------------
 def sigmoid_fold_biases(w):
     """Both b where x -> w σ(x) + b folds (σ(1 − σ) = 1/w), for each w in an array."""
     root = np.sqrt(1.0 - 4.0 / w)
@@ -79,7 +79,7 @@ def test_one_unit_sigmoid_folds_continue_in_w():
         assert abs(cusps[0].param - (-2.0)) < 1e-6 and abs(cusps[0].param2 - 4.0) < 1e-6
 
 
-# -- a 2-unit network: NS from continuation, then the NS curve -------------------------------------
+# -- a 2-unit network: NS from continuation, then the NS curve ------------------------------------
 def test_two_unit_ns_from_continuation_continues_in_second_weight():
     # x' = W tanh(x), W = [[p, −s], [s, d]]: the origin is fixed for all weights and its
     # multipliers are the eigenvalues of W, so NS is det W = p d + s² = 1 with |p + d| < 2
@@ -99,7 +99,7 @@ def test_two_unit_ns_from_continuation_continues_in_second_weight():
     np.testing.assert_allclose(curve.states, 0.0, atol=1e-10)
 
 
-# -- PD -> switch_branch -> flip curve of the 2-cycle ----------------------------------------------
+# -- PD -> switch_branch -> flip curve of the 2-cycle ---------------------------------------------
 def henon_two_cycle_flip(b):
     """a where the Hénon 2-cycle flips (period 4 is born).
 
