@@ -4,8 +4,11 @@ or loaded from disk) and never recomputes."""
 
 # -- continuation plots (cont1) --
 from .diagrams import plot_bifurcation_diagram, plot_branch
+# -- fixed points and cycles (fixedpoints) --
+from .fixed_points import plot_eigenvalues, plot_fixed_points
 # two-parameter curves and orbit diagrams
 from .two_parameter import plot_orbit_diagram, plot_two_parameter
 
 __all__: list[str] = ["plot_branch", "plot_bifurcation_diagram",
-                      "plot_two_parameter", "plot_orbit_diagram"]
+                      "plot_two_parameter", "plot_orbit_diagram",
+                      "plot_fixed_points", "plot_eigenvalues"]
