@@ -160,6 +160,8 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
     history = np.full((max_iter + 1, m), np.nan)
     history[0] = res
     outcome[~np.isfinite(res)] = Outcome.NON_FINITE
+    # starts whose float32 direction failed the line search: float64 from then on
+    force64 = np.zeros(m, dtype=bool)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -177,7 +179,7 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
             low = np.zeros(idx.size, dtype=bool)
             if mixed_precision and X.shape[2] >= _FLOAT32_MIN_N:
                 scale = 1.0 + np.sqrt(np.einsum("mkn,mkn->m", X[idx], X[idx]))
-                low = res[idx] > _FLOAT32_ABOVE * scale
+                low = (res[idx] > _FLOAT32_ABOVE * scale) & ~force64[idx]
             if np.any(low):
                 D[low] = _direction(system, u, X[idx[low]], R[idx[low]], np.float32)
                 redo = ~np.all(np.isfinite(D), axis=(1, 2)) & low
@@ -186,7 +188,7 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
                 D[~low] = _direction(system, u, X[idx[~low]], R[idx[~low]])
             bad = ~np.all(np.isfinite(D), axis=(1, 2))
             outcome[idx[bad]] = Outcome.SINGULAR
-            idx, D = idx[~bad], D[~bad]
+            idx, D, low = idx[~bad], D[~bad], low[~bad]
             # Non-monotone acceptance (Grippo, Lampariello & Lucidi 1986): compare with the
             # largest residual of the last `memory` iterates, not the current one. Letting the
             # residual rise for a few steps takes Newton past the shallow local minima of
@@ -212,7 +214,11 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
                 res[idx[acc]] = rt[ok]
                 pending[acc] = False
                 alpha[p[~ok]] *= 0.5
-            stuck = idx[pending]
+            # a float32 direction may be too inaccurate to descend (ill-conditioned P − I):
+            # retry those starts in float64 next iteration rather than failing them
+            retry = idx[pending & low]
+            force64[retry] = True
+            stuck = idx[pending & ~low]
             # no decrease along the Newton direction: converged if at the floor, else failed
             at_floor = res[stuck] <= 1e3 * goal[stuck]
             outcome[stuck[at_floor]] = Outcome.CONVERGED
