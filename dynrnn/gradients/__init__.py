@@ -1,4 +1,5 @@
 """Gradients of recurrent networks: BPTT, Jacobian products, clipping, the Ω regulariser,
 training, and gradient events linked to bifurcations."""
+from .bptt import BPTTResult, Readout, bptt
 
-__all__: list[str] = []
+__all__: list[str] = ["bptt", "BPTTResult", "Readout"]
