@@ -299,7 +299,7 @@ def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
                              f", got {np.shape(targets)}", argument="targets",
                              expected=(T_sel, B), actual=np.shape(targets))
         if z.size and (z.min() < 0 or z.max() >= k):
-            raise InvalidInputError(f"class labels must lie in [0, {k}), got range "
+            raise InvalidInputError(f"targets: class labels must lie in [0, {k}), got range "
                                     f"[{z.min()}, {z.max()}]", argument="targets",
                                     value=(int(z.min()), int(z.max())))
         return z, True
