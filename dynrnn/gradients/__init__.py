@@ -1,5 +1,8 @@
 """Gradients of recurrent networks: BPTT, Jacobian products, clipping, the Ω regulariser,
 training, and gradient events linked to bifurcations."""
 from .bptt import BPTTResult, Readout, bptt
+from .products import (DistanceDecomposition, JacobianProducts, gradient_by_distance,
+                       jacobian_products, product_bound)
 
-__all__: list[str] = ["bptt", "BPTTResult", "Readout"]
+__all__: list[str] = ["bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
+                     "product_bound", "gradient_by_distance", "DistanceDecomposition"]
