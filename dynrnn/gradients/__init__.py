@@ -1,8 +1,12 @@
 """Gradients of recurrent networks: BPTT, Jacobian products, clipping, the Ω regulariser,
 training, and gradient events linked to bifurcations."""
 from .bptt import BPTTResult, Readout, bptt
+from .clipping import ClipAction, ClipResult, clip_gradients, global_norm
+from .regularizer import OmegaResult, OmegaVariant, omega, omega_terms
 from .products import (DistanceDecomposition, JacobianProducts, gradient_by_distance,
                        jacobian_products, product_bound)
 
 __all__: list[str] = ["bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
-                     "product_bound", "gradient_by_distance", "DistanceDecomposition"]
+                     "product_bound", "gradient_by_distance", "DistanceDecomposition",
+                     "clip_gradients", "ClipResult", "ClipAction", "global_norm",
+                     "omega", "omega_terms", "OmegaResult", "OmegaVariant"]
