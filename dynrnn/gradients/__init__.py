@@ -3,10 +3,15 @@ training, and gradient events linked to bifurcations."""
 from .bptt import BPTTResult, Readout, bptt
 from .clipping import ClipAction, ClipResult, clip_gradients, global_norm
 from .regularizer import OmegaResult, OmegaVariant, omega, omega_terms
+from .tasks import TASKS, Batch, Task, error_rate, get_task
+from .init import INITIALISATIONS, initialise
+from .training import TrainingHistory, TrainingResult, TrainingStatus, train
 from .products import (DistanceDecomposition, JacobianProducts, gradient_by_distance,
                        jacobian_products, product_bound)
 
 __all__: list[str] = ["bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
                      "product_bound", "gradient_by_distance", "DistanceDecomposition",
                      "clip_gradients", "ClipResult", "ClipAction", "global_norm",
-                     "omega", "omega_terms", "OmegaResult", "OmegaVariant"]
+                     "omega", "omega_terms", "OmegaResult", "OmegaVariant",
+                     "TASKS", "Task", "Batch", "get_task", "error_rate", "INITIALISATIONS",
+                     "initialise", "train", "TrainingResult", "TrainingHistory", "TrainingStatus"]
