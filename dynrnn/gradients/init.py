@@ -45,7 +45,7 @@ def initialise(scheme: str, n_units: int, n_inputs: int, n_outputs: int, *, seed
     sparse rescaled recurrent matrix.
     """
     if scheme not in INITIALISATIONS:
-        raise UnknownParameterError(f"unknown initialisation {scheme!r}; valid: "
+        raise UnknownParameterError(f"unknown initialisation scheme {scheme!r}; valid: "
                                     f"{', '.join(INITIALISATIONS)}", argument="scheme",
                                     value=scheme, valid=INITIALISATIONS)
     if n_units < 1 or n_inputs < 0 or n_outputs < 1:
