@@ -292,20 +292,30 @@ def _crossings_fallback_1d(net_a: RNN, net_b: RNN, step_a, step_b, n_s=201) -> l
     return out
 
 
-def _crossings_library(net_a: RNN, net_b: RNN, step_a, step_b, max_period) -> list[Crossing]:
+def _crossings_library(net_a: RNN, net_b: RNN, step_a, step_b, max_period,
+                       notes: list) -> list[Crossing]:
     """Continue every fixed point (and cycle up to ``max_period``) of θ_a along the segment."""
     from ..analysis import continuation, find_fixed_points  # lazily: analysis may be optional
-    starts = [(fp.x, 1) for fp in find_fixed_points(net_a)]
+    from ..errors import DynrnnError
+    starts = [(np.asarray(fp.x), 1) for fp in find_fixed_points(net_a, seed=0)]
     if max_period > 1:
         from ..analysis import find_cycles
         for p in range(2, max_period + 1):
-            for cyc in find_cycles(net_a, p):
-                starts.append((np.asarray(cyc.x), p))
+            for cyc in find_cycles(net_a, p, seed=0):
+                if int(getattr(cyc, "period", p)) == p:
+                    starts.append((np.asarray(cyc.x), p))
     out: list[Crossing] = []
     for x_star, period in starts:
-        kw = {"period": period} if period > 1 else {}
-        branch = continuation(net_a, ("line", net_b), start=np.asarray(x_star), bounds=(0.0, 1.0),
-                              p0=0.0, **kw)
+        try:
+            branch = continuation(net_a, ("line", net_b), start=x_star, bounds=(0.0, 1.0),
+                                  p0=0.0, period=period)
+        except DynrnnError as exc:  # a start that does not correct: say so, do not hide it
+            notes.append(f"continuation from {np.round(x_star, 6).tolist()} (period {period}) "
+                         f"on {step_a}->{step_b} failed: {exc}")
+            continue
+        if not getattr(branch, "success", True):
+            notes.append(f"continuation on {step_a}->{step_b} (period {period}) stopped: "
+                         f"{getattr(branch, 'status', '?')}")
         for bif in branch.bifurcations:
             s = float(bif.param)
             if not -1e-12 <= s <= 1 + 1e-12:
@@ -333,7 +343,7 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
                          window: int = 1, max_period: int = 1, n_iter: int = 2000,
                          n_tail: int = 12, jump_tol: float = 1e-3, s_tol: float = 1e-3,
                          max_events: int | None = None, progress: bool = False,
-                         continuation_method: str = "auto") -> GradientEvents:
+                         continuation_method: str = "auto", u=None) -> GradientEvents:
     r"""Detect gradient-norm spikes in a training history and explain each by the crossings made.
 
     Parameters
@@ -360,6 +370,10 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
         basin change.
     s_tol : float
         A basin change within ``s_tol`` of a bifurcation is attributed to it.
+    u : array_like, shape (n_inputs,), optional
+        The constant input of the autonomous map analysed (default: each network's own ``u``,
+        zeros for trained networks). Task inputs are not constant, so the analysis describes the
+        network under this input; pass e.g. the mean input to study the driven regime.
     continuation_method : {"auto", "library", "fallback-1d"}
         "auto" uses ``dynrnn.analysis.continuation`` when it is available and otherwise, for
         one-unit networks only, a scan of the fixed-point count (folds only).
@@ -386,7 +400,8 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
                                f"{type(source).__name__}", argument="source", value=source)
     spikes, ratios = detect_spikes(hist.grad_norm, threshold_ratio=threshold_ratio,
                                    window=median_window, nonfinite=hist.nonfinite)
-    builder = net_builder or (lambda k: hist.network_at(k)[0])
+    base_builder = net_builder or (lambda k: hist.network_at(k)[0])
+    builder = base_builder if u is None else (lambda k: base_builder(k).replace(u=u))
     has = (lambda k: True) if net_builder is not None else hist.has_params
     n_units = len(hist.x0)
     method = continuation_method
@@ -418,7 +433,7 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
             net_a, net_b = builder(a), builder(b)
             analysed.append((a, b))
             if method == "library":
-                crossings += _crossings_library(net_a, net_b, a, b, max_period)
+                crossings += _crossings_library(net_a, net_b, a, b, max_period, notes)
             else:
                 crossings += _crossings_fallback_1d(net_a, net_b, a, b)
             bc = _basin_change(net_a, net_b, hist.x0, a, b, n_iter=n_iter, n_tail=n_tail,

@@ -2,4 +2,9 @@
 functions, so ``import dynrnn`` needs no display. Every function takes result objects (computed
 or loaded from disk) and never recomputes."""
 
-__all__: list[str] = []
+# -- training and gradients (gradients) --
+from .training import (plot_error_surface, plot_gradient_by_distance, plot_jacobian_norms,
+                       plot_training_atlas)
+
+__all__: list[str] = ["plot_training_atlas", "plot_error_surface", "plot_jacobian_norms",
+                      "plot_gradient_by_distance"]
