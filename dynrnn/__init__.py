@@ -12,7 +12,12 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
-from .gradients import BPTTResult, Readout, bptt
+# -- gradients (gradients) --
+from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposition,
+                        ErrorSurface, GradientEvents, JacobianProducts, OmegaResult, Readout, Task,
+                        TrainingHistory, TrainingResult, bptt, clip_gradients, descent_paths,
+                        error_surface, find_gradient_events, get_task, gradient_by_distance,
+                        initialise, jacobian_products, omega, omega_terms, train)
 
 __all__ = [
     "__version__",
@@ -22,7 +27,11 @@ __all__ = [
     # analysis
     "Bifurcation", "BifurcationKind",
     # gradients
-    "bptt", "BPTTResult", "Readout",
+    "bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
+    "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
+    "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
+    "TrainingResult", "TrainingHistory", "find_gradient_events", "GradientEvents",
+    "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",
