@@ -121,7 +121,6 @@ def test_bptt_relu_finite_differences():
     _fd_check(net, ro, x0, U, z, "mse", "all", None, ["W_rec", "W_in", "b", "x0"])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("act", ACTS)
 @pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
 def test_bptt_matches_finite_differences_T100(act, loss):

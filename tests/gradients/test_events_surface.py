@@ -101,10 +101,15 @@ def test_no_spike_no_event_and_unexplained_not_forced():
 def test_temporal_order_events_listed():
     pytest.importorskip("dynrnn.analysis.continuation", reason="needs the library continuation")
     from dynrnn.gradients import initialise
-    net, ro = initialise("basic_tanh", 6, 6, 4, seed=0, std=0.5)
-    res = train(net, "temporal_order", readout=ro, steps=300, length=20, batch_size=10, lr=0.1,
+    # Large initial weights (std 1.5) put the small net in a multistable regime where brief
+    # training meets several spikes; each is listed with its explanation and the unexplained
+    # fraction is reported (not asserted to be zero).
+    net, ro = initialise("basic_tanh", 6, 6, 4, seed=0, std=1.5)
+    res = train(net, "temporal_order", readout=ro, steps=300, length=30, batch_size=10, lr=0.1,
                 progress=False)
     ev = find_gradient_events(res, threshold_ratio=5)
     print(ev.summary())
+    assert len(ev) >= 3 and ev.continuation == "library"
     assert all(e.cause is not EventCause.NOT_ANALYSED for e in ev)
-    assert np.isnan(ev.unexplained_fraction) or 0.0 <= ev.unexplained_fraction <= 1.0
+    assert all(e.segments for e in ev)
+    assert 0.0 <= ev.unexplained_fraction <= 1.0
