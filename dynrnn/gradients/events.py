@@ -266,6 +266,35 @@ def _fixed_points_1d(net: RNN, n_grid: int = 4001) -> np.ndarray:
     return np.sort(np.array(roots))
 
 
+def _refine_fold_1d(net_a: RNN, net_b: RNN, x: float, s: float, n_newton: int = 30):
+    """Newton on the fold system F(x; s) = x, ∂F/∂x(x; s) = 1 of a one-unit net on the line.
+
+    F(x; s) = w(s) σ(x) + c(s) with w, c affine in s, so every partial derivative is exact.
+    """
+    act = net_a.activation
+    d = net_a.difference(net_b)
+    dw = float(d["W_rec"][0, 0])
+    ua = net_a.resolve_input(None)
+    dc = float(d["b"][0] + (d["W_in"] @ ua + net_a.W_in @ d["u"])[0] if net_a.n_inputs
+               else d["b"][0])
+    w0 = float(net_a.W_rec[0, 0])
+    c0 = float(net_a.b[0] + (net_a.W_in @ ua)[0] if net_a.n_inputs else net_a.b[0])
+    for _ in range(n_newton):
+        w, c = w0 + s * dw, c0 + s * dc
+        sg, d1, d2 = (float(f(np.array(x))) for f in (act.function, act.derivative,
+                                                      act.second_derivative))
+        r = np.array([w * sg + c - x, w * d1 - 1.0])
+        J = np.array([[w * d1 - 1.0, dw * sg + dc], [w * d2, dw * d1]])
+        try:
+            step = np.linalg.solve(J, r)
+        except np.linalg.LinAlgError:
+            break
+        x, s = x - step[0], s - step[1]
+        if np.max(np.abs(step)) < 1e-15 * max(1.0, abs(x)):
+            break
+    return np.array([x]), float(s)
+
+
 def _crossings_fallback_1d(net_a: RNN, net_b: RNN, step_a, step_b, n_s=201) -> list[Crossing]:
     """One-unit fallback: folds are where the number of fixed points changes; s by bisection."""
     from ..analysis.special_points import BifurcationKind
@@ -286,6 +315,7 @@ def _crossings_fallback_1d(net_a: RNN, net_b: RNN, step_a, step_b, n_s=201) -> l
         fps = _fixed_points_1d(side)
         d = np.abs(np.asarray(side.jacobian(fps[:, None]))[:, 0, 0] - 1.0) if fps.size else None
         x = np.array([fps[np.argmin(d)]]) if fps.size else np.array([np.nan])
+        x, s = _refine_fold_1d(net_a, net_b, float(x[0]), s)
         ev = np.asarray(net_a.interpolate(net_b, s).jacobian(x))
         out.append(Crossing(BifurcationKind.LP.value, float(s), step_a, step_b, x,
                             np.linalg.eigvals(ev), 1, "fallback-1d"))

@@ -38,7 +38,17 @@ def test_error_surface_has_a_wall():
     assert abs(b[np.argmax(g)] - B_WALL) < 2e-4
 
 
-def test_fig6_spike_attributed_and_clipping_bounds_steps():
+def _library_or_skip(method):
+    if method == "library":
+        pytest.importorskip("dynrnn.analysis.continuation",
+                            reason="needs the library continuation (cont1)")
+        pytest.importorskip("dynrnn.analysis.fixed_points",
+                            reason="needs the library fixed points (fixedpoints)")
+
+
+@pytest.mark.parametrize("method", ["fallback-1d", "library"])
+def test_fig6_spike_attributed_and_clipping_bounds_steps(method):
+    _library_or_skip(method)
     start = (5.0, B_WALL - 1e-4)          # on the high-loss side of the wall
     lr, threshold = 0.01, 1.0
     plain, clipped = descent_paths(start, lr=lr, steps=30, clips=(None, threshold))
@@ -47,7 +57,8 @@ def test_fig6_spike_attributed_and_clipping_bounds_steps():
     assert g[k] > 1e3 * np.median(g)
     big_step = np.linalg.norm(plain.history.params[k + 1] - plain.history.params[k])
     assert big_step > 100 * lr * threshold
-    ev = find_gradient_events(plain, continuation_method="fallback-1d")
+    ev = find_gradient_events(plain, continuation_method=method)
+    assert ev.continuation == method
     e = [e for e in ev if e.step == k][0]
     # The giant update k -> k+1 moves x0 = 0.5 out of the low attractor's basin: the unstable
     # fixed point passes through x0 near the start of the segment (the fold of the low attractor
@@ -59,7 +70,13 @@ def test_fig6_spike_attributed_and_clipping_bounds_steps():
     w_s, b_s = th[k] + bc.s * (th[k + 1] - th[k])
     # At the located s the fixed-point equation holds at x0: 0.5 = w σ(0.5) + b.
     assert w_s * expit(0.5) + b_s == pytest.approx(0.5, abs=1e-6)
-    assert any(c.kind == "LP" for c in e.crossings)
+    # The fold of the low attractor on the same segment: at it w σ'(x) = 1 and x = w σ(x) + b.
+    lp = [c for c in e.crossings if c.kind == "LP"]
+    assert lp
+    w_f, b_f = th[k] + lp[0].s * (th[k + 1] - th[k])
+    xf = lp[0].x[0]
+    assert w_f * expit(xf) * (1 - expit(xf)) == pytest.approx(1.0, abs=1e-5)
+    assert w_f * expit(xf) + b_f == pytest.approx(xf, abs=1e-6)
     assert ev.unexplained_fraction == 0.0
     steps = np.linalg.norm(np.diff(clipped.history.params, axis=0), axis=1)
     assert steps.max() <= threshold * lr * (1 + 1e-12)
