@@ -198,10 +198,6 @@ def detect_spikes(grad_norm, *, threshold_ratio: float = 10.0, window: int = 25,
 # ---------------------------------------------------------------------------------------------
 # Attractors and their continuation along a segment
 # ---------------------------------------------------------------------------------------------
-def _autonomous(net: RNN) -> RNN:
-    return net
-
-
 def _tail(net: RNN, x0: np.ndarray, n_iter: int, n_tail: int) -> np.ndarray:
     """Last ``n_tail`` iterates of x0 (batched over a leading axis of networks is not needed)."""
     x = np.array(x0, dtype=np.float64)

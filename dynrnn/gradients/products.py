@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..model.rnn import RNN
-from .bptt import _activation_and_derivative, _as_readout, _canonical_loss, _prepare, bptt, forward
+from .bptt import _activation_and_derivative, _prepare, bptt, forward
 
 __all__ = ["JacobianProducts", "jacobian_products", "DistanceDecomposition",
            "gradient_by_distance", "product_bound"]
@@ -82,7 +82,8 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
                       pairs: Literal["last", "all"] = "last",
                       norm: Literal["spectral", "fro"] = "spectral",
                       return_matrices: bool = False, dtype=np.float64,
-                      max_matrix_units: int = 16) -> JacobianProducts:
+                      max_matrix_units: int = 16, block_bytes: int = 64 * 2 ** 20
+                      ) -> JacobianProducts:
     r"""Norms of the Jacobian products :math:`\partial x_t/\partial x_k` of eq. (5).
 
     .. math::
@@ -108,6 +109,9 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
         Also return the products themselves (only for ``n_units <= max_matrix_units``).
     dtype : float32 or float64
         Arithmetic of the products (norms are reduced in float64).
+    block_bytes : int
+        Memory budget of the running products for ``pairs="all"`` (starting steps are processed
+        in blocks that fit).
 
     Returns
     -------
@@ -166,33 +170,41 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
                     mats[k] = P * np.exp(logscale)
         return JacobianProducts(logn, norm, pairs, X, mats, net.activation.gamma, lam1)
 
-    # All pairs: for each k, stream forward t = k+1..T (left-multiplying by J_t).
+    # All pairs: for each k, stream forward t = k+1..T (left-multiplying by J_t), vectorised over
+    # a block of starting steps k at a time so memory stays near ``block_bytes``.
     logn = np.full((T + 1, T + 1), -np.inf)
     np.fill_diagonal(logn, 0.0 if norm == "spectral" else 0.5 * np.log(n))
     mats = np.zeros((T + 1, T + 1, n, n)) if return_matrices else None
     if mats is not None:
         mats[np.arange(T + 1), np.arange(T + 1)] = eye
-    # Vectorise over k: a stack of running products, one per starting step still active.
-    P = np.broadcast_to(eye, (T + 1, n, n)).copy()
-    logscale = np.zeros(T + 1)
-    for t in range(1, T + 1):
-        ks = slice(0, t)  # products ∂x_t/∂x_k for k < t
-        Jt = W * D[t - 1]  # W diag(σ'(x_{t-1}))
-        Pk = np.matmul(Jt, P[ks])
-        s = np.sqrt(np.einsum("kij,kij->k", Pk.astype(np.float64), Pk.astype(np.float64)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            good = s > 0
-            Pk[good] /= s[good, None, None].astype(dtype)
-            logscale[ks] = np.where(good, logscale[ks] + np.log(np.where(good, s, 1.0)), -np.inf)
-        P[ks] = Pk
-        if norm == "fro":
-            logn[t, ks] = logscale[ks]
-        else:
+    block = max(1, int(block_bytes // (n * n * dtype.itemsize * 3)))
+    J = [None] + [W * D[t - 1] for t in range(1, T + 1)] if T * n * n * 8 <= block_bytes else None
+    for k0 in range(0, T, block):
+        k1 = min(k0 + block, T)
+        P = np.broadcast_to(eye, (k1 - k0, n, n)).copy()
+        logscale = np.zeros(k1 - k0)
+        for t in range(k0 + 1, T + 1):
+            na = min(t - k0, k1 - k0)  # starting steps k0 … k0+na−1 are below t
+            ks = slice(0, na)
+            Jt = J[t] if J is not None else W * D[t - 1]  # W diag(σ'(x_{t-1}))
+            Pk = np.matmul(Jt, P[ks])
+            P64 = Pk.astype(np.float64, copy=False)
+            sc = np.sqrt(np.einsum("kij,kij->k", P64, P64))
+            good = sc > 0
+            Pk[good] /= sc[good, None, None].astype(dtype)
             with np.errstate(divide="ignore"):
-                logn[t, ks] = logscale[ks] + np.log(_matrix_norm(Pk, norm))
-        if mats is not None:
-            with np.errstate(under="ignore", over="ignore"):
-                mats[t, ks] = Pk * np.exp(logscale[ks])[:, None, None]
+                logscale[ks] = np.where(good, logscale[ks] + np.log(np.where(good, sc, 1.0)),
+                                        -np.inf)
+            P[ks] = Pk
+            cols = slice(k0, k0 + na)
+            if norm == "fro":
+                logn[t, cols] = logscale[ks]
+            else:
+                with np.errstate(divide="ignore"):
+                    logn[t, cols] = logscale[ks] + np.log(_matrix_norm(Pk, norm))
+            if mats is not None:
+                with np.errstate(under="ignore", over="ignore"):
+                    mats[t, cols] = Pk * np.exp(logscale[ks])[:, None, None]
     return JacobianProducts(logn, norm, pairs, X, mats, net.activation.gamma, lam1)
 
 

@@ -99,3 +99,12 @@ def test_distance_decomposition_sums_to_bptt(where):
         jp = jacobian_products(net, x0[0], U[:, 0], pairs="last", return_matrices=True)
         assert jp.matrices.shape == (T + 1, n, n)
     assert 0.0 <= dec.long_term_fraction(5) <= 1.0
+
+
+def test_all_pairs_in_blocks_equal_one_block():
+    rng = np.random.default_rng(1)
+    net = dr.RNN(rng.normal(0, 0.5, (6, 6)), rng.normal(size=(6, 1)))
+    U = rng.normal(size=(40, 1))
+    a = jacobian_products(net, np.zeros(6), U, pairs="all")
+    b = jacobian_products(net, np.zeros(6), U, pairs="all", block_bytes=6 * 6 * 8 * 3 * 7)
+    np.testing.assert_array_equal(a.log_norms, b.log_norms)
