@@ -116,6 +116,18 @@ class BPTTResult:
     batched: bool = True
     extra: dict = field(default_factory=dict)
 
+    def by_param_name(self) -> dict[str, float]:
+        """∂E/∂p for every scalar parameter, named as in ``RNN.params`` (``"W_rec[i,j]"``,
+        ``"W_in[i,j]"``, ``"b[i]"``) plus ``"W_out[i,j]"`` and ``"b_out[i]"`` with a readout."""
+        out: dict[str, float] = {}
+        for key in ("W_rec", "W_in", "b", "W_out", "b_out"):
+            if key not in self.grads:
+                continue
+            g = np.asarray(self.grads[key])
+            for idx in np.ndindex(g.shape):
+                out[f"{key}[{','.join(str(i) for i in idx)}]"] = float(g[idx])
+        return out
+
 
 @dataclass(frozen=True)
 class ForwardPass:

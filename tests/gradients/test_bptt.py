@@ -213,3 +213,11 @@ def test_fast_tanh_agrees_with_exact():
     np.testing.assert_allclose(b.states[:, 0], net.run(x0[0], U[:, 0]), rtol=0, atol=1e-13)
     for k in b.grads:
         assert rel_err(a.grads[k], b.grads[k]) < 1e-10
+
+
+def test_gradients_by_scalar_parameter_name():
+    net, ro, x0, U, z, _ = make_problem("tanh", 5)
+    r = bptt(net, x0, U, z, readout=ro)
+    named = r.by_param_name()
+    assert set(net.param_names) - {n for n in net.param_names if n.startswith("u[")} <= set(named)
+    assert named["W_rec[1,2]"] == r.grads["W_rec"][1, 2] and named["b_out[0]"] == r.grads["b_out"][0]
