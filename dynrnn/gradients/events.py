@@ -416,6 +416,17 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
     References
     ----------
     Doya (1993); Pascanu, Mikolov, Bengio (2013), §2.2.
+
+    Examples
+    --------
+    A plain gradient step from the wall of the Fig. 6 error surface:
+
+    >>> import dynrnn as dr
+    >>> from dynrnn.gradients import descent_paths
+    >>> plain, = descent_paths((5.0, -2.61249), lr=0.01, steps=10, clips=(None,))
+    >>> ev = dr.find_gradient_events(plain)
+    >>> [(e.step, e.cause.name) for e in ev]
+    [(0, 'BASIN_BOUNDARY')]
     """
     if isinstance(source, TrainingResult):
         hist = source.history

@@ -315,6 +315,17 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     References
     ----------
     Pascanu, Mikolov, Bengio (2013), §3-§4, Algorithm 1.
+
+    Examples
+    --------
+    Gradient descent on the Fig. 6 loss with clipping:
+
+    >>> import dynrnn as dr
+    >>> from dynrnn.gradients import fig6_problem
+    >>> net, batch, x0 = fig6_problem(5.0, -2.6)
+    >>> res = dr.train(net, batch, steps=20, lr=0.1, clip=1.0, x0=x0, progress=False)
+    >>> res.status.name, res.history.params.shape
+    ('COMPLETED', (21, 2))
     """
     if not isinstance(net, RNN):
         raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
