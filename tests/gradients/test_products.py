@@ -108,3 +108,14 @@ def test_all_pairs_in_blocks_equal_one_block():
     a = jacobian_products(net, np.zeros(6), U, pairs="all")
     b = jacobian_products(net, np.zeros(6), U, pairs="all", block_bytes=6 * 6 * 8 * 3 * 7)
     np.testing.assert_array_equal(a.log_norms, b.log_norms)
+
+
+@pytest.mark.parametrize("gain", [0.5, 1.5])
+def test_power_iteration_spectral_norm_matches_svd(gain):
+    rng = np.random.default_rng(6)
+    n = 40
+    net = dr.RNN(rng.normal(0, gain / np.sqrt(n), (n, n)), rng.normal(size=(n, 2)))
+    U = rng.normal(size=(150, 2))
+    a = jacobian_products(net, np.zeros(n), U, spectral_method="svd")
+    b = jacobian_products(net, np.zeros(n), U, spectral_method="power")
+    np.testing.assert_allclose(b.log_norms, a.log_norms, rtol=0, atol=1e-9)
