@@ -82,7 +82,8 @@ class TrainingHistory:
         recorded).
     clipped, nonfinite : ndarray of bool, shape (n_steps,)
     actions : ndarray of str, shape (n_steps,)
-        ``ClipAction`` name of each step ("UNCHANGED", "CLIPPED", "SKIPPED", "SHRUNK").
+        ``ClipAction`` name of each step ("UNCHANGED", "CLIPPED", "SKIPPED", "SHRUNK"), or
+        "STOPPED" for the non-finite step at which ``on_nonfinite="stop"``/"raise" ended the run.
     param_steps : ndarray of int, shape (P,)
         Steps k whose parameters θ_k are stored (θ_{n_steps} is the final network).
     params : ndarray, shape (P, n_params)

@@ -70,7 +70,7 @@ def plot_training_atlas(result, events=None, *, surface=None, param_names=("W_re
                 for ax in (ax_loss, ax_g):
                     ax.axvline(bc.step_a + bc.s, color=_KIND_COLOURS["basin"], ls="--", lw=0.8,
                                label=lab if ax is ax_g else None)
-    ax_g.legend(fontsize=7, loc="best")
+    ax_g.legend(fontsize=7, loc="upper right")
     if surface is not None:
         ax_s = axes[2]
         plot_error_surface(surface, [result], ax=ax_s, param_names=param_names)
