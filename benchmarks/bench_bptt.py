@@ -79,8 +79,9 @@ def run_case(n, T, B, m, dtype, torch, loop_baseline=True, repeat=5):
         loss = ((y - zt) ** 2).sum() / B
         loss.backward()
 
-    funcs = {"ours": lambda: bptt(net, x0, U, z, "mse", dtype=dtype), "floor": floor,
-             "torch": torch_fused}
+    funcs = {"ours": lambda: bptt(net, x0, U, z, "mse", dtype=dtype),
+             "ours_blocks": lambda: bptt(net, x0, U, z, "mse", dtype=dtype, column_block="auto"),
+             "floor": floor, "torch": torch_fused}
     best = interleaved(funcs, repeat)
 
     t_loop = float("nan")
@@ -102,7 +103,7 @@ def run_case(n, T, B, m, dtype, torch, loop_baseline=True, repeat=5):
         t_loop, loop_ratio = pair["loop"], pair["loop"] / pair["ours"]
     else:
         loop_ratio = float("nan")
-    return best["ours"], best["floor"], best["torch"], t_loop, loop_ratio
+    return best["ours"], best["floor"], best["torch"], t_loop, loop_ratio, best["ours_blocks"]
 
 
 def main():
@@ -122,11 +123,12 @@ def main():
     print(f"{'n':>5} {'T':>5} {'dtype':>8} | {'dynrnn s':>9} {'floor s':>8} {'torch s':>8} "
           f"{'loop s':>8} | {'torch/ours':>10} {'ours/floor':>10} {'loop/ours':>9}")
     for n, T, dt in cases:
-        t_ours, t_floor, t_torch, t_loop, loop_ratio = run_case(n, T, B, m, dt, torch,
+        t_ours, t_floor, t_torch, t_loop, loop_ratio, t_blocks = run_case(n, T, B, m, dt, torch,
                                                     loop_baseline=not args.no_loop)
         print(f"{n:5d} {T:5d} {np.dtype(dt).name:>8} | {t_ours:9.4f} {t_floor:8.4f} "
               f"{t_torch:8.4f} {t_loop:8.4f} | {t_torch / t_ours:10.2f} {t_ours / t_floor:10.2f}"
-              f" {loop_ratio:9.2f}")
+              f" {loop_ratio:9.2f} | blocks {t_blocks:8.4f} s, torch/blocks "
+              f"{t_torch / t_blocks:5.2f}")
 
     # Jacobian-product norms ∂x_T/∂x_k for every k at n = 256, T = 1000 (one trajectory), against
     # the floor of T products of n x n matrices that any method computing them must do.

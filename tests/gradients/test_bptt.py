@@ -221,3 +221,13 @@ def test_gradients_by_scalar_parameter_name():
     named = r.by_param_name()
     assert set(net.param_names) - {n for n in net.param_names if n.startswith("u[")} <= set(named)
     assert named["W_rec[1,2]"] == r.grads["W_rec"][1, 2] and named["b_out[0]"] == r.grads["b_out"][0]
+
+
+@pytest.mark.parametrize("block", [2, 3, "auto"])
+def test_column_blocks_give_the_same_result(block):
+    net, ro, x0, U, z, _ = make_problem("sigmoid", 20, n=7)
+    a = bptt(net, x0, U, z, readout=ro)
+    b = bptt(net, x0, U, z, readout=ro, column_block=block)
+    np.testing.assert_allclose(b.states, a.states, rtol=1e-13, atol=1e-14)
+    for k in a.grads:
+        assert rel_err(b.grads[k], a.grads[k]) < 1e-12
