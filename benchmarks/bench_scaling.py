@@ -1,7 +1,7 @@
 """What a network of n units costs: time against n, with the exponent fitted on a log–log plot.
 
     python3 benchmarks/bench_scaling.py            # n up to 1024 (a few minutes)
-    python3 benchmarks/bench_scaling.py --quick    # smaller n and batches (under a minute)
+    python3 benchmarks/bench_scaling.py --quick    # smaller n, batches, T (under a minute)
 
 Measured on random tanh RNNs x' = W tanh(x) + b, W = g·N(0, 1)/√n, single-threaded BLAS:
 
@@ -11,8 +11,9 @@ Measured on random tanh RNNs x' = W tanh(x) + b, W = g·N(0, 1)/√n, single-thr
       start-iteration (one n×n LU each); expected ~n³ once the LU dominates;
 (iii) ``continuation`` in the gain, points per CPU second at n = 2, 50, 200 (each point: a few
       bordered Newton solves and the eigenvalues for stability);
-(iv)  BPTT forward + backward against n and T — only when ``dynrnn.bptt`` exists (it does not
-      yet on this branch; the section then says so and is skipped).
+(iv)  ``bptt`` forward + backward (mse loss at every step, batch 8) against n = 64…1024 and
+      T = 100, 300, 1000; expected ~T·n² (2T sequential (B, n)×(n, n) products plus the
+      (n, B)×(B, n) gradient accumulations).
 
 The exponent k of t ≈ c·nᵏ is the least-squares slope of log t on log n over the sizes shown
 (and over the upper half, where the leading term dominates). Each time is the median CPU time
@@ -150,6 +151,39 @@ def bench_continuation(ns, max_points, repeat):
     summarize("continuation_per_point", "continuation CPU per point", ns, per_point, 1e3, "ms")
 
 
+# -- (iv) BPTT --------------------------------------------------------------------------------
+def bench_bptt(ns, Ts, batch, repeat):
+    times = np.zeros((len(ns), len(Ts)))
+    rows = []
+    for i, n in enumerate(ns):
+        rng = np.random.default_rng(n)
+        net = dr.RNN(0.9 * rng.standard_normal((n, n)) / np.sqrt(n),
+                     W_in=rng.standard_normal((n, 1)), b=0.1 * rng.standard_normal(n),
+                     activation="tanh")
+        x0 = 0.1 * rng.standard_normal((batch, n))
+        for j, T in enumerate(Ts):
+            inputs = rng.standard_normal((T, batch, 1))
+            targets = 0.5 * rng.standard_normal((T, batch, n))
+            run = lambda: dr.bptt(net, x0, inputs, targets, "mse")  # noqa: E731
+            if j == 0:
+                run()  # warm-up
+            times[i, j], _ = cpu_median(run, repeat)
+        rows.append([str(n)] + [f"{times[i, j] * 1e3:.1f}" for j in range(len(Ts))]
+                    + [f"{times[i, -1] / (batch * Ts[-1] * n * n) * 1e9:.2f}"])
+    table(f"(iv) dynrnn.bptt forward + backward (mse at every step, batch {batch}, float64), "
+          "CPU ms", ["n"] + [f"T={T}" for T in Ts] + [f"ns/(B·T·n²) at T={Ts[-1]}"], rows)
+    summarize(f"bptt_T{Ts[-1]}", f"BPTT forward+backward (T={Ts[-1]}, batch {batch})", ns,
+              list(times[:, -1]), 1e3, "ms")
+    mid = len(ns) // 2
+    k_T, _ = exponent(Ts, times[mid])
+    print(f"  against T at n = {ns[mid]}: exponent {k_T:.2f} (linear in T expected)")
+    report(f"scaling_bptt_n{ns[mid]}_T{Ts[-1]}", f"BPTT at n={ns[mid]}, T={Ts[0]}",
+           times[mid, 0] / times[mid, -1],
+           f"n={ns[mid]}, batch {batch}: " + ", ".join(f"T={T}: {t * 1e3:.1f} ms"
+                                                      for T, t in zip(Ts, times[mid]))
+           + f"; t ~ T^{k_T:.2f}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -165,10 +199,12 @@ def main(argv=None) -> None:
         bench_step_jacobian([32, 64, 128, 256, 512, 1024], args.repeat, 8_000_000)
         bench_newton([32, 64, 128, 256, 512], 32, 1)
         bench_continuation([2, 50, 200], 200, args.repeat)
-    if hasattr(dr, "bptt"):
-        print("\n(iv) dynrnn.bptt exists but this script does not time it yet")
+    if not hasattr(dr, "bptt"):
+        print("\n(iv) BPTT forward+backward: skipped, dynrnn.bptt is not in this version")
+    elif args.quick:
+        bench_bptt([64, 128, 256, 512], [100, 300], 8, 1)
     else:
-        print("\n(iv) BPTT forward+backward: skipped, dynrnn.bptt is not in this branch yet")
+        bench_bptt([64, 128, 256, 512, 1024], [100, 300, 1000], 8, 1)
 
 
 if __name__ == "__main__":
