@@ -377,16 +377,39 @@ def _print_outputs(args, outputs: list) -> None:
     _emit(args, payload, text)
 
 
+def _take_common_options(args) -> list:
+    """Options of ``dynrnn`` itself given after ``run TARGET`` (where argparse hands everything
+    to the script): --json, --debug and --quiet are taken here (--quiet is also passed on),
+    --out DIR is passed on and remembered."""
+    rest, items = [], list(args.script_args)
+    while items:
+        item = items.pop(0)
+        if item in ("--json", "--debug"):
+            setattr(args, item[2:], True)
+            continue
+        if item == "--quiet":
+            args.quiet = True
+        elif item == "--out" and items:
+            args.out = items[0]
+            rest += [item, items.pop(0)]
+            continue
+        elif item.startswith("--out="):
+            args.out = item.split("=", 1)[1]
+        rest.append(item)
+    return rest
+
+
 def _cmd_run(args) -> int:
     from . import scripts
 
+    extra = _take_common_options(args)
     target = args.target
     if target.endswith(".toml"):
         return _run_sweep(args, target, scheduler=None)
-    extra = list(args.script_args)
-    if args.out is not None:
+    if args.out is not None and "--out" not in extra and \
+            not any(e.startswith("--out=") for e in extra):
         extra += ["--out", args.out]
-    if args.quiet:
+    if args.quiet and "--quiet" not in extra:
         extra += ["--quiet"]
     output = scripts.run(target, extra)
     _print_outputs(args, [output])
@@ -402,11 +425,10 @@ def _cmd_reproduce(args) -> int:
     if args.all and names:
         raise InvalidInputError("give names or --all, not both", argument="NAME", value=names)
     plan = scripts.reproduction_plan(names, all_=args.all)
-    out = args.out if args.out is not None else str(scripts.default_figure_dir())
     outputs = []
     for name, extra in plan:
-        argv = extra + ["--out", out] + (["--quick"] if args.quick else []) \
-            + (["--quiet"] if args.quiet else [])
+        argv = extra + (["--out", args.out] if args.out is not None else []) \
+            + (["--quick"] if args.quick else []) + (["--quiet"] if args.quiet else [])
         if not args.json:
             print(f"running {name} ...", file=sys.stderr, flush=True)
         outputs.append(scripts.run(name, argv))
@@ -438,7 +460,8 @@ def _run_sweep(args, config: str, scheduler: str | None) -> int:
         path = result.to_npz(out / f"{Path(config).stem}.npz")
         print(f"saved {path}", file=sys.stderr)
     if not result.success:
-        bad = [str(m) for m in np.asarray(result.point_message).ravel() if m][:3]
+        bad = [str(m).splitlines()[0] for m in np.asarray(result.point_message).ravel()
+               if str(m).strip()][:3]
         raise AnalysisFailed(f"{result.n_failed} point(s) failed"
                              + (f", e.g. {bad[0]}" if bad else ""))
     return EXIT_OK
