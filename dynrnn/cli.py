@@ -212,6 +212,17 @@ def _branch_text(branch) -> str:
     return "\n".join(lines)
 
 
+def _distance_to_polyline(z: np.ndarray, points: np.ndarray) -> float:
+    """Euclidean distance from ``z`` to the polyline through ``points`` (m, d)."""
+    if len(points) == 1:
+        return float(np.linalg.norm(points[0] - z))
+    a, b = points[:-1], points[1:]
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", z - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab),
+                                                              1e-300), 0.0, 1.0)
+    return float(np.min(np.linalg.norm(a + t[:, None] * ab - z, axis=1)))
+
+
 def _cmd_continue(args) -> int:
     from .analysis import ContinuationOptions, continuation, find_cycles
 
@@ -242,9 +253,19 @@ def _cmd_continue(args) -> int:
     options = ContinuationOptions(max_points=args.max_points, ds_max=args.ds_max,
                                   ds=min(0.01, args.ds_max))
     direction = {"both": "both", "up": 1, "down": -1}[args.direction]
-    branches = [continuation(system, param, x0, (lo, hi), p0=p0, period=args.period,
-                             options=options, direction=direction, progress=_progress(args))
-                for x0 in starts]
+    branches = []
+    for x0 in starts:
+        # A start on a branch already computed (the other fixed points of an S-shaped branch)
+        # would only give that branch again. The chord between two branch points is within
+        # about ds_max² of the branch.
+        z0 = np.append(x0, p0)
+        tol = max(args.ds_max ** 2, 1e-8) * (1 + np.max(np.abs(z0)))
+        if any(_distance_to_polyline(z0, np.column_stack([b.states, b.params])) <= tol
+               for b in branches):
+            continue
+        branches.append(continuation(system, param, x0, (lo, hi), p0=p0, period=args.period,
+                                     options=options, direction=direction,
+                                     progress=_progress(args)))
     _emit(args, {"model": str(args.model), "param": param, "bounds": [lo, hi],
                  "branches": branches}, lambda: "\n".join(_branch_text(b) for b in branches))
     for k, br in enumerate(branches):
@@ -625,6 +646,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"dynrnn {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # e.g. `dynrnn ... --json | head`: the reader left
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # a bug: still one line, the traceback with --debug
         if args.debug:
             traceback.print_exc()

@@ -52,7 +52,8 @@ def _point_label(ax, bif, param_name: str, side: int, period: int = 1) -> None:
 
 
 def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: bool = True,
-                 legend: bool = True) -> None:
+                 legend: bool = True, orbit_markersize: float = 4.0,
+                 legend_loc: str = "best") -> None:
     """Draw a :class:`~dynrnn.analysis.BifurcationDiagram` (continuation branches: stable solid,
     unstable dashed) over an :class:`~dynrnn.analysis.OrbitDiagram` (grey dots) on ``ax``;
     special points are marked and labelled with their parameter values."""
@@ -61,7 +62,8 @@ def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: 
 
     if orbits is not None:
         plot_orbit_diagram(orbits, ax=ax, component=None if orbits.component is not None
-                           else component, color="0.6", markersize=4.0, alpha=0.6)
+                           else component, color="0.6", markersize=orbit_markersize,
+                           alpha=0.6)
         ax.plot([], [], ls="none", marker=".", ms=8, color="0.6",
                 label="orbit diagram (attractors)")
     plot_bifurcation_diagram(diagram, ax=ax, component=component, annotate=False)
@@ -87,7 +89,7 @@ def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: 
         for h, lab in zip(handles, labels):
             if lab and not lab.startswith("_") and lab not in keep and lab != "fixed points":
                 keep[lab] = h
-        ax.legend(keep.values(), keep.keys(), fontsize=7, loc="best", framealpha=0.9)
+        ax.legend(keep.values(), keep.keys(), fontsize=7, loc=legend_loc, framealpha=0.9)
 
 
 def figure_diagram(diagram, orbits=None, *, component: int = 0, title: str | None = None):
@@ -255,7 +257,7 @@ def figure_trained_network(training, points, diagram, *, title: str | None = Non
     ax_eig.set_title(f"{len(points.points)} fixed point(s) of the final network "
                      f"({len(points.stable_points)} stable)", fontsize=9)
     draw_diagram(ax_br, diagram, None, component=0)
-    ax_br.set_xlabel("s along the last training segment (0: previous checkpoint, 1: final)")
+    ax_br.set_xlabel("s on the last training segment (0: checkpoint a, 1: final)")
     ax_br.set_title("fixed points continued along the segment", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)
@@ -269,7 +271,8 @@ def figure_custom_map(diagram, orbits, curves, *, title: str | None = None):
 
     fig = new_figure(11.5, 4.4)
     ax_d, ax_c = fig.subplots(1, 2)
-    draw_diagram(ax_d, diagram, orbits, component=0)
+    draw_diagram(ax_d, diagram, orbits, component=0, orbit_markersize=1.0,
+                 legend_loc="upper center")
     ax_d.set_title("one parameter: branches over the orbit diagram", fontsize=9)
     plot_two_parameter(list(curves), ax=ax_c)
     ax_c.set_title("two parameters: bifurcation curves", fontsize=9)

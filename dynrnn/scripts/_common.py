@@ -79,6 +79,8 @@ def parse_args(name: str, description: str, argv: Sequence[str] | None,
                         help="directory for result files (default: results/)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--redraw", action="store_true",
+                        help="do not compute: redraw the figures from the result files")
     if add_arguments is not None:
         add_arguments(parser)
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -109,13 +111,19 @@ def execute(name: str, args: argparse.Namespace,
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     args.results.mkdir(parents=True, exist_ok=True)
-    results = compute(args)
-    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                if isinstance(v, (bool, int, float, str, Path)) or v is None}
-    paths = {}
-    for key, obj in results.items():
-        paths[key] = io.save(obj, args.results / f"{name}_{key}.npz",
-                             metadata={"script": name, "settings": settings})
+    if getattr(args, "redraw", False):
+        paths = {p.stem[len(name) + 1:]: p for p in sorted(args.results.glob(f"{name}_*.npz"))
+                 if (io.read_metadata(p).get("user") or {}).get("script") == name}
+        if not paths:
+            raise FileNotFoundError(f"--redraw: no result files of {name} in {args.results}")
+    else:
+        results = compute(args)
+        settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                    if isinstance(v, (bool, int, float, str, Path)) or v is None}
+        paths = {}
+        for key, obj in results.items():
+            paths[key] = io.save(obj, args.results / f"{name}_{key}.npz",
+                                 metadata={"script": name, "settings": settings})
     loaded = {key: io.load(path) for key, path in paths.items()}
     messages = [f"{key}: {getattr(obj, 'message', '') or getattr(obj, 'status', '')}"
                 for key, obj in loaded.items() if not getattr(obj, "success", True)]

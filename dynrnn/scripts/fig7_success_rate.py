@@ -62,8 +62,10 @@ def compute(args) -> dict:
 
 def draw(loaded, args) -> dict:
     from ..plotting.figures import figure_success_rate
-    scale = QUICK if args.quick else FULL
-    note = SCALE_NOTE.format(**{**scale, "lengths": ", ".join(map(str, scale["lengths"]))})
+    s = loaded["sweep"]          # the caption states the scale the results were computed at
+    note = SCALE_NOTE.format(n_units=int(s.fixed["n_units"]), steps=int(s.fixed["steps"]),
+                             seeds=len(s.coordinates["seed"]),
+                             lengths=", ".join(str(int(v)) for v in s.coordinates["length"]))
     return {"": figure_success_rate(loaded["sweep"], title="Temporal-order task, success rate "
                                                            f"(Fig. 7 of Pascanu et al. 2013)\n"
                                                            f"{note}")}

@@ -52,6 +52,7 @@ def train_torch(steps: int, seed: int):
     from ..model.torch_import import import_torch
     torch = import_torch()
     torch.manual_seed(seed)
+    torch.set_num_threads(1)     # tiny matrices: threads only add overhead on shared cores
     generator = torch.Generator().manual_seed(seed)
     rnn = torch.nn.RNN(1, N_HIDDEN, nonlinearity="tanh", dtype=torch.float64)
     readout = torch.nn.Linear(N_HIDDEN, 1, dtype=torch.float64)
@@ -65,7 +66,7 @@ def train_torch(steps: int, seed: int):
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if step in checkpoints:
             saved[step] = copy.deepcopy(rnn)
     return saved[checkpoints[0]], saved[checkpoints[1]], TorchTraining(
@@ -75,9 +76,9 @@ def train_torch(steps: int, seed: int):
 def compute(args) -> dict:
     module_a, module_b, training = train_torch(40 if args.quick else 400, args.seed)
     net_a, net_b = RNN.from_torch(module_a), RNN.from_torch(module_b)
-    points = find_fixed_points(net_b, n_starts=64 if args.quick else 512, seed=args.seed)
+    points = find_fixed_points(net_b, n_starts=64 if args.quick else 256, seed=args.seed)
     diagram = bifurcation_diagram(net_a, ("line", net_b), (0.0, 1.0),
-                                  n_starts=64 if args.quick else 512, seed=args.seed)
+                                  n_starts=64 if args.quick else 256, seed=args.seed)
     return {"training": training, "net_a": net_a, "net_b": net_b, "fixed_points": points,
             "segment": diagram}
 
