@@ -9,3 +9,10 @@ from .two_parameter import plot_orbit_diagram, plot_two_parameter
 
 __all__: list[str] = ["plot_branch", "plot_bifurcation_diagram",
                       "plot_two_parameter", "plot_orbit_diagram"]
+# -- figures of the scripted runs (user) --
+from .figures import (figure_custom_map, figure_diagram, figure_fig3, figure_fig6,
+                      figure_success_rate, figure_trained_network, figure_training_atlas,
+                      save_figure)
+
+__all__ += ["figure_diagram", "figure_fig3", "figure_fig6", "figure_training_atlas",
+            "figure_success_rate", "figure_trained_network", "figure_custom_map", "save_figure"]
