@@ -12,6 +12,11 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .analysis import Bifurcation, BifurcationKind
+# -- fixed points, cycles, stability, Lyapunov spectra, §2.1 diagnostic (fixedpoints) --
+from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientRegimeKind,
+                       LyapunovResult, LyapunovStatus, PointKind, SearchMethod, SearchStatus,
+                       classify, find_cycles, find_fixed_points, gradient_regime,
+                       lyapunov_spectrum)
 from .model import ElmanRNN, PLRNN
 from .io import load, load_model, save, save_model
 # two-parameter curves and orbit diagrams
@@ -30,6 +35,10 @@ __all__ = [
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
+    # fixed points, cycles, stability (fixedpoints)
+    "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
+    "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
+    "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # two-parameter curves and orbit diagrams

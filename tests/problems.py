@@ -137,3 +137,16 @@ def closed_ns_map(p: float = 0.0, q: float = 0.0) -> dr.Map:
     return dr.Map.from_sympy([pp * sp.tanh(x) - (qq + sp.Rational(1, 2)) * sp.tanh(y),
                               qq * sp.tanh(x) + pp * sp.tanh(y)], [x, y], {pp: p, qq: q},
                              name="closed NS")
+
+
+def henon_two_cycle(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Hénon 2-cycle (exists for a > 3(1 − b)²/4): x-coordinates p, q = ((1 − b) ± d)/(2a),
+    d = sqrt(4a − 3(1 − b)²), points (p, b q) and (q, b p); multipliers = eig(J(q) J(p))."""
+    d = math.sqrt(4 * a - 3 * (1 - b) ** 2)
+    p, q = ((1 - b) + d) / (2 * a), ((1 - b) - d) / (2 * a)
+    orbit = np.array([[p, b * q], [q, b * p]])
+
+    def J(x):
+        return np.array([[-2 * a * x, 1.0], [b, 0.0]])
+
+    return orbit, np.linalg.eigvals(J(q) @ J(p))

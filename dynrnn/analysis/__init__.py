@@ -1,5 +1,11 @@
 """Analysis of recurrent maps: fixed points, cycles, stability, continuation, bifurcations."""
 from .special_points import Bifurcation, BifurcationKind
+# -- fixed points, cycles, stability, Lyapunov spectra, §2.1 diagnostic (fixedpoints) --
+from .cycles import find_cycles
+from .diagnostics import GradientRegime, GradientRegimeKind, gradient_regime
+from .fixed_points import FixedPointResult, SearchMethod, SearchStatus, find_fixed_points
+from .lyapunov import LyapunovResult, LyapunovStatus, lyapunov_spectrum
+from .stability import FixedPoint, PointKind, classify
 # -- continuation (cont1) --
 from .continuation import (Branch, ContinuationOptions, ContinuationPoint, ContinuationStatus,
                            continuation, switch_branch)
@@ -10,6 +16,11 @@ from .two_parameter import (BifurcationCurve, BifurcationCurveOptions, CurvePoin
 from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 
 __all__ = ["Bifurcation", "BifurcationKind",
+           # fixedpoints
+           "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
+           "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
+           "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+           # continuation
            "continuation", "Branch", "ContinuationOptions", "ContinuationStatus",
            "ContinuationPoint", "switch_branch", "bifurcation_diagram", "BifurcationDiagram",
            # two-parameter curves and orbit diagrams

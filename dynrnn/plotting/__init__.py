@@ -4,11 +4,14 @@ or loaded from disk) and never recomputes."""
 
 # -- continuation plots (cont1) --
 from .diagrams import plot_bifurcation_diagram, plot_branch
+# -- fixed points and cycles (fixedpoints) --
+from .fixed_points import plot_eigenvalues, plot_fixed_points
 # two-parameter curves and orbit diagrams
 from .two_parameter import plot_orbit_diagram, plot_two_parameter
 
 __all__: list[str] = ["plot_branch", "plot_bifurcation_diagram",
-                      "plot_two_parameter", "plot_orbit_diagram"]
+                      "plot_two_parameter", "plot_orbit_diagram",
+                      "plot_fixed_points", "plot_eigenvalues"]
 # -- figures of the scripted runs (user) --
 from .figures import (figure_custom_map, figure_diagram, figure_fig3, figure_fig6,
                       figure_success_rate, figure_trained_network, figure_training_atlas,
