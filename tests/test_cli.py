@@ -290,13 +290,18 @@ def test_reproduce_unknown_name_exits_2():
 
 
 def test_reproduce_quick_set(tmp_path):
+    import matplotlib.image as mpimg
     out = as_json(dynrnn("reproduce", "--quick", "--out", tmp_path, "--json", "--quiet"))
     names = [r["name"] for r in out["runs"]]
     assert names == ["fig3_bifurcation", "fig6_error_surface", "training_atlas"]
     for run in out["runs"]:
         assert run["success"], run
+        assert run["figures"]
         for fig in run["figures"]:
             assert Path(fig).parent == tmp_path and Path(fig).stat().st_size > 10_000
+            assert Path(fig).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            image = mpimg.imread(fig)
+            assert image.ndim == 3 and np.ptp(image[..., :3]) > 0.5
         for res in run["results"]:
             assert Path(res).parent == tmp_path / "results"
             dr.load(res)

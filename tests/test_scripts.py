@@ -36,8 +36,12 @@ def check_output(output, tmp_path: Path, n_figures: int) -> None:
         dr.load(res)
 
 
+# fig3_bifurcation, fig6_error_surface and training_atlas also run, through a subprocess, in
+# tests/test_cli.py::test_reproduce_quick_set (same checks); here they are marked slow.
 @pytest.mark.parametrize("name, n_figures", [
-    ("fig3_bifurcation", 1), ("fig6_error_surface", 1), ("training_atlas", 1),
+    pytest.param("fig3_bifurcation", 1, marks=pytest.mark.slow),
+    pytest.param("fig6_error_surface", 1, marks=pytest.mark.slow),
+    pytest.param("training_atlas", 1, marks=pytest.mark.slow),
     ("fig7_success_rate", 1), ("custom_map", 1),
 ])
 def test_script_quick(name, n_figures, tmp_path):
