@@ -416,6 +416,9 @@ def _take_common_options(args) -> list:
             continue
         elif item.startswith("--out="):
             args.out = item.split("=", 1)[1]
+        elif item == "--store" and items and args.target.endswith(".toml"):
+            args.store = items.pop(0)
+            continue
         rest.append(item)
     return rest
 
