@@ -52,8 +52,7 @@ def _point_label(ax, bif, param_name: str, side: int, period: int = 1) -> None:
 
 
 def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: bool = True,
-                 legend: bool = True, orbit_markersize: float = 4.0,
-                 legend_loc: str = "best") -> None:
+                 legend: bool = True, orbit_markersize: float = 3.0) -> None:
     """Draw a :class:`~dynrnn.analysis.BifurcationDiagram` (continuation branches: stable solid,
     unstable dashed) over an :class:`~dynrnn.analysis.OrbitDiagram` (grey dots) on ``ax``;
     special points are marked and labelled with their parameter values."""
@@ -62,9 +61,9 @@ def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: 
 
     if orbits is not None:
         plot_orbit_diagram(orbits, ax=ax, component=None if orbits.component is not None
-                           else component, color="0.6", markersize=orbit_markersize,
+                           else component, color="0.72", markersize=orbit_markersize,
                            alpha=0.6)
-        ax.plot([], [], ls="none", marker=".", ms=8, color="0.6",
+        ax.plot([], [], ls="none", marker=".", ms=8, color="0.72",
                 label="orbit diagram (attractors)")
     plot_bifurcation_diagram(diagram, ax=ax, component=component, annotate=False)
     ax.plot([], [], color="black", lw=1.6, ls="-", label="stable branch")
@@ -89,14 +88,16 @@ def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: 
         for h, lab in zip(handles, labels):
             if lab and not lab.startswith("_") and lab not in keep and lab != "fixed points":
                 keep[lab] = h
-        ax.legend(keep.values(), keep.keys(), fontsize=7, loc=legend_loc, framealpha=0.9)
+        # below the axes, so that it hides neither data nor the labels of special points
+        ax.legend(keep.values(), keep.keys(), fontsize=7, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.14), ncol=min(len(keep), 3), frameon=False)
 
 
 def figure_diagram(diagram, orbits=None, *, component: int = 0, title: str | None = None):
     """One bifurcation diagram over its orbit diagram (``dynrnn diagram``)."""
-    fig = new_figure(6.4, 4.4)
+    fig = new_figure(6.4, 4.8)
     ax = fig.add_subplot()
-    draw_diagram(ax, diagram, orbits, component=component)
+    draw_diagram(ax, diagram, orbits, component=component, orbit_markersize=1.5)
     if title:
         ax.set_title(title, fontsize=10)
     return fig
@@ -109,7 +110,7 @@ def figure_fig3(panels: Sequence[tuple]):
     ----------
     panels : sequence of (title, BifurcationDiagram, OrbitDiagram)
     """
-    fig = new_figure(5.2 * len(panels), 4.3)
+    fig = new_figure(5.2 * len(panels), 4.7)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, diagram, orbits) in zip(axes, panels):
         draw_diagram(ax, diagram, orbits)
@@ -244,7 +245,7 @@ def figure_trained_network(training, points, diagram, *, title: str | None = Non
     """
     from .fixed_points import plot_eigenvalues
 
-    fig = new_figure(13.5, 4.0)
+    fig = new_figure(13.5, 4.4)
     ax_loss, ax_eig, ax_br = fig.subplots(1, 3)
     steps = np.arange(1, len(training.loss) + 1)
     ax_loss.semilogy(steps, training.loss, color="black", lw=1)
@@ -269,10 +270,9 @@ def figure_custom_map(diagram, orbits, curves, *, title: str | None = None):
     (curves of folds, flips, Neimark–Sacker points with their codimension-two points)."""
     from .two_parameter import plot_two_parameter
 
-    fig = new_figure(11.5, 4.4)
+    fig = new_figure(11.5, 4.8)
     ax_d, ax_c = fig.subplots(1, 2)
-    draw_diagram(ax_d, diagram, orbits, component=0, orbit_markersize=1.0,
-                 legend_loc="upper center")
+    draw_diagram(ax_d, diagram, orbits, component=0, orbit_markersize=1.0)
     ax_d.set_title("one parameter: branches over the orbit diagram", fontsize=9)
     plot_two_parameter(list(curves), ax=ax_c)
     ax_c.set_title("two parameters: bifurcation curves", fontsize=9)
