@@ -605,7 +605,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reproduce", parents=[common],
                        help="reproduce the paper's figures (quick ones by default)")
-    p.add_argument("names", nargs="*", metavar="NAME")
+    from .scripts import SCRIPTS
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help=f"scripts to run: {', '.join(SCRIPTS)} (default: the quick set)")
     p.add_argument("--all", action="store_true", help="every reproduction, also the long ones")
     p.add_argument("--quick", action="store_true", help="tiny settings (for tests)")
     p.set_defaults(handler=_cmd_reproduce)

@@ -112,6 +112,17 @@ def test_redraw_from_results_without_recomputing(tmp_path):
     assert np.array_equal(first, second)
 
 
+def test_redraw_option_uses_only_saved_results(tmp_path):
+    first = scripts.run("fig7_success_rate", ["--quick", "--quiet", "--out", str(tmp_path)])
+    png = Path(first.figures[0])
+    png.unlink()
+    again = scripts.run("fig7_success_rate", ["--redraw", "--out", str(tmp_path)])
+    assert again.success and again.figures == first.figures and png.is_file()
+    assert sorted(again.results) == sorted(first.results)
+    with pytest.raises(FileNotFoundError, match="--redraw"):
+        scripts.run("custom_map", ["--redraw", "--out", str(tmp_path)])
+
+
 def test_reproduction_plan():
     assert [n for n, _ in scripts.reproduction_plan()] == ["fig3_bifurcation",
                                                             "fig6_error_surface",
