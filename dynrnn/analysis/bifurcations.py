@@ -78,9 +78,15 @@ def multiplier_signs(mu: np.ndarray) -> tuple[float, float, int, int]:
         m = mu[0]
         return (float(np.sign(m.real + 1.0)), 1.0, int(abs(m) > 1.0), 0)
     if n == 2:
-        a, b = mu
-        pd = float(np.sign(((a + 1.0) * (b + 1.0)).real))
-        ns = float(np.sign((a * b - 1.0).real))
+        # plain Python complex arithmetic: numpy's per-call overhead would dominate
+        a, b = mu.tolist()
+        pd = _sign(((a + 1.0) * (b + 1.0)).real)
+        ns = _sign((a * b - 1.0).real)
+        out_a, out_b = abs(a) > 1.0, abs(b) > 1.0
+        cplx_a = abs(a.imag) > _COMPLEX_TOL * max(1.0, abs(a))
+        cplx_b = abs(b.imag) > _COMPLEX_TOL * max(1.0, abs(b))
+        return (pd, ns, int(out_a) + int(out_b),
+                int(out_a and cplx_a) + int(out_b and cplx_b))
     else:
         pd = pd_sign(mu)
         ns = ns_sign(mu)
@@ -88,6 +94,10 @@ def multiplier_signs(mu: np.ndarray) -> tuple[float, float, int, int]:
     unstable = modulus > 1.0
     return (pd, ns, int(np.count_nonzero(unstable)),
             int(np.count_nonzero(unstable & _is_complex(mu))))
+
+
+def _sign(value: float) -> float:
+    return 1.0 if value > 0 else (-1.0 if value < 0 else (0.0 if value == 0 else value))
 
 
 def _is_complex(mu):

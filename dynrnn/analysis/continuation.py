@@ -39,6 +39,7 @@ from scipy.linalg.lapack import dgesv
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 from ..model.families import ParameterFamily, as_family
+from .bifurcations import multiplier_signs
 from .special_points import Bifurcation
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
@@ -275,6 +276,8 @@ class _Problem:
         self._cache_map = None
         self._cache_u = None
         self.eye = np.eye(n)
+        # (x, p) -> (F, F_x, F_p) without building a map per call where the family allows
+        self._point = family._evaluator(u)
 
     def map_at(self, p: float):
         if p != self._cache_p:
@@ -287,21 +290,15 @@ class _Problem:
     def evaluate(self, z: np.ndarray):
         """Return (G, G_x, G_p, M) at z = (x, p); M = D_x F^k."""
         x = z[:-1]
-        m, u = self.map_at(float(z[-1]))
-        fam = self.family
+        p = z.item(-1)
         if self.period == 1:
-            fx = m._step(x, u)
-            M = m._jacobian(x, u)
-            gp = np.asarray(fam.derivative(m, x, u), dtype=float)
+            fx, M, gp = self._point(x, p)
         else:
-            M = self.eye
-            gp = np.zeros(self.n)
-            fx = x
-            for _ in range(self.period):
-                J = m._jacobian(fx, u)
-                gp = J @ gp + fam.derivative(m, fx, u)
+            fx, M, gp = self._point(x, p)
+            for _ in range(self.period - 1):
+                fx, J, dp = self._point(fx, p)
+                gp = J @ gp + dp
                 M = J @ M
-                fx = m._step(fx, u)
         return fx - x, M - self.eye, gp, M
 
     def residual(self, x: np.ndarray, p: float) -> np.ndarray:
@@ -318,10 +315,12 @@ def _solve(A: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, float]:
     lu, piv, y, info = dgesv(A, rhs)
     if info != 0:
         raise np.linalg.LinAlgError(f"singular bordered matrix (dgesv info={info})")
-    diag = np.diagonal(lu)
-    swaps = int(np.count_nonzero(piv != np.arange(piv.size)))  # scipy returns 0-based pivots
-    sign = float(np.prod(np.sign(diag))) * (-1.0 if swaps % 2 else 1.0)
-    return y, sign
+    # sign(det) = (-1)^(row swaps + negative pivots); scipy returns 0-based pivot indices.
+    # Plain Python on the short lists: a handful of numpy reductions would cost more.
+    odd = False
+    for i, (pivot, d) in enumerate(zip(piv.tolist(), lu.diagonal().tolist())):
+        odd ^= (pivot != i) ^ (d < 0)
+    return y, (-1.0 if odd else 1.0)
 
 
 def _scale(z: np.ndarray) -> float:
@@ -331,38 +330,38 @@ def _scale(z: np.ndarray) -> float:
 def _correct(problem: _Problem, z_pred: np.ndarray, row: np.ndarray, tol: float,
              max_iter: int):
     """Newton on [G(z); row·(z − z_pred)] = 0. Returns (ok, z, (G, Gx, Gp, M), n_iter)."""
+    with np.errstate(all="ignore"):
+        return _newton_loop(problem, z_pred, row, tol * _scale(z_pred), max_iter)
+
+
+def _newton_loop(problem, z_pred, row, scale_tol, max_iter):
     n = problem.n
-    z = z_pred.copy()
+    z = z_pred
     A = np.empty((n + 1, n + 1))
     A[n] = row
     rhs = np.empty(n + 1)
-    scale_tol = tol * _scale(z_pred)
     last = math.inf
-    with np.errstate(all="ignore"):
-        return _newton_loop(problem, z, z_pred, row, A, rhs, scale_tol, last, max_iter)
-
-
-def _newton_loop(problem, z, z_pred, row, A, rhs, scale_tol, last, max_iter):
-    n = problem.n
+    evaluate = problem.evaluate
     for it in range(max_iter + 1):
-        g, gx, gp, M = problem.evaluate(z)
-        if not math.isfinite(g.sum() + gx.sum() + gp.sum()):
-            return False, z, None, it
+        g, gx, gp, M = evaluate(z)
+        A[:n, :n] = gx
+        A[:n, n] = gp
         rhs[:n] = g
         rhs[n] = row @ (z - z_pred)
-        res = float(np.abs(rhs).max())
+        # Python on the short list; the sums make NaN/inf anywhere in G, G_x, G_p visible
+        values = rhs.tolist()
+        res = max(map(abs, values))
+        if not math.isfinite(res + sum(values) + float(A.sum())):
+            return False, z, None, it
         if res <= scale_tol:
             return True, z, (g, gx, gp, M), it
         if it == max_iter or (it >= 2 and res > 2.0 * last):
             return False, z, None, it
         last = res
-        A[:n, :n] = gx
-        A[:n, n] = gp
-        try:
-            dz = _solve(A, rhs)[0]
-        except np.linalg.LinAlgError:
+        _, _, dz, info = dgesv(A, rhs)
+        if info != 0:
             return False, z, None, it + 1
-        if not math.isfinite(dz.sum()):
+        if not math.isfinite(float(dz.sum())):
             return False, z, None, it + 1
         z = z - dz
     return False, z, None, max_iter
@@ -399,7 +398,7 @@ def _tangent(gx, gp, row):
     rhs = np.zeros(n + 1)
     rhs[n] = 1.0
     t, sign = _solve(A, rhs)
-    t /= np.linalg.norm(t)
+    t /= math.sqrt(float(t @ t))
     return t, sign
 
 
@@ -418,18 +417,21 @@ def _multipliers(M: np.ndarray) -> np.ndarray:
     if M.shape[0] == 1:
         return M[0].astype(complex)
     if M.shape[0] == 2:
-        # closed form, in the cancellation-free order (Vieta for the smaller root)
-        half_trace = 0.5 * (M[0, 0] + M[1, 1])
-        det = M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0]
+        # closed form, in the cancellation-free order (Vieta for the smaller root), in plain
+        # Python floats (numpy's per-call overhead would dominate); a complex pair is ordered
+        # +imag first, as a stable sort by modulus would leave it
+        (m00, m01), (m10, m11) = M.tolist()
+        half_trace = 0.5 * (m00 + m11)
+        det = m00 * m11 - m01 * m10
         disc = half_trace * half_trace - det
         if disc >= 0:
             big = half_trace + math.copysign(math.sqrt(disc), half_trace)
             small = det / big if big != 0 else 0.0
-            mu = np.array([big, small], dtype=complex)
-        else:
-            root = math.sqrt(-disc)
-            mu = np.array([complex(half_trace, root), complex(half_trace, -root)])
-        return mu[np.argsort(-np.abs(mu), kind="stable")]
+            if abs(small) > abs(big):     # rounding, when the two moduli are equal
+                big, small = small, big
+            return np.array([big, small], dtype=complex)
+        root = math.sqrt(-disc)
+        return np.array([complex(half_trace, root), complex(half_trace, -root)])
     mu = np.linalg.eigvals(M).astype(complex, copy=False)
     return mu[np.argsort(-np.abs(mu), kind="stable")]
 
@@ -445,8 +447,12 @@ class _Point:
 
     def __post_init__(self):
         if not self.signs:
-            from .bifurcations import multiplier_signs
             self.signs = multiplier_signs(self.mu)
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> float:
+    d = a - b
+    return math.sqrt(float(d @ d))
 
 
 def _isolated(signs_a: tuple, signs_b: tuple) -> bool:
@@ -508,8 +514,10 @@ def _march_loop(problem, points, opts, lo, hi, ds, callback, bar, offset, stop):
                                         opts.max_newton_iter)
         reason = ContinuationStatus.CORRECTOR_FAILED
         if ok:
-            step = np.linalg.norm(z - cur.z)
-            if np.linalg.norm(z - z_pred) > opts.max_correction * ds + 1e-12:
+            dz = z - cur.z
+            step = math.sqrt(float(dz @ dz))
+            dz = z - z_pred
+            if math.sqrt(float(dz @ dz)) > opts.max_correction * ds + 1e-12:
                 ok = False
                 reason = ContinuationStatus.STEP_TOO_SMALL
             else:
@@ -549,7 +557,7 @@ def _march_loop(problem, points, opts, lo, hi, ds, callback, bar, offset, stop):
             status = stop(cur, point)
             if status is not None:
                 return points, status, n_rejected
-        if (travelled > 4 * opts.ds_max and np.linalg.norm(z - start_z) < 0.5 * ds
+        if (travelled > 4 * opts.ds_max and _distance(z, start_z) < 0.5 * ds
                 and float(point.t @ start.t) > 0.9):
             return points, ContinuationStatus.CLOSED_LOOP, n_rejected
         if nit <= opts.fast_newton_iter:

@@ -419,9 +419,9 @@ class _DefiningSystem:
         if self.kind is BifurcationKind.LP:
             # B(v̂, v̂) = d/dε G_x(x + ε v̂) v̂, with `along` = v̂ up to the last Newton update
             ev.tests = np.array([w_hat @ (ev.dGx @ ev.along), w_hat @ v_hat,
-                                 np.linalg.det(ev.Gx + eye)])
+                                 _det(ev.Gx + eye)])
         else:
-            ev.tests = np.array([w_hat @ v_hat, np.linalg.det(ev.Gx - eye),
+            ev.tests = np.array([w_hat @ v_hat, _det(ev.Gx - eye),
                                  self.flip_coefficient(ev)])
         return ev.tests
 
@@ -725,9 +725,21 @@ def _march(problem, start: _Point, t0, ds, bounds, opts, pbar, callback=None,
 # codimension-two points
 # ------------------------------------------------------------------------------------------------
 def _sorted_eigenvalues(M: np.ndarray) -> np.ndarray:
+    """Eigenvalues by decreasing modulus (then real part, then imaginary part), of one matrix
+    (n, n) or of a stack (m, n, n) at once."""
     mu = np.linalg.eigvals(M).astype(complex)
-    order = np.lexsort((-mu.imag, -mu.real, -np.round(np.abs(mu), 12)))
-    return mu[order]
+    order = np.lexsort((-mu.imag, -mu.real, -np.round(np.abs(mu), 12)), axis=-1)
+    return np.take_along_axis(mu, order, axis=-1)
+
+
+def _det(M: np.ndarray) -> float:
+    """det M; closed form for 1x1 and 2x2 (np.linalg.det's call overhead dominates there)."""
+    if M.shape[0] == 1:
+        return float(M[0, 0])
+    if M.shape[0] == 2:
+        (a, b), (c, d) = M.tolist()
+        return a * d - b * c
+    return float(np.linalg.det(M))
 
 
 def _locate_codim2(problem, a: _Point, b: _Point, test: int, opts):
@@ -1094,7 +1106,7 @@ def _assemble(problem, points, start_index, codim2, status, message, n_steps, n_
     return BifurcationCurve(
         kind=problem.kind, param_names=(problem.names[0], problem.names[1]),
         params=Z[:, n:n + 2].copy(), states=Z[:, :n].copy(),
-        eigenvalues=np.array([_sorted_eigenvalues(p.ev.Gx) for p in points]),
+        eigenvalues=_sorted_eigenvalues(np.array([p.ev.Gx for p in points])),
         kappa=kappa, codim2=codim2, period=problem.period, start_index=start_index,
         status=status, success=status in _SUCCESS, message=message or status.value,
         n_steps=n_steps, n_iter=n_iter)

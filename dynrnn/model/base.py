@@ -104,6 +104,31 @@ class RecurrentMap(abc.ABC):
         """
         return self._step(x, u), self._jacobian(x, u), self._param_jacobian(x, names, u)
 
+    def _derivatives_along(self, name: str, u: np.ndarray | None
+                           ) -> Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray]]:
+        """``evaluate(x, value) -> (F, ∂F/∂x, ∂F/∂name)`` with parameter ``name`` (validated)
+        set to ``value`` and the others as in this map, for one state ``x`` of shape
+        ``(n_states,)``; shapes ``(n,)``, ``(n, n)``, ``(n,)`` (used by continuation's corrector,
+        which evaluates at a new value on nearly every call).
+
+        ``u`` is a resolved input, or None for each map's own constant input (which may depend
+        on ``name``, e.g. ``"u[0]"``). The default builds the map once per new value and calls
+        :meth:`_step_and_derivatives`; sympy-defined maps override it with one call of their
+        fused kernel that builds no map at all.
+        """
+        names = [name]
+        last: list = [None, None, None]
+
+        def evaluate(x, value):
+            if value != last[0]:
+                system = self._replace_params({name: value})
+                last[:] = [value, system, u if u is not None else system.resolve_input(None)]
+            F, J, P = last[1]._step_and_derivatives(x, names, last[2])
+            return F, J, P[..., 0]
+
+        return evaluate
+
     def _stepper_over_param(self, name: str, values: np.ndarray
                             ) -> Callable[[np.ndarray, np.ndarray | None], np.ndarray]:
         """A step function for a whole sweep of one parameter at once (used by orbit diagrams).

@@ -276,19 +276,62 @@ class Map(RecurrentMap):
             return super()._step_and_derivatives(x, names, u)
         k = self._kernels
         n = self._n
-        args = [x[..., i] for i in range(n)]
-        if self._m:
-            ub = np.broadcast_to(u, x.shape[:-1] + (self._m,))
-            args += [ub[..., i] for i in range(self._m)]
-        values = k.fused(*args, *(self._params[p] for p in k.pnames))
-        out = np.empty(x.shape[:-1] + (len(values),))
-        for i, v in enumerate(values):
-            out[..., i] = v
         batch = x.shape[:-1]
+        params = [self._params[p] for p in k.pnames]
+        out = None
+        if x.size <= 8 * n and x.dtype == np.float64 and (u is None or np.ndim(u) == 1):
+            # a few points (two-parameter continuation evaluates 1-4): one call of the generated
+            # code per point on Python floats costs far less than its array version, which pays
+            # numpy's overhead once per operation and per output component
+            inputs = u.tolist() if self._m else []
+            try:
+                out = np.array([k.fused(*row, *inputs, *params)
+                                for row in x.reshape(-1, n).tolist()], dtype=np.float64)
+                out = out.reshape(batch + out.shape[-1:])
+            except (ArithmeticError, TypeError, ValueError):
+                out = None      # 1/0, overflow, complex powers: the array code gives inf/nan
+        if out is None:
+            args = [x[..., i] for i in range(n)]
+            if self._m:
+                ub = np.broadcast_to(u, batch + (self._m,))
+                args += [ub[..., i] for i in range(self._m)]
+            values = k.fused(*args, *params)
+            out = np.empty(batch + (len(values),))
+            for i, v in enumerate(values):
+                out[..., i] = v
         F = out[..., :n]
         J = out[..., n:n + n * n].reshape(batch + (n, n))
         P = out[..., n + n * n:].reshape(batch + (n, len(k.pnames)))
+        if list(names) == list(k.pnames):
+            return F, J, P
         return F, J, P[..., [k.pnames.index(name) for name in names]]
+
+    def _derivatives_along(self, name, u):
+        k = self._kernels
+        if k is None or (u is not None and np.ndim(u) != 1):
+            return super()._derivatives_along(name, u)
+        n = self._n
+        n_p = len(k.pnames)
+        j = k.pnames.index(name)
+        fused = k.fused
+        params = [self._params[p] for p in k.pnames]
+        inputs = (np.asarray(self._constant_input() if u is None else u, dtype=np.float64)
+                  .tolist() if self._m else [])
+        start = n + n * n
+        column = slice(start + j, start + n * n_p, n_p)   # ∂F/∂θ is stored row-major (n, n_p)
+
+        def evaluate(x, value):
+            params[j] = value
+            try:
+                # Python floats: the cheapest call of the generated code
+                out = np.array(fused(*x.tolist(), *inputs, *params), dtype=np.float64)
+            except (ArithmeticError, TypeError, ValueError):
+                # 1/0, overflow or a complex power: numpy scalars give inf/nan as on arrays
+                out = np.array(fused(*x, *np.array(inputs), *np.array(params)),
+                               dtype=np.float64)
+            return out[:n], out[n:start].reshape(n, n), out[column]
+
+        return evaluate
 
     def _stepper_over_param(self, name, values):
         if self._kernels is None:
@@ -393,6 +436,14 @@ class Map(RecurrentMap):
         n, m = len(states), len(inputs)
 
         def evaluate(fun, x, u, p, shape):
+            if x.ndim == 1 and x.dtype == np.float64 and (u is None or np.ndim(u) == 1):
+                # one state: the generated code on Python floats, no broadcasting or stacking
+                args = x.tolist() + (np.asarray(u, dtype=np.float64).tolist() if m else [])
+                try:
+                    return np.array(fun(*args, *(p[k] for k in pnames)),
+                                    dtype=np.float64).reshape(shape)
+                except (ArithmeticError, TypeError, ValueError):
+                    pass        # 1/0, overflow, complex powers: the array code gives inf/nan
             cols = [x[..., i] for i in range(n)]
             if m:
                 ub = np.broadcast_to(u, x.shape[:-1] + (m,))

@@ -44,6 +44,22 @@ class ParameterFamily(abc.ABC):
     def current_value(self) -> float | None:
         """The parameter value of the map the family was built from (None if not defined)."""
 
+    def _evaluator(self, u):
+        """``evaluate(x, p) -> (F, ∂F/∂x, ∂F/∂p)`` for one state ``x`` (n_states,) on the map
+        at ``p`` (internal fast path of continuation's corrector). ``u`` is a resolved input or
+        None for each map's constant input. The default calls :meth:`at` once per new ``p``."""
+        last: list = [None, None, None]
+
+        def evaluate(x, p):
+            if p != last[0]:
+                system = self.at(p)
+                last[:] = [p, system, u if u is not None else system.resolve_input(None)]
+            system, u_p = last[1], last[2]
+            return (system._step(x, u_p), system._jacobian(x, u_p),
+                    np.asarray(self.derivative(system, x, u_p), dtype=float))
+
+        return evaluate
+
 
 @final
 @dataclass(frozen=True, eq=False)
@@ -65,6 +81,9 @@ class NamedParameter(ParameterFamily):
 
     def current_value(self):
         return self.system.params[self.name]
+
+    def _evaluator(self, u):
+        return self.system._derivatives_along(self.name, u)
 
 
 @final

@@ -279,6 +279,36 @@ class RNN(RecurrentMap):
                 out[..., :, col] = self._W_in[:, index[0]]
         return out
 
+    def _derivatives_along(self, name, u):
+        key, index = self._locate(name)
+        if key == "u":   # the constant input moves only when no input is given: keep it exact
+            return super()._derivatives_along(name, u)
+        # private copies whose one entry is overwritten per call: no network is built
+        arrays = {"W_rec": self._W_rec.copy(), "W_in": self._W_in.copy(), "b": self._b.copy()}
+        W, W_in, b = arrays["W_rec"], arrays["W_in"], arrays["b"]
+        target = arrays[key]
+        sigma, dsigma = self._activation.function, self._activation.derivative
+        u_vec = (self._u if u is None else u) if self.n_inputs else None
+        n = self.n_states
+        row = index[0]
+
+        def evaluate(x, value):
+            target[index] = value
+            s = sigma(x)
+            F = W @ s + b
+            if u_vec is not None:
+                F += W_in @ u_vec
+            dp = np.zeros(n)
+            if key == "W_rec":
+                dp[row] = s[index[1]]
+            elif key == "b":
+                dp[row] = 1.0
+            else:   # W_in
+                dp[row] = u_vec[index[1]]
+            return F, W * dsigma(x), dp
+
+        return evaluate
+
     def _stepper_over_param(self, name, values):
         # F is affine in every named parameter (W_rec, W_in, b, u): with δ = values − θ,
         # F(x; θ + δ) = F(x; θ) + δ ∂F/∂θ(x) exactly, one batched step for the whole sweep.
