@@ -157,14 +157,19 @@ def test_every_registered_script_has_a_wrapper():
 
 
 def readme_blocks() -> list[str]:
-    text = (ROOT / "README_draft.md").read_text()
+    text = (ROOT / "README.md").read_text()
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-def test_readme_tour_runs(tmp_path, monkeypatch):
+def test_readme_tour_runs(tmp_path, monkeypatch, capsys):
     blocks = readme_blocks()
-    assert blocks, "README_draft.md has no python block"
+    assert blocks, "README.md has no python block"
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     for block in blocks:
-        exec(compile(block, "README_draft.md", "exec"), namespace)
+        exec(compile(block, "README.md", "exec"), namespace)
+    # What the README says the tour prints is what it prints.
+    text = (ROOT / "README.md").read_text()
+    promised = re.search(r"It prints\n\n((?:    .*\n)+)", text).group(1)
+    expected = [line[4:] for line in promised.splitlines()]
+    assert capsys.readouterr().out.splitlines() == expected
