@@ -7,7 +7,6 @@ from types import MappingProxyType
 from typing import Callable, Mapping, Sequence, final
 
 import numpy as np
-import sympy
 
 from ..errors import (DerivativeFallbackWarning, InvalidInputError, InvalidTypeError,
                       ShapeError, UndeclaredSymbolError)
@@ -383,6 +382,8 @@ class Map(RecurrentMap):
         >>> henon.step([0.0, 0.0])
         array([1., 0.])
         """
+        import sympy  # imported here: sympy is slow to import and only custom maps need it
+
         def symbol(s, argument):
             if isinstance(s, sympy.Symbol):
                 return s
