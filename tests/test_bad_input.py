@@ -627,3 +627,188 @@ def test_cli_continue_reversed_bounds(model_file, capsys):
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "bounds" in err
     assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# gradients: BPTT, clipping, Ω, tasks, training, error surfaces, gradient events
+# ---------------------------------------------------------------------------------------------
+def _gradients():
+    import dynrnn.gradients as gradients
+    if not hasattr(gradients, "bptt"):
+        pytest.skip("dynrnn.gradients is not merged yet")
+    return gradients
+
+
+NET_G = dr.RNN(0.5 * E2, W_in=np.ones((2, 1)), b=[0.1, 0.2])
+X0_G, U_G, Z_G = np.zeros((3, 2)), np.zeros((5, 3, 1)), np.zeros((5, 3, 2))
+READOUT_G = (np.ones((1, 2)), np.zeros(1))
+NET_G2 = dr.RNN(0.5 * E2, W_in=np.ones((2, 2)), b=[0.1, 0.2])    # two inputs (addition task)
+
+
+def _gradient_cases(G):
+    nan = np.nan
+    return [
+        # (id, call, exception, argument, fragment)
+        ("bptt inputs NaN", lambda: G.bptt(NET_G, X0_G, np.full(U_G.shape, nan), Z_G),
+         dr.NonFiniteError, "inputs", "NaN"),
+        ("bptt targets NaN", lambda: G.bptt(NET_G, X0_G, U_G, np.full(Z_G.shape, nan)),
+         dr.NonFiniteError, "targets", "NaN"),
+        ("bptt targets inf", lambda: G.bptt(NET_G, X0_G, U_G, np.full(Z_G.shape, np.inf)),
+         dr.NonFiniteError, "targets", "inf"),
+        ("bptt x0 NaN", lambda: G.bptt(NET_G, np.full((3, 2), nan), U_G, Z_G),
+         dr.NonFiniteError, "x0", "NaN"),
+        ("bptt targets shape", lambda: G.bptt(NET_G, X0_G, U_G, np.zeros((5, 3, 3))),
+         dr.ShapeError, "targets", "(5, 3, 2)"),
+        ("bptt inputs shape", lambda: G.bptt(NET_G, X0_G, np.zeros((5, 3, 2)), Z_G),
+         dr.ShapeError, "inputs", "(T, 3, 1)"),
+        ("bptt no steps", lambda: G.bptt(NET_G, X0_G, np.zeros((0, 3, 1)), np.zeros((0, 3, 2))),
+         dr.ShapeError, "inputs", "at least one step"),
+        ("bptt negative n_steps", lambda: G.bptt(NET, [0.0, 0.0], None, [0.0, 0.0],
+                                                 where="last", n_steps=-1),
+         dr.InvalidInputError, "n_steps", ">= 1"),
+        ("bptt unknown loss", lambda: G.bptt(NET_G, X0_G, U_G, Z_G, loss="hinge"),
+         dr.UnknownParameterError, "loss", "mse"),
+        ("bptt where", lambda: G.bptt(NET_G, X0_G, U_G, Z_G, where="first"),
+         dr.InvalidInputError, "where", "'last'"),
+        ("bptt mask NaN", lambda: G.bptt(NET_G, X0_G, U_G, Z_G, mask=np.full((5, 3), nan)),
+         dr.NonFiniteError, "mask", "NaN"),
+        ("bptt mask negative", lambda: G.bptt(NET_G, X0_G, U_G, Z_G, mask=-np.ones((5, 3))),
+         dr.InvalidInputError, "mask", "non-negative"),
+        ("bptt of a Map", lambda: G.bptt(LOGISTIC, [0.5], None, [0.5], where="last",
+                                         n_steps=2),
+         dr.InvalidTypeError, "net", "RNN"),
+        ("bptt readout NaN", lambda: G.bptt(NET_G, X0_G, U_G, Z_G,
+                                            readout=(np.full((2, 2), nan), np.zeros(2))),
+         dr.NonFiniteError, "readout", "NaN"),
+        ("clip threshold negative", lambda: G.clip_gradients({"W": np.ones(2)}, -1.0),
+         dr.InvalidInputError, "threshold", "> 0"),
+        ("clip threshold NaN", lambda: G.clip_gradients({"W": np.ones(2)}, nan),
+         dr.InvalidInputError, "threshold", "finite"),
+        ("clip NaN gradient", lambda: G.clip_gradients({"W": np.array([nan, 1.0])}, 1.0),
+         dr.NonFiniteError, "grads", "nan"),
+        ("clip gradient strings", lambda: G.clip_gradients({"W": "a"}, 1.0),
+         dr.InvalidTypeError, "grads", "numeric"),
+        ("clip nonfinite mode", lambda: G.clip_gradients({"W": np.ones(2)}, 1.0,
+                                                         nonfinite="ignore"),
+         dr.InvalidInputError, "nonfinite", "'shrink'"),
+        ("omega variant", lambda: G.omega(NET_G, G.bptt(NET_G, X0_G, U_G, Z_G),
+                                          variant="cubic"),
+         dr.InvalidInputError, "variant", "ratio"),
+        ("omega without a BPTT result", lambda: G.omega(NET_G, None),
+         dr.InvalidTypeError, "result", "BPTTResult"),
+        ("unknown task", lambda: G.get_task("sorting"),
+         dr.UnknownParameterError, "task", "addition"),
+        ("unknown initialisation", lambda: G.initialise("xavier9", 3, 1, 1),
+         dr.UnknownParameterError, "scheme", "basic_tanh"),
+        ("train negative steps", lambda: G.train(NET_G2, "addition", steps=-1,
+                                                 readout=READOUT_G, progress=False),
+         dr.InvalidInputError, "steps", ">= 0"),
+        ("train lr NaN", lambda: G.train(NET_G2, "addition", steps=2, lr=nan,
+                                         readout=READOUT_G, progress=False),
+         dr.InvalidInputError, "lr", "finite"),
+        ("train batch_size 0", lambda: G.train(NET_G2, "addition", steps=2, batch_size=0,
+                                               readout=READOUT_G, progress=False),
+         dr.InvalidInputError, "batch_size", ">= 1"),
+        ("train clip negative", lambda: G.train(NET_G2, "addition", steps=2, clip=-1.0,
+                                                readout=READOUT_G, progress=False),
+         dr.InvalidInputError, "clip", "> 0"),
+        ("train momentum >= 1", lambda: G.train(NET_G2, "addition", steps=2, momentum=1.5,
+                                                readout=READOUT_G, progress=False),
+         dr.InvalidInputError, "momentum", "[0, 1)"),
+        ("train negative regulariser weight",
+         lambda: G.train(NET_G2, "addition", steps=2, regularizer=(-1.0, "ratio"),
+                         readout=READOUT_G, progress=False),
+         dr.InvalidInputError, "regularizer", ">= 0"),
+        ("train x0 NaN", lambda: G.train(NET_G2, "addition", steps=2, x0=[nan, 0.0],
+                                         readout=READOUT_G, progress=False),
+         dr.NonFiniteError, "x0", "NaN"),
+        ("train unknown task", lambda: G.train(NET_G2, "sorting", steps=2, readout=READOUT_G,
+                                               progress=False),
+         dr.UnknownParameterError, "task", "addition"),
+        ("train on_nonfinite", lambda: G.train(NET_G2, "addition", steps=2,
+                                               on_nonfinite="ignore", readout=READOUT_G,
+                                               progress=False),
+         dr.InvalidInputError, "on_nonfinite", "'skip'"),
+        ("error surface NaN grid", lambda: G.error_surface([0.0, nan], [0.0, 1.0]),
+         dr.NonFiniteError, "w_values", "NaN"),
+        ("error surface inf grid", lambda: G.error_surface([0.0, 1.0], [0.0, np.inf]),
+         dr.NonFiniteError, "b_values", "NaN"),
+        ("error surface 2-d grid", lambda: G.error_surface([[0.0, 1.0]], [0.0, 1.0]),
+         dr.ShapeError, "w_values", "1-D"),
+        ("error surface empty grid", lambda: G.error_surface([], [0.0, 1.0]),
+         dr.InvalidInputError, "w_values", "non-empty"),
+        ("error surface n_steps 0", lambda: G.error_surface([0.0], [0.0], n_steps=0),
+         dr.InvalidInputError, "n_steps", ">= 1"),
+        ("error surface activation", lambda: G.error_surface([0.0], [0.0],
+                                                             activation="softsign"),
+         dr.UnknownActivationError, "activation", "tanh"),
+        ("gradient events of a list", lambda: G.find_gradient_events([1.0, 2.0]),
+         dr.InvalidTypeError, "source", "TrainingResult"),
+        ("spikes threshold_ratio", lambda: G.detect_spikes([1.0, 2.0, 3.0], threshold_ratio=-1),
+         dr.InvalidInputError, "threshold_ratio", "> 1"),
+        ("spikes window 0", lambda: G.detect_spikes([1.0, 2.0, 3.0], window=0),
+         dr.InvalidInputError, "window", ">= 1"),
+        ("spikes empty history", lambda: G.detect_spikes([]),
+         dr.InvalidInputError, "history", "too short"),
+    ]
+
+
+GRADIENT_CASE_IDS = ["bptt inputs NaN", "bptt targets NaN", "bptt targets inf", "bptt x0 NaN",
+                     "bptt targets shape", "bptt inputs shape", "bptt no steps",
+                     "bptt negative n_steps", "bptt unknown loss", "bptt where", "bptt mask NaN",
+                     "bptt mask negative", "bptt of a Map", "bptt readout NaN",
+                     "clip threshold negative", "clip threshold NaN", "clip NaN gradient",
+                     "clip gradient strings", "clip nonfinite mode", "omega variant",
+                     "omega without a BPTT result", "unknown task", "unknown initialisation",
+                     "train negative steps", "train lr NaN", "train batch_size 0",
+                     "train clip negative", "train momentum >= 1",
+                     "train negative regulariser weight", "train x0 NaN", "train unknown task",
+                     "train on_nonfinite", "error surface NaN grid", "error surface inf grid",
+                     "error surface 2-d grid", "error surface empty grid",
+                     "error surface n_steps 0", "error surface activation",
+                     "gradient events of a list", "spikes threshold_ratio", "spikes window 0",
+                     "spikes empty history"]
+
+
+@pytest.mark.parametrize("case_id", GRADIENT_CASE_IDS)
+def test_gradients_bad_input_raises_named_dynrnn_error(case_id):
+    G = _gradients()
+    cases = {c[0]: c[1:] for c in _gradient_cases(G)}
+    call, exc, argument, fragment = cases[case_id]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(exc) as info:
+            call()
+    err = info.value
+    assert isinstance(err, dr.DynrnnError) and isinstance(err, (ValueError, TypeError))
+    assert err.argument == argument
+    assert fragment in str(err)
+    assert (argument in str(err)
+            or isinstance(err, (dr.UnknownParameterError, dr.UnknownActivationError)))
+
+
+def test_gradient_case_list_is_complete():
+    G = _gradients()
+    assert [c[0] for c in _gradient_cases(G)] == GRADIENT_CASE_IDS
+
+
+def test_training_that_overflows_stops_with_a_failed_status():
+    G = _gradients()
+    relu = dr.RNN(3.0 * E2, W_in=np.ones((2, 2)), activation="relu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = G.train(relu, "addition", steps=5, readout=READOUT_G, lr=1e3, length=200,
+                         progress=False)
+    assert not result.success
+    assert result.status == G.TrainingStatus.NONFINITE
+    assert "non-finite" in result.status.value
+
+
+def test_bptt_of_an_overflowing_orbit_does_not_return_a_finite_loss():
+    G = _gradients()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = G.bptt(dr.RNN(3.0 * E2, b=[1.0, 1.0], activation="relu"), [1.0, 1.0], None,
+                        [0.0, 0.0], n_steps=2000, where="last")
+    assert not math.isfinite(result.loss)
+    assert not math.isfinite(result.grad_norm)
