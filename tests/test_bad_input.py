@@ -208,6 +208,9 @@ CASES = [
     ("continuation start at a singular point (eigenvalue 1, parameter inactive)",
      lambda: dr.continuation(IDENTITY_1, "W_rec[0,0]", [0.0], (0.0, 2.0)),
      dr.InvalidInputError, "start", "singular"),
+    ("continuation at the pitchfork of x' = w tanh(x) in w (dG/dw = tanh(0) = 0)",
+     lambda: dr.continuation(dr.RNN([[1.0]], b=[0.0]), "W_rec[0,0]", [0.0], (0.0, 2.0)),
+     dr.InvalidInputError, "start", "rank-deficient"),
     ("continuation p0 NaN", lambda: dr.continuation(ONE, "b[0]", [0.0], (-1.0, 1.0), p0=np.nan),
      dr.NonFiniteError, "p0", "NaN"),
     ("continuation u NaN", lambda: dr.continuation(NET_IN, "b[0]", [0.2, 0.4], (-1.0, 1.0),
@@ -540,6 +543,22 @@ def test_sweep_bad_grids_and_functions(tmp_path):
         (lambda: dr.sweep_from_config(tmp_path / "nope.toml"), dr.InvalidInputError,
          "config_path", "cannot read"),
     ]
+    kw = {"executor": "serial", "progress": False}
+    cases += [
+        (lambda: dr.sweep(polynomial, {"x": [1.0, np.nan]}, **kw), dr.InvalidInputError, "grid",
+         "NaN"),
+        (lambda: dr.sweep(polynomial, {"x": [[1.0, 2.0]]}, **kw), dr.InvalidInputError, "grid",
+         "1-D"),
+        (lambda: dr.sweep(polynomial, [1, 2], **kw), dr.InvalidTypeError, "grid", "mapping"),
+        (lambda: dr.sweep(polynomial, {"x": [1.0]}, fixed={"x": 2.0}, **kw),
+         dr.InvalidInputError, "fixed", "both a grid axis"),
+        (lambda: dr.sweep(polynomial, {"x": [1.0]}, max_workers=0, progress=False),
+         dr.InvalidInputError, "max_workers", "positive"),
+        (lambda: dr.sweep(polynomial, {"x": [1.0]}, retries=-1, **kw), dr.InvalidInputError,
+         "retries", ">= 0"),
+        (lambda: dr.sweep(polynomial, {"x": [1.0]}, executor="threads", progress=False),
+         dr.InvalidInputError, "executor", "'serial'"),
+    ]
     (tmp_path / "bad.toml").write_text("this is = = not toml")
     cases.append((lambda: dr.sweep_from_config(tmp_path / "bad.toml"), dr.InvalidInputError,
                   "config_path", "not valid TOML"))
@@ -548,6 +567,14 @@ def test_sweep_bad_grids_and_functions(tmp_path):
             call()
         assert info.value.argument == argument
         assert fragment in str(info.value)
+
+
+def test_sweep_with_an_argument_the_function_lacks_fails_every_point():
+    from .sweep_functions import polynomial
+    result = dr.sweep(polynomial, {"zz": [1.0, 2.0]}, executor="serial", progress=False)
+    assert not result.success
+    assert result.status == dr.SweepStatus.FAILED_POINTS
+    assert all("zz" in str(message) for message in np.ravel(result.point_message))
 
 
 # ---------------------------------------------------------------------------------------------
