@@ -27,6 +27,12 @@ from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, Continua
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
+# -- gradients (gradients) --
+from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposition,
+                        ErrorSurface, GradientEvents, JacobianProducts, OmegaResult, Readout, Task,
+                        TrainingHistory, TrainingResult, bptt, clip_gradients, descent_paths,
+                        error_surface, find_gradient_events, get_task, gradient_by_distance,
+                        initialise, jacobian_products, omega, omega_terms, train)
 
 __all__ = [
     "__version__",
@@ -51,6 +57,12 @@ __all__ = [
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",
+    # gradients
+    "bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
+    "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
+    "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
+    "TrainingResult", "TrainingHistory", "find_gradient_events", "GradientEvents",
+    "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",

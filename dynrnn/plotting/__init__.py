@@ -8,7 +8,12 @@ from .diagrams import plot_bifurcation_diagram, plot_branch
 from .fixed_points import plot_eigenvalues, plot_fixed_points
 # two-parameter curves and orbit diagrams
 from .two_parameter import plot_orbit_diagram, plot_two_parameter
+# -- training and gradients (gradients) --
+from .training import (plot_error_surface, plot_gradient_by_distance, plot_jacobian_norms,
+                       plot_training_atlas)
 
 __all__: list[str] = ["plot_branch", "plot_bifurcation_diagram",
                       "plot_two_parameter", "plot_orbit_diagram",
-                      "plot_fixed_points", "plot_eigenvalues"]
+                      "plot_fixed_points", "plot_eigenvalues",
+                      "plot_training_atlas", "plot_error_surface", "plot_jacobian_norms",
+                      "plot_gradient_by_distance"]

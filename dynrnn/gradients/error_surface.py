@@ -1,0 +1,135 @@
+r"""The one-unit error surface of Pascanu et al. (2013), Fig. 6 (eq. 8).
+
+.. math::
+
+    x_t = w\,\sigma(x_{t-1}) + b,\quad x_0 = 0.5,\quad E = (\sigma(x_{50}) - 0.7)^2
+
+with σ the logistic sigmoid. :func:`error_surface` evaluates E and ∂E/∂(w, b) on a whole grid at
+once by forward-mode differentiation (the tangents ∂x_t/∂w and ∂x_t/∂b are carried along with the
+states), :func:`descent_paths` runs gradient descent with and without clipping from one start.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InvalidInputError
+from ..model.activations import get_activation
+from ..model.rnn import RNN
+from .tasks import Batch
+
+__all__ = ["ErrorSurface", "error_surface", "fig6_problem", "descent_paths"]
+
+
+@dataclass(frozen=True)
+class ErrorSurface:
+    """E and its gradient on a (w, b) grid.
+
+    Attributes
+    ----------
+    w_values : ndarray, shape (n_w,)
+    b_values : ndarray, shape (n_b,)
+    loss, grad_w, grad_b : ndarray, shape (n_w, n_b)
+    n_steps : int
+    x0, target : float
+    activation : str
+    """
+
+    w_values: np.ndarray
+    b_values: np.ndarray
+    loss: np.ndarray
+    grad_w: np.ndarray
+    grad_b: np.ndarray
+    n_steps: int
+    x0: float
+    target: float
+    activation: str
+
+    @property
+    def grad_norm(self) -> np.ndarray:
+        return np.hypot(self.grad_w, self.grad_b)
+
+
+def error_surface(w_values, b_values, *, n_steps: int = 50, x0: float = 0.5,
+                  target: float = 0.7, activation: str = "sigmoid") -> ErrorSurface:
+    r"""Loss :math:`(\sigma(x_T) - z)^2` of the one-unit map and its gradient over a (w, b) grid.
+
+    Parameters
+    ----------
+    w_values, b_values : array_like, shape (n_w,), (n_b,)
+    n_steps : int
+        T (50 in the paper).
+    x0, target : float
+        0.5 and 0.7 in the paper.
+    activation : str
+        The logistic sigmoid in the paper.
+
+    Returns
+    -------
+    ErrorSurface
+
+    References
+    ----------
+    Pascanu, Mikolov, Bengio (2013), §2.3, eq. (8), Fig. 6.
+    """
+    w = np.asarray(w_values, dtype=np.float64).ravel()
+    b = np.asarray(b_values, dtype=np.float64).ravel()
+    if w.size == 0 or b.size == 0:
+        raise InvalidInputError("w_values and b_values must be non-empty", argument="w_values",
+                                value=(w.size, b.size))
+    if int(n_steps) < 1:
+        raise InvalidInputError(f"n_steps must be >= 1, got {n_steps}", argument="n_steps",
+                                value=n_steps)
+    act = get_activation(activation)
+    W, Bv = np.meshgrid(w, b, indexing="ij")
+    x = np.full(W.shape, float(x0))
+    dw = np.zeros(W.shape)
+    db = np.zeros(W.shape)
+    for _ in range(int(n_steps)):
+        s, ds = act.function(x), act.derivative(x)
+        dw = s + W * ds * dw
+        db = 1.0 + W * ds * db
+        x = W * s + Bv
+    s, ds = act.function(x), act.derivative(x)
+    r = s - target
+    return ErrorSurface(w, b, r * r, 2 * r * ds * dw, 2 * r * ds * db, int(n_steps), float(x0),
+                        float(target), act.name)
+
+
+def fig6_problem(w: float, b: float, *, n_steps: int = 50, x0: float = 0.5, target: float = 0.7,
+                 activation: str = "sigmoid") -> tuple[RNN, Batch, np.ndarray]:
+    """The Fig. 6 network and its one-sequence batch for :func:`dynrnn.bptt` / :func:`dynrnn.train`.
+
+    Returns ``(net, batch, x0)``: the one-unit RNN, a Batch with no inputs (shape (T, 1, 0)) and
+    the target at the last step, and the initial state of shape (1,).
+    """
+    net = RNN([[w]], np.zeros((1, 0)), [b], activation)
+    batch = Batch(np.zeros((int(n_steps), 1, 0)), np.array([[target]]), "last", None, "mse")
+    return net, batch, np.array([x0])
+
+
+def descent_paths(start: tuple[float, float], *, lr: float = 0.1, steps: int = 50,
+                  clips=(None, 1.0), n_steps: int = 50, x0: float = 0.5, target: float = 0.7,
+                  activation: str = "sigmoid", on_nonfinite: str = "stop") -> tuple:
+    """Gradient descent on the Fig. 6 loss from one start, once per clipping threshold.
+
+    Parameters
+    ----------
+    start : (w, b)
+    lr : float
+    steps : int
+    clips : sequence of float or None
+        One run per entry; None is plain SGD.
+
+    Returns
+    -------
+    tuple of TrainingResult
+        Each with the full history (every θ_k is stored): ``history.params[:, 0]`` is w and
+        ``history.params[:, 1]`` is b along the path.
+    """
+    from .training import train
+    net, batch, x0v = fig6_problem(start[0], start[1], n_steps=n_steps, x0=x0, target=target,
+                                   activation=activation)
+    return tuple(train(net, batch, steps=steps, lr=lr, clip=c, x0=x0v, history="full",
+                       progress=False, on_nonfinite=on_nonfinite) for c in clips)

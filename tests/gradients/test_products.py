@@ -1,0 +1,121 @@
+"""Jacobian products: explicit products, the §2.1 bound, log-domain accumulation, eq. (4)."""
+import numpy as np
+import pytest
+
+import dynrnn as dr
+from dynrnn.gradients import (Readout, bptt, gradient_by_distance, jacobian_products,
+                              product_bound)
+
+
+def explicit_products(net, x0, U):
+    X = net.run(x0, U)
+    T = len(U)
+    act = net.activation
+    J = [None] + [net.W_rec * act.derivative(X[i - 1])[None, :] for i in range(1, T + 1)]
+    out = {}
+    for k in range(T + 1):
+        P = np.eye(net.n_units)
+        out[(k, k)] = P
+        for t in range(k + 1, T + 1):
+            P = J[t] @ P
+            out[(t, k)] = P
+    return out
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu"])
+@pytest.mark.parametrize("norm", ["spectral", "fro"])
+def test_products_match_explicit(act, norm):
+    rng = np.random.default_rng(1)
+    net = dr.RNN(rng.normal(0, 0.8, (4, 4)), rng.normal(0, 1, (4, 2)), rng.normal(0, 0.2, 4),
+                 activation=act)
+    U = rng.normal(size=(9, 2))
+    x0 = rng.normal(size=4)
+    ref = explicit_products(net, x0, U)
+    ordn = 2 if norm == "spectral" else "fro"
+    allp = jacobian_products(net, x0, U, pairs="all", norm=norm, return_matrices=True)
+    last = jacobian_products(net, x0, U, pairs="last", norm=norm, return_matrices=True)
+    for (t, k), P in ref.items():
+        nrm = np.linalg.norm(P, ordn)
+        if nrm == 0:
+            assert allp.log_norms[t, k] == -np.inf
+            continue
+        assert allp.log_norms[t, k] == pytest.approx(np.log(nrm), abs=1e-11)
+        np.testing.assert_allclose(allp.matrices[t, k], P, atol=1e-13 * max(1, nrm))
+        if t == 9:
+            assert last.log_norms[k] == pytest.approx(np.log(nrm), abs=1e-11)
+            np.testing.assert_allclose(last.matrices[k], P, atol=1e-13 * max(1, nrm))
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid"])
+def test_section_2_1_bound(act):
+    # λ₁ < 1/γ: ‖∂x_t/∂x_k‖₂ ≤ (γλ₁)^(t−k) for every pair.
+    rng = np.random.default_rng(2)
+    gamma = dr.get_activation(act).gamma
+    W = rng.normal(size=(6, 6))
+    W *= 0.9 / (gamma * np.linalg.norm(W, 2))
+    net = dr.RNN(W, rng.normal(size=(6, 1)), activation=act)
+    jp = jacobian_products(net, rng.normal(size=6), rng.normal(size=(40, 1)), pairs="all")
+    bound = product_bound(jp)
+    lower = np.tril(np.ones_like(bound, dtype=bool))
+    assert np.all(jp.log_norms[lower] <= bound[lower] + 1e-12)
+    # and the bound decays: the long-term products are tiny.
+    assert jp.log_norms[40, 0] < 40 * np.log(0.9) + 1e-12
+    # A net violating the condition can exceed the (γλ₁)^(t−k) line's decay rate 1: not bounded by 1.
+    net2 = net.replace(W_rec=W * 3.0 / 0.9)
+    jp2 = jacobian_products(net2, np.zeros(6), np.zeros((40, 1)), pairs="last")
+    assert jp2.lambda1 * jp2.gamma > 1
+
+
+def test_log_domain_float32_no_underflow():
+    # Contracting products at T = 1000 are ~1e-300 and below: float32 would underflow at 1e-38.
+    rng = np.random.default_rng(3)
+    n = 8
+    W = rng.normal(size=(n, n))
+    W *= 0.5 / np.linalg.norm(W, 2)
+    net = dr.RNN(W, rng.normal(size=(n, 1)))
+    U = rng.normal(size=(1000, 1))
+    a = jacobian_products(net, np.zeros(n), U, dtype=np.float32)
+    b = jacobian_products(net, np.zeros(n), U, dtype=np.float64)
+    assert np.all(np.isfinite(a.log_norms)) and b.log_norms[0] < np.log(1e-38) * 10
+    np.testing.assert_allclose(a.log_norms, b.log_norms, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("where", ["all", "last"])
+def test_distance_decomposition_sums_to_bptt(where):
+    rng = np.random.default_rng(4)
+    n, m, T, B = 5, 2, 12, 3
+    net = dr.RNN(rng.normal(0, 0.7, (n, n)), rng.normal(size=(n, m)), rng.normal(0, .2, n))
+    ro = Readout(rng.normal(size=(2, n)), np.zeros(2))
+    U = rng.normal(size=(T, B, m))
+    z = rng.normal(size=(T, B, 2)) if where == "all" else rng.normal(size=(B, 2))
+    x0 = rng.normal(size=(B, n))
+    dec = gradient_by_distance(net, x0, U, z, readout=ro, where=where, keep_contributions=True)
+    r = bptt(net, x0, U, z, readout=ro, where=where)
+    for k in ("W_rec", "W_in", "b"):
+        np.testing.assert_allclose(dec.total[k], r.grads[k], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(dec.norms[k], np.sqrt((dec.contributions[k] ** 2).reshape(T, -1).sum(1)))
+    if where == "last":
+        # Only the last step has a loss, so the distance-d term is e_T ∂x_T/∂x_{T-d} ⊗ h_{T-d-1}.
+        jp = jacobian_products(net, x0[0], U[:, 0], pairs="last", return_matrices=True)
+        assert jp.matrices.shape == (T + 1, n, n)
+    assert 0.0 <= dec.long_term_fraction(5) <= 1.0
+
+
+def test_all_pairs_in_blocks_equal_one_block():
+    rng = np.random.default_rng(1)
+    net = dr.RNN(rng.normal(0, 0.5, (6, 6)), rng.normal(size=(6, 1)))
+    U = rng.normal(size=(40, 1))
+    a = jacobian_products(net, np.zeros(6), U, pairs="all")
+    b = jacobian_products(net, np.zeros(6), U, pairs="all", block_bytes=6 * 6 * 8 * 3 * 7)
+    np.testing.assert_array_equal(a.log_norms, b.log_norms)
+
+
+@pytest.mark.parametrize("gain", [0.5, 1.5])
+def test_power_iteration_spectral_norm_matches_svd(gain):
+    rng = np.random.default_rng(6)
+    n = 40
+    net = dr.RNN(rng.normal(0, gain / np.sqrt(n), (n, n)), rng.normal(size=(n, 2)))
+    U = rng.normal(size=(150, 2))
+    a = jacobian_products(net, np.zeros(n), U, spectral_method="svd")
+    b = jacobian_products(net, np.zeros(n), U, spectral_method="power")
+    np.testing.assert_allclose(b.log_norms, a.log_norms, rtol=0, atol=1e-9)
