@@ -18,8 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 _EPS = np.finfo(np.float64).eps
-#: bound on the size (in doubles) of the stacked Jacobians held at once
-_CHUNK_DOUBLES = 8_000_000
+#: bound on the size (in doubles) of the stacked Jacobians held at once (16 MB)
+_CHUNK_DOUBLES = 2_000_000
+#: from this n on, solves run one LAPACK call per matrix (see _solve_stack)
+_LOOP_MIN_N = 48
+#: from this n on, the global phase solves in float32 (see newton, mixed_precision)
+_FLOAT32_MIN_N = 64
+#: the global phase: residual above this times (1 + ‖X‖)
+_FLOAT32_ABOVE = 1e-2
 
 
 class Outcome(enum.IntEnum):
@@ -50,12 +56,54 @@ def _evaluate(system, u, X):
     return R, norm
 
 
-def _direction(system, u, X, R):
-    """The condensed Newton direction δX (m, k, n); rows with a singular system are NaN."""
+def _solve_stack(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve A[i] x[i] = b[i] for a C-ordered stack A (c, n, n), b (c, n), overwriting A.
+
+    Rows whose matrix is exactly singular (or has non-finite entries) are NaN. For n ≥
+    ``_LOOP_MIN_N`` one LAPACK getrf/getrs pair per matrix: ``A[i].T`` is Fortran-ordered, so
+    its LU is computed in place and ``getrs(trans=1)`` solves with A[i] itself; this avoids the
+    copy and transposition ``np.linalg.solve`` makes for every matrix of a stack (measured
+    1.2–2× faster at n = 256, single-threaded OpenBLAS). Small n: the stacked numpy solve,
+    whose per-call overhead is lower.
+    """
+    c, n = b.shape
+    out = np.full(b.shape, np.nan, dtype=A.dtype)
+    if n < _LOOP_MIN_N:
+        try:
+            return np.linalg.solve(A, b[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            for i in range(c):
+                try:
+                    out[i] = np.linalg.solve(A[i], b[i])
+                except np.linalg.LinAlgError:
+                    pass
+            return out
+    from scipy.linalg import lapack
+
+    getrf, getrs = lapack.get_lapack_funcs(("getrf", "getrs"), (A[0],))
+    for i in range(c):
+        if not np.all(np.isfinite(A[i])):
+            continue
+        lu, piv, info = getrf(A[i].T, overwrite_a=True)
+        if info != 0:
+            continue
+        x, info = getrs(lu, piv, b[i], trans=1)
+        if info == 0:
+            out[i] = x
+    return out
+
+
+def _direction(system, u, X, R, dtype=np.float64):
+    """The condensed Newton direction δX (m, k, n); rows with a singular system are NaN.
+
+    The n×n solve runs in ``dtype``: float32 halves the cost of the LU factorisations (the
+    bulk of the work) where a less accurate direction is harmless (the global phase, where the
+    line search, evaluated in float64, decides the step).
+    """
     m, k, n = X.shape
     out = np.empty_like(X)
     chunk = max(1, _CHUNK_DOUBLES // max(1, k * n * n))
-    eye = np.eye(n)
+    diag = np.arange(n)
     for lo in range(0, m, chunk):
         sl = slice(lo, min(m, lo + chunk))
         with np.errstate(all="ignore"):
@@ -65,16 +113,10 @@ def _direction(system, u, X, R):
             for j in range(1, k):
                 s = np.einsum("cab,cb->ca", J[:, j], s) + R[sl, j]
                 P = J[:, j] @ P
-            A = P - eye
-            try:
-                d = np.linalg.solve(A, -s[..., None])[..., 0]
-            except np.linalg.LinAlgError:
-                d = np.full(s.shape, np.nan)
-                for i in range(A.shape[0]):
-                    try:
-                        d[i] = np.linalg.solve(A[i], -s[i])
-                    except np.linalg.LinAlgError:
-                        pass
+            # A = P − I, in a fresh C-ordered array the solver may overwrite
+            A = np.array(P, dtype=dtype, order="C", copy=True)
+            A[:, diag, diag] -= 1.0
+            d = _solve_stack(A, (-s).astype(dtype)).astype(np.float64)
             out[sl, 0] = d
             for j in range(1, k):
                 out[sl, j] = np.einsum("cab,cb->ca", J[:, j - 1], out[sl, j - 1]) + R[sl, j - 1]
@@ -89,7 +131,7 @@ def attainable_tolerance(X, tol: float) -> np.ndarray:
 
 def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
            progress: bool = False, max_halvings: int = 30, stall_window: int = 20,
-           memory: int = 5) -> NewtonRun:
+           memory: int = 5, mixed_precision: bool = True) -> NewtonRun:
     """Damped Newton with a non-monotone backtracking line search from every start in X0
     (m, k, n), all starts at once.
 
@@ -100,6 +142,12 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
     Failures (singular system, NaN, no decrease, iteration cap) are recorded per start; nothing
     is raised. Iterates are projected onto ``box`` (lo, hi) when given: every cycle lies in an
     invariant box and the projection onto a convex set never moves a point away from it.
+
+    With ``mixed_precision`` (and n ≥ ``_FLOAT32_MIN_N``), starts whose residual exceeds
+    ``_FLOAT32_ABOVE``·(1 + ‖X‖) get their direction from a float32 solve: far from a root the
+    direction only has to be a descent direction for the float64 line search, and the float32
+    LU costs about half as much. Near a root (the quadratic phase) every solve is float64, and a
+    float32 direction that comes out non-finite is recomputed in float64.
     """
     X = np.array(X0, dtype=np.float64)
     m = X.shape[0]
@@ -112,6 +160,8 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
     history = np.full((max_iter + 1, m), np.nan)
     history[0] = res
     outcome[~np.isfinite(res)] = Outcome.NON_FINITE
+    # starts whose float32 direction failed the line search: float64 from then on
+    force64 = np.zeros(m, dtype=bool)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -125,10 +175,20 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
             idx = np.flatnonzero(outcome == Outcome.RUNNING)
             if idx.size == 0:
                 break
-            D = _direction(system, u, X[idx], R[idx])
+            D = np.empty((idx.size,) + X.shape[1:])
+            low = np.zeros(idx.size, dtype=bool)
+            if mixed_precision and X.shape[2] >= _FLOAT32_MIN_N:
+                scale = 1.0 + np.sqrt(np.einsum("mkn,mkn->m", X[idx], X[idx]))
+                low = (res[idx] > _FLOAT32_ABOVE * scale) & ~force64[idx]
+            if np.any(low):
+                D[low] = _direction(system, u, X[idx[low]], R[idx[low]], np.float32)
+                redo = ~np.all(np.isfinite(D), axis=(1, 2)) & low
+                low &= ~redo
+            if not np.all(low):
+                D[~low] = _direction(system, u, X[idx[~low]], R[idx[~low]])
             bad = ~np.all(np.isfinite(D), axis=(1, 2))
             outcome[idx[bad]] = Outcome.SINGULAR
-            idx, D = idx[~bad], D[~bad]
+            idx, D, low = idx[~bad], D[~bad], low[~bad]
             # Non-monotone acceptance (Grippo, Lampariello & Lucidi 1986): compare with the
             # largest residual of the last `memory` iterates, not the current one. Letting the
             # residual rise for a few steps takes Newton past the shallow local minima of
@@ -154,7 +214,11 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
                 res[idx[acc]] = rt[ok]
                 pending[acc] = False
                 alpha[p[~ok]] *= 0.5
-            stuck = idx[pending]
+            # a float32 direction may be too inaccurate to descend (ill-conditioned P − I):
+            # retry those starts in float64 next iteration rather than failing them
+            retry = idx[pending & low]
+            force64[retry] = True
+            stuck = idx[pending & ~low]
             # no decrease along the Newton direction: converged if at the floor, else failed
             at_floor = res[stuck] <= 1e3 * goal[stuck]
             outcome[stuck[at_floor]] = Outcome.CONVERGED
