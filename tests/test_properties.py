@@ -216,3 +216,33 @@ def test_hypothesis_runs_derandomised_unless_asked_to_explore():
     if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
         assert current.default.derandomize
         assert current.default.deadline is None
+
+
+# ---------------------------------------------------------------------------------------------
+# the same properties over many more examples (run with -m slow; about 15 s)
+# ---------------------------------------------------------------------------------------------
+MANY = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+_STRATEGIES = {
+    "fixed_points": dict(seed=SEEDS, n=st.integers(1, 3), gain=st.floats(0.3, 4.0),
+                         activation=st.sampled_from(sorted(ACTIVATIONS))),
+    "continuation": dict(seed=SEEDS, n=st.integers(2, 4), gain=st.floats(1.5, 4.0),
+                         sign=st.sampled_from([1, -1])),
+}
+
+
+@pytest.mark.slow
+@MANY
+@given(**_STRATEGIES["fixed_points"])
+def test_found_fixed_points_many_examples(seed, n, gain, activation):
+    test_found_fixed_points_solve_the_fixed_point_equation.hypothesis.inner_test(
+        seed=seed, n=n, gain=gain, activation=activation)
+
+
+@pytest.mark.slow
+@MANY
+@given(**_STRATEGIES["continuation"])
+def test_continuation_invariants_many_examples(seed, n, gain, sign):
+    test_continuation_invariants_on_random_tanh_nets.hypothesis.inner_test(
+        seed=seed, n=n, gain=gain, sign=sign)
