@@ -2,6 +2,22 @@
 
 Exit codes: 0 done, 1 the analysis failed (the reason is printed), 2 bad input. Errors print one
 line on stderr; ``--debug`` shows the traceback. ``--json`` prints machine-readable results on stdout.
+Progress bars go to stderr (``--quiet`` turns them off).
+
+Subcommands::
+
+    dynrnn fixed-points MODEL                     all fixed points and their stability
+    dynrnn cycles MODEL --period K                k-cycles and their multipliers
+    dynrnn continue MODEL --param P --bounds LO HI [--start X ...]
+    dynrnn diagram MODEL --param P --bounds LO HI   bifurcation diagram over the orbit diagram
+    dynrnn train TASK                             SGD on a task of Pascanu et al. §4 (or fig6)
+    dynrnn events HISTORY                         gradient spikes of a saved training run
+    dynrnn run SCRIPT_OR_CONFIG [ARGS ...]        an analysis script, or a sweep TOML config
+    dynrnn reproduce [NAME ...] [--all]           the paper's figures
+    dynrnn sweep CONFIG [--scheduler tcp://HOST:PORT]
+
+MODEL is a ``.npz`` (:func:`dynrnn.save_model`), a torch ``nn.RNN`` state dict (``.pt``) or a
+TOML map definition (see :func:`dynrnn.load_model`).
 """
 from __future__ import annotations
 
@@ -16,7 +32,7 @@ import numpy as np
 
 from . import __version__
 from .errors import (ConvergenceError, DynrnnError, InvalidInputError, InvalidTypeError,
-                     MissingDependencyError)
+                     MissingDependencyError, UnknownParameterError)
 
 __all__ = ["main", "build_parser"]
 
@@ -28,31 +44,44 @@ class AnalysisFailed(Exception):
 
 
 def to_jsonable(value: Any) -> Any:
-    """Turn results (dataclasses, arrays, enums, complex numbers) into JSON-compatible data."""
+    """Turn results (dataclasses, arrays, enums, complex numbers) into JSON-compatible data.
+
+    Dataclass fields marked ``metadata={"transient": True}`` (such as a branch's parameter
+    family) and private fields are left out; networkx graphs become node-link dicts.
+    """
     import dataclasses
     import enum
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if not f.name.startswith("_")}
+                if not f.name.startswith("_") and not f.metadata.get("transient", False)}
     if isinstance(value, enum.Enum):
-        return value.value
+        return value.value if not isinstance(value.value, tuple) else value.name
     if isinstance(value, np.ndarray):
         if np.iscomplexobj(value):
-            return {"real": value.real.tolist(), "imag": value.imag.tolist()}
+            return {"real": to_jsonable(value.real.tolist()),
+                    "imag": to_jsonable(value.imag.tolist())}
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            return to_jsonable(value.tolist())
         return value.tolist()
     if isinstance(value, (complex, np.complexfloating)):
-        return {"real": float(value.real), "imag": float(value.imag)}
+        return {"real": to_jsonable(float(value.real)), "imag": to_jsonable(float(value.imag))}
     if isinstance(value, np.generic):
-        return value.item()
+        return to_jsonable(value.item())
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, float) and not np.isfinite(value):
         return str(value)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    if isinstance(value, Path):
+        return str(value)
+    if type(value).__module__.startswith("networkx") and hasattr(value, "nodes"):
+        return {"nodes": [[to_jsonable(n), to_jsonable(d)] for n, d in value.nodes(data=True)],
+                "edges": [[to_jsonable(a), to_jsonable(b), to_jsonable(d)]
+                          for a, b, d in value.edges(data=True)]}
     return repr(value)
 
 
@@ -63,80 +92,575 @@ def _emit(args: argparse.Namespace, payload: dict, text: Callable[[], str]) -> N
         print(text())
 
 
-# -- subcommands ------------------------------------------------------------------------------
+def _progress(args) -> bool:
+    return not getattr(args, "quiet", False)
+
+
+def _out_dir(args, default: str | None = None) -> Path | None:
+    out = args.out if args.out is not None else default
+    if out is None:
+        return None
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise InvalidInputError(f"--out must be a directory, got the file {str(path)!r}",
+                                argument="--out", value=str(path))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _save(args, obj, name: str, metadata: dict | None = None) -> Path | None:
+    """Save ``obj`` as ``--out/name`` when --out is given; report the path on stderr."""
+    out = _out_dir(args)
+    if out is None:
+        return None
+    from .io import save
+    path = save(obj, out / name, metadata=metadata)
+    print(f"saved {path}", file=sys.stderr)
+    return path
+
+
+def _load_model(path: str):
+    from .io import load_model
+    return load_model(path)
+
+
+def _check_param(system, name: str) -> str:
+    """Validate a parameter name up front so the error lists the valid names."""
+    if name in ("gain",):
+        return name
+    system.check_param_names(name, argument="--param")
+    return name
+
+
+def _bounds(values) -> tuple[float, float]:
+    lo, hi = (float(v) for v in values)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
+        raise InvalidInputError(f"--bounds must be two finite numbers LO < HI, got {lo} {hi}",
+                                argument="--bounds", value=(lo, hi))
+    return lo, hi
+
+
+def _fmt_x(x) -> str:
+    return np.array2string(np.asarray(x), precision=6, threshold=8)
+
+
+def _points_text(title: str, points) -> str:
+    lines = [title]
+    for k, p in enumerate(points):
+        kind = getattr(p, "description", None) or getattr(p.kind, "value", p.kind)
+        rho = float(np.max(np.abs(p.eigenvalues)))
+        lines.append(f"  [{k}] {kind}, max|λ| = {rho:.6g}, residual = {p.residual:.2e}, "
+                     f"x = {_fmt_x(p.x)}")
+    return "\n".join(lines)
+
+
+# -- subcommands: analysis of a model -----------------------------------------------------------
 def _cmd_fixed_points(args) -> int:
     from .analysis import find_fixed_points
-    from .io import load_model
 
-    system = load_model(args.model)
-    result = find_fixed_points(system, n_starts=args.starts, seed=args.seed)
+    system = _load_model(args.model)
+    result = find_fixed_points(system, n_starts=args.starts, seed=args.seed,
+                               progress=_progress(args))
     points = list(result)
 
     def text() -> str:
-        lines = [f"{len(points)} fixed point(s) of {args.model}"
+        title = (f"{len(points)} fixed point(s) of {args.model}"
                  + (" (all of them: exhaustive search)" if getattr(result, "exhaustive", False)
-                    else "")]
-        for k, p in enumerate(points):
-            rho = float(np.max(np.abs(p.eigenvalues)))
-            x = np.array2string(np.asarray(p.x), precision=6, threshold=8)
-            lines.append(f"  [{k}] {p.kind.value if hasattr(p.kind, 'value') else p.kind}, "
-                         f"max|λ| = {rho:.6g}, residual = {p.residual:.2e}, x = {x}")
-        return "\n".join(lines)
+                    else ""))
+        return _points_text(title, points)
 
     _emit(args, {"model": str(args.model), "result": result, "fixed_points": points}, text)
-    if args.out:
-        from .io import save
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        path = Path(args.out) / "fixed_points.npz"
-        save(result, path)
+    _save(args, result, "fixed_points.npz", {"model": str(args.model), "seed": args.seed})
+    if not getattr(result, "success", True):
+        raise AnalysisFailed(str(result.status))
+    return EXIT_OK
+
+
+def _cmd_cycles(args) -> int:
+    from .analysis import find_cycles
+
+    system = _load_model(args.model)
+    if args.period < 1:
+        raise InvalidInputError(f"--period must be >= 1, got {args.period}",
+                                argument="--period", value=args.period)
+    result = find_cycles(system, args.period, n_starts=args.starts, seed=args.seed,
+                         progress=_progress(args))
+    points = list(result)
+
+    def text() -> str:
+        title = (f"{len(points)} cycle(s) of period {args.period} of {args.model}"
+                 + (" (all of them: exhaustive search)" if result.exhaustive else ""))
+        return _points_text(title, points)
+
+    _emit(args, {"model": str(args.model), "period": args.period, "result": result,
+                 "cycles": points}, text)
+    _save(args, result, f"cycles_{args.period}.npz", {"model": str(args.model),
+                                                      "period": args.period, "seed": args.seed})
+    if not result.success:
+        raise AnalysisFailed(f"no {args.period}-cycle found: {result.status}")
+    return EXIT_OK
+
+
+def _branch_text(branch) -> str:
+    lo, hi = float(np.min(branch.params)), float(np.max(branch.params))
+    lines = [f"branch of {'fixed points' if branch.period == 1 else f'{branch.period}-cycles'}"
+             f": {branch.param_name} in [{lo:.6g}, {hi:.6g}], {branch.n_points} points, "
+             f"{branch.status.name.lower().replace('_', ' ')}"]
+    for bif in branch.bifurcations:
+        lines.append(f"    {bif.kind.value} at {branch.param_name} = {bif.param:.10g}, "
+                     f"x = {_fmt_x(bif.x)}")
+    return "\n".join(lines)
+
+
+def _distance_to_polyline(z: np.ndarray, points: np.ndarray) -> float:
+    """Euclidean distance from ``z`` to the polyline through ``points`` (m, d)."""
+    if len(points) == 1:
+        return float(np.linalg.norm(points[0] - z))
+    a, b = points[:-1], points[1:]
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", z - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab),
+                                                              1e-300), 0.0, 1.0)
+    return float(np.min(np.linalg.norm(a + t[:, None] * ab - z, axis=1)))
+
+
+def _cmd_continue(args) -> int:
+    from .analysis import ContinuationOptions, continuation, find_cycles
+
+    system = _load_model(args.model)
+    param = _check_param(system, args.param)
+    lo, hi = _bounds(args.bounds)
+    p0 = system.params[param] if param != "gain" else 1.0
+    if args.p0 is not None:
+        p0 = args.p0
+    if not lo <= p0 <= hi:
+        raise InvalidInputError(f"the start value {param} = {p0:g} is outside --bounds "
+                                f"[{lo:g}, {hi:g}]; pass --p0 or widen --bounds",
+                                argument="--bounds", value=(lo, hi))
+    if args.start is not None:
+        starts = [np.asarray(args.start, dtype=float)]
+        if starts[0].shape != (system.n_states,):
+            raise InvalidInputError(f"--start needs {system.n_states} number(s) (one per "
+                                    f"state), got {len(args.start)}", argument="--start",
+                                    value=args.start)
+    else:
+        at_p0 = system if param == "gain" or p0 == system.params.get(param) else \
+            system.with_params({param: p0})
+        found = find_cycles(at_p0, args.period, n_starts=args.starts, seed=args.seed)
+        starts = [p.x for p in found]
+        if not starts:
+            raise AnalysisFailed(f"no start given and no {args.period}-cycle found at "
+                                 f"{param} = {p0:g} ({found.status}); pass --start")
+    options = ContinuationOptions(max_points=args.max_points, ds_max=args.ds_max,
+                                  ds=min(0.01, args.ds_max))
+    direction = {"both": "both", "up": 1, "down": -1}[args.direction]
+    branches = []
+    for x0 in starts:
+        # A start on a branch already computed (the other fixed points of an S-shaped branch)
+        # would only give that branch again. The chord between two branch points is within
+        # about ds_max² of the branch.
+        z0 = np.append(x0, p0)
+        tol = max(args.ds_max ** 2, 1e-8) * (1 + np.max(np.abs(z0)))
+        if any(_distance_to_polyline(z0, np.column_stack([b.states, b.params])) <= tol
+               for b in branches):
+            continue
+        branches.append(continuation(system, param, x0, (lo, hi), p0=p0, period=args.period,
+                                     options=options, direction=direction,
+                                     progress=_progress(args)))
+    _emit(args, {"model": str(args.model), "param": param, "bounds": [lo, hi],
+                 "branches": branches}, lambda: "\n".join(_branch_text(b) for b in branches))
+    for k, br in enumerate(branches):
+        _save(args, br, f"branch_{k}.npz", {"model": str(args.model), "param": param})
+    failed = [k for k, br in enumerate(branches) if not br.success]
+    if failed:
+        raise AnalysisFailed("; ".join(f"branch {k}: {branches[k].message or branches[k].status}"
+                                       for k in failed))
+    return EXIT_OK
+
+
+def _cmd_diagram(args) -> int:
+    from .analysis import bifurcation_diagram, orbit_diagram
+    from .io import load, save
+    from .plotting.figures import figure_diagram, save_figure
+
+    system = _load_model(args.model)
+    param = _check_param(system, args.param)
+    if param == "gain":
+        raise InvalidInputError("diagram needs a named parameter (the orbit diagram sweeps it); "
+                                "'gain' is only supported by continue", argument="--param",
+                                value=param)
+    lo, hi = _bounds(args.bounds)
+    if args.values < 2:
+        raise InvalidInputError(f"--values must be >= 2, got {args.values}",
+                                argument="--values", value=args.values)
+    out = _out_dir(args, default=".")
+    diagram = bifurcation_diagram(system.with_params({param: lo}), param, (lo, hi),
+                                  max_period_doublings=args.period_doublings,
+                                  progress=_progress(args), n_starts=args.starts, seed=args.seed)
+    orbits = orbit_diagram(system, param, np.linspace(lo, hi, args.values),
+                           n_transient=args.transient, n_keep=args.keep, seed=args.seed,
+                           component=args.component)
+    stem = Path(args.model).stem
+    meta = {"model": str(args.model), "param": param, "bounds": [lo, hi]}
+    paths = {"branches": save(diagram, out / f"{stem}_diagram.npz", metadata=meta),
+             "orbits": save(orbits, out / f"{stem}_orbits.npz", metadata=meta)}
+    fig = figure_diagram(load(paths["branches"]), load(paths["orbits"]),
+                         component=args.component, title=f"{stem}: {param}")
+    paths["figure"] = save_figure(fig, out / f"{stem}_diagram.png")
+    _emit(args, {"model": str(args.model), "param": param, "bounds": [lo, hi],
+                 "diagram": diagram, "orbit_diagram_status": orbits.status,
+                 "files": {k: str(v) for k, v in paths.items()}},
+          lambda: "\n".join([diagram.message] + [_branch_text(b) for b in diagram.branches]
+                            + [f"figure: {paths['figure']}", f"results: {paths['branches']}, "
+                                                             f"{paths['orbits']}"]))
+    if not diagram.success:
+        raise AnalysisFailed(diagram.message)
+    return EXIT_OK
+
+
+# -- subcommands: training and gradient events --------------------------------------------------
+def _cmd_train(args) -> int:
+    from . import gradients as g
+
+    tasks = tuple(g.TASKS) + ("fig6",)
+    if args.task not in tasks:
+        raise UnknownParameterError(f"unknown task {args.task!r}; valid tasks are: "
+                                    f"{', '.join(tasks)}", argument="TASK", value=args.task,
+                                    valid=tasks)
+    common = dict(steps=args.steps, lr=args.lr, clip=args.clip, seed=args.seed,
+                  progress=_progress(args), history="full" if args.full_history else "auto")
+    if args.regularizer:
+        common["regularizer"] = (args.regularizer, "ratio")
+    if args.task == "fig6":
+        net, batch, x0 = g.fig6_problem(args.w, args.b)
+        result = g.train(net, batch, x0=x0, **common)
+    else:
+        task = g.get_task(args.task)
+        scheme = args.init
+        net, readout = g.initialise(scheme, args.units, task.n_inputs, task.n_outputs,
+                                    seed=args.seed)
+        result = g.train(net, task, readout=readout, length=args.length,
+                         batch_size=args.batch_size, eval_batch_size=args.eval_batch_size,
+                         **common)
+    hist = result.history
+
+    def text() -> str:
+        lines = [f"trained {args.task} for {result.n_steps} step(s): {result.status.name.lower()}",
+                 f"  loss {hist.loss[0]:.6g} -> {hist.loss[-1]:.6g}" if hist.n_steps else
+                 "  no steps",
+                 f"  max gradient norm {np.nanmax(hist.grad_norm) if hist.n_steps else 0:.4g}, "
+                 f"clipped {int(hist.clipped.sum())}, non-finite {result.n_nonfinite}"]
+        if np.isfinite(result.error_rate):
+            lines.append(f"  error rate on fresh sequences {result.error_rate:.4f}")
+        return "\n".join(lines)
+
+    _emit(args, {"task": args.task, "status": result.status, "success": result.success,
+                 "n_steps": result.n_steps, "error_rate": result.error_rate,
+                 "loss": hist.loss, "grad_norm": hist.grad_norm, "clipped": hist.clipped},
+          text)
+    _save(args, result, "training.npz", {"task": args.task, "seed": args.seed})
+    if not result.success:
+        raise AnalysisFailed(f"training stopped: {result.status.value}")
+    return EXIT_OK
+
+
+def _cmd_events(args) -> int:
+    from . import gradients as g
+    from .io import load
+
+    source = load(args.history)
+    if not isinstance(source, (g.TrainingResult, g.TrainingHistory)):
+        raise InvalidInputError(f"{args.history} holds a {type(source).__name__}, not a training "
+                                "result (save one with `dynrnn train ... --out DIR`)",
+                                argument="HISTORY", value=args.history)
+    events = g.find_gradient_events(source, threshold_ratio=args.threshold,
+                                    window=args.window, progress=_progress(args))
+    _emit(args, {"history": str(args.history), "events": events}, events.summary)
+    _save(args, events, "events.npz", {"history": str(args.history)})
+    if not events.success:
+        raise AnalysisFailed("some spikes could not be analysed: their parameters were not "
+                             "stored (train with --full-history)")
+    return EXIT_OK
+
+
+# -- subcommands: scripts, reproductions, sweeps ------------------------------------------------
+def _print_outputs(args, outputs: list) -> None:
+    payload = {"runs": [o.as_dict() for o in outputs]}
+
+    def text() -> str:
+        lines = []
+        for o in outputs:
+            lines.append(f"{o.name}: {'done' if o.success else 'FAILED'} in {o.elapsed:.1f} s")
+            lines += [f"  figure  {p}" for p in o.figures]
+            lines += [f"  result  {p}" for p in o.results]
+            lines += [f"  note    {m}" for m in o.messages]
+        return "\n".join(lines)
+
+    _emit(args, payload, text)
+
+
+def _take_common_options(args) -> list:
+    """Options of ``dynrnn`` itself given after ``run TARGET`` (where argparse hands everything
+    to the script): --json, --debug and --quiet are taken here (--quiet is also passed on),
+    --out DIR is passed on and remembered."""
+    rest, items = [], list(args.script_args)
+    while items:
+        item = items.pop(0)
+        if item in ("--json", "--debug"):
+            setattr(args, item[2:], True)
+            continue
+        if item == "--quiet":
+            args.quiet = True
+        elif item == "--out" and items:
+            args.out = items[0]
+            rest += [item, items.pop(0)]
+            continue
+        elif item.startswith("--out="):
+            args.out = item.split("=", 1)[1]
+        elif item == "--store" and items and args.target.endswith(".toml"):
+            args.store = items.pop(0)
+            continue
+        rest.append(item)
+    return rest
+
+
+def _cmd_run(args) -> int:
+    from . import scripts
+
+    extra = _take_common_options(args)
+    target = args.target
+    if target.endswith(".toml"):
+        return _run_sweep(args, target, scheduler=None)
+    if args.out is not None and "--out" not in extra and \
+            not any(e.startswith("--out=") for e in extra):
+        extra += ["--out", args.out]
+    if args.quiet and "--quiet" not in extra:
+        extra += ["--quiet"]
+    output = scripts.run(target, extra)
+    _print_outputs(args, [output])
+    if not output.success:
+        raise AnalysisFailed(f"{output.name}: " + "; ".join(output.messages))
+    return EXIT_OK
+
+
+def _cmd_reproduce(args) -> int:
+    from . import scripts
+
+    names = list(args.names)
+    if args.all and names:
+        raise InvalidInputError("give names or --all, not both", argument="NAME", value=names)
+    plan = scripts.reproduction_plan(names, all_=args.all)
+    outputs = []
+    for name, extra in plan:
+        argv = extra + (["--out", args.out] if args.out is not None else []) \
+            + (["--quick"] if args.quick else []) + (["--quiet"] if args.quiet else [])
+        if not args.json:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+        outputs.append(scripts.run(name, argv))
+    _print_outputs(args, outputs)
+    failed = [o.name for o in outputs if not o.success]
+    if failed:
+        raise AnalysisFailed(f"{', '.join(failed)} did not succeed (see the notes above)")
+    return EXIT_OK
+
+
+def _run_sweep(args, config: str, scheduler: str | None) -> int:
+    from .sweeps import sweep_from_config
+
+    if not Path(config).is_file():
+        raise FileNotFoundError(f"no such sweep config: {config}")
+    result = sweep_from_config(config, scheduler=scheduler, store=getattr(args, "store", None),
+                               progress=_progress(args))
+
+    def text() -> str:
+        return (f"{result!r}\n{result.n_done} point(s) computed, {result.n_skipped} loaded from "
+                f"the store, {result.n_failed} failed, {result.elapsed:.1f} s")
+
+    _emit(args, {"config": str(config), "status": result.status, "success": result.success,
+                 "axes": list(result.axes), "coordinates": result.coordinates,
+                 "data": result.data, "n_done": result.n_done, "n_failed": result.n_failed,
+                 "n_skipped": result.n_skipped}, text)
+    out = _out_dir(args)
+    if out is not None:
+        path = result.to_npz(out / f"{Path(config).stem}.npz")
         print(f"saved {path}", file=sys.stderr)
-    return EXIT_OK if getattr(result, "success", True) else EXIT_FAILED
+    if not result.success:
+        bad = [str(m).splitlines()[0] for m in np.asarray(result.point_message).ravel()
+               if str(m).strip()][:3]
+        raise AnalysisFailed(f"{result.n_failed} point(s) failed"
+                             + (f", e.g. {bad[0]}" if bad else ""))
+    return EXIT_OK
 
 
+def _cmd_sweep(args) -> int:
+    scheduler = args.scheduler
+    if scheduler is not None and not (scheduler == "serial" or scheduler.startswith("tcp://")
+                                      or scheduler.startswith("tls://")):
+        raise InvalidInputError(f"--scheduler must be tcp://HOST:PORT (or 'serial'), got "
+                                f"{scheduler!r}", argument="--scheduler", value=scheduler)
+    return _run_sweep(args, args.config, scheduler)
+
+
+# -- the parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dynrnn",
         description="Recurrent networks as dynamical systems: fixed points, continuation, "
-                    "bifurcations and exploding gradients.")
+                    "bifurcations and exploding gradients.",
+        epilog="Exit codes: 0 done, 1 analysis failed, 2 bad input. "
+               "Start with `dynrnn reproduce`.")
     parser.add_argument("--version", action="version", version=f"dynrnn {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print machine-readable results")
     common.add_argument("--out", metavar="DIR", help="directory for results and figures")
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    model_help = ("MODEL: .npz (W_rec, W_in, b, activation), torch nn.RNN state dict (.pt) or "
+                  "TOML map definition")
 
     p = sub.add_parser("fixed-points", parents=[common],
                        help="all fixed points of a model and their stability")
-    p.add_argument("model", help="MODEL: .npz (W_rec, W_in, b, activation), torch state dict "
-                                 "(.pt) or TOML map definition")
-    p.add_argument("--starts", type=int, default=1000, help="Newton starts for n-D maps")
+    p.add_argument("model", help=model_help)
+    p.add_argument("--starts", type=int, default=256, help="Newton starts for n-D maps")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_cmd_fixed_points)
+
+    p = sub.add_parser("cycles", parents=[common], help="k-cycles of a model and their "
+                                                        "multipliers")
+    p.add_argument("model", help=model_help)
+    p.add_argument("--period", type=int, required=True, metavar="K")
+    p.add_argument("--starts", type=int, default=256)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_cmd_cycles)
+
+    p = sub.add_parser("continue", parents=[common],
+                       help="follow fixed points (or k-cycles) as one parameter varies")
+    p.add_argument("model", help=model_help)
+    p.add_argument("--param", required=True, metavar="NAME",
+                   help='parameter name, e.g. "b[0]", "W_rec[0,1]", or "gain"')
+    p.add_argument("--bounds", nargs=2, type=float, required=True, metavar=("LO", "HI"))
+    p.add_argument("--start", nargs="+", type=float, metavar="X",
+                   help="a state near a fixed point (default: every fixed point found)")
+    p.add_argument("--p0", type=float, help="start value of the parameter (default: the "
+                                            "model's)")
+    p.add_argument("--period", type=int, default=1, metavar="K")
+    p.add_argument("--direction", choices=("both", "up", "down"), default="both")
+    p.add_argument("--max-points", type=int, default=2000)
+    p.add_argument("--ds-max", type=float, default=0.1, help="largest arclength step")
+    p.add_argument("--starts", type=int, default=256)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_cmd_continue)
+
+    p = sub.add_parser("diagram", parents=[common],
+                       help="bifurcation diagram over the orbit diagram, as an image in --out")
+    p.add_argument("model", help=model_help)
+    p.add_argument("--param", required=True, metavar="NAME")
+    p.add_argument("--bounds", nargs=2, type=float, required=True, metavar=("LO", "HI"))
+    p.add_argument("--values", type=int, default=400, help="parameter values of the orbit "
+                                                           "diagram")
+    p.add_argument("--transient", type=int, default=500)
+    p.add_argument("--keep", type=int, default=50)
+    p.add_argument("--component", type=int, default=0)
+    p.add_argument("--period-doublings", type=int, default=1)
+    p.add_argument("--starts", type=int, default=256)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_cmd_diagram)
+
+    p = sub.add_parser("train", parents=[common],
+                       help="train a small network on a task (the history goes to --out)")
+    p.add_argument("task", metavar="TASK", help="temporal_order, addition, ... or fig6 (the "
+                                                "one-unit Fig. 6 problem)")
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--units", type=int, default=8)
+    p.add_argument("--length", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=20)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--clip", type=float, default=None, help="Algorithm 1 threshold")
+    p.add_argument("--regularizer", type=float, default=0.0, help="weight of Ω (eq. 9)")
+    p.add_argument("--init", default="basic_tanh",
+                   choices=("sigmoid", "basic_tanh", "smart_tanh"))
+    p.add_argument("--eval-batch-size", type=int, default=500)
+    p.add_argument("--w", type=float, default=5.0, help="fig6: initial w")
+    p.add_argument("--b", type=float, default=-2.0, help="fig6: initial b")
+    p.add_argument("--full-history", action="store_true", help="store θ at every step")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_cmd_train)
+
+    p = sub.add_parser("events", parents=[common],
+                       help="gradient spikes of a saved training run and the bifurcations "
+                            "that explain them")
+    p.add_argument("history", metavar="HISTORY", help="training result saved by `dynrnn train`")
+    p.add_argument("--threshold", type=float, default=10.0,
+                   help="a spike is a norm this many times the running median")
+    p.add_argument("--window", type=int, default=1)
+    p.set_defaults(handler=_cmd_events)
+
+    p = sub.add_parser("run", parents=[common],
+                       help="run an analysis script (by name or path) or a sweep TOML config")
+    p.add_argument("target", metavar="SCRIPT_OR_CONFIG")
+    p.add_argument("script_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                   help="passed on to the script (e.g. --quick)")
+    p.add_argument("--store", help="sweep store directory (TOML configs)")
+    p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("reproduce", parents=[common],
+                       help="reproduce the paper's figures (quick ones by default)")
+    from .scripts import SCRIPTS
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help=f"scripts to run: {', '.join(SCRIPTS)} (default: the quick set)")
+    p.add_argument("--all", action="store_true", help="every reproduction, also the long ones")
+    p.add_argument("--quick", action="store_true", help="tiny settings (for tests)")
+    p.set_defaults(handler=_cmd_reproduce)
+
+    p = sub.add_parser("sweep", parents=[common], help="run a parameter/seed sweep from a TOML "
+                                                       "config")
+    p.add_argument("config", metavar="CONFIG")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="Dask scheduler address (default: a local process pool)")
+    p.add_argument("--store", help="resumable store directory")
+    p.set_defaults(handler=_cmd_sweep)
     return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, KeyError) and text.startswith("'"):
+        text = text.strip("'")
+    return text or type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     try:
         return int(args.handler(args))
     except (InvalidInputError, InvalidTypeError, FileNotFoundError, IsADirectoryError,
-            MissingDependencyError) as exc:
+            NotADirectoryError, PermissionError, MissingDependencyError) as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"dynrnn {args.command}: error: {exc}", file=sys.stderr)
+        print(f"dynrnn {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (AnalysisFailed, ConvergenceError, DynrnnError) as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"dynrnn {args.command}: analysis failed: {exc}", file=sys.stderr)
+        print(f"dynrnn {args.command}: analysis failed: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"dynrnn {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # e.g. `dynrnn ... --json | head`: the reader left
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # a bug: still one line, the traceback with --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"dynrnn {args.command}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+              "(rerun with --debug for the traceback)", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,3 +17,10 @@ __all__: list[str] = ["plot_branch", "plot_bifurcation_diagram",
                       "plot_fixed_points", "plot_eigenvalues",
                       "plot_training_atlas", "plot_error_surface", "plot_jacobian_norms",
                       "plot_gradient_by_distance"]
+# -- figures of the scripted runs (user) --
+from .figures import (figure_custom_map, figure_diagram, figure_fig3, figure_fig6,
+                      figure_success_rate, figure_trained_network, figure_training_atlas,
+                      save_figure)
+
+__all__ += ["figure_diagram", "figure_fig3", "figure_fig6", "figure_training_atlas",
+            "figure_success_rate", "figure_trained_network", "figure_custom_map", "save_figure"]
