@@ -62,7 +62,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ._version import __version__
-from .errors import FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError
+from .errors import (FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
+                     UnknownActivationError)
 
 __all__ = ["save", "load", "read_metadata", "save_model", "load_model", "register_result_type",
            "is_loadable_type", "FORMAT_VERSION"]
@@ -739,6 +740,11 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
     if form not in (None, "pascanu", "rnn", "elman"):
         raise InvalidInputError(f"form must be 'pascanu', 'rnn' or 'elman', got {form!r}",
                                 argument="form", value=form)
+    if nonlinearity not in ("tanh", "relu"):
+        # checked for every suffix, so a misspelt name is not silently ignored for .npz files
+        raise UnknownActivationError(f"nonlinearity must be 'tanh' or 'relu' (the units of "
+                                     f"torch.nn.RNN), got {nonlinearity!r}",
+                                     argument="nonlinearity", value=nonlinearity)
     if suffix in (".pt", ".pth"):
         return _load_torch(path, nonlinearity, form or "pascanu", prefix)
     if suffix == ".toml":

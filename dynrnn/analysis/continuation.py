@@ -790,7 +790,17 @@ def _start_point(problem: _Problem, x0, p0, opts, direction):
     want = -1.0 if direction == -1 else 1.0
     if t[-1] * want < 0:
         t = -t
-    t2, sign = _tangent(gx, gp, t)
+    try:
+        t2, sign = _tangent(gx, gp, t)
+    except np.linalg.LinAlgError:
+        # [G_x G_p] has rank < n: no unique tangent (a branch point, a continuum of fixed
+        # points, or a parameter that does not enter G at this point)
+        raise InvalidInputError(
+            f"start is a singular point at {getattr(problem.family, 'name', 'p')}={p0}: "
+            "[dG/dx dG/dp] is rank-deficient there (a branch point, a continuum of fixed "
+            "points, or a parameter that does not act at this point), so the branch has no "
+            "unique direction; start at a nearby point or continue in another parameter",
+            argument="start", value=x0) from None
     return _Point(z, t2, _multipliers(M), sign, nit), res
 
 
@@ -907,7 +917,7 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
                                value=bifurcation)
     kind = bifurcation.kind.value
     if kind not in ("PD", "BP"):
-        raise InvalidInputError(f"can switch branches only at PD or BP points, got {kind}",
+        raise InvalidInputError(f"bifurcation must be a PD or BP point to switch branches, got {kind}",
                                 argument="bifurcation", value=bifurcation)
     opts = options if options is not None else ContinuationOptions()
     family = _family_for(branch, system, param)

@@ -107,8 +107,8 @@ def gradient_regime(net: RNN) -> GradientRegime:
     (3.0, 4.0, True)
     """
     if not isinstance(net, RNN):
-        raise InvalidTypeError(f"gradient_regime needs a dynrnn.RNN (W_rec and an activation), "
-                               f"got {type(net).__name__}", argument="net", value=net)
+        raise InvalidTypeError(f"net must be a dynrnn.RNN (gradient_regime needs W_rec and an "
+                               f"activation), got {type(net).__name__}", argument="net", value=net)
     W = net.W_rec
     lam1 = float(np.linalg.norm(W, 2))
     rho = float(np.max(np.abs(np.linalg.eigvals(W))))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .continuation import (Branch, ContinuationOptions, _check_bounds, _resolve_family,
                            continuation, switch_branch)
@@ -157,6 +157,22 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
         raise InvalidInputError(f"bounds must be a pair (lo, hi), got {bounds!r}",
                                 argument="bounds", value=bounds) from None
     lo, hi = _check_bounds(bounds, lo)
+    if find_options:
+        import inspect
+
+        from . import find_fixed_points
+        accepted = set(inspect.signature(find_fixed_points).parameters) - {"system", "u"}
+        for name in find_options:
+            if name not in accepted:
+                raise InvalidTypeError(
+                    f"bifurcation_diagram got an unexpected keyword argument {name!r}; the extra "
+                    f"options go to find_fixed_points, which accepts {sorted(accepted)}",
+                    argument=name, value=find_options[name])
+        if starts is not None:
+            raise InvalidInputError(
+                f"find_options {sorted(find_options)} are used only to find the starts; with "
+                "starts= given they would be ignored: pass one or the other",
+                argument=next(iter(find_options)), value=find_options)
     map_lo = family.at(lo)
     n = map_lo.n_states
     if starts is None:

@@ -193,11 +193,12 @@ def _check_box(system, box):
     except (TypeError, ValueError):
         raise ShapeError(f"box must be a pair (lower, upper), got {box!r}", argument="box",
                          actual=box) from None
-    lo = as_finite_array(lo, "box") * np.ones(n)
-    hi = as_finite_array(hi, "box") * np.ones(n)
-    if lo.shape != (n,) or hi.shape != (n,):
+    lo = as_finite_array(lo, "box")
+    hi = as_finite_array(hi, "box")
+    if lo.shape not in ((), (n,)) or hi.shape not in ((), (n,)):
         raise ShapeError(f"box bounds must have shape ({n},), got {lo.shape} and {hi.shape}",
                          argument="box", expected=(n,), actual=(lo.shape, hi.shape))
+    lo, hi = lo * np.ones(n), hi * np.ones(n)
     if np.any(lo > hi):
         raise InvalidInputError(f"box lower bounds exceed upper bounds: {lo} > {hi}",
                                 argument="box", value=box)
@@ -254,7 +255,12 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
     box = _check_box(system, box) if user_box else system.invariant_box(u)
     if box is not None:
         box = (np.asarray(box[0], dtype=float), np.asarray(box[1], dtype=float))
-    rng = np.random.default_rng(seed)
+    try:
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"seed must be None, an integer or a numpy Generator, "
+                               f"got {seed!r:.60} ({exc})", argument="seed",
+                               value=seed) from None
 
     pl = system.piecewise_linear_form(u) if method in ("auto", "piecewise") else None
     if method == "piecewise" and pl is None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInputError, InvalidTypeError
+from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_state
 
 __all__ = ["lyapunov_spectrum", "LyapunovResult", "LyapunovStatus"]
@@ -144,6 +144,9 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     if x.ndim > 2:
         raise InvalidInputError(f"x0 must have shape (n_states,) or (n_orbits, n_states), got "
                                 f"{x.shape}", argument="x0", value=x.shape)
+    if x.size == 0:
+        raise ShapeError(f"x0 must hold at least one state, got shape {x.shape}",
+                         argument="x0", expected=(n,), actual=x.shape)
     x = np.atleast_2d(x).copy()
     u = system.resolve_input(u)
     if u is not None and u.ndim != 1:

@@ -108,7 +108,12 @@ class OrbitDiagram:
 
 
 def _default_x0s(system: RecurrentMap, n_initial: int, seed, u) -> np.ndarray:
-    rng = np.random.default_rng(seed)
+    try:
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"seed must be None, an integer or a numpy Generator, "
+                               f"got {seed!r:.60} ({exc})", argument="seed",
+                               value=seed) from None
     box = system.invariant_box(u)
     n = system.n_states
     if box is not None:

@@ -102,8 +102,12 @@ def enumerate_cycles(A, W, c, period: int) -> tuple[PatternSolve, int]:
     if not np.any(W):
         patterns = np.zeros((1, period, n), dtype=bool)
         sol = solve_patterns(A, W, c, patterns)
-        # the pattern is immaterial for a linear map: accept the solution in any region
+        # the pattern is immaterial for a linear map: accept the solution in any region, and
+        # give it the multipliers of A^period (solve_patterns computed them only for solutions
+        # inside the all-negative region, leaving NaN otherwise)
         sol.consistent = ~sol.singular
+        if np.any(sol.consistent):
+            sol.multipliers[sol.consistent] = np.linalg.eigvals(np.linalg.matrix_power(A, period))
         return sol, 1
     total = 2 ** (n * period)
     idx = np.arange(total, dtype=np.int64)

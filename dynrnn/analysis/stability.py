@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError
+
 __all__ = ["PointKind", "FixedPoint", "classify", "count_unstable", "sort_eigenvalues"]
 
 
@@ -77,9 +79,27 @@ def classify(eigenvalues, tol: float = 1e-8) -> PointKind:
     >>> classify([1.0, 0.3]).value
     'non-hyperbolic'
     """
-    lam = sort_eigenvalues(eigenvalues)
+    try:
+        lam = sort_eigenvalues(eigenvalues)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"eigenvalues must be numbers, got {eigenvalues!r} ({exc})",
+                               argument="eigenvalues", value=eigenvalues) from None
     if lam.size == 0:
-        raise ValueError("classify needs at least one eigenvalue")
+        raise ShapeError("classify needs at least one eigenvalue, got an empty eigenvalues",
+                         argument="eigenvalues", expected="(n,) with n >= 1", actual=lam.shape)
+    if not np.all(np.isfinite(lam)):
+        # NaN compares False with everything and would read as a stable node
+        raise NonFiniteError(f"eigenvalues contain NaN or infinite values: {lam}",
+                             argument="eigenvalues", value=lam)
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= tol < 1.0:
+        raise InvalidInputError(f"tol must be a number in [0, 1), got {tol!r}", argument="tol",
+                                value=tol)
+    return _classify(lam, tol)
+
+
+def _classify(lam: np.ndarray, tol: float) -> PointKind:
+    """:func:`classify` without the checks, for sorted finite eigenvalues."""
     mod = np.abs(lam)
     if np.any(np.abs(mod - 1.0) < tol):
         return PointKind.NON_HYPERBOLIC
@@ -186,5 +206,5 @@ def make_point(system, u, orbit: np.ndarray, *, eig_tol: float = 1e-8,
     residual = float(np.linalg.norm(y - x))
     n_unstable = count_unstable(lam, eig_tol)
     return FixedPoint(x=x, eigenvalues=lam, stable=bool(np.max(np.abs(lam)) < 1.0),
-                      kind=classify(lam, eig_tol), n_unstable=n_unstable, residual=residual,
+                      kind=_classify(lam, eig_tol), n_unstable=n_unstable, residual=residual,
                       period=k, orbit=orbit, q=0.5 * residual * residual)

@@ -461,6 +461,10 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
             raise ShapeError(f"mask must have shape {(T_sel, B)}, got {np.shape(mask)}",
                              argument="mask", expected=(T_sel, B), actual=np.shape(mask))
         _finite(mk, "mask")
+        if np.any(mk < 0):
+            raise InvalidInputError("mask must hold non-negative weights (0 drops a step), got "
+                                    f"a minimum of {float(mk.min())}", argument="mask",
+                                    value=float(mk.min()))
     else:
         mk = None
 

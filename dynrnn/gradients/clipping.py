@@ -62,6 +62,9 @@ def global_norm(grads: Mapping[str, np.ndarray] | np.ndarray) -> float:
     total = 0.0
     for g in arrays:
         g = np.asarray(g)
+        if g.dtype.kind not in "biuf":
+            raise InvalidTypeError(f"grads must hold numeric arrays, got dtype {g.dtype}",
+                                   argument="grads", value=g)
         total += float(np.sum(np.square(g, dtype=np.float64)))
     return float(np.sqrt(total))
 

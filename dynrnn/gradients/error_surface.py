@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, ShapeError
+from ..model.base import as_finite_array
 from ..model.activations import get_activation
 from ..model.rnn import RNN
 from .tasks import Batch
@@ -73,8 +74,12 @@ def error_surface(w_values, b_values, *, n_steps: int = 50, x0: float = 0.5,
     ----------
     Pascanu, Mikolov, Bengio (2013), §2.3, eq. (8), Fig. 6.
     """
-    w = np.asarray(w_values, dtype=np.float64).ravel()
-    b = np.asarray(b_values, dtype=np.float64).ravel()
+    w = as_finite_array(w_values, "w_values")
+    b = as_finite_array(b_values, "b_values")
+    for name, arr in (("w_values", w), ("b_values", b)):
+        if arr.ndim != 1:
+            raise ShapeError(f"{name} must be a 1-D grid, got shape {arr.shape}", argument=name,
+                             expected=("n",), actual=arr.shape)
     if w.size == 0 or b.size == 0:
         raise InvalidInputError("w_values and b_values must be non-empty", argument="w_values",
                                 value=(w.size, b.size))

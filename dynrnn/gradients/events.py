@@ -180,6 +180,9 @@ def detect_spikes(grad_norm, *, threshold_ratio: float = 10.0, window: int = 25,
     if not threshold_ratio > 1:
         raise InvalidInputError(f"threshold_ratio must be > 1, got {threshold_ratio}",
                                 argument="threshold_ratio", value=threshold_ratio)
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise InvalidInputError(f"window must be an integer >= 1 (neighbours on each side of "
+                                f"the median), got {window!r}", argument="window", value=window)
     n = g.size
     ratios = np.full(n, np.nan)
     for k in range(n):

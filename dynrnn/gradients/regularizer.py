@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import InvalidInputError, ShapeError
+from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.activations import get_activation
 from .bptt import BPTTResult
 
@@ -164,5 +164,8 @@ def omega(net, result: BPTTResult, variant: Literal["ratio", "squared"] = "ratio
     ----------
     Pascanu, Mikolov, Bengio (2013), eqs. (9)-(10).
     """
+    if not isinstance(result, BPTTResult):
+        raise InvalidTypeError(f"result must be the BPTTResult of net (from bptt), got "
+                               f"{type(result).__name__}", argument="result", value=result)
     return omega_terms(net.W_rec, result.state_grads, result.states, net.activation,
                        variant=variant, mask_threshold=mask_threshold)

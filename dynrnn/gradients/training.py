@@ -347,6 +347,16 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
             raise InvalidInputError(f"regularizer must be (weight, variant) with variant in "
                                     f"{REGULARIZER_VARIANTS}, got {regularizer!r}",
                                     argument="regularizer", value=regularizer)
+    if not (isinstance(momentum, (int, float, np.integer, np.floating))
+            and 0.0 <= momentum < 1.0):
+        raise InvalidInputError(f"momentum must be a number in [0, 1), got {momentum!r}",
+                                argument="momentum", value=momentum)
+    if regularizer is not None and not (isinstance(regularizer[0], (int, float, np.integer,
+                                                                    np.floating))
+                                        and 0.0 <= regularizer[0] < np.inf):
+        raise InvalidInputError(f"regularizer weight must be finite and >= 0 (eq. 9 adds "
+                                f"weight * Ω to the loss), got {regularizer[0]!r}",
+                                argument="regularizer", value=regularizer)
     if clip is not None and not (clip > 0):
         raise InvalidInputError(f"clip must be > 0 or None, got {clip}", argument="clip",
                                 value=clip)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import abc
 from types import MappingProxyType
-from typing import Callable, Mapping, Sequence, final
+from typing import Callable, Iterable, Mapping, Sequence, final
 
 import numpy as np
 
-from ..errors import InvalidTypeError, NonFiniteError, ShapeError, UnknownParameterError
+from ..errors import (InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError,
+                      UnknownParameterError)
 
 __all__ = ["RecurrentMap", "as_state", "as_finite_array"]
 
@@ -28,6 +29,12 @@ def as_finite_array(value, argument: str, *, dtype=np.float64, allow_complex: bo
             v, (str, bytes)) for v in arr.flat)):
         raise InvalidTypeError(f"{argument} must be numeric, got {type(value).__name__} "
                                f"{value!r:.80}", argument=argument, value=value)
+    if not allow_complex and np.iscomplexobj(arr) and np.dtype(dtype).kind == "f":
+        # numpy would drop the imaginary part with only a warning
+        if np.any(np.imag(arr) != 0):
+            raise InvalidTypeError(f"{argument} must be real, got complex values {value!r:.80}",
+                                   argument=argument, value=value)
+        arr = np.real(arr)
     if not allow_complex or not np.iscomplexobj(arr):
         try:
             arr = arr.astype(dtype, copy=False)
@@ -239,6 +246,10 @@ class RecurrentMap(abc.ABC):
         """Validate parameter names, raising :class:`UnknownParameterError` listing valid ones."""
         if isinstance(names, str):
             names = [names]
+        elif not isinstance(names, Iterable):
+            raise InvalidTypeError(f"{argument} must be a parameter name (str) or a sequence of "
+                                   f"names, got {type(names).__name__} {names!r:.60}",
+                                   argument=argument, value=names)
         out = []
         for name in names:
             if not isinstance(name, str) or not self._is_param(name):
@@ -323,7 +334,7 @@ class RecurrentMap(abc.ABC):
                 out[t + 1] = self._step(out[t], u_const if inputs is None else inputs[t])
                 if not np.all(np.isfinite(out[t + 1])):
                     err = NonFiniteError(
-                        f"the orbit overflowed to inf/NaN at step {t + 1} of {n_steps}; the "
+                        f"the orbit from x0 overflowed to inf/NaN at step {t + 1} of {n_steps}; the "
                         "map is unbounded there (ReLU or linear units with gain > 1?). The "
                         "finite part of the trajectory is in .partial",
                         argument="x0", value=None)
@@ -335,6 +346,10 @@ class RecurrentMap(abc.ABC):
     def iterate(self, x0, n_steps: int, u=None) -> np.ndarray:
         """The state after ``n_steps`` steps with constant input, without storing the path."""
         x = as_state(x0, self.n_states, "x0")
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) \
+                or n_steps < 0:
+            raise InvalidInputError(f"n_steps must be an integer >= 0, got {n_steps!r}",
+                                    argument="n_steps", value=n_steps)
         u = self.resolve_input(u)
         for _ in range(int(n_steps)):
             x = self._step(x, u)
