@@ -15,12 +15,12 @@ Three routes, chosen by what the map offers (``method="auto"``):
 from __future__ import annotations
 
 import enum
-import numbers
 from dataclasses import dataclass, field
 from typing import Iterator, Literal
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 from . import _newton as nw
@@ -152,16 +152,6 @@ class FixedPointResult:
 
 
 # -- validation ---------------------------------------------------------------------------------
-def _check_int(value, argument: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidTypeError(f"{argument} must be an integer, got {value!r}",
-                               argument=argument, value=value)
-    if value < minimum:
-        raise InvalidInputError(f"{argument} must be >= {minimum}, got {value}",
-                                argument=argument, value=value)
-    return int(value)
-
-
 def _check_positive(value, argument: str) -> float:
     v = float(as_finite_array(value, argument))
     if not v > 0:
@@ -226,12 +216,12 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
            max_regions: int, slow_threshold: float, max_slow_starts: int) -> FixedPointResult:
     """Validate, pick a route, run it, deduplicate and build the result (fixed points: k = 1)."""
     system = _check_system(system)
-    period = _check_int(period, "period", 1)
-    n_starts = _check_int(n_starts, "n_starts", 1)
-    max_iter = _check_int(max_iter, "max_iter", 1)
-    n_grid = _check_int(n_grid, "n_grid", 2)
-    max_regions = _check_int(max_regions, "max_regions", 1)
-    max_slow_starts = _check_int(max_slow_starts, "max_slow_starts", 0)
+    period = check_count(period, "period", 1)
+    n_starts = check_count(n_starts, "n_starts", 1)
+    max_iter = check_count(max_iter, "max_iter", 1)
+    n_grid = check_count(n_grid, "n_grid", 2)
+    max_regions = check_count(max_regions, "max_regions", 1)
+    max_slow_starts = check_count(max_slow_starts, "max_slow_starts", 0)
     tol = _check_positive(tol, "tol")
     dedupe_tol = _check_positive(dedupe_tol, "dedupe_tol")
     eig_tol = _check_positive(eig_tol, "eig_tol")

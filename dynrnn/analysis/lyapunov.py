@@ -12,11 +12,11 @@ the growth rates of nested volumes (Benettin et al. 1980; Eckmann & Ruelle 1985,
 from __future__ import annotations
 
 import enum
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_state
 
@@ -73,16 +73,6 @@ class LyapunovResult:
         return float(out) if np.ndim(out) == 0 else out
 
 
-def _check_count(value, argument: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidTypeError(f"{argument} must be an integer, got {value!r}",
-                               argument=argument, value=value)
-    if value < minimum:
-        raise InvalidInputError(f"{argument} must be >= {minimum}, got {value}",
-                                argument=argument, value=value)
-    return int(value)
-
-
 def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int = 100,
                       u=None, *, n_exponents: int | None = None, record_every: int = 100,
                       progress: bool = False) -> LyapunovResult:
@@ -131,11 +121,11 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     if not isinstance(system, RecurrentMap):
         raise InvalidTypeError(f"system must be a dynrnn RecurrentMap, got "
                                f"{type(system).__name__}", argument="system", value=system)
-    n_steps = _check_count(n_steps, "n_steps", 1)
-    n_transient = _check_count(n_transient, "n_transient", 0)
-    record_every = _check_count(record_every, "record_every", 1)
+    n_steps = check_count(n_steps, "n_steps", 1)
+    n_transient = check_count(n_transient, "n_transient", 0)
+    record_every = check_count(record_every, "record_every", 1)
     n = system.n_states
-    k = n if n_exponents is None else _check_count(n_exponents, "n_exponents", 1)
+    k = n if n_exponents is None else check_count(n_exponents, "n_exponents", 1)
     if k > n:
         raise InvalidInputError(f"n_exponents must be <= n_states = {n}, got {k}",
                                 argument="n_exponents", value=k)

@@ -358,14 +358,6 @@ def _crossings_library(net_a: RNN, net_b: RNN, step_a, step_b, max_period,
     return out
 
 
-def _library_available() -> bool:
-    try:
-        from ..analysis import continuation, find_fixed_points  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
 def find_gradient_events(source: TrainingResult | TrainingHistory, *,
                          net_builder: Callable[[int], RNN] | None = None,
                          threshold_ratio: float = 10.0, median_window: int = 25,
@@ -404,8 +396,9 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
         zeros for trained networks). Task inputs are not constant, so the analysis describes the
         network under this input; pass e.g. the mean input to study the driven regime.
     continuation_method : {"auto", "library", "fallback-1d"}
-        "auto" uses ``dynrnn.analysis.continuation`` when it is available and otherwise, for
-        one-unit networks only, a scan of the fixed-point count (folds only).
+        "auto" and "library" continue every attractor with ``dynrnn.analysis.continuation``;
+        "fallback-1d" (one-unit networks only) scans the fixed-point count instead (folds
+        only), an independent route the tests compare with the library.
 
     Returns
     -------
@@ -414,7 +407,7 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
     Raises
     ------
     InvalidInputError
-        A history too short (fewer than 3 steps), or no continuation available for an n-D net.
+        A history too short (fewer than 3 steps), or the 1-D fallback asked for an n-D net.
 
     References
     ----------
@@ -446,11 +439,11 @@ def find_gradient_events(source: TrainingResult | TrainingHistory, *,
     n_units = len(hist.x0)
     method = continuation_method
     if method == "auto":
-        method = "library" if _library_available() else "fallback-1d"
+        method = "library"
     if method == "fallback-1d" and n_units != 1:
         raise InvalidInputError(
-            "continuation for n-D networks needs dynrnn.analysis.continuation (not available); "
-            "the 1-D fallback handles one-unit networks only", argument="continuation_method",
+            "continuation_method='fallback-1d' (a scan of the fixed-point count) handles "
+            "one-unit networks only; use 'library' for this network", argument="continuation_method",
             value=continuation_method)
     if max_events is not None:
         spikes = spikes[:max_events]
