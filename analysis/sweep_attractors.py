@@ -1,6 +1,6 @@
-"""Thin wrapper: the code lives in dynrnn/scripts/sweep_attractors.py (so `dynrnn reproduce` finds it when
-dynrnn is installed). Run `python analysis/sweep_attractors.py --help` for the options (--quick, --store,
---scheduler, --workers)."""
+"""Thin wrapper: the code lives in dynrnn/scripts/sweep_attractors.py (so `dynrnn reproduce`
+finds it when dynrnn is installed). Run `python analysis/sweep_attractors.py --help` for the options
+(--quick, --store, --scheduler, --workers, --out, --redraw)."""
 import sys
 from pathlib import Path
 

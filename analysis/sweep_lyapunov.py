@@ -1,6 +1,6 @@
-"""Thin wrapper: the code lives in dynrnn/scripts/sweep_lyapunov.py (so `dynrnn reproduce` finds it when
-dynrnn is installed). Run `python analysis/sweep_lyapunov.py --help` for the options (--quick, --store,
---scheduler, --workers)."""
+"""Thin wrapper: the code lives in dynrnn/scripts/sweep_lyapunov.py (so `dynrnn reproduce`
+finds it when dynrnn is installed). Run `python analysis/sweep_lyapunov.py --help` for the options
+(--quick, --store, --scheduler, --workers, --out, --redraw)."""
 import sys
 from pathlib import Path
 

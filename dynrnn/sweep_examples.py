@@ -70,6 +70,10 @@ def one_unit_attractor_count(w: float, b: float, activation: str = "tanh",
         if not math.isfinite(value):
             raise InvalidInputError(f"{name} must be finite, got {value!r}", argument=name,
                                     value=value)
+    if w == 0.0:
+        # F(x) = b is constant: one fixed point with multiplier 0. (Bracketing on the
+        # zero-length interval I = {b} would treat every grid point as a root.)
+        return {"n_attractors": 1, "n_fixed_points": 1, "n_stable_fixed_points": 1}
     net = RNN([[float(w)]], b=[float(b)], activation=activation)
     points = find_fixed_points(net, method="bracket", n_grid=int(n_grid))
     n_stable_fixed = sum(bool(p.stable) for p in points)
