@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
+from .analysis import find_cycles, find_fixed_points
 from .errors import InvalidInputError
 from .model import RNN, get_activation
 from .model.base import RecurrentMap
@@ -28,9 +28,10 @@ def one_unit_attractor_count(w: float, b: float, activation: str = "tanh",
     For a bounded monotone σ every orbit enters :math:`I = b + w[\sigma_{\min}, \sigma_{\max}]`
     after one step, and a monotone one-dimensional map has only fixed points (w > 0) or fixed
     points and 2-cycles (w < 0) as attractors: every orbit of the increasing map F∘F is monotone.
-    So the attractors are the stable fixed points of F∘F on I, with the two points of a 2-cycle
-    counted once. They are bracketed by sign changes of F(F(x)) − x on ``n_grid`` points of I and
-    refined by Brent's method.
+    So the attractors are the stable fixed points plus, for w < 0, the stable 2-cycles. Both are
+    found with :func:`dynrnn.find_fixed_points` and :func:`dynrnn.find_cycles`, whose bracketing
+    route is exhaustive for one-unit maps (sign changes of F(x) − x, resp. F(F(x)) − x, on
+    ``n_grid`` points of I, refined by Brent's method).
 
     Parameters
     ----------
@@ -48,11 +49,6 @@ def one_unit_attractor_count(w: float, b: float, activation: str = "tanh",
     dict
         ``n_attractors`` (stable fixed points + stable 2-cycles), ``n_fixed_points`` and
         ``n_stable_fixed_points``, as ints.
-
-    Notes
-    -----
-    Once ``dynrnn.find_fixed_points`` is merged this should call it (with ``find_cycles`` for the
-    2-cycles) instead of its own bracketing; the bracketing here is an independent reference.
 
     References
     ----------
@@ -74,37 +70,19 @@ def one_unit_attractor_count(w: float, b: float, activation: str = "tanh",
         if not math.isfinite(value):
             raise InvalidInputError(f"{name} must be finite, got {value!r}", argument=name,
                                     value=value)
-    w, b = float(w), float(b)
-    sigma, dsigma = act.function, act.derivative
-
-    def F(x):
-        return w * sigma(x) + b
-
-    def G(x):
-        return F(F(x)) - x
-
-    lo = b + min(w * act.lower, w * act.upper)
-    hi = b + max(w * act.lower, w * act.upper)
-    pad = 1e-6 * (1.0 + hi - lo)
-    xs = np.linspace(lo - pad, hi + pad, int(n_grid))
-    gs = G(xs)
-    roots = list(xs[gs == 0.0])
-    change = np.nonzero(gs[:-1] * gs[1:] < 0)[0]
-    roots += [brentq(G, xs[i], xs[i + 1], xtol=1e-14, rtol=4 * np.finfo(float).eps)
-              for i in change]
-
-    n_fixed = n_stable_fixed = n_stable_cycle_points = 0
-    scale = 1.0 + abs(w) + abs(b)
-    for r in roots:
-        slope = w * dsigma(r)
-        if abs(F(r) - r) <= 1e-9 * scale:
-            n_fixed += 1
-            n_stable_fixed += bool(abs(slope) < 1.0)
-        else:
-            multiplier = slope * w * dsigma(F(r))
-            n_stable_cycle_points += bool(abs(multiplier) < 1.0)
-    return {"n_attractors": n_stable_fixed + n_stable_cycle_points // 2,
-            "n_fixed_points": n_fixed, "n_stable_fixed_points": n_stable_fixed}
+    if w == 0.0:
+        # F(x) = b is constant: one fixed point with multiplier 0. (Bracketing on the
+        # zero-length interval I = {b} would treat every grid point as a root.)
+        return {"n_attractors": 1, "n_fixed_points": 1, "n_stable_fixed_points": 1}
+    net = RNN([[float(w)]], b=[float(b)], activation=activation)
+    points = find_fixed_points(net, method="bracket", n_grid=int(n_grid))
+    n_stable_fixed = sum(bool(p.stable) for p in points)
+    n_stable_cycles = 0
+    if w < 0:    # an increasing map (w > 0) has no 2-cycles; w = 0 is constant
+        n_stable_cycles = sum(bool(c.stable) for c in
+                              find_cycles(net, 2, method="bracket", n_grid=int(n_grid)))
+    return {"n_attractors": n_stable_fixed + n_stable_cycles,
+            "n_fixed_points": len(points), "n_stable_fixed_points": n_stable_fixed}
 
 
 def random_tanh_network(n: int, gain: float, seed: int = 0, bias_scale: float = 0.0,

@@ -173,3 +173,75 @@ def test_readme_tour_runs(tmp_path, monkeypatch, capsys):
     promised = re.search(r"It prints\n\n((?:    .*\n)+)", text).group(1)
     expected = [line[4:] for line in promised.splitlines()]
     assert capsys.readouterr().out.splitlines() == expected
+
+
+# -- the sweep scripts: attractor counts with fold curves, Lyapunov map ---------------------------
+@pytest.fixture(scope="module")
+def attractor_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep_attractors")
+    output = scripts.run("sweep_attractors", ["--quick", "--quiet", "--scheduler", "serial",
+                                              "--out", str(out)])
+    return out, output
+
+
+def test_sweep_attractors_quick(attractor_run):
+    out, output = attractor_run
+    from dynrnn.sweep_examples import one_unit_attractor_count
+    check_output(output, out, 1)
+    assert len(output.results) == 3
+    result = dr.load(out / "results" / "sweep_attractors_counts.npz")
+    assert isinstance(result, dr.SweepResult)
+    assert result.success and result.axes == ("activation", "w", "b")
+    for index in [(0, 0, 0), (0, 7, 4), (1, 8, 3), (1, 2, 6)]:
+        point = result.grid.point(index)
+        expected = one_unit_attractor_count(**point)
+        assert {k: result[k][index] for k in expected} == expected
+
+
+CUSPS = {"sigmoid": (4.0, -2.0), "tanh": (1.0, 0.0)}    # w σ'(x) = 1 and σ''(x) = 0
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_sweep_fold_curves_match_closed_form_and_bound_the_bistable_region(attractor_run,
+                                                                          activation):
+    from dynrnn.sweep_examples import one_unit_attractor_count
+    from tests.problems import one_unit_folds
+    out, _ = attractor_run
+    curve = dr.load(out / "results" / f"sweep_attractors_{activation}_folds.npz")
+    assert curve.success and curve.param_names == ("b[0]", "W_rec[0,0]")
+    (cusp,) = curve.codim2
+    np.testing.assert_allclose([cusp.param2, cusp.param], CUSPS[activation], atol=1e-6)
+    bs, ws = curve.params[:, 0], curve.params[:, 1]
+    picks = np.nonzero(ws > CUSPS[activation][0] + 0.5)[0]
+    eps = 1e-4
+    for i in picks[:: max(1, picks.size // 6)]:
+        lo, hi = one_unit_folds(ws[i], activation)
+        b_fold = lo if abs(bs[i] - lo) < abs(bs[i] - hi) else hi
+        assert abs(bs[i] - b_fold) < 1e-8, (ws[i], bs[i], lo, hi)
+        inside = bs[i] + eps if b_fold == lo else bs[i] - eps
+        outside = bs[i] - eps if b_fold == lo else bs[i] + eps
+        assert one_unit_attractor_count(ws[i], inside, activation)["n_attractors"] == 2
+        assert one_unit_attractor_count(ws[i], outside, activation)["n_attractors"] == 1
+    # on the swept grid (w > 0), two attractors exactly between the closed-form folds
+    counts = dr.load(out / "results" / "sweep_attractors_counts.npz")
+    k = list(counts.coordinates["activation"]).index(activation)
+    n_checked = 0
+    for j, w in enumerate(counts.coordinates["w"]):
+        if w <= CUSPS[activation][0]:
+            continue
+        lo, hi = one_unit_folds(w, activation)
+        expected = np.where((counts.coordinates["b"] > lo) & (counts.coordinates["b"] < hi), 2, 1)
+        np.testing.assert_array_equal(counts["n_attractors"][k, j], expected)
+        n_checked += int(np.sum(expected == 2))
+    assert n_checked >= 3
+
+
+def test_sweep_figures_redraw_identically_from_saved_results(attractor_run):
+    from dynrnn.scripts import sweep_attractors as module
+    out, output = attractor_run
+    loaded = {Path(p).stem[len(module.NAME) + 1:]: dr.load(p) for p in output.results}
+    args = scripts._common.parse_args("t", "", ["--quick"])
+    first = _rgba(module.draw(loaded, args)[""])
+    second = _rgba(module.draw({k: dr.load(p) for k, p in zip(loaded, output.results)},
+                               args)[""])
+    assert np.array_equal(first, second)

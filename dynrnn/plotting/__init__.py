@@ -24,3 +24,9 @@ from .figures import (figure_custom_map, figure_diagram, figure_fig3, figure_fig
 
 __all__ += ["figure_diagram", "figure_fig3", "figure_fig6", "figure_training_atlas",
             "figure_success_rate", "figure_trained_network", "figure_custom_map", "save_figure"]
+# -- parameter sweeps (sweepfig) --
+from .sweeps import (figure_sweep_attractors, figure_sweep_lyapunov, plot_attractor_counts,
+                     plot_lyapunov_map)
+
+__all__ += ["plot_attractor_counts", "plot_lyapunov_map", "figure_sweep_attractors",
+            "figure_sweep_lyapunov"]

@@ -16,6 +16,10 @@ fig7_success_rate      scaled-down Fig. 7: success rate against sequence length 
 trained_network        a trained torch.nn.RNN: fixed points and continuation        no
 custom_map             the Hénon map through the public API, one and two            no
                        parameters
+sweep_attractors       one-unit attractor counts over (w, b) with the fold curves   no
+                       and the cusp (dynrnn.sweep + two-parameter continuation)
+sweep_lyapunov         largest Lyapunov exponent of random tanh networks over       no
+                       (gain, bias scale), with the edge of chaos λ₁ = 0
 =====================  ==========================================================  =========
 """
 from __future__ import annotations
@@ -43,6 +47,10 @@ SCRIPTS = {
     "trained_network": "fixed points and continuation of a trained torch.nn.RNN",
     "custom_map": "the Hénon map defined through the public API: fixed points, continuation, "
                   "two-parameter diagram",
+    "sweep_attractors": "attractor counts of the one-unit networks over (w, b), with the fold "
+                        "curves and the cusp",
+    "sweep_lyapunov": "largest Lyapunov exponent of random tanh networks over (gain, bias "
+                      "scale): the edge of chaos",
 }
 
 #: What ``dynrnn reproduce`` runs without names: (script, extra arguments).
