@@ -99,6 +99,31 @@ def _g(system, u, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return y[:, 0] - x, d - 1.0
 
 
+def _rounding(x: np.ndarray, g: np.ndarray, k: int) -> np.ndarray:
+    """A bound on the rounding error of g = F^k(x) − x as computed in float64."""
+    return 16.0 * k * np.finfo(float).eps * (1.0 + np.abs(x) + np.abs(g + x))
+
+
+def _separated(gs, x1: float, x2: float, k: int, n: int = 9) -> bool:
+    """Whether |F^k(x) − x| rises above its rounding error somewhere between x1 and x2."""
+    for t in np.linspace(x1, x2, n)[1:-1]:
+        g = gs(t)
+        if abs(g) > _rounding(np.array(t), np.array(g), k):
+            return True
+    return x1 != x2 and n <= 2
+
+
+def _adjacent_runs(cells: list) -> list[list]:
+    """Group cells (a, b, ...) into runs whose consecutive cells share an end point."""
+    runs: list[list] = []
+    for cell in sorted(cells, key=lambda c: c[0]):
+        if runs and cell[0] <= runs[-1][-1][1]:
+            runs[-1].append(cell)
+        else:
+            runs.append([cell])
+    return runs
+
+
 def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m2: float,
                    tol: float, n_grid: int = 2001, h_min: float | None = None,
                    max_cells: int = 2_000_000) -> BracketOutcome:
@@ -118,15 +143,22 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
     n_cells = a.size
     n_levels = 0
     certified = True
+    flat: list[tuple[float, float, float, float, float, float]] = []
     while a.size:
         n_levels += 1
         h = b - a
-        monotone = (da * db > 0) & (np.abs(da) + np.abs(db) > L2 * h)
+        # Where g is below its own rounding error at both ends, its sign says nothing: such
+        # cells (around a degenerate root, e.g. the cusp) are set aside, not bisected, and each
+        # run of them gives one candidate point below.
+        is_flat = (np.abs(ga) <= _rounding(a, ga, k)) & (np.abs(gb) <= _rounding(b, gb, k))
+        for i in np.flatnonzero(is_flat):
+            flat.append((a[i], b[i], ga[i], gb[i], da[i], db[i]))
+        monotone = (da * db > 0) & (np.abs(da) + np.abs(db) > L2 * h) & ~is_flat
         no_root = (ga * gb > 0) & (np.abs(ga) + np.abs(gb) > L1 * h)
         change = ga * gb <= 0
         for i in np.flatnonzero(monotone & change):
             brackets.append((a[i], b[i]))
-        todo = ~(monotone | no_root)
+        todo = ~(monotone | no_root | is_flat)
         small = todo & (h <= h_min)
         for i in np.flatnonzero(small):
             leftover.append((a[i], b[i], ga[i], gb[i], da[i], db[i]))
@@ -168,8 +200,26 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
         roots.append(r)
     tangential = []
     unresolved = 0
-    for a_c, b_c, ga_c, gb_c, da_c, db_c in leftover:
-        if ga_c * gb_c <= 0:
+    # Uncertified cells come in runs of adjacent cells around one degenerate root (a fold, or
+    # the triple root of x -> tanh(x) at w = 1): handle each run once, not cell by cell.
+    flat_starts = {c[0] for c in flat}
+    zones: list[tuple[float, float, float]] = []
+    for run in _adjacent_runs(leftover + flat):
+        if any(c[0] in flat_starts for c in run):
+            # A zone where F^k(x) − x is rounding noise: one degenerate root, placed where g'
+            # changes sign, else mid-zone (the root is only known to within the zone).
+            turns = [c for c in run if c[4] * c[5] < 0]
+            if turns:
+                a_c, b_c = turns[len(turns) // 2][:2]
+                xc, info = brentq(dgs, a_c, b_c, xtol=1e-300, full_output=True)
+                n_brent += info.iterations
+            else:
+                xc = 0.5 * (run[0][0] + max(c[1] for c in run))
+            zones.append((run[0][0], max(c[1] for c in run), xc))
+            continue
+        changes = [c for c in run if c[2] * c[3] <= 0]
+        if changes:
+            a_c, b_c, ga_c, gb_c = changes[len(changes) // 2][:4]
             if ga_c == 0.0 or gb_c == 0.0:
                 roots.append(a_c if ga_c == 0.0 else b_c)
             else:
@@ -177,11 +227,14 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
                 n_brent += info.iterations
                 roots.append(r)
             continue
-        if da_c * db_c < 0:
+        turns = [c for c in run if c[4] * c[5] < 0]
+        if turns:
+            a_c, b_c = turns[len(turns) // 2][:2]
             xc, info = brentq(dgs, a_c, b_c, xtol=1e-300, full_output=True)
             n_brent += info.iterations
         else:
-            xc = a_c if abs(ga_c) <= abs(gb_c) else b_c
+            ends = [(abs(c[2]), c[0]) for c in run] + [(abs(c[3]), c[1]) for c in run]
+            xc = min(ends)[1]
         if abs(gs(xc)) <= tol:
             tangential.append(xc)
         else:
@@ -192,6 +245,43 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
     roots_arr = np.asarray(roots, dtype=float)
     tangential = [t for t in tangential
                   if not np.any(np.abs(roots_arr - t) <= 1e-3 * (1.0 + abs(t)))]
+    # Sign changes of rounding noise at the edges of a flat zone are not roots of their own:
+    # the zone is one degenerate root (an exact zero inside it is preferred as its location).
+    for lo_z, hi_z, xc in zones:
+        reach = hi_z - lo_z
+        inside = (roots_arr >= lo_z - reach) & (roots_arr <= hi_z + reach)
+        exact = [r for r in roots_arr[inside] if gs(r) == 0.0]
+        roots_arr = roots_arr[~inside]
+        tangential = [t for t in tangential if not lo_z - reach <= t <= hi_z + reach]
+        tangential.append(exact[0] if exact else xc)
+    roots = list(roots_arr)
+    # Two candidates between which F^k(x) − x never rises above its rounding error cannot be
+    # told apart in float64: they are one (degenerate) root. Keep an exact zero if there is
+    # one, else the zone/tangential point.
+    tangential = [t for t in tangential
+                  if not any(abs(r - t) <= 1e-3 * (1.0 + abs(t)) and not _separated(gs, r, t, k)
+                             for r in roots)]
+    # Candidates at a degenerate root cluster along its flat stretch: one per cluster, the one
+    # where |F^k(x) − x| is least.
+    clustered: list[list[float]] = []
+    for t in sorted(tangential):
+        if clustered and t - clustered[-1][-1] <= 1e-3 * (1.0 + abs(t)):
+            clustered[-1].append(t)
+        else:
+            clustered.append([t])
+    tangential = [min(c, key=lambda t: abs(gs(t))) for c in clustered]
+    points = sorted([(r, 0) for r in roots] + [(t, 1) for t in tangential])
+    groups: list[list[tuple[float, int]]] = []
+    for p in points:
+        if groups and not _separated(gs, groups[-1][-1][0], p[0], k):
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    roots, tangential = [], []
+    for group in groups:
+        exact = [p for p in group if gs(p[0]) == 0.0]
+        chosen = exact[0] if exact else next((p for p in group if p[1] == 1), group[0])
+        (roots if chosen[1] == 0 else tangential).append(chosen[0])
     certified = certified and unresolved == 0
     return BracketOutcome(roots=np.asarray(roots, dtype=float),
                           tangential=np.asarray(tangential, dtype=float), certified=certified,

@@ -302,3 +302,23 @@ def test_mixed_precision_newton_reaches_float64_accuracy_quadratically():
         assert np.linalg.norm(net.step(x) - x) <= 1e-10
     shared = sum(bool(np.any(nw.same_point(found64, x[None], 1e-6))) for x in found)
     assert shared >= min(len(found), len(found64)) - 1
+
+
+@pytest.mark.parametrize("w, b, activation", [(4.0, -2.0, "sigmoid"), (1.0, 0.0, "tanh")])
+def test_cusp_point_is_one_non_hyperbolic_fixed_point(w, b, activation):
+    # At the cusp F(x) − x has a triple root at 0 and is below its own rounding error on a
+    # stretch around it: that stretch is one degenerate root, not many.
+    result = dr.find_fixed_points(dr.RNN([[w]], b=[b], activation=activation))
+    (point,) = list(result)
+    assert abs(point.x[0]) < 1e-4
+    assert point.kind == dr.PointKind.NON_HYPERBOLIC
+    assert result.exhaustive
+
+
+def test_just_past_the_tanh_cusp_the_single_root_is_found():
+    # tanh(x) + c = x with c = 1e-12: x ≈ (3c)^(1/3) = 1.44225e-4, the only fixed point. There
+    # g' = −x² ≈ −2.1e-8, so float64 (rounding of g about 3.6e-15) fixes the root only to within
+    # 3.6e-15 / 2.1e-8 ≈ 1.7e-7.
+    result = dr.find_fixed_points(dr.RNN([[1.0]], b=[1e-12], activation="tanh"))
+    (point,) = list(result)
+    assert abs(point.x[0] - (3e-12) ** (1 / 3)) < 2e-7
