@@ -24,6 +24,8 @@ import dynrnn as dr  # noqa: E402
 from dynrnn.gradients import bptt, jacobian_products  # noqa: E402
 
 
+from _report import report  # noqa: E402  (benchmarks/ is on sys.path when run)
+
 def best_of(f, repeat=3):  # for the single-candidate timings below
     f()  # warm-up
     times = []
@@ -129,6 +131,15 @@ def main():
               f"{t_torch:8.4f} {t_loop:8.4f} | {t_torch / t_ours:10.2f} {t_ours / t_floor:10.2f}"
               f" {loop_ratio:9.2f} | blocks {t_blocks:8.4f} s, torch/blocks "
               f"{t_torch / t_blocks:5.2f}")
+        label = f"n={n}, T={T}, batch {B}, {np.dtype(dt).name}"
+        report(f"bptt_vs_torch_n{n}_T{T}_{np.dtype(dt).name}",
+               "torch.nn.RNN fused forward+backward (2 threads)", t_torch / t_ours,
+               f"{label}: dynrnn {t_ours:.4f} s, torch {t_torch:.4f} s; column blocks "
+               f"{t_blocks:.4f} s (torch/blocks {t_torch / t_blocks:.2f})")
+        report(f"bptt_floor_n{n}_T{T}_{np.dtype(dt).name}",
+               "the 2T sequential matrix products alone (goal: ratio >= 1/1.5 = 0.667)",
+               t_floor / t_ours, f"{label}: dynrnn {t_ours:.4f} s, floor {t_floor:.4f} s, "
+               f"dynrnn/floor {t_ours / t_floor:.2f}")
 
     # Jacobian-product norms ∂x_T/∂x_k for every k at n = 256, T = 1000 (one trajectory), against
     # the floor of T products of n x n matrices that any method computing them must do.
@@ -149,6 +160,9 @@ def main():
         print(f"jacobian_products(pairs='last', norm={norm!r}) n=256 T=1000: {best[norm]:.2f} s "
               f"= {best[norm] / best['floor']:.2f} x the floor of 1000 (256x256)@(256x256) "
               f"products ({best['floor']:.2f} s)")
+        report(f"jacobian_product_norms_{norm}_n256_T1000",
+               "1000 products of 256x256 matrices (the floor)", best["floor"] / best[norm],
+               f"{best[norm]:.2f} s for the norms of all k; floor {best['floor']:.2f} s")
 
 
 if __name__ == "__main__":

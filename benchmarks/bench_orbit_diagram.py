@@ -25,6 +25,8 @@ N_TRANSIENT, N_KEEP = 1000, 200
 N_LOOP = 100
 
 
+from _report import report  # noqa: E402  (benchmarks/ is on sys.path when run)
+
 def loop_baseline(system, param, values, x0):
     out = np.empty((values.size, N_KEEP))
     for i, v in enumerate(values):
@@ -61,6 +63,11 @@ def bench(label, system, param, values, x0):
     print(f"  dynrnn's own per-value fallback (prebuilt maps, one step call per value per "
           f"iteration, timed on {sub.size} values, scaled): {internal:.1f} s, ratio "
           f"{internal / fast:.0f}x")
+    assert close.all(), "the vectorised orbit diagram differs from the per-value loop"
+    report(f"orbit_diagram_{label.split(',')[0].replace(' ', '_').replace('-', '_')}",
+           "per-value Python loop (with_params + step), timed on a subset and scaled",
+           slow / fast, f"{values.size} values x {N_TRANSIENT + N_KEEP} iterations: "
+           f"vectorised {fast:.3f} s wall, loop {slow:.1f} s")
 
 
 def main():
