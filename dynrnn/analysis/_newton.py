@@ -255,12 +255,15 @@ def sample_starts(system, u, n_starts: int, rng: np.random.Generator, box, *,
                   trajectory_fraction: float = 0.5, max_steps: int = 50) -> np.ndarray:
     """Starts for a search: uniform in the box, and states sampled along trajectories.
 
-    Without a box, uniform in [−1, 1]^n. Trajectory samples that overflow are replaced by
-    uniform ones. Returns shape (n_starts, n).
+    Without a box (an unbounded map), uniform in [−r, r]^n at the scales r = 1, 10 and 100 in
+    turn, so that fixed points far from the origin get starts too. Trajectory samples that
+    overflow are replaced by uniform ones. Returns shape (n_starts, n).
     """
     n = system.n_states
     lo, hi = (np.full(n, -1.0), np.full(n, 1.0)) if box is None else box
     uniform = lo + (hi - lo) * rng.random((n_starts, n))
+    if box is None:
+        uniform *= (10.0 ** (np.arange(n_starts) % 3))[:, None]
     n_traj = int(round(trajectory_fraction * n_starts))
     if n_traj == 0:
         return uniform

@@ -322,3 +322,12 @@ def test_just_past_the_tanh_cusp_the_single_root_is_found():
     result = dr.find_fixed_points(dr.RNN([[1.0]], b=[1e-12], activation="tanh"))
     (point,) = list(result)
     assert abs(point.x[0] - (3e-12) ** (1 / 3)) < 2e-7
+
+
+def test_unbounded_map_finds_fixed_points_far_from_the_origin():
+    # Hénon at a = 0.2, b = 0.3: the saddle sits at x ≈ −4.59, far outside [−1, 1]²; starts at
+    # several scales reach it.
+    result = dr.find_fixed_points(P.henon_map(0.2, 0.3), seed=0)
+    found = np.array(sorted((p.x for p in result), key=lambda x: x[0]))
+    expected = np.array([x for x, _ in P.henon_fixed_points(0.2, 0.3)])
+    np.testing.assert_allclose(found, expected, atol=1e-12)
