@@ -6,15 +6,16 @@ parameter names and array entries, so each map class only states its arrays.
 """
 from __future__ import annotations
 
+import abc
 import re
 from typing import Mapping
 
 import numpy as np
 
 from ..errors import ShapeError, UnknownParameterError
-from .base import as_finite_array
+from .base import RecurrentMap, as_finite_array
 
-__all__ = ["frozen", "square_matrix", "matrix_with_rows", "vector", "NamedArrays",
+__all__ = ["ArrayNetwork", "frozen", "square_matrix", "matrix_with_rows", "vector", "NamedArrays",
            "check_same_shape"]
 
 _NAME = re.compile(r"^([A-Za-z_]\w*)\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]$")
@@ -132,3 +133,54 @@ def check_same_shape(net, other) -> None:
     if other.activation.name != net.activation.name:
         raise ShapeError(f"networks differ in activation: {net.activation.name} vs "
                          f"{other.activation.name}", argument="other")
+
+
+class ArrayNetwork(RecurrentMap):
+    """Abstract base of the networks whose parameters are the entries of named weight arrays
+    (:class:`~dynrnn.ElmanRNN`, :class:`~dynrnn.PLRNN`): the parameter bookkeeping and the paths
+    between two networks, written once. A subclass stores ``self._arrays`` (:class:`NamedArrays`)
+    and says how to build a validated network from whole arrays (:meth:`_rebuild`)."""
+
+    _arrays: NamedArrays
+    #: keywords :meth:`replace` takes besides the array names
+    _EXTRA_REPLACEABLE: tuple[str, ...] = ()
+
+    @abc.abstractmethod
+    def _rebuild(self, arrays: dict) -> "ArrayNetwork":
+        """A new network, validated, from whole arrays (and the extra keywords) by name."""
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weight arrays by name."""
+        return self._arrays.as_dict()
+
+    def replace(self, **arrays) -> "ArrayNetwork":
+        """A new network with whole arrays replaced, e.g. ``net.replace(W=2 * net.W)``."""
+        valid = tuple(self._arrays.as_dict()) + self._EXTRA_REPLACEABLE
+        unknown = set(arrays) - set(valid)
+        if unknown:
+            raise UnknownParameterError(
+                f"{type(self).__name__}.replace got unknown array(s) {sorted(unknown)}; valid: "
+                f"{', '.join(valid)}", argument="arrays", value=sorted(unknown), valid=valid)
+        return self._rebuild({**self.arrays(), **arrays})
+
+    def interpolate(self, other: "ArrayNetwork", s: float) -> "ArrayNetwork":
+        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
+        return self.replace(**{k: a + s * d for (k, a), d in
+                               zip(self.arrays().items(), self.difference(other).values())})
+
+    def difference(self, other: "ArrayNetwork") -> dict[str, np.ndarray]:
+        """Δθ = θ_other − θ_self by array name."""
+        check_same_shape(self, other)
+        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
+
+    def _param_values(self):
+        return self._arrays.values()
+
+    def _is_param(self, name):
+        return self._arrays.locate(name) is not None
+
+    def _replace_params(self, updates):
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._arrays = NamedArrays(self._arrays.replaced(updates))
+        return new

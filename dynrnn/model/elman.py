@@ -24,17 +24,16 @@ from typing import Sequence, final
 
 import numpy as np
 
-from ..errors import UnknownParameterError
-from ._arrays import (NamedArrays, check_same_shape, matrix_with_rows, square_matrix,
+from ._arrays import (ArrayNetwork, NamedArrays, matrix_with_rows, square_matrix,
                       vector)
 from .activations import Activation, get_activation
-from .base import RecurrentMap, as_state
+from .base import as_state
 
 __all__ = ["ElmanRNN"]
 
 
 @final
-class ElmanRNN(RecurrentMap):
+class ElmanRNN(ArrayNetwork):
     r"""A recurrent network in Elman form (what ``torch.nn.RNN`` computes).
 
     .. math::
@@ -80,6 +79,8 @@ class ElmanRNN(RecurrentMap):
     >>> bool(np.allclose(net.to_pascanu().step(x), 0.5 * np.tanh(0.1) + 0.1))
     True
     """
+
+    _EXTRA_REPLACEABLE = ("activation",)
 
     def __init__(self, W, U=None, b=None, activation: str | Activation = "tanh", u=None):
         W = square_matrix(W, "W")
@@ -127,32 +128,9 @@ class ElmanRNN(RecurrentMap):
         return (f"ElmanRNN(n_units={self.n_units}, n_inputs={self.n_inputs}, "
                 f"activation={self._activation.name!r})")
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The weight arrays by name: ``W``, ``U``, ``b``, ``u``."""
-        return self._arrays.as_dict()
-
-    def replace(self, **arrays) -> "ElmanRNN":
-        """A new network with whole arrays replaced, e.g. ``net.replace(W=2 * net.W)``."""
-        valid = ("W", "U", "b", "u", "activation")
-        unknown = set(arrays) - set(valid)
-        if unknown:
-            raise UnknownParameterError(
-                f"ElmanRNN.replace got unknown array(s) {sorted(unknown)}; valid: "
-                f"{', '.join(valid)}", argument="arrays", value=sorted(unknown), valid=valid)
-        kw = {**self.arrays(), "activation": self._activation, **arrays}
-        return ElmanRNN(kw["W"], kw["U"], kw["b"], kw["activation"], kw["u"])
-
-    # -- families of networks ------------------------------------------------------------------
-    def interpolate(self, other: "ElmanRNN", s: float) -> "ElmanRNN":
-        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
-        check_same_shape(self, other)
-        kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
-        return self.replace(**kw)
-
-    def difference(self, other: "ElmanRNN") -> dict[str, np.ndarray]:
-        """Δθ = θ_other − θ_self by array name."""
-        check_same_shape(self, other)
-        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
+    def _rebuild(self, arrays):
+        return ElmanRNN(arrays["W"], arrays["U"], arrays["b"],
+                        arrays.get("activation", self._activation), arrays["u"])
 
     def direction_derivative(self, delta: dict[str, np.ndarray], h) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network: σ'(a) ⊙ (ΔW h + ΔU u + U Δu + Δb), with
@@ -228,18 +206,6 @@ class ElmanRNN(RecurrentMap):
         return self.W.copy(), np.zeros_like(self.W), c
 
     # -- parameters ----------------------------------------------------------------------------
-    def _param_values(self):
-        return self._arrays.values()
-
-    def _is_param(self, name):
-        return self._arrays.locate(name) is not None
-
-    def _replace_params(self, updates):
-        new = object.__new__(ElmanRNN)
-        new._activation = self._activation
-        new._arrays = NamedArrays(self._arrays.replaced(updates))
-        return new
-
     def _stepper_over_param(self, name, values):
         # the pre-activation W h + U u + b is affine in every named parameter, so a whole sweep
         # is one batched step: shift the pre-activation by δ ∂a/∂θ, then apply σ

@@ -10,10 +10,10 @@ from typing import Sequence, final
 
 import numpy as np
 
-from ..errors import InvalidInputError, ShapeError, UnknownParameterError
-from ._arrays import NamedArrays, check_same_shape, matrix_with_rows, vector
+from ..errors import InvalidInputError, ShapeError
+from ._arrays import ArrayNetwork, NamedArrays, matrix_with_rows, vector
 from .activations import get_activation
-from .base import RecurrentMap, as_finite_array
+from .base import as_finite_array
 
 __all__ = ["PLRNN"]
 
@@ -39,7 +39,7 @@ def _diagonal(A) -> np.ndarray:
 
 
 @final
-class PLRNN(RecurrentMap):
+class PLRNN(ArrayNetwork):
     r"""A piecewise-linear recurrent network (PLRNN).
 
     .. math::
@@ -148,33 +148,8 @@ class PLRNN(RecurrentMap):
     def __repr__(self) -> str:
         return f"PLRNN(n_units={self.n_units}, n_inputs={self.n_inputs})"
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The arrays by name: ``A`` (the diagonal), ``W``, ``h``, ``C``, ``u``."""
-        return self._arrays.as_dict()
-
-    def replace(self, **arrays) -> "PLRNN":
-        """A new network with whole arrays replaced, e.g. ``net.replace(h=net.h + 1)``."""
-        valid = ("A", "W", "h", "C", "u")
-        unknown = set(arrays) - set(valid)
-        if unknown:
-            raise UnknownParameterError(
-                f"PLRNN.replace got unknown array(s) {sorted(unknown)}; valid: "
-                f"{', '.join(valid)}", argument="arrays", value=sorted(unknown), valid=valid)
-        kw = {**self.arrays(), **arrays}
-        return PLRNN(kw["A"], kw["W"], kw["h"], kw["C"], kw["u"])
-
-    # -- families of networks ------------------------------------------------------------------
-    def interpolate(self, other: "PLRNN", s: float) -> "PLRNN":
-        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints
-        (Eisenmann et al. 2023 compare cycles between training checkpoints)."""
-        check_same_shape(self, other)
-        kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
-        return self.replace(**kw)
-
-    def difference(self, other: "PLRNN") -> dict[str, np.ndarray]:
-        """Δθ = θ_other − θ_self by array name."""
-        check_same_shape(self, other)
-        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
+    def _rebuild(self, arrays):
+        return PLRNN(arrays["A"], arrays["W"], arrays["h"], arrays["C"], arrays["u"])
 
     def direction_derivative(self, delta: dict[str, np.ndarray], z) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network: ΔA z + ΔW relu(z) + Δh + ΔC u + C Δu (exact:
@@ -207,17 +182,6 @@ class PLRNN(RecurrentMap):
         return np.diag(self.A), self.W.copy(), np.array(self._offset(u), dtype=np.float64)
 
     # -- parameters ----------------------------------------------------------------------------
-    def _param_values(self):
-        return self._arrays.values()
-
-    def _is_param(self, name):
-        return self._arrays.locate(name) is not None
-
-    def _replace_params(self, updates):
-        new = object.__new__(PLRNN)
-        new._arrays = NamedArrays(self._arrays.replaced(updates))
-        return new
-
     def _stepper_over_param(self, name, values):
         # F is affine in every named parameter (A, W, h, C, u): with δ = values − θ,
         # F(z; θ + δ) = F(z; θ) + δ ∂F/∂θ(z) exactly, one batched step for the whole sweep

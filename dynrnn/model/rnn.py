@@ -7,6 +7,7 @@ from typing import Sequence, final
 import numpy as np
 
 from ..errors import ShapeError, UnknownParameterError
+from ._arrays import check_same_shape
 from .activations import Activation, get_activation
 from .base import RecurrentMap, as_finite_array, as_state
 
@@ -339,26 +340,13 @@ class RNN(RecurrentMap):
     # -- families of networks ------------------------------------------------------------------
     def interpolate(self, other: "RNN", s: float) -> "RNN":
         """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
-        self._check_same_shape(other)
+        check_same_shape(self, other)
         kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
         return self.replace(**kw)
 
-    def _check_same_shape(self, other: "RNN") -> None:
-        if not isinstance(other, RNN):
-            raise ShapeError(f"expected another RNN, got {type(other).__name__}",
-                             argument="other")
-        for k, a in self.arrays().items():
-            if other.arrays()[k].shape != a.shape:
-                raise ShapeError(f"networks differ in the shape of {k}: {a.shape} vs "
-                                 f"{other.arrays()[k].shape}", argument="other",
-                                 expected=a.shape, actual=other.arrays()[k].shape)
-        if other.activation.name != self.activation.name:
-            raise ShapeError(f"networks differ in activation: {self.activation.name} vs "
-                             f"{other.activation.name}", argument="other")
-
     def difference(self, other: "RNN") -> dict[str, np.ndarray]:
         """Δθ = θ_other − θ_self by array name, for paths between two networks."""
-        self._check_same_shape(other)
+        check_same_shape(self, other)
         return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
 
     def direction_derivative(self, delta: dict[str, np.ndarray], x) -> np.ndarray:
