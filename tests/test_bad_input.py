@@ -14,8 +14,8 @@ import pytest
 import sympy as sp
 
 import dynrnn as dr
+from tests.checks import assert_named_error
 from dynrnn.analysis.stability import PointKind
-from dynrnn.errors import DerivativeFallbackWarning
 
 from . import problems
 
@@ -303,18 +303,8 @@ CASES = [
 @pytest.mark.parametrize("call, exc, argument, fragment", [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 def test_bad_input_raises_named_dynrnn_error(call, exc, argument, fragment):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DerivativeFallbackWarning)
-        with pytest.raises(exc) as info:
-            call()
-    err = info.value
-    assert isinstance(err, dr.DynrnnError)
-    assert isinstance(err, (ValueError, TypeError))
-    assert err.argument == argument
-    assert fragment in str(err)
-    # the message names the argument; an unknown name lists the valid ones instead
-    assert (argument.split("[")[0] in str(err)
-            or isinstance(err, (dr.UnknownParameterError, dr.UnknownActivationError)))
+    assert_named_error(call, exc, argument, fragment,
+                       lists_valid=(dr.UnknownParameterError, dr.UnknownActivationError))
 
 
 def test_unknown_parameter_error_lists_the_valid_names():
