@@ -60,9 +60,9 @@ def baseline_fsolve(henon, b_values, start):
     for b in b_values:
         def residual(z, b=b):
             x, y, a, v1, v2 = z
-            m = henon._replace_params({"a": a, "b": b})
-            F = m._step(np.array([x, y]), None)
-            J = m._jacobian(np.array([x, y]), None)
+            m = henon.replace_params({"a": a, "b": b})
+            F = m.step_unchecked(np.array([x, y]), None)
+            J = m.jacobian_unchecked(np.array([x, y]), None)
             v = np.array([v1, v2])
             return np.concatenate([F - [x, y], (J - np.eye(2)) @ v, [v @ v - 1]])
         z = fsolve(residual, z, xtol=1e-12)

@@ -99,12 +99,12 @@ def _largest_lyapunov(system: RecurrentMap, x0: np.ndarray, v0: np.ndarray, n_st
     """Benettin's renormalisation for one tangent vector: the mean of log ||J(x_t) v_t||."""
     x = np.array(x0, dtype=float)
     for _ in range(n_transient):
-        x = system._step(x, None)
+        x = system.step_unchecked(x, None)
     v = v0 / np.linalg.norm(v0)
     total = 0.0
     for _ in range(n_steps):
-        v = system._jacobian(x, None) @ v
-        x = system._step(x, None)
+        v = system.jacobian_unchecked(x, None) @ v
+        x = system.step_unchecked(x, None)
         norm = np.linalg.norm(v)
         if norm == 0.0:      # the tangent vector was annihilated (e.g. a saturated ReLU)
             return -math.inf

@@ -49,7 +49,7 @@ class NewtonRun:
 def _evaluate(system, u, X):
     """Residuals r_j = F(x_j) − x_{j+1} for X (m, k, n) and their norms."""
     with np.errstate(all="ignore"):
-        FX = system._step(X, u)
+        FX = system.step_unchecked(X, u)
         R = FX - np.roll(X, -1, axis=1)
         norm = np.sqrt(np.einsum("mkn,mkn->m", R, R))
     norm[~np.isfinite(norm)] = np.inf
@@ -107,7 +107,7 @@ def _direction(system, u, X, R, dtype=np.float64):
     for lo in range(0, m, chunk):
         sl = slice(lo, min(m, lo + chunk))
         with np.errstate(all="ignore"):
-            J = system._jacobian(X[sl], u)                 # (c, k, n, n)
+            J = system.jacobian_unchecked(X[sl], u)                 # (c, k, n, n)
             P = J[:, 0]
             s = R[sl, 0]
             for j in range(1, k):
@@ -272,7 +272,7 @@ def sample_starts(system, u, n_starts: int, rng: np.random.Generator, box, *,
     sampled = x.copy()
     with np.errstate(all="ignore"):
         for t in range(1, max_steps + 1):
-            x = system._step(x, u)
+            x = system.step_unchecked(x, u)
             hit = when == t
             sampled[hit] = x[hit]
     out = uniform.copy()
@@ -288,7 +288,7 @@ def initial_orbits(system, u, starts: np.ndarray, period: int) -> np.ndarray:
     X[:, 0] = starts
     with np.errstate(all="ignore"):
         for j in range(1, period):
-            X[:, j] = system._step(X[:, j - 1], u)
+            X[:, j] = system.step_unchecked(X[:, j - 1], u)
     return X
 
 

@@ -305,7 +305,7 @@ class _Problem:
         m, u = self.map_at(float(p))
         fx = x
         for _ in range(self.period):
-            fx = m._step(fx, u)
+            fx = m.step_unchecked(fx, u)
         return fx - x
 
 

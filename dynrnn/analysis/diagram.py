@@ -81,7 +81,7 @@ def _duplicate(new: Branch, branches: list, tol: float) -> bool:
     if new.period > 1 and family is not None:
         shifted = states
         for _ in range(new.period - 1):
-            shifted = np.array([family.at(p)._step(x, new.u if new.u is not None else
+            shifted = np.array([family.at(p).step_unchecked(x, new.u if new.u is not None else
                                                    family.at(p).resolve_input(None))
                                 for p, x in zip(params, shifted)])
             orbits.append(shifted)

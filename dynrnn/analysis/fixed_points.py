@@ -400,8 +400,8 @@ def _slow_points(system, u, starts, points, *, tol, threshold, dedupe_tol, eig_t
 
     def q_and_grad(x):
         xb = x[None]
-        r = system._step(xb, u)[0] - x
-        J = system._jacobian(xb, u)[0]
+        r = system.step_unchecked(xb, u)[0] - x
+        J = system.jacobian_unchecked(xb, u)[0]
         return 0.5 * float(r @ r), (J.T @ r - r)
 
     minima, qs = [], []

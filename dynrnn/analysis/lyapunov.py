@@ -155,8 +155,8 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     try:
         with np.errstate(all="ignore"):
             for t in range(n_transient + n_steps):
-                J = system._jacobian(x, u)
-                x = system._step(x, u)
+                J = system.jacobian_unchecked(x, u)
+                x = system.step_unchecked(x, u)
                 Q, R = np.linalg.qr(J @ Q)
                 d = np.diagonal(R, axis1=-2, axis2=-1)
                 # keep the frame's orientation continuous: flip columns so diag(R) > 0

@@ -6,7 +6,7 @@ against :math:`p`, the kept states show the attractors: one point for a stable f
 k points for a k-cycle, a band for chaos; several initial states reveal coexisting attractors.
 
 All parameter values and all initial states advance together, one batched array operation per
-iteration, through the map's internal hook :meth:`RecurrentMap._stepper_over_param` (one batched
+iteration, through the map's internal hook :meth:`RecurrentMap.stepper_over_param` (one batched
 step for :class:`~dynrnn.RNN`, which is affine in each named parameter, and for maps from
 :meth:`Map.from_sympy`, whose lambdified expressions broadcast over a parameter array; a loop
 over prebuilt maps otherwise).
@@ -222,9 +222,9 @@ def orbit_diagram(system: RecurrentMap, param: str, values, *, n_transient: int 
                          argument="x0s", expected=("n_x0", n), actual=x0s.shape)
 
     if vectorized:
-        step = system._stepper_over_param(param, values)
+        step = system.stepper_over_param(param, values)
     else:
-        step = RecurrentMap._stepper_over_param(system, param, values)
+        step = RecurrentMap.stepper_over_param(system, param, values)
     P, n_x0 = values.size, x0s.shape[0]
     X = np.array(np.broadcast_to(x0s, (P, n_x0, n)), dtype=np.float64)
     diverged = np.zeros((P, n_x0), dtype=bool)

@@ -192,7 +192,7 @@ def make_point(system, u, orbit: np.ndarray, *, eig_tol: float = 1e-8,
     orbit = np.asarray(orbit, dtype=np.float64)
     k = orbit.shape[0]
     if eigenvalues is None:
-        J = system._jacobian(orbit, u)
+        J = system.jacobian_unchecked(orbit, u)
         P = J[0]
         for j in range(1, k):
             P = J[j] @ P
@@ -202,7 +202,7 @@ def make_point(system, u, orbit: np.ndarray, *, eig_tol: float = 1e-8,
     with np.errstate(all="ignore"):
         y = x
         for _ in range(k):
-            y = system._step(y, u)
+            y = system.step_unchecked(y, u)
     residual = float(np.linalg.norm(y - x))
     n_unstable = count_unstable(lam, eig_tol)
     return FixedPoint(x=x, eigenvalues=lam, stable=bool(np.max(np.abs(lam)) < 1.0),

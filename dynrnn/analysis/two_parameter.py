@@ -335,11 +335,11 @@ class _DefiningSystem:
 
     # -- the k-fold map and its derivatives, batched over starting points ---------------------
     def compose(self, X: np.ndarray, p: np.ndarray):
-        sys_ = self.system._replace_params({self.names[0]: float(p[0]),
+        sys_ = self.system.replace_params({self.names[0]: float(p[0]),
                                             self.names[1]: float(p[1])})
         x, Gx, Gp = X, None, None
         for _ in range(self.period):
-            x_next, J, P = sys_._step_and_derivatives(x, self.names, self.u)
+            x_next, J, P = sys_.step_and_derivatives(x, self.names, self.u)
             if Gx is None:
                 Gx, Gp = J, P
             else:

@@ -206,10 +206,10 @@ def _tail(net: RNN, x0: np.ndarray, n_iter: int, n_tail: int) -> np.ndarray:
     x = np.array(x0, dtype=np.float64)
     u = net.resolve_input(None)
     for _ in range(n_iter - n_tail):
-        x = net._step(x, u)
+        x = net.step_unchecked(x, u)
     out = np.empty((n_tail,) + x.shape)
     for i in range(n_tail):
-        x = net._step(x, u)
+        x = net.step_unchecked(x, u)
         out[i] = x
     return out
 
@@ -256,11 +256,11 @@ def _fixed_points_1d(net: RNN, n_grid: int = 4001) -> np.ndarray:
     else:
         lo, hi = float(box[0][0]) - 1e-9, float(box[1][0]) + 1e-9
     xs = np.linspace(lo, hi, n_grid)
-    f = net._step(xs[:, None], u)[:, 0] - xs
+    f = net.step_unchecked(xs[:, None], u)[:, 0] - xs
     roots = list(xs[f == 0.0])
     idx = np.flatnonzero(np.sign(f[:-1]) * np.sign(f[1:]) < 0)
     for i in idx:
-        roots.append(brentq(lambda x: net._step(np.array([x]), u)[0] - x, xs[i], xs[i + 1],
+        roots.append(brentq(lambda x: net.step_unchecked(np.array([x]), u)[0] - x, xs[i], xs[i + 1],
                             xtol=1e-14))
     return np.sort(np.array(roots))
 

@@ -173,13 +173,13 @@ class ArrayNetwork(RecurrentMap):
         check_same_shape(self, other)
         return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
 
-    def _param_values(self):
+    def param_values(self):
         return self._arrays.values()
 
-    def _is_param(self, name):
+    def has_param(self, name):
         return self._arrays.locate(name) is not None
 
-    def _replace_params(self, updates):
+    def replace_params(self, updates):
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._arrays = NamedArrays(self._arrays.replaced(updates))

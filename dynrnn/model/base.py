@@ -61,9 +61,30 @@ def as_state(x, n_states: int, argument: str = "x", *, allow_complex: bool = Fal
 class RecurrentMap(abc.ABC):
     r"""A parametrised discrete-time map :math:`x_t = F(x_{t-1}, u_t, \theta)`.
 
-    Subclasses implement :meth:`step`, :meth:`jacobian`, :meth:`param_jacobian`, the parameter
-    bookkeeping (:attr:`params`, :meth:`_replace_params`) and the sizes. Everything else, including
-    :meth:`run` and :meth:`with_params`, is shared and final.
+    This is the one interface every algorithm in dynrnn uses; a map written against it works
+    with fixed points, continuation, Lyapunov spectra, orbit diagrams, BPTT-free analyses and
+    sweeps alike.
+
+    **What a map must provide** (abstract; called on already validated arrays, so they do no
+    checking of their own):
+
+    - :attr:`n_states` (and :attr:`n_inputs` if the map takes an input, default 0);
+    - :meth:`param_values` (the named scalar parameters) and :meth:`replace_params` (a copy with
+      some of them changed);
+    - :meth:`step_unchecked` (F), :meth:`jacobian_unchecked` (∂F/∂x) and
+      :meth:`param_jacobian_unchecked` (∂F/∂θ), batched over leading axes of ``x``.
+
+    **What a map may provide** (optional; defaults are correct, overriding is only for speed or
+    extra structure): :meth:`step_and_derivatives`, :meth:`derivatives_along` and
+    :meth:`stepper_over_param` (fused or batched evaluations used by continuation and orbit
+    diagrams), :meth:`has_param`, :meth:`constant_input`, :meth:`invariant_box` (bounds on F,
+    which make fixed-point searches exhaustive in 1-D and seed them in n-D) and
+    :meth:`piecewise_linear_form` (exact region solves for ReLU maps).
+
+    **What wraps it** (shared and final): :meth:`step`, :meth:`jacobian` and
+    :meth:`param_jacobian` validate shapes, dtypes and finiteness, then call the unchecked
+    methods; :meth:`run`, :meth:`iterate`, :attr:`params` and :meth:`with_params` are built on
+    them.
 
     States are batched over leading axes: ``x`` of shape ``(..., n_states)``. Maps are immutable:
     :meth:`with_params` returns a new object.
@@ -81,37 +102,37 @@ class RecurrentMap(abc.ABC):
         return 0
 
     @abc.abstractmethod
-    def _param_values(self) -> dict[str, float]:
+    def param_values(self) -> dict[str, float]:
         """All named scalar parameters and their current values."""
 
     @abc.abstractmethod
-    def _replace_params(self, updates: dict[str, float]) -> "RecurrentMap":
+    def replace_params(self, updates: dict[str, float]) -> "RecurrentMap":
         """A copy with the (already validated) parameters in ``updates`` changed."""
 
     @abc.abstractmethod
-    def _step(self, x: np.ndarray, u: np.ndarray | None) -> np.ndarray:
+    def step_unchecked(self, x: np.ndarray, u: np.ndarray | None) -> np.ndarray:
         """F(x, u) on validated arrays; ``u`` is None exactly when ``n_inputs == 0``."""
 
     @abc.abstractmethod
-    def _jacobian(self, x: np.ndarray, u: np.ndarray | None) -> np.ndarray:
+    def jacobian_unchecked(self, x: np.ndarray, u: np.ndarray | None) -> np.ndarray:
         """∂F/∂x on validated arrays, shape ``(..., n_states, n_states)``."""
 
     @abc.abstractmethod
-    def _param_jacobian(self, x: np.ndarray, names: list[str], u: np.ndarray | None
+    def param_jacobian_unchecked(self, x: np.ndarray, names: list[str], u: np.ndarray | None
                         ) -> np.ndarray:
         """∂F/∂θ for validated names, shape ``(..., n_states, len(names))``."""
 
-    # -- internal hooks for fast inner loops (override when a fused evaluation is cheaper) ------
-    def _step_and_derivatives(self, x: np.ndarray, names: list[str], u: np.ndarray | None
+    # -- optional: fused or batched evaluations (override when they are cheaper) --------------
+    def step_and_derivatives(self, x: np.ndarray, names: list[str], u: np.ndarray | None
                               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(F, ∂F/∂x, ∂F/∂θ[names])`` at once, on validated arrays (used by continuation).
 
         The default makes the three separate calls; maps whose evaluation has a fixed overhead
         (lambdified sympy expressions) override it with one fused call.
         """
-        return self._step(x, u), self._jacobian(x, u), self._param_jacobian(x, names, u)
+        return self.step_unchecked(x, u), self.jacobian_unchecked(x, u), self.param_jacobian_unchecked(x, names, u)
 
-    def _derivatives_along(self, name: str, u: np.ndarray | None
+    def derivatives_along(self, name: str, u: np.ndarray | None
                            ) -> Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray,
                                                                    np.ndarray]]:
         """``evaluate(x, value) -> (F, ∂F/∂x, ∂F/∂name)`` with parameter ``name`` (validated)
@@ -121,7 +142,7 @@ class RecurrentMap(abc.ABC):
 
         ``u`` is a resolved input, or None for each map's own constant input (which may depend
         on ``name``, e.g. ``"u[0]"``). The default builds the map once per new value and calls
-        :meth:`_step_and_derivatives`; sympy-defined maps override it with one call of their
+        :meth:`step_and_derivatives`; sympy-defined maps override it with one call of their
         fused kernel that builds no map at all.
         """
         names = [name]
@@ -129,14 +150,14 @@ class RecurrentMap(abc.ABC):
 
         def evaluate(x, value):
             if value != last[0]:
-                system = self._replace_params({name: value})
+                system = self.replace_params({name: value})
                 last[:] = [value, system, u if u is not None else system.resolve_input(None)]
-            F, J, P = last[1]._step_and_derivatives(x, names, last[2])
+            F, J, P = last[1].step_and_derivatives(x, names, last[2])
             return F, J, P[..., 0]
 
         return evaluate
 
-    def _stepper_over_param(self, name: str, values: np.ndarray
+    def stepper_over_param(self, name: str, values: np.ndarray
                             ) -> Callable[[np.ndarray, np.ndarray | None], np.ndarray]:
         """A step function for a whole sweep of one parameter at once (used by orbit diagrams).
 
@@ -146,21 +167,21 @@ class RecurrentMap(abc.ABC):
         them; :class:`~dynrnn.RNN` and sympy-defined maps override it with a single batched
         array evaluation.
         """
-        systems = [self._replace_params({name: float(v)}) for v in np.asarray(values)]
+        systems = [self.replace_params({name: float(v)}) for v in np.asarray(values)]
 
         def step(x, u):
             out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.float64))
             for i, system in enumerate(systems):
-                out[i] = system._step(x[i], u)
+                out[i] = system.step_unchecked(x[i], u)
             return out
 
         return step
 
-    def _is_param(self, name: str) -> bool:
+    def has_param(self, name: str) -> bool:
         """Whether ``name`` is a parameter; override when listing all of them is costly."""
-        return name in self._param_values()
+        return name in self.param_values()
 
-    def _constant_input(self) -> np.ndarray:
+    def constant_input(self) -> np.ndarray:
         """The input used when none is given (the "u[i]" parameters); zeros by default."""
         return np.zeros(self.n_inputs)
 
@@ -190,7 +211,7 @@ class RecurrentMap(abc.ABC):
                                  actual=np.shape(u))
             return None
         if u is None:
-            return self._constant_input()
+            return self.constant_input()
         u = as_finite_array(u, "u")
         if u.ndim == 0 or u.shape[-1] != self.n_inputs:
             raise ShapeError(f"u must have shape (..., {self.n_inputs}), got {u.shape}",
@@ -211,12 +232,12 @@ class RecurrentMap(abc.ABC):
         -------
         ndarray, shape (..., n_states)
         """
-        return self._step(as_state(x, self.n_states), self.resolve_input(u))
+        return self.step_unchecked(as_state(x, self.n_states), self.resolve_input(u))
 
     @final
     def jacobian(self, x, u=None) -> np.ndarray:
         """The state Jacobian ∂F/∂x at ``x``, shape ``(..., n_states, n_states)``."""
-        return self._jacobian(as_state(x, self.n_states), self.resolve_input(u))
+        return self.jacobian_unchecked(as_state(x, self.n_states), self.resolve_input(u))
 
     @final
     def param_jacobian(self, x, names: str | Sequence[str], u=None) -> np.ndarray:
@@ -227,19 +248,19 @@ class RecurrentMap(abc.ABC):
         """
         single = isinstance(names, str)
         checked = self.check_param_names(names, argument="names")
-        out = self._param_jacobian(as_state(x, self.n_states), checked, self.resolve_input(u))
+        out = self.param_jacobian_unchecked(as_state(x, self.n_states), checked, self.resolve_input(u))
         return out[..., 0] if single else out
 
     @final
     @property
     def params(self) -> Mapping[str, float]:
         """The named scalar parameters (read-only mapping), e.g. ``{"b[0]": -2.5, ...}``."""
-        return MappingProxyType(self._param_values())
+        return MappingProxyType(self.param_values())
 
     @final
     @property
     def param_names(self) -> tuple[str, ...]:
-        return tuple(self._param_values())
+        return tuple(self.param_values())
 
     @final
     def check_param_names(self, names: str | Sequence[str], argument: str = "param") -> list[str]:
@@ -252,8 +273,8 @@ class RecurrentMap(abc.ABC):
                                    argument=argument, value=names)
         out = []
         for name in names:
-            if not isinstance(name, str) or not self._is_param(name):
-                listed = list(self._param_values())
+            if not isinstance(name, str) or not self.has_param(name):
+                listed = list(self.param_values())
                 shown = ", ".join(listed[:12]) + (f", ... ({len(listed)} in all)"
                                                   if len(listed) > 12 else "")
                 raise UnknownParameterError(
@@ -286,7 +307,7 @@ class RecurrentMap(abc.ABC):
                 raise ShapeError(f"updates[{name!r}] must be a scalar, got shape {v.shape}",
                                  argument="updates", expected=(), actual=v.shape)
             clean[name] = float(v)
-        return self._replace_params(clean)
+        return self.replace_params(clean)
 
     @final
     def run(self, x0, inputs=None, n_steps: int | None = None) -> np.ndarray:
@@ -331,7 +352,7 @@ class RecurrentMap(abc.ABC):
         out[0] = x
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(n_steps):
-                out[t + 1] = self._step(out[t], u_const if inputs is None else inputs[t])
+                out[t + 1] = self.step_unchecked(out[t], u_const if inputs is None else inputs[t])
                 if not np.all(np.isfinite(out[t + 1])):
                     err = NonFiniteError(
                         f"the orbit from x0 overflowed to inf/NaN at step {t + 1} of {n_steps}; the "
@@ -352,5 +373,5 @@ class RecurrentMap(abc.ABC):
                                     argument="n_steps", value=n_steps)
         u = self.resolve_input(u)
         for _ in range(int(n_steps)):
-            x = self._step(x, u)
+            x = self.step_unchecked(x, u)
         return x

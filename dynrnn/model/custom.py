@@ -175,9 +175,9 @@ class Map(RecurrentMap):
         try:
             with np.errstate(all="ignore"):
                 self._complex_step = True
-                cs = self._jacobian(x, u)
+                cs = self.jacobian_unchecked(x, u)
                 self._complex_step = False
-                fd = _central_difference(lambda z: self._step(z, u), x)
+                fd = _central_difference(lambda z: self.step_unchecked(z, u), x)
         except Exception:
             return False
         finally:
@@ -197,13 +197,13 @@ class Map(RecurrentMap):
     def __repr__(self) -> str:
         return f"Map({self.name!r}, n_states={self._n}, params={self._params})"
 
-    def _param_values(self):
+    def param_values(self):
         return dict(self._params)
 
-    def _is_param(self, name):
+    def has_param(self, name):
         return name in self._params
 
-    def _replace_params(self, updates):
+    def replace_params(self, updates):
         new = object.__new__(Map)
         new.__dict__.update(self.__dict__)
         new._params = {**self._params, **updates}
@@ -241,10 +241,10 @@ class Map(RecurrentMap):
             out[k] = value
         return out.reshape(batch + out_tail)
 
-    def _step(self, x, u):
+    def step_unchecked(self, x, u):
         return self._batched(self._f, x, u, (self._n,))
 
-    def _jacobian(self, x, u):
+    def jacobian_unchecked(self, x, u):
         if self._jac is not None:
             return self._batched(self._jac, x, u, (self._n, self._n))
         if self._complex_step:
@@ -253,26 +253,26 @@ class Map(RecurrentMap):
             for j in range(self._n):
                 xc = x.astype(np.complex128)
                 xc[..., j] += 1j * h
-                cols.append(self._step(xc, u).imag / h)
+                cols.append(self.step_unchecked(xc, u).imag / h)
             return np.stack(cols, axis=-1)
-        return _central_difference(lambda z: self._step(z, u), x)
+        return _central_difference(lambda z: self.step_unchecked(z, u), x)
 
-    def _param_jacobian(self, x, names, u):
+    def param_jacobian_unchecked(self, x, names, u):
         if self._pjac is not None:
             return self._batched(self._pjac, x, u, (self._n, len(names)), list(names))
         cols = []
         for name in names:
             v = self._params[name]
             h = 6.055454e-06 * max(1.0, abs(v))
-            plus = self._replace_params({name: v + h})._step(x, u)
-            minus = self._replace_params({name: v - h})._step(x, u)
+            plus = self.replace_params({name: v + h}).step_unchecked(x, u)
+            minus = self.replace_params({name: v - h}).step_unchecked(x, u)
             cols.append((plus - minus) / (2.0 * h))
         return np.stack(cols, axis=-1)
 
     # -- fast paths of sympy-defined maps (see RecurrentMap's internal hooks) --------------------
-    def _step_and_derivatives(self, x, names, u):
+    def step_and_derivatives(self, x, names, u):
         if self._kernels is None:
-            return super()._step_and_derivatives(x, names, u)
+            return super().step_and_derivatives(x, names, u)
         k = self._kernels
         n = self._n
         batch = x.shape[:-1]
@@ -305,16 +305,16 @@ class Map(RecurrentMap):
             return F, J, P
         return F, J, P[..., [k.pnames.index(name) for name in names]]
 
-    def _derivatives_along(self, name, u):
+    def derivatives_along(self, name, u):
         k = self._kernels
         if k is None or (u is not None and np.ndim(u) != 1):
-            return super()._derivatives_along(name, u)
+            return super().derivatives_along(name, u)
         n = self._n
         n_p = len(k.pnames)
         j = k.pnames.index(name)
         fused = k.fused
         params = [self._params[p] for p in k.pnames]
-        inputs = (np.asarray(self._constant_input() if u is None else u, dtype=np.float64)
+        inputs = (np.asarray(self.constant_input() if u is None else u, dtype=np.float64)
                   .tolist() if self._m else [])
         start = n + n * n
         column = slice(start + j, start + n * n_p, n_p)   # ∂F/∂θ is stored row-major (n, n_p)
@@ -332,9 +332,9 @@ class Map(RecurrentMap):
 
         return evaluate
 
-    def _stepper_over_param(self, name, values):
+    def stepper_over_param(self, name, values):
         if self._kernels is None:
-            return super()._stepper_over_param(name, values)
+            return super().stepper_over_param(name, values)
         # the lambdified expressions broadcast: pass the parameter as an array over the sweep
         k = self._kernels
         values = np.asarray(values, dtype=np.float64)

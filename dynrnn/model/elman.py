@@ -171,7 +171,7 @@ class ElmanRNN(ArrayNetwork):
         return cls(**elman_arrays_from_module(module))
 
     # -- the map -------------------------------------------------------------------------------
-    def _constant_input(self) -> np.ndarray:
+    def constant_input(self) -> np.ndarray:
         return self.u
 
     def _pre_activation(self, h, u):
@@ -180,10 +180,10 @@ class ElmanRNN(ArrayNetwork):
             a = a + u @ self.U.T
         return a
 
-    def _step(self, x, u):
+    def step_unchecked(self, x, u):
         return self._activation.function(self._pre_activation(x, u))
 
-    def _jacobian(self, x, u):
+    def jacobian_unchecked(self, x, u):
         d = self._activation.derivative(self._pre_activation(x, u))
         return d[..., :, None] * self.W
 
@@ -206,7 +206,7 @@ class ElmanRNN(ArrayNetwork):
         return self.W.copy(), np.zeros_like(self.W), c
 
     # -- parameters ----------------------------------------------------------------------------
-    def _stepper_over_param(self, name, values):
+    def stepper_over_param(self, name, values):
         # the pre-activation W h + U u + b is affine in every named parameter, so a whole sweep
         # is one batched step: shift the pre-activation by δ ∂a/∂θ, then apply σ
         key, index = self._arrays.locate(name)
@@ -228,7 +228,7 @@ class ElmanRNN(ArrayNetwork):
 
         return step
 
-    def _param_jacobian(self, x, names: Sequence[str], u):
+    def param_jacobian_unchecked(self, x, names: Sequence[str], u):
         batch = x.shape[:-1]
         d = self._activation.derivative(self._pre_activation(x, u))
         out = np.zeros(batch + (self.n_states, len(names)))

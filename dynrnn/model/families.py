@@ -55,7 +55,7 @@ class ParameterFamily(abc.ABC):
                 system = self.at(p)
                 last[:] = [p, system, u if u is not None else system.resolve_input(None)]
             system, u_p = last[1], last[2]
-            return (system._step(x, u_p), system._jacobian(x, u_p),
+            return (system.step_unchecked(x, u_p), system.jacobian_unchecked(x, u_p),
                     np.asarray(self.derivative(system, x, u_p), dtype=float))
 
         return evaluate
@@ -73,17 +73,17 @@ class NamedParameter(ParameterFamily):
         self.system.check_param_names(self.name, argument="param")
 
     def at(self, value):
-        return self.system._replace_params({self.name: float(value)})
+        return self.system.replace_params({self.name: float(value)})
 
     def derivative(self, system, x, u=None):
-        return system._param_jacobian(np.asarray(x, dtype=float), [self.name],
+        return system.param_jacobian_unchecked(np.asarray(x, dtype=float), [self.name],
                                       system.resolve_input(u))[..., 0]
 
     def current_value(self):
         return self.system.params[self.name]
 
     def _evaluator(self, u):
-        return self.system._derivatives_along(self.name, u)
+        return self.system.derivatives_along(self.name, u)
 
 
 @final
@@ -151,7 +151,7 @@ def as_family(system: RecurrentMap, param) -> ParameterFamily:
     if isinstance(param, ParameterFamily):
         return param
     if isinstance(param, str):
-        if param == "gain" and isinstance(system, NETWORKS) and not system._is_param("gain"):
+        if param == "gain" and isinstance(system, NETWORKS) and not system.has_param("gain"):
             return Gain(system)
         return NamedParameter(system, param)
     if isinstance(param, tuple) and len(param) == 2 and param[0] == "line":

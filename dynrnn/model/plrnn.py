@@ -161,16 +161,16 @@ class PLRNN(ArrayNetwork):
         return out
 
     # -- the map -------------------------------------------------------------------------------
-    def _constant_input(self) -> np.ndarray:
+    def constant_input(self) -> np.ndarray:
         return self.u
 
     def _offset(self, u):
         return self.h + (u @ self.C.T if self.n_inputs else 0.0)
 
-    def _step(self, x, u):
+    def step_unchecked(self, x, u):
         return self.A * x + np.maximum(x, 0.0) @ self.W.T + self._offset(u)
 
-    def _jacobian(self, x, u):
+    def jacobian_unchecked(self, x, u):
         J = self.W * (x > 0)[..., None, :]
         idx = np.arange(self.n_states)
         J[..., idx, idx] += self.A
@@ -182,7 +182,7 @@ class PLRNN(ArrayNetwork):
         return np.diag(self.A), self.W.copy(), np.array(self._offset(u), dtype=np.float64)
 
     # -- parameters ----------------------------------------------------------------------------
-    def _stepper_over_param(self, name, values):
+    def stepper_over_param(self, name, values):
         # F is affine in every named parameter (A, W, h, C, u): with δ = values − θ,
         # F(z; θ + δ) = F(z; θ) + δ ∂F/∂θ(z) exactly, one batched step for the whole sweep
         key, index = self._arrays.locate(name)
@@ -190,11 +190,11 @@ class PLRNN(ArrayNetwork):
 
         def step(x, u):
             shift = delta.reshape(delta.shape + (1,) * (x.ndim - 1))
-            return self._step(x, u) + shift * self._param_jacobian(x, [name], u)[..., 0]
+            return self.step_unchecked(x, u) + shift * self.param_jacobian_unchecked(x, [name], u)[..., 0]
 
         return step
 
-    def _param_jacobian(self, x, names: Sequence[str], u):
+    def param_jacobian_unchecked(self, x, names: Sequence[str], u):
         batch = x.shape[:-1]
         out = np.zeros(batch + (self.n_states, len(names)))
         r = None

@@ -188,16 +188,16 @@ class RNN(RecurrentMap):
         return ElmanRNN.from_torch(module).to_pascanu()
 
     # -- the map -------------------------------------------------------------------------------
-    def _constant_input(self) -> np.ndarray:
+    def constant_input(self) -> np.ndarray:
         return self._u
 
-    def _step(self, x, u):
+    def step_unchecked(self, x, u):
         out = self._activation.function(x) @ self._W_rec.T + self._b
         if self.n_inputs:
             out = out + u @ self._W_in.T
         return out
 
-    def _jacobian(self, x, u):
+    def jacobian_unchecked(self, x, u):
         return self._W_rec * self._activation.derivative(x)[..., None, :]
 
     def invariant_box(self, u=None):
@@ -223,7 +223,7 @@ class RNN(RecurrentMap):
         return self._W_rec.copy(), zero, c
 
     # -- parameters ----------------------------------------------------------------------------
-    def _param_values(self) -> dict[str, float]:
+    def param_values(self) -> dict[str, float]:
         out: dict[str, float] = {}
         n, m = self._W_in.shape
         for i in range(n):
@@ -247,10 +247,10 @@ class RNN(RecurrentMap):
             return None
         return parsed
 
-    def _is_param(self, name: str) -> bool:
+    def has_param(self, name: str) -> bool:
         return self._locate(name) is not None
 
-    def _replace_params(self, updates):
+    def replace_params(self, updates):
         arrays = {k: np.array(v) for k, v in self.arrays().items()}
         for name, value in updates.items():
             key, index = self._locate(name)
@@ -261,7 +261,7 @@ class RNN(RecurrentMap):
                                                                                "b", "u"))
         return new
 
-    def _param_jacobian(self, x, names: Sequence[str], u):
+    def param_jacobian_unchecked(self, x, names: Sequence[str], u):
         batch = x.shape[:-1]
         n = self.n_states
         out = np.zeros(batch + (n, len(names)))
@@ -280,10 +280,10 @@ class RNN(RecurrentMap):
                 out[..., :, col] = self._W_in[:, index[0]]
         return out
 
-    def _derivatives_along(self, name, u):
+    def derivatives_along(self, name, u):
         key, index = self._locate(name)
         if key == "u":   # the constant input moves only when no input is given: keep it exact
-            return super()._derivatives_along(name, u)
+            return super().derivatives_along(name, u)
         # private copies whose one entry is overwritten per call: no network is built
         arrays = {"W_rec": self._W_rec.copy(), "W_in": self._W_in.copy(), "b": self._b.copy()}
         W, W_in, b = arrays["W_rec"], arrays["W_in"], arrays["b"]
@@ -310,7 +310,7 @@ class RNN(RecurrentMap):
 
         return evaluate
 
-    def _stepper_over_param(self, name, values):
+    def stepper_over_param(self, name, values):
         # F is affine in every named parameter (W_rec, W_in, b, u): with δ = values − θ,
         # F(x; θ + δ) = F(x; θ) + δ ∂F/∂θ(x) exactly, one batched step for the whole sweep.
         key, index = self._locate(name)

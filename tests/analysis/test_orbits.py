@@ -92,10 +92,10 @@ def test_network_sweep_step_is_exact_for_every_kind_of_parameter(kind, name):
     values = np.linspace(-2.0, 2.0, 7)
     x = rng.standard_normal((7, 5, 2))
     u = net.resolve_input(None)
-    fast = net._stepper_over_param(name, values)(x, u)
+    fast = net.stepper_over_param(name, values)(x, u)
     slow = np.stack([net.with_params({name: v}).step(x[i]) for i, v in enumerate(values)])
     np.testing.assert_allclose(fast, slow, atol=1e-13)
-    assert type(net)._stepper_over_param is not dr.RecurrentMap._stepper_over_param
+    assert type(net).stepper_over_param is not dr.RecurrentMap.stepper_over_param
 
 
 def test_sympy_sweep_step_with_inputs():
@@ -106,7 +106,7 @@ def test_sympy_sweep_step_with_inputs():
     values = np.linspace(0.0, 2.0, 4)
     X = np.random.default_rng(2).standard_normal((4, 3, 2))
     u = np.array([0.7])
-    fast = m._stepper_over_param("a", values)(X, u)
+    fast = m.stepper_over_param("a", values)(X, u)
     slow = np.stack([m.with_params(a=v).step(X[i], u) for i, v in enumerate(values)])
     np.testing.assert_allclose(fast, slow, atol=1e-14)
 

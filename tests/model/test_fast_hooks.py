@@ -14,12 +14,12 @@ def test_fused_step_and_derivatives_equal_the_separate_calls():
     X = np.random.default_rng(3).standard_normal((4, 3, 2))
     u = np.array([0.7])
     for names in (["a", "c"], ["c"], ["c", "a"]):
-        F, J, Pj = m._step_and_derivatives(X, names, u)
+        F, J, Pj = m.step_and_derivatives(X, names, u)
         np.testing.assert_allclose(F, m.step(X, u), atol=1e-15)
         np.testing.assert_allclose(J, m.jacobian(X, u), atol=1e-15)
         np.testing.assert_allclose(Pj, m.param_jacobian(X, names, u), atol=1e-15)
     net = P.random_tanh_net(3, 1.0)
-    F, J, Pj = net._step_and_derivatives(X[..., :1].repeat(3, -1), ["b[0]"], None)
+    F, J, Pj = net.step_and_derivatives(X[..., :1].repeat(3, -1), ["b[0]"], None)
     assert F.shape == (4, 3, 3) and J.shape == (4, 3, 3, 3) and Pj.shape == (4, 3, 3, 1)
 
 
@@ -34,7 +34,7 @@ def test_small_batches_of_a_sympy_map_equal_the_array_path():
     for shape in ((2,), (1, 2), (3, 2), (2, 2, 2), (9, 2)):
         X = rng.standard_normal(shape)
         for names in (["a", "c"], ["c"]):
-            F, J, Pj = m._step_and_derivatives(X, names, u)
+            F, J, Pj = m.step_and_derivatives(X, names, u)
             assert F.shape == shape and J.shape == shape + (2,) and Pj.shape == shape[:-1] + (
                 2, len(names))
             np.testing.assert_allclose(F, m.step(X, u), rtol=1e-15, atol=1e-15)
@@ -63,7 +63,7 @@ def test_derivatives_along_a_parameter_equal_a_new_map():
               for name in ("W_rec[1,2]", "b[0]", "W_in[2,1]", "u[1]")]
     for system, name, inputs in cases:
         for u in inputs:
-            evaluate = system._derivatives_along(name, u)
+            evaluate = system.derivatives_along(name, u)
             for value in (0.4, -1.3, 0.4):
                 xs = rng.standard_normal(system.n_states)
                 F, J, dp = evaluate(xs, value)
@@ -81,11 +81,11 @@ def test_sympy_point_kernel_gives_inf_and_nan_like_arrays():
     x, a = sp.symbols("x a")
     with np.errstate(all="ignore"):
         m = dr.Map.from_sympy([1 / x + a * x ** sp.Rational(1, 3)], [x], {a: 1.0})
-        evaluate = m._derivatives_along("a", None)
+        evaluate = m.derivatives_along("a", None)
         for point in (0.0, -1.0):
             got = evaluate(np.array([point]), 1.0)
             # a batch of 9 goes through the array code
-            ref = m._step_and_derivatives(np.full((9, 1), point), ["a"], None)
+            ref = m.step_and_derivatives(np.full((9, 1), point), ["a"], None)
             ref = (ref[0][0], ref[1][0], ref[2][0, :, 0])
             for g, r in zip(got, ref):
                 np.testing.assert_array_equal(np.isnan(g), np.isnan(r))
