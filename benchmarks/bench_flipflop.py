@@ -1,12 +1,13 @@
 """Every real fixed point of flip-flop networks: dynrnn's default call against an Adam-on-q search
 with FixedPointFinder's settings (Golub & Sussillo 2018), timed in the same run.
 
-    python3 benchmarks/bench_flipflop.py                  # 64-unit nn.RNN, 10 seeds
+    python3 benchmarks/bench_flipflop.py --kinds rnn,gru,lstm   # 64-unit RNN, 32-unit GRU/LSTM
     python3 benchmarks/bench_flipflop.py --seeds 2 --quick
 
 Networks: trained by dynrnn.scripts.flipflop.train_flip_flop (3-bit flip-flop, Adam, seeded,
-float64) and cached under results/flipflop_cache/ (not in git). Analysed in torch's hidden-state
-space (``dr.ElmanRNN.from_torch``) under zero input.
+float64) and cached under results/flipflop_cache/ (not in git). Analysed in torch's state
+space (``dr.ElmanRNN.from_torch``; ``dr.GRU``/``dr.LSTM`` built from the state dict: h, or [h, c]
+for the LSTM) under zero input.
 
 Baseline (our re-implementation of the method from FixedPointFinder's documented defaults, not
 its code): 1,024 starts = hidden states visited on flip-flop trials plus N(0, 0.5²) noise; joint
@@ -38,7 +39,7 @@ import numpy as np  # noqa: E402
 
 import dynrnn as dr  # noqa: E402
 from dynrnn.analysis import _newton as nw  # noqa: E402
-from dynrnn.scripts.flipflop import train_flip_flop, visited_states  # noqa: E402
+from dynrnn.scripts.flipflop import FULL, flip_flop_batch, to_map, train_flip_flop  # noqa: E402
 
 from _report import report  # noqa: E402
 
@@ -54,22 +55,48 @@ def trained(kind: str, n_hidden: int, seed: int, steps: int):
     if os.path.exists(path):
         module.load_state_dict(torch.load(path))
         return module, None
-    module, _, training = train_flip_flop(kind, n_hidden, steps=steps, seed=seed)
+    lr = FULL[kind][2]
+    module, _, training = train_flip_flop(kind, n_hidden, steps=steps, seed=seed, lr=lr)
     torch.save(module.state_dict(), path)
     return module, training
 
 
-def fpf_search(module, starts: np.ndarray, *, lr: float, max_iter: int = 5000,
+def torch_step(module, kind, X):
+    """One step of the module under zero input from states X (m, n): the state is h, or [h, c]
+    for an LSTM (as FixedPointFinder concatenates them)."""
+    import torch
+    zeros = torch.zeros(X.shape[0], 1, 3, dtype=torch.float64)
+    if kind == "lstm":
+        H = X.shape[1] // 2
+        _, (h, c) = module(zeros, (X[None, :, :H].contiguous(), X[None, :, H:].contiguous()))
+        return torch.cat([h[0], c[0]], dim=1)
+    _, h = module(zeros, X[None].contiguous())
+    return h[0]
+
+
+def map_states(net, seed, n_trials=32, length=100):
+    """Map states (h, or [h, c]) visited on flip-flop trials, (n_trials · length, n_states)."""
+    import torch
+    inputs, _ = flip_flop_batch(torch, torch.Generator().manual_seed(10_000 + seed),
+                                batch=n_trials, length=length)
+    inputs = inputs.numpy()
+    x = np.zeros((n_trials, net.n_states))
+    out = []
+    for t in range(length):
+        x = net.step(x, inputs[:, t])
+        out.append(x)
+    return np.concatenate(out, axis=0)
+
+
+def fpf_search(module, kind, starts: np.ndarray, *, lr: float, max_iter: int = 5000,
                tol_q: float = 1e-12, tol_dq: float = 1e-20, tol_unique: float = 1e-3):
     """Adam on q with FixedPointFinder's joint optimisation and adaptive rate; unique points."""
     import torch
     h = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
-    zeros = torch.zeros(starts.shape[0], 1, 3, dtype=torch.float64)
     optimiser = torch.optim.Adam([h], lr=lr, eps=0.01)
     rate, streak, previous = lr, 0, np.inf
     for it in range(max_iter):
-        out, _ = module(zeros, h[None])
-        q = 0.5 * torch.sum((out[:, 0] - h) ** 2, dim=1)
+        q = 0.5 * torch.sum((torch_step(module, kind, h) - h) ** 2, dim=1)
         loss = torch.mean(q)
         optimiser.zero_grad()
         loss.backward()
@@ -90,8 +117,7 @@ def fpf_search(module, starts: np.ndarray, *, lr: float, max_iter: int = 5000,
             group["lr"] = rate
     X = h.detach().numpy()
     with torch.no_grad():
-        out, _ = module(zeros, torch.tensor(X)[None])
-        q = 0.5 * np.sum((out[:, 0].numpy() - X) ** 2, axis=1)
+        q = 0.5 * np.sum((torch_step(module, kind, torch.tensor(X)).numpy() - X) ** 2, axis=1)
     order = np.argsort(q)
     kept = []
     for i in order:
@@ -117,16 +143,16 @@ def real_points(net, u, X):
 
 def one_seed(kind, n_hidden, seed, steps):
     module, _ = trained(kind, n_hidden, seed, steps)
-    net = dr.ElmanRNN.from_torch(module)
+    net = to_map(module, kind)
     u = np.zeros(3)
-    states, _ = visited_states(module, n_trials=32, length=100, seed=seed)
+    states = map_states(net, seed)
     rng = np.random.default_rng(seed)
     starts = states[rng.integers(0, states.shape[0], 1024)] + 0.5 * rng.standard_normal(
-        (1024, n_hidden))
+        (1024, net.n_states))
     base = []
     for lr in (1.0, 0.1):
         t = time.perf_counter()
-        X, q, n_iter = fpf_search(module, starts, lr=lr)
+        X, _, n_iter = fpf_search(module, kind, starts, lr=lr)
         elapsed = time.perf_counter() - t
         real = real_points(net, net.resolve_input(u), X)
         base.append((len(real), -elapsed, lr, X, real, elapsed, n_iter))
@@ -148,7 +174,7 @@ def one_seed(kind, n_hidden, seed, steps):
         if result[int(np.argmin(d))].n_unstable != n_unstable:
             wrong_index += 1
     worst = max((p.residual for p in result), default=0.0)
-    inside = bool(np.all(np.abs(P) < 1)) if len(P) else True
+    inside = bool(np.all(np.abs(P[:, :n_hidden]) < 1)) if len(P) else True
     ok = missed == 0 and wrong_index == 0 and worst <= 1e-10 and inside and not \
         result.slow_points and not result.degenerate
     counts = {}
@@ -162,19 +188,64 @@ def one_seed(kind, n_hidden, seed, steps):
     return ok, t_dr, t_fpf, len(result), n_real
 
 
+def scale(sizes, n_starts=256, gain=1.5, seed=0):
+    """Random tanh networks (W ~ N(0, gain²/n), b ~ N(0, 0.1²)): time for find_fixed_points from
+    ``n_starts`` trajectory starts (autonomous runs from random states, N(0, 0.1²) noise), all
+    Newton runs to residual 1e-10, and where the time goes (cProfile, cumulative)."""
+    import cProfile
+    import pstats
+    times = []
+    for n in sizes:
+        rng = np.random.default_rng(seed)
+        net = dr.RNN(gain * rng.standard_normal((n, n)) / np.sqrt(n),
+                     b=0.1 * rng.standard_normal(n))
+        starts = dr.trajectory_starts(net, n_starts=n_starts, noise=0.1, n_steps=50,
+                                      initial_states=rng.uniform(-1, 1, (8, n)), seed=seed)
+        profile = cProfile.Profile()
+        t = time.perf_counter()
+        profile.enable()
+        result = dr.find_fixed_points(net, starts=starts)
+        profile.disable()
+        elapsed = time.perf_counter() - t
+        stats = pstats.Stats(profile)
+        parts = {}
+        for (filename, _, name), row in stats.stats.items():
+            key = {"_direction": "Newton solves (LU)", "make_point": "eigenvalues of the points",
+                   "_evaluate": "map evaluations", "edge_states": "edge tracking",
+                   "deflated_newton": "deflated Newton"}.get(name)
+            if key and filename.endswith(".py"):
+                parts[key] = parts.get(key, 0.0) + row[3]
+        worst = max((p.residual for p in result), default=float("nan"))
+        print(f"n={n}: {len(result)} points ({result.n_converged}/{n_starts} starts converged, "
+              f"rounds {result.rounds_new}), max residual {worst:.1e}, {elapsed:.1f} s; "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in parts.items()), flush=True)
+        times.append(elapsed)
+    if len(sizes) >= 2:
+        exponent = np.log(times[-1] / times[-2]) / np.log(sizes[-1] / sizes[-2])
+        print(f"scaling exponent between n={sizes[-2]} and n={sizes[-1]}: {exponent:.2f}")
+    return times
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--kinds", default="rnn")
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--steps", type=int, default=None,
+                        help="training steps (default: the flipflop run's, per cell type)")
     parser.add_argument("--quick", action="store_true", help="16-unit nets, 150 training steps")
+    parser.add_argument("--scale", default="",
+                        help="comma-separated sizes of random tanh networks to time instead "
+                             "(e.g. 512,1024)")
     args = parser.parse_args(argv)
+    if args.scale:
+        scale([int(v) for v in args.scale.split(",")])
+        return
     import torch
     torch.set_num_threads(1)
     sizes = {"rnn": 64, "gru": 32, "lstm": 32}
     for kind in args.kinds.split(","):
         n_hidden = 16 if args.quick else sizes[kind]
-        steps = 150 if args.quick else args.steps
+        steps = 150 if args.quick else (args.steps or FULL[kind][1])
         rows = [one_seed(kind, n_hidden, seed, steps) for seed in range(args.seeds)]
         n_ok = sum(r[0] for r in rows)
         t_dr = sum(r[1] for r in rows)

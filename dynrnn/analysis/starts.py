@@ -37,7 +37,9 @@ def _as_map(system) -> RecurrentMap:
         return system
     if type(system).__module__.startswith("torch"):
         try:
-            from .. import from_torch  # provided by dynrnn.model.torch_import when available
+            from .. import (
+                from_torch,  # provided by dynrnn.model.torch_import when available
+            )
         except ImportError:
             raise InvalidTypeError(
                 f"a {type(system).__name__} torch module cannot be read here yet; convert it "

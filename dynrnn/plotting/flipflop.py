@@ -2,11 +2,11 @@
 components, its stable points and saddles, and the saddles' unstable manifolds."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["plot_flipflop", "figure_flipflop"]
+__all__ = ["figure_flipflop", "plot_flipflop"]
 
 _NAMES = {"rnn": "nn.RNN (tanh)", "gru": "nn.GRU", "lstm": "nn.LSTM"}
 _COLOURS = {0: "black", 1: "tab:red", 2: "tab:orange", 3: "tab:purple"}

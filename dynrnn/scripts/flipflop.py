@@ -25,7 +25,7 @@ from ._common import execute, parse_args, report
 NAME = "flipflop"
 N_BITS = 3
 #: cell kind -> (hidden units, training steps, learning rate) in full mode
-FULL = {"rnn": (64, 500, 0.01), "gru": (32, 500, 0.01), "lstm": (32, 600, 0.01)}
+FULL = {"rnn": (64, 400, 0.01), "gru": (32, 500, 0.01), "lstm": (32, 600, 0.01)}
 QUICK = {"rnn": (8, 30, 0.05), "gru": (6, 30, 0.05), "lstm": (6, 30, 0.05)}
 
 

@@ -121,7 +121,7 @@ def test_edge_state_between_two_attractors_is_the_saddle():
     full = dr.find_fixed_points(net)
     stable = np.array([p.x for p in full if p.stable])
     assert stable.shape[0] == 2
-    saddle = [p.x for p in full if p.n_unstable == 1][0]
+    saddle = next(p.x for p in full if p.n_unstable == 1)
     candidates = edge_states(net, u, stable, np.array([[0, 1]]))
     run = nw.newton(net, u, candidates[:, None], tol=1e-12, max_iter=20)
     assert np.any(np.max(np.abs(run.X[:, 0] - saddle), axis=1) < 1e-9)
