@@ -585,7 +585,10 @@ def _resolve_degenerate(system, u, orbits, order, *, tol, box, dedupe_tol, radiu
                 else 0.0
             keep_orbits.append(cloud[best][None, None, :])
             keep_order.append(cloud_res[best][None])
-            keep_radius.append(np.array([max(spread, float(ball[best]))]))
+            # a singular I − J gives an unbounded error ball: the cluster's extent is what is
+            # known then (a continuum of roots in floating point)
+            own = float(ball[best]) if ball[best] < 1e100 else 0.0
+            keep_radius.append(np.array([max(spread, own, dedupe_tol)]))
     orbits2 = np.concatenate(keep_orbits, axis=0)
     order2 = np.concatenate(keep_order)
     radius2 = np.concatenate(keep_radius)

@@ -178,3 +178,22 @@ def test_tiny_trained_flip_flop_points_are_roots_with_torch_stability():
             torch.tensor(p.x))
         lam = np.linalg.eigvals(J.numpy())
         assert p.n_unstable == int(np.sum(np.abs(lam) > 1 + 1e-8))
+
+
+def test_saturated_update_gate_gives_no_cloud_of_points():
+    # GRU with the update gate stuck at z = σ(25): F(h) − h = (1 − z)(n(h) − h) is below the
+    # tolerance everywhere, so every start "converges" where it starts. The real fixed point
+    # (the root of n(h) = h, found with z = σ(0)) is reported once, with its uncertainty.
+    H = 2
+    weight_hh = np.zeros((3 * H, H))
+    weight_hh[2 * H:] = [[1.5, 0.3], [-0.2, 1.2]]
+    bias_ih = np.zeros(3 * H)
+    bias_ih[2 * H:] = [0.1, -0.2]
+    reference = dr.find_fixed_points(dr.GRU(None, weight_hh, bias_ih, np.zeros(3 * H)))
+    assert len(reference) == 1 and reference.degenerate == ()
+    bias_hh = np.zeros(3 * H)
+    bias_hh[H:2 * H] = 25.0
+    result = dr.find_fixed_points(dr.GRU(None, weight_hh, bias_ih, bias_hh))
+    assert len(result) == 1 and len(result.degenerate) == 1
+    error = np.max(np.abs(result[0].x - reference[0].x))
+    assert error <= result.degenerate_radius[0] < 0.05
