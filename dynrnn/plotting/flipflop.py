@@ -37,16 +37,16 @@ def plot_flipflop(study, ax=None):
 
     for trial in paths:
         p = project(trial)
-        ax.plot(p[:, 0], p[:, 1], p[:, 2], color="0.7", lw=0.6)
+        ax.plot(p[:, 0], p[:, 1], p[:, 2], color="0.75", lw=0.4, alpha=0.7)
     for curve in study.manifolds:
         p = project(curve)
-        ax.plot(p[:, 0], p[:, 1], p[:, 2], color="tab:red", lw=0.8, alpha=0.8)
+        ax.plot(p[:, 0], p[:, 1], p[:, 2], color="tab:red", lw=1.0, alpha=0.9)
     for k in sorted({pt.n_unstable for pt in study.fixed_points}):
         pts = np.array([pt.x for pt in study.fixed_points if pt.n_unstable == k])
         p = project(pts)
         label = "stable" if k == 0 else f"{k} unstable dir."
         ax.scatter(p[:, 0], p[:, 1], p[:, 2], color=_COLOURS.get(k, "tab:brown"),
-                   marker="o" if k == 0 else "x", s=28 if k == 0 else 36, label=label,
+                   marker="o" if k == 0 else "x", s=40 if k == 0 else 44, label=label,
                    depthshade=False)
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")

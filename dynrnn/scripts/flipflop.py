@@ -147,9 +147,11 @@ class FlipFlopStudy:
                 f"{self.loss[-1]:.3g}, {len(self.fixed_points)} fixed points {self.counts})")
 
 
-def unstable_manifolds(net, u, points: FixedPointResult, *, n_steps: int, step: float = 1e-3
-                       ) -> np.ndarray:
-    """Orbits of x_s ± ε v for each saddle x_s, v its leading unstable eigenvector (real part)."""
+def unstable_manifolds(net, u, points: FixedPointResult, *, n_steps: int, step: float = 1e-3,
+                       every: int = 1) -> np.ndarray:
+    """Orbits of x_s ± ε v for each saddle x_s, v its leading unstable eigenvector (real part),
+    ``n_steps`` steps, every ``every``-th state kept (a weakly unstable saddle of a gated cell
+    takes hundreds of steps to leave)."""
     starts = []
     for p in points:
         if p.n_unstable == 0:
@@ -161,11 +163,12 @@ def unstable_manifolds(net, u, points: FixedPointResult, *, n_steps: int, step: 
     if not starts:
         return np.empty((0, n_steps, net.n_states))
     x = np.array(starts)
-    out = np.empty((x.shape[0], n_steps, x.shape[1]))
+    out = []
     for t in range(n_steps):
-        out[:, t] = x
+        if t % every == 0:
+            out.append(x)
         x = net.step(x, u)
-    return out
+    return np.stack(out, axis=1)
 
 
 def study(kind: str, *, quick: bool, seed: int) -> FlipFlopStudy:
@@ -183,15 +186,16 @@ def study(kind: str, *, quick: bool, seed: int) -> FlipFlopStudy:
     points = find_fixed_points(net, u)
     seconds = time.perf_counter() - start
     generator = torch.Generator().manual_seed(20_000 + seed)
-    inputs, _ = flip_flop_batch(torch, generator, batch=4 if quick else 8,
-                                length=40 if quick else 200)
+    inputs, _ = flip_flop_batch(torch, generator, batch=4 if quick else 6,
+                                length=40 if quick else 150)
     inputs = inputs.numpy()
     x = np.zeros((inputs.shape[0], net.n_states))
     path = np.empty(inputs.shape[:2] + (net.n_states,))
     for t in range(inputs.shape[1]):
         x = net.step(x, inputs[:, t])
         path[:, t] = x
-    manifolds = unstable_manifolds(net, u, points, n_steps=30 if quick else 120)
+    manifolds = unstable_manifolds(net, u, points, n_steps=30 if quick else 1500,
+                                   every=1 if quick else 5)
     return FlipFlopStudy(kind, n_hidden, training.loss, points, path, manifolds, seconds)
 
 
