@@ -52,9 +52,10 @@ import numpy as np
 
 from ..errors import InvalidInputError, ShapeError
 from ._arrays import ArrayNetwork, NamedArrays
+from .activations import Activation, get_activation
 from .base import as_finite_array, as_state
 
-__all__ = ["GatedNetwork", "GRU", "LSTM"]
+__all__ = ["GatedNetwork", "GRU", "LSTM", "ElmanStack"]
 
 _KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
 
@@ -148,9 +149,10 @@ class GatedNetwork(ArrayNetwork):
         self._arrays = NamedArrays(arrays)
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "GatedNetwork":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], **options) -> "GatedNetwork":
         """Build from torch-named arrays ``{"weight_ih_l0": ..., "weight_hh_l0": ..., "bias_ih_l0":
-        ..., "bias_hh_l0": ..., ..., "u": ...}`` (biases and ``u`` optional)."""
+        ..., "bias_hh_l0": ..., ..., "u": ...}`` (biases and ``u`` optional); ``options`` are
+        the class's other keywords (``activation`` of :class:`ElmanStack`)."""
         layers = sorted({int(m.group(2)) for m in (_KEY.match(k) for k in arrays) if m})
         if not layers or layers != list(range(len(layers))):
             raise InvalidInputError(
@@ -167,10 +169,14 @@ class GatedNetwork(ArrayNetwork):
         return cls([get(f"weight_ih_l{k}") for k in layers],
                    [arrays[f"weight_hh_l{k}"] for k in layers],
                    [get(f"bias_ih_l{k}") for k in layers],
-                   [get(f"bias_hh_l{k}") for k in layers], get("u"))
+                   [get(f"bias_hh_l{k}") for k in layers], get("u"), **options)
+
+    def _options(self) -> dict:
+        """The keywords besides the arrays that rebuild this network."""
+        return {}
 
     def _rebuild(self, arrays):
-        return type(self).from_arrays(arrays)
+        return type(self).from_arrays(arrays, **self._options())
 
     # -- attributes ----------------------------------------------------------------------------
     @property
@@ -410,6 +416,9 @@ class GatedNetwork(ArrayNetwork):
         if type(other) is not type(self):
             raise ShapeError(f"expected another {type(self).__name__}, got "
                              f"{type(other).__name__}", argument="other")
+        if self._options() != other._options():
+            raise ShapeError(f"networks differ: {self._options()} vs {other._options()}",
+                             argument="other")
         mine, theirs = self.arrays(), other.arrays()
         if set(mine) != set(theirs):
             raise ShapeError(f"networks differ in their arrays: {sorted(mine)} vs "
@@ -592,3 +601,59 @@ class LSTM(GatedNetwork):
         if not np.all(np.isfinite(high)):
             return None
         return -high, high
+
+
+@final
+class ElmanStack(GatedNetwork):
+    r"""A multi-layer ``torch.nn.RNN`` as one map (torch's names and state; one layer is
+    :class:`~dynrnn.ElmanRNN`).
+
+    .. math::
+
+        h_k' = \sigma(W_{ih,k}\,v_k + b_{ih,k} + W_{hh,k}\,h_k + b_{hh,k}),
+        \qquad v_0 = u,\; v_k = h_{k-1}'
+
+    The state is ``[h_l0, h_l1, ...]`` (torch's ``h_n.reshape(-1)``).
+
+    Parameters
+    ----------
+    weight_ih, weight_hh, bias_ih, bias_hh : lists of arrays, one per layer
+        Shapes (H, n_inputs) for layer 0, (H_k, H_{k-1}) above; (H, H); (H,).
+    u : array_like, shape (n_inputs,), optional
+    activation : {"tanh", "relu"} or Activation
+    """
+
+    N_GATES = 1
+    N_PARTS = 1
+
+    def __init__(self, weight_ih, weight_hh, bias_ih=None, bias_hh=None, u=None,
+                 activation: str | Activation = "tanh"):
+        super().__init__(weight_ih, weight_hh, bias_ih, bias_hh, u)
+        self._activation = get_activation(activation)
+
+    @property
+    def activation(self) -> Activation:
+        return self._activation
+
+    def _options(self):
+        return {"activation": self._activation.name}
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f", activation={self._activation.name!r})"
+
+    def _cell(self, k, h, v, derivatives):
+        W_ih, W_hh, _, _ = self.layer(k)
+        gi, gh = self._gate_inputs(k, h, v)
+        a = gi + gh
+        new = self._activation.function(a)
+        if not derivatives:
+            return (new,)
+        d = self._activation.derivative(a)
+        sens = d[..., None, :]
+        return new, d[..., :, None] * W_hh, d[..., :, None] * W_ih, sens, sens
+
+    def invariant_box(self, u=None):
+        act = self._activation
+        if not act.bounded:
+            return None
+        return np.full(self.n_states, act.lower), np.full(self.n_states, act.upper)

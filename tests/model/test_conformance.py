@@ -50,8 +50,8 @@ def _plrnn(inputs):
     return build
 
 
-def _gated(cls, hidden, layers, inputs):
-    gates = 3 if cls is dr.GRU else 4
+def _gated(cls, hidden, layers, inputs, **options):
+    gates = {dr.GRU: 3, dr.LSTM: 4, dr.ElmanStack: 1}[cls]
 
     def build(rng):
         sizes = [N_INPUTS if inputs else 0] + [hidden] * layers
@@ -63,7 +63,7 @@ def _gated(cls, hidden, layers, inputs):
             arrays[f"bias_hh_l{k}"] = rng.standard_normal(gates * hidden)
         if inputs:
             arrays["u"] = rng.standard_normal(N_INPUTS)
-        return cls.from_arrays(arrays)
+        return cls.from_arrays(arrays, **options)
     return build
 
 
@@ -148,6 +148,7 @@ CASES.update({
     "lstm": (_gated(dr.LSTM, 2, 1, False), None),
     "lstm-inputs": (_gated(dr.LSTM, 3, 1, True), None),
     "lstm-2layers-inputs": (_gated(dr.LSTM, 2, 2, True), None),
+    "elman-stack-tanh-2layers-inputs": (_gated(dr.ElmanStack, 2, 2, True), None),
     "map-callable-jacobian": (_map_callable("jacobian"), None),
     "map-callable-complex-step": (_map_callable("complex-step"), None),
     "map-callable-differences": (_map_callable("differences"), None),

@@ -298,6 +298,15 @@ def test_save_and_load(kind, tmp_path):
     assert dict(again.params) == dict(net.params)
 
 
+def test_elman_stack_saves_with_its_activation(tmp_path):
+    net = dr.from_torch(torch.nn.RNN(2, 3, num_layers=2, nonlinearity="relu"))
+    back = dr.load_model(dr.save_model(net, tmp_path / "stack.npz"))
+    assert isinstance(back, dr.ElmanStack) and back.activation.name == "relu"
+    assert dict(back.params) == dict(net.params)
+    with pytest.raises(dr.ShapeError, match="activation"):
+        dr.LineBetween(net, dr.from_torch(torch.nn.RNN(2, 3, num_layers=2)))
+
+
 def test_bad_shapes_name_the_argument():
     with pytest.raises(dr.ShapeError, match="weight_hh_l0"):
         dr.GRU(None, np.zeros((4, 2)))
