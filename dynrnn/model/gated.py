@@ -147,6 +147,9 @@ class GatedNetwork(ArrayNetwork):
                              argument="u", expected=(m,), actual=u.shape)
         arrays["u"] = u
         self._arrays = NamedArrays(arrays)
+        # shapes never change (replace_params keeps them): computed once
+        self._sizes = tuple(arrays[f"weight_hh_l{k}"].shape[1] for k in range(n_layers))
+        self._indices = tuple(self._compute_state_index(k) for k in range(n_layers))
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], **options) -> "GatedNetwork":
@@ -181,11 +184,11 @@ class GatedNetwork(ArrayNetwork):
     # -- attributes ----------------------------------------------------------------------------
     @property
     def n_layers(self) -> int:
-        return sum(1 for k in self._arrays.as_dict() if k.startswith("weight_hh_l"))
+        return len(self._sizes)
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
-        return tuple(self._arrays[f"weight_hh_l{k}"].shape[1] for k in range(self.n_layers))
+        return self._sizes
 
     @property
     def hidden_size(self) -> int:
@@ -223,10 +226,12 @@ class GatedNetwork(ArrayNetwork):
 
     def _state_index(self, k: int) -> np.ndarray:
         """Positions of layer k's local state ([h] or [h, c]) in the map's state vector."""
-        sizes = self.hidden_sizes
-        start = sum(sizes[:k])
-        return np.concatenate([np.arange(p * self.n_hidden + start,
-                                         p * self.n_hidden + start + sizes[k])
+        return self._indices[k]
+
+    def _compute_state_index(self, k: int) -> np.ndarray:
+        sizes = self._sizes
+        start, total = sum(sizes[:k]), sum(sizes)
+        return np.concatenate([np.arange(p * total + start, p * total + start + sizes[k])
                                for p in range(self.N_PARTS)])
 
     # -- torch's hidden state ------------------------------------------------------------------
