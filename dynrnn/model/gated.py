@@ -151,11 +151,23 @@ class GatedNetwork(ArrayNetwork):
         self._sizes = tuple(arrays[f"weight_hh_l{k}"].shape[1] for k in range(n_layers))
         self._indices = tuple(self._compute_state_index(k) for k in range(n_layers))
 
+    #: the arrays of a one-layer network (layer k ≥ 1 adds the same names with ``_lk``); every
+    #: saved network has these
+    ARRAYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "u")
+
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], **options) -> "GatedNetwork":
+    def required_arrays(cls) -> tuple[str, ...]:
+        """The arrays a network cannot do without (biases, ``weight_ih_l0`` and ``u`` have
+        defaults)."""
+        return ("weight_hh_l0",)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], activation=None) -> "GatedNetwork":
         """Build from torch-named arrays ``{"weight_ih_l0": ..., "weight_hh_l0": ..., "bias_ih_l0":
-        ..., "bias_hh_l0": ..., ..., "u": ...}`` (biases and ``u`` optional); ``options`` are
-        the class's other keywords (``activation`` of :class:`ElmanStack`)."""
+        ..., "bias_hh_l0": ..., ..., "u": ...}`` (biases, ``weight_ih_l0`` and ``u`` optional);
+        ``activation`` is :class:`ElmanStack`'s (ignored by GRU and LSTM, which have none). The
+        entries ``"kind"`` and ``"activation"`` of a model file are skipped."""
+        arrays = {k: v for k, v in arrays.items() if k not in ("kind", "activation")}
         layers = sorted({int(m.group(2)) for m in (_KEY.match(k) for k in arrays) if m})
         if not layers or layers != list(range(len(layers))):
             raise InvalidInputError(
@@ -169,10 +181,14 @@ class GatedNetwork(ArrayNetwork):
         if missing:
             raise InvalidInputError(f"arrays lack {missing}", argument="arrays", value=missing)
         get = arrays.get
+        options = {} if activation is None or not cls._TAKES_ACTIVATION else \
+            {"activation": activation}
         return cls([get(f"weight_ih_l{k}") for k in layers],
                    [arrays[f"weight_hh_l{k}"] for k in layers],
                    [get(f"bias_ih_l{k}") for k in layers],
                    [get(f"bias_hh_l{k}") for k in layers], get("u"), **options)
+
+    _TAKES_ACTIVATION = False
 
     def _options(self) -> dict:
         """The keywords besides the arrays that rebuild this network."""
@@ -630,6 +646,7 @@ class ElmanStack(GatedNetwork):
 
     N_GATES = 1
     N_PARTS = 1
+    _TAKES_ACTIVATION = True
 
     def __init__(self, weight_ih, weight_hh, bias_ih=None, bias_hh=None, u=None,
                  activation: str | Activation = "tanh"):
