@@ -188,8 +188,8 @@ class ElmanRNN(ArrayNetwork):
                 argument="module", value=module.num_layers)
         read = read_torch_arrays(module)
         a = read.arrays
-        return cls(a["weight_hh_l0"], a["weight_ih_l0"], a["bias_ih_l0"] + a["bias_hh_l0"],
-                   read.nonlinearity)
+        return cls(W=a["weight_hh_l0"], U=a["weight_ih_l0"],
+                   b=a["bias_ih_l0"] + a["bias_hh_l0"], activation=read.nonlinearity)
 
     # -- the map -------------------------------------------------------------------------------
     def constant_input(self) -> np.ndarray:

@@ -287,3 +287,18 @@ def test_no_import_cycle_between_torch_import_and_the_maps():
     tree = ast.parse(inspect.getsource(module))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not imported & {"elman", "rnn", "gated", "torch_network"}, imported
+
+
+def test_read_torch_file_with_readout(tmp_path):
+    from dynrnn.model.torch_network import read_torch_file
+    torch.manual_seed(2)
+    model = torch.nn.ModuleDict({"rnn": torch.nn.RNN(2, 4), "fc": torch.nn.Linear(4, 2)})
+    torch.save({"state": model.state_dict(), "step": 7}, tmp_path / "ckpt.pt")
+    read = read_torch_file(tmp_path / "ckpt.pt", nonlinearity="tanh")
+    assert read.prefix == "state.rnn" and read.readout_prefix == "state.fc"
+    np.testing.assert_array_equal(read.readout_weight,
+                                  model["fc"].weight.detach().double().numpy())
+    x = np.random.default_rng(0).standard_normal(4)
+    with torch.no_grad():
+        ref = model["fc"](torch.tensor(np.tanh(x), dtype=torch.float32)).double().numpy()
+    np.testing.assert_allclose(read.outputs(x), ref, rtol=1e-6, atol=1e-6)
