@@ -307,7 +307,7 @@ class GatedNetwork(ArrayNetwork):
 
     # -- one layer (subclasses) ----------------------------------------------------------------
     @abc.abstractmethod
-    def _cell(self, k: int, local: np.ndarray, v, derivatives: bool):
+    def _cell(self, k: int, local: np.ndarray, v, derivatives: bool, perturb=None):
         """Layer k at local state ``local`` (..., N_PARTS·H) with input ``v`` (..., m) or None.
 
         Returns ``new`` (..., N_PARTS·H), and with ``derivatives``: ``A`` = ∂new/∂local
@@ -316,10 +316,22 @@ class GatedNetwork(ArrayNetwork):
         W_hh h + b_hh); every other entry of new does not depend on that row.
         """
 
-    def _gate_inputs(self, k, h, v):
+    def _gate_inputs(self, k, h, v, perturb=None):
+        """``(W_ih v + b_ih, W_hh h + b_hh)`` of layer k; ``perturb = (kind, r, j, shift)`` adds
+        ``shift`` (batched, one value per leading row) to one weight or bias entry (used by
+        :meth:`stepper_over_param`)."""
         W_ih, W_hh, b_ih, b_hh = self.layer(k)
         gi = b_ih if v is None or W_ih.shape[1] == 0 else v @ W_ih.T + b_ih
         gh = h @ W_hh.T + b_hh
+        if perturb is not None:
+            kind, r, j, shift = perturb
+            batch = np.broadcast_shapes(h.shape[:-1], np.shape(shift))
+            if kind.endswith("_ih"):
+                gi = np.array(np.broadcast_to(gi, batch + gi.shape[-1:]))
+                gi[..., r] += shift * (v[..., j] if kind == "weight_ih" else 1.0)
+            else:
+                gh = np.array(np.broadcast_to(gh, batch + gh.shape[-1:]))
+                gh[..., r] += shift * (h[..., j] if kind == "weight_hh" else 1.0)
         return gi, gh
 
     def _contract(self, sens, W, H):
@@ -333,14 +345,15 @@ class GatedNetwork(ArrayNetwork):
     def constant_input(self) -> np.ndarray:
         return self.u
 
-    def _forward(self, x, u, derivatives: bool):
+    def _forward(self, x, u, derivatives: bool, perturb=None):
         batch = x.shape[:-1] if u is None else np.broadcast_shapes(x.shape[:-1], u.shape[:-1])
         out = np.empty(batch + (self.n_states,))
         v = u if self.n_inputs else None
         cells = []
         for k, H in enumerate(self.hidden_sizes):
             index = self._state_index(k)
-            result = self._cell(k, x[..., index], v, derivatives)
+            result = self._cell(k, x[..., index], v, derivatives,
+                                perturb[1:] if perturb is not None and perturb[0] == k else None)
             new = result[0]
             out[..., index] = new
             cells.append((index, H, v) + tuple(result))
@@ -377,6 +390,24 @@ class GatedNetwork(ArrayNetwork):
             out[..., index, :] = cols
             below = cols[..., :H, :]
         return out
+
+    def stepper_over_param(self, name, values):
+        # the gate pre-activations are affine in every weight, bias and input entry: a whole
+        # sweep is one batched step with that entry shifted row by row (no map is built)
+        key, index = self._arrays.locate(name)
+        delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
+
+        def step(x, u):
+            shift = delta.reshape(delta.shape + (1,) * (x.ndim - 2))
+            if key == "u":
+                moved = np.array(np.broadcast_to(u, x.shape[:-1] + u.shape[-1:]))
+                moved[..., index[0]] += shift
+                return self._forward(x, moved, False)[0]
+            kind, layer = _KEY.match(key).groups()
+            column = index[1] if len(index) == 2 else None
+            return self._forward(x, u, False, (int(layer), kind, index[0], column, shift))[0]
+
+        return step
 
     def param_jacobian_unchecked(self, x, names: Sequence[str], u):
         out, cells = self._forward(x, u, True)
@@ -500,10 +531,10 @@ class GRU(GatedNetwork):
     N_GATES = 3
     N_PARTS = 1
 
-    def _cell(self, k, h, v, derivatives):
+    def _cell(self, k, h, v, derivatives, perturb=None):
         W_ih, W_hh, _, _ = self.layer(k)
         H = W_hh.shape[1]
-        gi, gh = self._gate_inputs(k, h, v)
+        gi, gh = self._gate_inputs(k, h, v, perturb)
         r = _sigmoid(gi[..., :H] + gh[..., :H])
         z = _sigmoid(gi[..., H:2 * H] + gh[..., H:2 * H])
         gh_n = gh[..., 2 * H:]
@@ -571,11 +602,11 @@ class LSTM(GatedNetwork):
     N_GATES = 4
     N_PARTS = 2
 
-    def _cell(self, k, local, v, derivatives):
+    def _cell(self, k, local, v, derivatives, perturb=None):
         W_ih, W_hh, _, _ = self.layer(k)
         H = W_hh.shape[1]
         h, c = local[..., :H], local[..., H:]
-        gi, gh = self._gate_inputs(k, h, v)
+        gi, gh = self._gate_inputs(k, h, v, perturb)
         a = gi + gh
         i = _sigmoid(a[..., :H])
         f = _sigmoid(a[..., H:2 * H])
@@ -663,9 +694,9 @@ class ElmanStack(GatedNetwork):
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f", activation={self._activation.name!r})"
 
-    def _cell(self, k, h, v, derivatives):
+    def _cell(self, k, h, v, derivatives, perturb=None):
         W_ih, W_hh, _, _ = self.layer(k)
-        gi, gh = self._gate_inputs(k, h, v)
+        gi, gh = self._gate_inputs(k, h, v, perturb)
         a = gi + gh
         new = self._activation.function(a)
         if not derivatives:
