@@ -101,6 +101,9 @@ class AttractorEvent:
         The parameter values ``values[index - 1]``, ``values[index]``.
     param : float
         The located parameter value: the linked bifurcation's, else the interval's midpoint.
+        For a sequence of networks or a training run, the bifurcation is found on the straight
+        line θ(s) = θ_{i-1} + s (θ_i − θ_{i-1}) and ``param`` is values[i-1] + s (values[i] −
+        values[i-1]) (``bifurcation.param`` is s).
     cause : EventCause
     bifurcation : Bifurcation or None
         The local bifurcation linked to the event.
@@ -571,8 +574,12 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
         if family_at is not None:
             cause, bifurcation = _local_link(family_at, a, i, values,
                                              forward=kind is not EventKind.BIRTH)
-        param_value = float(bifurcation.param) if bifurcation is not None else \
-            0.5 * (interval[0] + interval[1])
+        if bifurcation is None:
+            param_value = 0.5 * (interval[0] + interval[1])
+        elif isinstance(param, str) or family is not None:
+            param_value = float(bifurcation.param)
+        else:   # s in [0, 1] on the line between two neighbouring networks
+            param_value = interval[0] + float(bifurcation.param) * (interval[1] - interval[0])
         linked.append(AttractorEvent(kind, identity, i, interval, param_value, cause,
                                      bifurcation))
     if interrupted:
