@@ -509,6 +509,13 @@ class _Catalogue:
             orbit[0] = x
             for j in range(1, period):
                 orbit[j] = ens.step(orbit[j - 1][None])[0]
+            # an orbit converging with an oscillation (multiplier near -1) meets the 2k-step
+            # test before the k-step one: keep the least period within the matching distance
+            for divisor in range(1, period):
+                if period % divisor == 0 and \
+                        np.abs(orbit[divisor] - orbit[0]).max() <= opts.match_tol:
+                    orbit = orbit[:divisor]
+                    break
             return self._cycle(orbit), opts.match_tol
         with np.errstate(all="ignore"):
             cloud = np.empty((opts.n_cloud, x.size))

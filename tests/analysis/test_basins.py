@@ -205,7 +205,7 @@ def test_trained_torch_rnn_end_to_end():
     bias = (module.bias_ih_l0 + module.bias_hh_l0).detach()
     # every fixed-point attractor is a fixed point of torch's cell, h* = tanh(x*)
     for attractor in result:
-        h = torch.tanh(torch.as_tensor(attractor.x))
+        h = torch.tanh(torch.tensor(np.array(attractor.x)))
         np.testing.assert_allclose(torch.tanh(W @ h + bias).numpy(), h.numpy(), atol=1e-12)
     # and torch, iterated from h0 = tanh(x0), ends on the attractor of the label
     h = torch.tanh(torch.as_tensor(result.initial_states))
