@@ -620,14 +620,16 @@ def check_box(system: RecurrentMap, box, u) -> np.ndarray:
     return np.stack([lower, upper])
 
 
-def _check_memory(n_initial: int, n_states: int, options: BasinsOptions) -> None:
+def _check_memory(n_initial: int, n_states: int, options: BasinsOptions, argument: str
+                  ) -> None:
     needed = n_initial * (n_states + 2) * 8
     if needed > options.max_bytes:
         raise InvalidInputError(
-            f"the ensemble of {n_initial:,} initial states in {n_states} dimensions needs "
+            f"{argument}: the ensemble of {n_initial:,} initial states in {n_states} dimensions "
+            f"needs "
             f"{needed / 2 ** 30:.2f} GiB for its states and labels, above options.max_bytes = "
             f"{options.max_bytes / 2 ** 30:.2f} GiB: use fewer states (or raise max_bytes if "
-            "the machine has the memory)", argument="n_samples", value=n_initial)
+            "the machine has the memory)", argument=argument, value=n_initial)
 
 
 def initial_ensemble(system: RecurrentMap, u, *, initial_states=None, grid=None, box=None,
@@ -637,7 +639,7 @@ def initial_ensemble(system: RecurrentMap, u, *, initial_states=None, grid=None,
     n = system.n_states
     if initial_states is not None:
         if grid is not None:
-            raise InvalidInputError("give either initial_states or grid, not both",
+            raise InvalidInputError("give either initial_states or grid, not both (grid given)",
                                     argument="grid", value=grid)
         states = as_finite_array(initial_states, "initial_states")
         if states.ndim == 1 and n == 1:
@@ -649,7 +651,7 @@ def initial_ensemble(system: RecurrentMap, u, *, initial_states=None, grid=None,
         if states.shape[0] == 0:
             raise InvalidInputError("initial_states is empty: give at least one initial state",
                                     argument="initial_states", value=states.shape)
-        _check_memory(states.shape[0], n, options)
+        _check_memory(states.shape[0], n, options, "initial_states")
         return states, (), np.full((2, n), np.nan)
     if grid is not None:
         if n > 2:
@@ -664,7 +666,7 @@ def initial_ensemble(system: RecurrentMap, u, *, initial_states=None, grid=None,
                                     f"ints), got {grid!r:.80}", argument="grid", value=grid)
         resolution = [check_count(r, "grid", 1) for r in resolution]
         box = check_box(system, box, u)
-        _check_memory(int(np.prod(resolution, dtype=np.float64)), n, options)
+        _check_memory(int(np.prod(resolution, dtype=np.float64)), n, options, "grid")
         # an exactly antisymmetric unit grid, so a box symmetric about 0 gives a grid with
         # x and -x both on it bit for bit (symmetric maps then have exactly symmetric basins)
         units = [np.linspace(-1.0, 1.0, r) for r in resolution]
@@ -679,7 +681,7 @@ def initial_ensemble(system: RecurrentMap, u, *, initial_states=None, grid=None,
         return states, axes, box
     n_samples = check_count(n_samples, "n_samples", 1)
     box = check_box(system, box, u)
-    _check_memory(n_samples, n, options)
+    _check_memory(n_samples, n, options, "n_samples")
     rng = np.random.default_rng(seed)
     if sampling == "uniform":
         states = rng.uniform(box[0], box[1], size=(n_samples, n))

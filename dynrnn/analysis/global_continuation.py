@@ -346,7 +346,7 @@ def _from_training(source):
         return None
     if history.params.size == 0 or history.param_steps.size == 0:
         raise InvalidInputError(
-            "the training history has no stored parameters θ_k: train with history='full' or "
+            "system: the training history has no stored parameters θ_k: train with history='full' or "
             "'strided' (param_stride=...) so the networks along the run can be analysed",
             argument="system", value="TrainingHistory without params")
     systems = tuple(history.network_at(int(step))[0] for step in history.param_steps)
@@ -464,7 +464,7 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
             raise ShapeError(f"values has {len(values)} entries for {len(systems)} maps",
                              argument="values", expected=len(systems), actual=len(values))
         if len({s.n_states for s in systems}) != 1:
-            raise InvalidInputError("the maps of the sequence must have one state dimension, "
+            raise InvalidInputError("system: the maps of the sequence must have one state dimension, "
                                     f"got {sorted({s.n_states for s in systems})}",
                                     argument="system", value=len(systems))
         param_name = "index"

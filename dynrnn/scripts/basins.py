@@ -48,20 +48,20 @@ def add_arguments(parser) -> None:
 def compute(args) -> dict:
     quick = args.quick
     two_unit = RNN(W_TWO_UNIT, b=B_TWO_UNIT, activation="tanh")
-    grid = basins(two_unit, grid=120 if quick else 600, box=BOX_TWO_UNIT, seed=args.seed,
+    grid = basins(two_unit, grid=80 if quick else 600, box=BOX_TWO_UNIT, seed=args.seed,
                   progress=args.progress)
     one_unit = RNN([[5.0]], b=[0.0], activation="tanh")
-    values = np.linspace(*B_RANGE, 41 if quick else 201)
+    values = np.linspace(*B_RANGE, 21 if quick else 201)
     along_b = global_continuation(one_unit, "b[0]", values, box=BOX_ONE_UNIT,
-                                  n_samples=200 if quick else 1000, seed=args.seed,
+                                  n_samples=100 if quick else 1000, seed=args.seed,
                                   executor=args.scheduler, progress=args.progress)
     start = find_fixed_points(one_unit).stable_points[0].x
     branch = continuation(one_unit, "b[0]", start, B_RANGE, direction="both")
     net, batch, x0 = fig6_problem(*FIG6_START)
-    run = train(net, batch, steps=60 if quick else 200, lr=0.3, x0=x0, history="full",
+    run = train(net, batch, steps=30 if quick else 200, lr=0.3, x0=x0, history="full",
                 seed=args.seed, progress=args.progress)
     along_training = global_continuation(run, box=([-4.0], [8.0]),
-                                         n_samples=100 if quick else 400, seed=args.seed,
+                                         n_samples=60 if quick else 400, seed=args.seed,
                                          progress=args.progress)
     return {"two_unit": grid, "one_unit": along_b, "one_unit_branch": branch,
             "training": along_training}
