@@ -398,15 +398,23 @@ class _Ensemble:
                 for k in range(1, P + 1):
                     history[k] = self.step(history[k - 1])
                 taken += P
-                magnitude = np.abs(history)
-                diverged = ~np.all(np.isfinite(history), axis=(0, 2)) | np.any(
-                    magnitude > opts.divergence_threshold, axis=(0, 2))
-                scale = opts.settle_tol * (1.0 + magnitude[P].max(axis=1))
-                # the least k with x_{t+P} = x_{t+P-k}: compare the newest state with older ones
-                distances = np.abs(history[P - 1::-1] - history[P]).max(axis=2)   # (P, m)
-                close = distances <= scale
-                has = close.any(axis=0) & ~diverged
-                least = np.argmax(close, axis=0) + 1
+                newest = history[P]
+                # overflow propagates (inf, then NaN), so the newest state shows a divergence
+                size = np.abs(newest).max(axis=1)
+                diverged = ~(size <= opts.divergence_threshold)
+                scale = opts.settle_tol * (1.0 + size)
+                # the least k with x_{t+P} = x_{t+P-k}, compared only for states not yet
+                # settled at a smaller k (most settle at k = 1 once they have converged)
+                least = np.zeros(newest.shape[0], dtype=np.int64)
+                open_ = np.flatnonzero(~diverged)
+                for k in range(1, P + 1):
+                    if not open_.size:
+                        break
+                    close = np.abs(history[P - k, open_] - newest[open_]).max(axis=1) \
+                        <= scale[open_]
+                    least[open_[close]] = k
+                    open_ = open_[~close]
+                has = least > 0
                 done = has | diverged
                 if np.any(done):
                     idx = active[done]
