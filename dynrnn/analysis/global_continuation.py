@@ -26,20 +26,18 @@ basin shows up as a change of its label.
 """
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
-from .._checks import check_count
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 from ..model.families import LineBetween, ParameterFamily
-from .basins import (ON_UNSTABLE, UNRESOLVED, Attractor, AttractorKind, BasinsOptions,
+from .basins import (UNRESOLVED, Attractor, AttractorKind, BasinsOptions,
                      _Catalogue, _Ensemble, _check_system, _resolve_input, initial_ensemble,
                      run_ensemble, summarise, wilson_interval)
 from .special_points import Bifurcation, BifurcationKind
@@ -346,8 +344,9 @@ def _from_training(source):
         return None
     if history.params.size == 0 or history.param_steps.size == 0:
         raise InvalidInputError(
-            "system: the training history has no stored parameters θ_k: train with history='full' or "
-            "'strided' (param_stride=...) so the networks along the run can be analysed",
+            "system: the training history has no stored parameters θ_k: train with "
+            "history='full' or 'strided' (param_stride=...) so the networks along the run can "
+            "be analysed",
             argument="system", value="TrainingHistory without params")
     systems = tuple(history.network_at(int(step))[0] for step in history.param_steps)
     return history, systems
@@ -464,8 +463,8 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
             raise ShapeError(f"values has {len(values)} entries for {len(systems)} maps",
                              argument="values", expected=len(systems), actual=len(values))
         if len({s.n_states for s in systems}) != 1:
-            raise InvalidInputError("system: the maps of the sequence must have one state dimension, "
-                                    f"got {sorted({s.n_states for s in systems})}",
+            raise InvalidInputError("system: the maps of the sequence must have one state "
+                                    f"dimension, got {sorted({s.n_states for s in systems})}",
                                     argument="system", value=len(systems))
         param_name = "index"
     else:

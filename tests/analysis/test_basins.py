@@ -1,6 +1,5 @@
 """dr.basins against independent answers: closed-form boundaries, the logistic cascade, an exact
 symmetry, the Hénon attractor, a network trained in PyTorch."""
-import dataclasses
 import math
 
 import numpy as np
