@@ -216,17 +216,35 @@ def test_trained_torch_rnn_end_to_end():
     assert np.mean(nearest[resolved] == result.labels[resolved]) == 1.0
 
 
-def test_gated_network_if_available():
+@pytest.mark.parametrize("kind", ["GRU", "LSTM"])
+def test_gated_network_against_torch(kind):
     if not hasattr(dr, "GRU"):
-        pytest.skip("dr.GRU is not in this branch yet")
+        pytest.skip("the gated cells (dr.GRU, dr.LSTM) are not in this branch yet")
     torch = pytest.importorskip("torch")
     torch.manual_seed(1)
-    cell = torch.nn.GRU(1, 2).double()
-    net = dr.from_torch(cell)
-    result = dr.basins(net, n_samples=200, box=(-np.ones(net.n_states), np.ones(net.n_states)),
-                       progress=False)
-    assert result.success and result.n_attractors >= 1
-    for attractor in result:
-        if attractor.period:
-            np.testing.assert_allclose(net.step(attractor.states[0]), attractor.states[1 %
-                                       attractor.period], atol=1e-10)
+    module = getattr(torch.nn, kind)(1, 2, batch_first=True).double()
+    with torch.no_grad():        # a strong self-excitation of the candidate/cell: bistable units
+        for name, weight in module.named_parameters():
+            if name.startswith("weight_hh"):
+                block = weight.shape[0] // (3 if kind == "GRU" else 4)
+                start = 2 * block
+                weight[start:start + block] += 4.0 * torch.eye(2, dtype=torch.float64)
+    net = dr.from_torch(module)
+    n = net.n_states
+    result = dr.basins(net, n_samples=200, box=(-np.ones(n), np.ones(n)), progress=False,
+                       boundaries=False)
+    assert result.success and result.n_attractors >= 2
+    for attractor in result:                            # fixed points of the map
+        np.testing.assert_allclose(net.step(attractor.x), attractor.x, atol=1e-10)
+    # torch's own module, run from the same initial states with zero input, ends on the
+    # attractor of each label (h is the first half of an LSTM state [h, c])
+    states = torch.tensor(result.initial_states)
+    hidden = states[None] if kind == "GRU" else (states[None, :, :2].contiguous(),
+                                                 states[None, :, 2:].contiguous())
+    with torch.no_grad():
+        _, last = module(torch.zeros(len(states), 400, 1, dtype=torch.float64), hidden)
+    end = (last if kind == "GRU" else last[0])[0].numpy()
+    ends = np.stack([a.x[:2] for a in result])
+    nearest = np.argmin(np.abs(end[:, None, :] - ends[None]).max(axis=2), axis=1)
+    resolved = result.labels >= 0
+    np.testing.assert_array_equal(nearest[resolved], result.labels[resolved])
