@@ -70,8 +70,8 @@ class BasinsStatus(str, enum.Enum):
                   "options.max_steps or options.max_attractors, or loosen options.match_tol")
     ALL_DIVERGED = ("every initial state diverged: the map has no bounded attractor in this "
                     "region; choose a smaller box or other initial states")
-    INTERRUPTED = ("interrupted: the labels of the states not yet processed are -1; rerun to "
-                   "finish")
+    INTERRUPTED = ("interrupted (or a chunk failed on a worker): the labels of the states not "
+                   "processed are -1; rerun to finish")
 
     def __str__(self) -> str:
         return self.value
@@ -864,7 +864,7 @@ def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[in
            box=None, n_samples: int = 1000,
            sampling: Literal["uniform", "gaussian"] = "uniform", spread: float = 0.1,
            u=None, seed: int | None = 0, options: BasinsOptions | None = None,
-           boundaries: bool = True, raise_on_failure: bool = False,
+           boundaries: bool = True, executor=None, raise_on_failure: bool = False,
            progress: bool = True) -> BasinsResult:
     r"""Find the attractors of a map from an ensemble of initial states, and their basins.
 
@@ -895,6 +895,11 @@ def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[in
     options : BasinsOptions, optional
     boundaries : bool
         Locate boundary points by bisection, exact 1-D boundaries, saddles and the graph.
+    executor : None, "pool", "serial", str, Executor or dask Client
+        None: the chunks one after the other in this process. Otherwise the chunks are settled
+        through :func:`dynrnn.sweep` ("pool": its local process pool; a Dask address or client)
+        and the attractors identified here, so the labels are the same; the map must be
+        picklable. A chunk that fails leaves its states unresolved (status INTERRUPTED).
     raise_on_failure : bool
         Raise :class:`~dynrnn.ConvergenceError` (carrying the result) unless ``success``.
     progress : bool
@@ -933,17 +938,73 @@ def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[in
                                             box=box, n_samples=n_samples, sampling=sampling,
                                             spread=spread, seed=seed, options=options)
     catalogue = _Catalogue(_Ensemble(system, u, options))
-    labels, steps, interrupted = run_ensemble(catalogue, states, progress=progress)
+    if executor is None:
+        labels, steps, interrupted = run_ensemble(catalogue, states, progress=progress)
+    else:
+        labels, steps, interrupted = run_ensemble_on(executor, catalogue, states,
+                                                     progress=progress)
     return summarise(catalogue, states, labels, steps, axes, region, interrupted=interrupted,
                      boundaries=boundaries, seed=seed, raise_on_failure=raise_on_failure)
+
+
+@dataclass(frozen=True)
+class _ChunkContext:
+    """What a worker needs to settle one chunk of the ensemble (picklable)."""
+
+    system: RecurrentMap
+    u: object
+    options: BasinsOptions
+    states: np.ndarray
+    chunk: int
+
+
+def settle_chunk(index: int, *, context: _ChunkContext) -> dict:
+    """Settle chunk ``index`` of the ensemble; arrays padded to the chunk size (for a sweep)."""
+    c = context
+    block = c.states[int(index) * c.chunk:(int(index) + 1) * c.chunk]
+    final, period, steps = _Ensemble(c.system, c.u, c.options).settle(block)
+    pad = c.chunk - block.shape[0]
+    return {"final": np.pad(final, ((0, pad), (0, 0))), "period": np.pad(period, (0, pad)),
+            "steps": np.pad(steps, (0, pad))}
+
+
+def _chunk_size(options: BasinsOptions, n: int) -> int:
+    return options.chunk_size or max(256, options.chunk_bytes // ((options.max_period + 4) * n * 8))
+
+
+def run_ensemble_on(executor, catalogue: _Catalogue, states: np.ndarray, *, progress: bool):
+    """As :func:`run_ensemble`, with the chunks settled through :func:`dynrnn.sweep` (a local
+    process pool, a Dask cluster, ...); the attractors are identified here, in chunk order, so
+    the labels are the same as in one process."""
+    import functools
+    from ..sweeps import sweep
+    ens = catalogue.ensemble
+    m, n = states.shape
+    chunk = _chunk_size(ens.options, n)
+    n_chunks = -(-m // chunk)
+    context = _ChunkContext(ens.system, ens.u, ens.options, states, chunk)
+    result = sweep(functools.partial(settle_chunk, context=context),
+                   {"index": np.arange(n_chunks)}, executor=None if executor == "pool"
+                   else executor, progress=progress)
+    labels = np.full(m, UNRESOLVED)
+    steps = np.zeros(m, dtype=np.int64)
+    done = np.asarray(result.point_status).ravel() == "done"
+    for i in range(n_chunks):
+        if not done[i]:
+            continue
+        size = min(chunk, m - i * chunk)
+        final = np.asarray(result.data["final"][i])[:size]
+        period = np.asarray(result.data["period"][i])[:size].astype(np.int64)
+        labels[i * chunk:i * chunk + size] = catalogue.assign(final, period)
+        steps[i * chunk:i * chunk + size] = np.asarray(result.data["steps"][i])[:size]
+    return labels, steps, not bool(done.all())
 
 
 def run_ensemble(catalogue: _Catalogue, states: np.ndarray, *, progress: bool):
     """Labels of every initial state, chunk by chunk; an interruption keeps what is done."""
     options = catalogue.ensemble.options
     m, n = states.shape
-    chunk = options.chunk_size or max(
-        256, options.chunk_bytes // ((options.max_period + 4) * n * 8))
+    chunk = _chunk_size(options, n)
     labels = np.full(m, UNRESOLVED)
     steps = np.zeros(m, dtype=np.int64)
     starts = range(0, m, chunk)

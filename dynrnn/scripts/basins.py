@@ -41,15 +41,16 @@ FIG6_START = (5.0, -2.0)            # the one-unit run of the training atlas
 
 def add_arguments(parser) -> None:
     parser.add_argument("--scheduler", default=None,
-                        help="run the parameter values through dynrnn.sweep: 'pool' (local "
-                             "processes), 'serial' or a Dask address tcp://HOST:PORT")
+                        help="run the grid's chunks and the parameter values through "
+                             "dynrnn.sweep: 'pool' (local processes), 'serial' or a Dask "
+                             "address tcp://HOST:PORT")
 
 
 def compute(args) -> dict:
     quick = args.quick
     two_unit = RNN(W_TWO_UNIT, b=B_TWO_UNIT, activation="tanh")
     grid = basins(two_unit, grid=80 if quick else 600, box=BOX_TWO_UNIT, seed=args.seed,
-                  progress=args.progress)
+                  executor=args.scheduler, progress=args.progress)
     one_unit = RNN([[5.0]], b=[0.0], activation="tanh")
     values = np.linspace(*B_RANGE, 21 if quick else 201)
     along_b = global_continuation(one_unit, "b[0]", values, box=BOX_ONE_UNIT,

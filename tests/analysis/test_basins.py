@@ -248,3 +248,27 @@ def test_gated_network_against_torch(kind):
     nearest = np.argmin(np.abs(end[:, None, :] - ends[None]).max(axis=2), axis=1)
     resolved = result.labels >= 0
     np.testing.assert_array_equal(nearest[resolved], result.labels[resolved])
+
+
+def test_chunks_through_a_sweep_give_the_same_labels():
+    net = dr.RNN([[2.0, 0.3], [-0.2, 2.0]], b=[0.1, -0.2], activation="tanh")
+    options = dr.BasinsOptions(chunk_size=500)
+    box = ([-3.0, -3.0], [3.0, 3.0])
+    here = dr.basins(net, grid=50, box=box, options=options, progress=False)
+    swept = dr.basins(net, grid=50, box=box, options=options, progress=False,
+                      executor="serial")
+    np.testing.assert_array_equal(here.labels, swept.labels)
+    np.testing.assert_array_equal(here.fractions, swept.fractions)
+
+
+def test_many_units_with_gaussian_samples():
+    rng = np.random.default_rng(0)
+    W = 1.5 * np.eye(5) + 0.2 * rng.standard_normal((5, 5))
+    net = dr.RNN(W, activation="tanh")
+    result = dr.basins(net, n_samples=400, sampling="gaussian", spread=0.2, progress=False,
+                       box=(-2 * np.ones(5), 2 * np.ones(5)), seed=1)
+    assert result.success and result.n_attractors >= 2 and result.initial_states.shape == (400, 5)
+    np.testing.assert_allclose(result.fractions.sum() + result.unresolved_fraction, 1.0)
+    for attractor in result:
+        np.testing.assert_allclose(net.step(attractor.states[0]),
+                                   attractor.states[1 % attractor.states.shape[0]], atol=1e-10)

@@ -122,3 +122,13 @@ def test_saves_loads_and_prints(tanh_run, tmp_path):
     assert loaded.events[0].bifurcation.kind.value == "LP"
     text = str(loaded)
     assert "1 birth(s), 1 death(s)" in text and len(text) < 400
+
+
+def test_a_jump_beyond_the_threshold_is_a_global_death_and_birth():
+    # with a tiny matching threshold the moving fixed point is not recognised from one value
+    # to the next; local continuation then crosses the interval without a bifurcation
+    result = dr.global_continuation(one_unit(5.0, 0.0, "tanh"), "b[0]", [4.0, 4.5], box=BOX,
+                                    n_samples=50, match_threshold=1e-3, progress=False)
+    kinds = sorted(e.kind.value for e in result.events)
+    assert kinds == ["birth", "death"]
+    assert all(e.cause is dr.EventCause.GLOBAL for e in result.events)
