@@ -25,6 +25,7 @@ attractors they form :attr:`BasinsResult.graph` (networkx).
 """
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass, field
@@ -495,16 +496,35 @@ class _Catalogue:
             if new is None:                      # the probe diverged after all
                 labels[first] = self.divergence_index()
                 continue
-            self.attractors.append(new[0])
-            self.radii.append(new[1])
-            index = len(self.attractors) - 1
+            index = self._merge_cloud(*new)
+            if index is None:
+                self.attractors.append(new[0])
+                self.radii.append(new[1])
+                index = len(self.attractors) - 1
             rest = todo[labels[todo] == UNRESOLVED]
-            d = _nearest_distance(final[rest], new[0].states)
-            labels[rest[d <= new[1]]] = index
+            d = _nearest_distance(final[rest], self.attractors[index].states)
+            labels[rest[d <= self.radii[index]]] = index
             if labels[first] == UNRESOLVED:
                 # a state that started the attractor belongs to it (guards cloud sampling gaps)
                 labels[first] = index
         return labels
+
+    def _merge_cloud(self, cloud: Attractor, radius: float) -> int | None:
+        """Index of an existing cloud that ``cloud`` samples again (then the two samples are
+        joined), or None. Two samples of one chaotic attractor interleave: the median distance
+        from the new states to the old sample is of the order of the old sample's spacing."""
+        if cloud.period:
+            return None
+        for i, old in enumerate(self.attractors):
+            if old.period or old.kind is AttractorKind.DIVERGENCE:
+                continue
+            if float(np.median(_nearest_distance(cloud.states, old.states))) <= self.radii[i]:
+                cap = 4 * self.ensemble.options.n_cloud
+                joined = np.concatenate([old.states, cloud.states])[-cap:]
+                self.attractors[i] = dataclasses.replace(old, states=joined)
+                self.radii[i] = max(self.radii[i], radius)
+                return i
+        return None
 
     def _identify(self, x: np.ndarray, period: int):
         """A new attractor through ``x``: a Newton-refined cycle, or a sampled cloud."""

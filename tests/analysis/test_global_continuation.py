@@ -132,3 +132,25 @@ def test_a_jump_beyond_the_threshold_is_a_global_death_and_birth():
     kinds = sorted(e.kind.value for e in result.events)
     assert kinds == ["birth", "death"]
     assert all(e.cause is dr.EventCause.GLOBAL for e in result.events)
+
+
+@pytest.mark.slow
+def test_henon_cascade_into_chaos_keeps_one_identity():
+    from tests.problems import henon_map
+    values = np.linspace(1.0, 1.4, 9)
+    result = dr.global_continuation(henon_map(1.0), "a", values, n_samples=300,
+                                    box=([-2.0, -2.0], [2.0, 2.0]), progress=False)
+    assert result.n_ids == 2 and np.all(result.n_attractors == 1)   # plus divergence
+    bounded = next(j for j in range(2) if result.kind_of(j) is not dr.AttractorKind.DIVERGENCE)
+    row = [r[bounded] for r in result.attractors]
+    assert [a.period for a in row[:2]] == [4, 8]
+    assert row[-1].kind is dr.AttractorKind.CHAOTIC and abs(row[-1].lyapunov - 0.419) < 0.03
+    flips = [e for e in result.events if e.cause is dr.EventCause.FLIP]
+    # the 2 -> 4 flip of the Hénon map at b = 0.3 lies below a = 1; the 4 -> 8 one in (1, 1.05)
+    assert flips and 1.0 < flips[0].param < 1.05
+    # independently: the stable 4-cycle's multiplier crosses -1 there (find_cycles by Newton)
+    for offset, below in ((-1e-5, True), (1e-5, False)):
+        a = flips[0].param + offset
+        cycles = dr.find_cycles(henon_map(a), 4, starts=row[0].states[:1], method="newton")
+        multiplier = min(np.real(cycles[0].eigenvalues))
+        assert (multiplier > -1) == below
