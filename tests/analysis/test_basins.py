@@ -272,3 +272,27 @@ def test_many_units_with_gaussian_samples():
     for attractor in result:
         np.testing.assert_allclose(net.step(attractor.states[0]),
                                    attractor.states[1 % attractor.states.shape[0]], atol=1e-10)
+
+
+def test_interruption_keeps_the_finished_chunks(monkeypatch):
+    import importlib
+    module = importlib.import_module("dynrnn.analysis.basins")   # (the name is the function)
+    settle = module._Ensemble.settle
+    calls = {"n": 0}
+
+    def interrupted_on_the_third_chunk(self, x0, max_steps=None):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt                  # Ctrl-C while the third chunk runs
+        return settle(self, x0, max_steps)
+
+    monkeypatch.setattr(module._Ensemble, "settle", interrupted_on_the_third_chunk)
+    net = one_unit(2.0, 0.0, "tanh")
+    result = dr.basins(net, grid=400, box=([-3.0], [3.0]), progress=False,
+                       options=dr.BasinsOptions(chunk_size=100))
+    assert result.status is dr.BasinsStatus.INTERRUPTED and not result.success
+    done = result.labels >= 0
+    assert done[:200].all() and not done[200:].any()
+    # what was finished is right: the side of 0 decides the attractor
+    signs = np.sign([result.attractors[k].x[0] for k in result.labels[done]])
+    np.testing.assert_array_equal(signs, np.sign(result.grid[0][done]))
