@@ -101,8 +101,11 @@ class BasinsOptions:
         States sampled along an unsettled orbit to represent its attractor.
     cloud_factor : float
         An unsettled state belongs to a cloud when its distance to the nearest cloud state is at
-        most ``cloud_factor`` times the 95th percentile of the nearest-neighbour distances
-        within the cloud.
+        most ``cloud_factor`` times the 95th percentile of the distances from the second half
+        of the cloud's orbit to the nearest state of its first half, or ``cloud_resolution``
+        times the cloud's extent (largest coordinate range) if that is larger.
+    cloud_resolution : float
+        See ``cloud_factor``: two clouds closer than this share of their extent are one.
     lyapunov_steps : int
         Steps averaged for a cloud's largest Lyapunov exponent.
     chaos_threshold : float
@@ -133,6 +136,7 @@ class BasinsOptions:
     divergence_threshold: float = 1e8
     n_cloud: int = 3000
     cloud_factor: float = 5.0
+    cloud_resolution: float = 0.01
     lyapunov_steps: int = 3000
     chaos_threshold: float = 0.01
     max_attractors: int = 32
@@ -152,7 +156,8 @@ class BasinsOptions:
             check_count(getattr(self, name), f"options.{name}", minimum)
         if self.chunk_size is not None:
             check_count(self.chunk_size, "options.chunk_size", 1)
-        for name in ("settle_tol", "match_tol", "divergence_threshold", "cloud_factor"):
+        for name in ("settle_tol", "match_tol", "divergence_threshold", "cloud_factor",
+                     "cloud_resolution"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise InvalidInputError(f"options.{name} must be a positive number, got "
@@ -552,11 +557,14 @@ class _Catalogue:
                 cloud[j] = state[0]
         if not np.all(np.isfinite(cloud)) or np.abs(cloud).max() > opts.divergence_threshold:
             return None
-        # a cloud that matches an existing one is the same attractor sampled elsewhere
-        from scipy.spatial import cKDTree
-        tree = cKDTree(cloud)
-        spacing = tree.query(cloud, k=2, p=np.inf)[0][:, 1]
-        radius = max(opts.match_tol, opts.cloud_factor * float(np.quantile(spacing, 0.95)))
+        # How far a fresh sample of the attractor may lie from this one: a multiple of the
+        # spacing of the sample, and at least a share of its extent, because one orbit can
+        # clump (an irrational rotation by 1 rad visits 710 clumps first: three-gap theorem)
+        half = cloud.shape[0] // 2
+        spacing = _nearest_distance(cloud[half:], cloud[:half])
+        extent = float(np.ptp(cloud, axis=0).max())
+        radius = max(opts.match_tol, opts.cloud_factor * float(np.quantile(spacing, 0.95)),
+                     opts.cloud_resolution * extent)
         if float(np.ptp(cloud, axis=0).max()) <= opts.match_tol:
             # a slowly converging orbit: really a fixed point or short cycle
             return self._cycle(cloud[-1:]), opts.match_tol

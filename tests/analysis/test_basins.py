@@ -296,3 +296,22 @@ def test_interruption_keeps_the_finished_chunks(monkeypatch):
     # what was finished is right: the side of 0 decides the attractor
     signs = np.sign([result.attractors[k].x[0] for k in result.labels[done]])
     np.testing.assert_array_equal(signs, np.sign(result.grid[0][done]))
+
+
+def test_invariant_circle_is_quasi_periodic():
+    import sympy as sp
+    # a rotation by 1 radian (an irrational turn) with a radial contraction onto r = sqrt(3):
+    # every orbit fills the circle densely, the largest exponent is 0
+    x, y, rho, angle = sp.symbols("x y rho angle")
+    scale = rho / sp.sqrt(1 + x ** 2 + y ** 2)
+    circle = dr.Map.from_sympy([scale * (sp.cos(angle) * x - sp.sin(angle) * y),
+                                scale * (sp.sin(angle) * x + sp.cos(angle) * y)], [x, y],
+                               {rho: 2.0, angle: 1.0})
+    result = dr.basins(circle, n_samples=200, box=([-3.0, -3.0], [3.0, 3.0]), seed=2,
+                       boundaries=False, progress=False,
+                       options=dr.BasinsOptions(max_steps=300))
+    assert result.n_attractors == 1 and result.unresolved_fraction == 0
+    attractor = result.attractors[0]
+    assert attractor.kind is dr.AttractorKind.QUASI_PERIODIC
+    assert abs(attractor.lyapunov) < 0.005
+    np.testing.assert_allclose(np.hypot(*attractor.states.T), math.sqrt(3.0), atol=1e-6)
