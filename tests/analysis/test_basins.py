@@ -315,3 +315,29 @@ def test_invariant_circle_is_quasi_periodic():
     assert attractor.kind is dr.AttractorKind.QUASI_PERIODIC
     assert abs(attractor.lyapunov) < 0.005
     np.testing.assert_allclose(np.hypot(*attractor.states.T), math.sqrt(3.0), atol=1e-6)
+
+
+from tests.model.test_conformance import IDS as MAP_CASES, build as build_map  # noqa: E402
+
+
+@pytest.mark.parametrize("case", MAP_CASES)
+def test_every_map_type(case):
+    system = build_map(case)
+    n = system.n_states
+    result = dr.basins(system, n_samples=48, box=(-2 * np.ones(n), 2 * np.ones(n)), seed=0,
+                       boundaries=False, progress=False,
+                       options=dr.BasinsOptions(max_steps=300, n_cloud=300,
+                                                lyapunov_steps=300))
+    labels = result.labels
+    assert labels.shape == (48,) and np.all(labels >= -2) and np.all(labels < len(result))
+    on_unstable = np.mean(labels == -2)
+    np.testing.assert_allclose(result.fractions.sum() + result.unresolved_fraction
+                               + on_unstable, 1.0)
+    assert np.all(np.isfinite(result.fractions)) and np.all(np.isfinite(result.intervals))
+    u = system.resolve_input(None)
+    for attractor in result:
+        if attractor.refined:                      # F^k(x) = x with the map's own step
+            x = attractor.states[0]
+            for _ in range(attractor.period):
+                x = system.step(x, u)
+            np.testing.assert_allclose(x, attractor.states[0], atol=1e-8)
