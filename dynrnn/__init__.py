@@ -19,13 +19,18 @@ from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientReg
                        lyapunov_spectrum, trajectory_starts)
 from .model import ElmanRNN, PLRNN
 # gated networks with torch's equations, and import from PyTorch (gated)
-from .model import GRU, LSTM
+from .model import (ElmanStack, GRU, LSTM, TorchNetwork, from_torch, from_torch_state,
+                    read_torch, to_torch_state)
 from .io import load, load_model, save, save_model
 # two-parameter curves and orbit diagrams
 from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
+# basins and global continuation
+from .analysis import (Attractor, AttractorEvent, AttractorKind, BasinsOptions, BasinsResult,
+                       BasinsStatus, EventCause, EventKind, GlobalContinuationResult,
+                       GlobalContinuationStatus, basins, global_continuation)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -51,7 +56,8 @@ __all__ = [
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # gated networks and PyTorch import (gated)
-    "GRU", "LSTM",
+    "GRU", "LSTM", "ElmanStack", "from_torch", "read_torch", "TorchNetwork", "to_torch_state",
+    "from_torch_state",
     # two-parameter curves and orbit diagrams
     "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
     "continue_bifurcation",
@@ -59,6 +65,10 @@ __all__ = [
     # analysis: continuation
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
+    # basins and global continuation
+    "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
+    "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
+    "AttractorEvent", "EventKind", "EventCause",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",
