@@ -197,3 +197,16 @@ def test_saturated_update_gate_gives_no_cloud_of_points():
     assert len(result) == 1 and len(result.degenerate) == 1
     error = np.max(np.abs(result[0].x - reference[0].x))
     assert error <= result.degenerate_radius[0] < 0.05
+
+
+def test_trajectory_starts_from_a_torch_module_are_its_hidden_states():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    module = torch.nn.GRU(3, 5, batch_first=True, dtype=torch.float64)
+    inputs = np.random.default_rng(0).choice([-1.0, 0.0, 1.0], size=(2, 12, 3))
+    starts = dr.trajectory_starts(module, inputs, n_starts=30, noise=0.0)
+    with torch.no_grad():
+        hidden, _ = module(torch.tensor(inputs))
+    visited = hidden.reshape(-1, 5).numpy()
+    d = np.min(np.max(np.abs(starts[:, None] - visited[None]), axis=2), axis=1)
+    assert np.all(d < 1e-12)
