@@ -61,8 +61,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ._version import __version__
-from .errors import (FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
+from .._version import __version__
+from ..errors import (FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
                      UnknownActivationError)
 
 __all__ = ["save", "load", "read_metadata", "save_model", "load_model", "register_result_type",
@@ -211,7 +211,7 @@ class _Encoder:
                                self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
         if _is_graph(obj):
             return self.graph(obj, where)
-        from .model.base import RecurrentMap
+        from ..model.base import RecurrentMap
         if isinstance(obj, RecurrentMap):
             return self.model(obj, where)
         raise InvalidTypeError(
@@ -260,7 +260,7 @@ def _is_graph(obj) -> bool:
 
 def _model_arrays(net, where: str) -> tuple[str, dict, str | None]:
     """(kind, arrays or sympy spec, activation name) of a saveable network."""
-    from .model import ACTIVATIONS, ElmanRNN, Map, PLRNN, RNN
+    from ..model import ACTIVATIONS, ElmanRNN, Map, PLRNN, RNN
     if isinstance(net, (RNN, ElmanRNN)):
         act = net.activation
         if ACTIVATIONS.get(act.name) is not act:
@@ -617,7 +617,7 @@ def _public_metadata(meta: dict, arrays, path: Path) -> dict:
 
 # -- models --------------------------------------------------------------------------------------
 def _build_model(kind: str, arrays: Mapping[str, np.ndarray], activation, source: str):
-    from .model import ElmanRNN, PLRNN, RNN
+    from ..model import ElmanRNN, PLRNN, RNN
     names = {"RNN": ("W_rec", "W_in", "b", "u"), "ElmanRNN": ("W", "U", "b", "u"),
              "PLRNN": ("A", "W", "h", "C", "u")}
     if kind not in names:
@@ -757,8 +757,8 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
         net = _model_from_npz(meta, arrays, path)
     else:
         net = load(path)
-    from .model import ElmanRNN, RNN
-    from .model.base import RecurrentMap
+    from ..model import ElmanRNN, RNN
+    from ..model.base import RecurrentMap
     if not isinstance(net, RecurrentMap):
         raise FileFormatError(f"{path} holds a {type(net).__name__}, not a network",
                               argument="path", value=str(path))
@@ -773,7 +773,7 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
 
 
 def _load_torch(path: Path, nonlinearity: str, form: str, prefix: str | None):
-    from .model.torch_import import from_torch_state_dict, import_torch
+    from ..model.torch_import import from_torch_state_dict, import_torch
     torch = import_torch()
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
@@ -873,7 +873,7 @@ def _safe_sympify(text, declared: dict, where: str, source: str):
 def _sympy_map_from_spec(spec: Mapping, source: str):
     """Build Map.from_sympy from {"states", "inputs", "params", "equations", "box", "name"}."""
     import sympy
-    from .model import Map
+    from ..model import Map
 
     def names(key):
         value = spec.get(key, [])
