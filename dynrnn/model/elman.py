@@ -80,6 +80,8 @@ class ElmanRNN(ArrayNetwork):
     True
     """
 
+    ARRAYS = ("W", "U", "b", "u")
+    RECURRENT_ARRAY = "W"
     _EXTRA_REPLACEABLE = ("activation",)
 
     def __init__(self, W, U=None, b=None, activation: str | Activation = "tanh", u=None):
@@ -127,10 +129,6 @@ class ElmanRNN(ArrayNetwork):
     def __repr__(self) -> str:
         return (f"ElmanRNN(n_units={self.n_units}, n_inputs={self.n_inputs}, "
                 f"activation={self._activation.name!r})")
-
-    def _rebuild(self, arrays):
-        return ElmanRNN(arrays["W"], arrays["U"], arrays["b"],
-                        arrays.get("activation", self._activation), arrays["u"])
 
     def direction_derivative(self, delta: dict[str, np.ndarray], h) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network: σ'(a) ⊙ (ΔW h + ΔU u + U Δu + Δb), with

@@ -85,6 +85,9 @@ class PLRNN(ArrayNetwork):
     array([ 0.6, -1.2])
     """
 
+    ARRAYS = ("A", "W", "h", "C", "u")
+    RECURRENT_ARRAY = "W"
+
     def __init__(self, A, W, h=None, C=None, u=None):
         A = _diagonal(A)
         n = A.shape[0]
@@ -147,9 +150,6 @@ class PLRNN(ArrayNetwork):
 
     def __repr__(self) -> str:
         return f"PLRNN(n_units={self.n_units}, n_inputs={self.n_inputs})"
-
-    def _rebuild(self, arrays):
-        return PLRNN(arrays["A"], arrays["W"], arrays["h"], arrays["C"], arrays["u"])
 
     def direction_derivative(self, delta: dict[str, np.ndarray], z) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network: ΔA z + ΔW relu(z) + Δh + ΔC u + C Δu (exact:
