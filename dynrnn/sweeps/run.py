@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .errors import (DynrnnError, DynrnnWarning, InvalidInputError, InvalidTypeError,
+from ..errors import (DynrnnError, DynrnnWarning, InvalidInputError, InvalidTypeError,
                      MissingDependencyError)
 
 __all__ = [
@@ -397,7 +397,7 @@ class SweepResult:
     def from_npz(cls, path: "str | os.PathLike") -> "SweepResult":
         """Load what :meth:`to_npz` wrote; :class:`~dynrnn.errors.FileFormatError` if it is not
         such a file."""
-        from .errors import FileFormatError
+        from ..errors import FileFormatError
         try:
             with np.load(path, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
