@@ -22,19 +22,28 @@ import collections
 import enum
 import json
 import os
-import tempfile
+import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Callable
 
 import numpy as np
 
-from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, NonFiniteError, \
-    ShapeError
+from .._checks import check_count
+from ..errors import (
+    DynrnnWarning,
+    FileFormatError,
+    InvalidInputError,
+    InvalidTypeError,
+    NonFiniteError,
+    ShapeError,
+)
+from ..io.atomic import atomic_write, check_writable
 from ..model.rnn import RNN
 from .bptt import Readout, _as_readout, bptt
 from .clipping import ClipAction, clip_gradients, global_norm
-from .regularizer import REGULARIZER_VARIANTS, omega
+from .regularizer import omega
 from .tasks import Batch, Task, error_rate, get_task
+from .training_options import TrainingOptions
 
 __all__ = ["TrainingStatus", "TrainingHistory", "TrainingResult", "train", "pack_params",
            "unpack_params"]
@@ -168,19 +177,6 @@ class TrainingResult:
     extra: dict = field(default_factory=dict)
 
 
-def _atomic_savez(path: str, **arrays) -> None:
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 class _Recorder:
     """Accumulates the per-step history and the parameter snapshots (dense or strided+windows)."""
 
@@ -249,18 +245,11 @@ def _batch_source(task, batch_size, length, seed):
     return (lambda k: t.sample(batch_size, length, seed=np.random.default_rng([seed, k]))), t
 
 
-def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=None,
-          lr: float = 0.01, momentum: float = 0.0, batch_size: int = 20,
-          length: int | tuple[int, int] = 50, clip: float | None = None,
-          clip_compare: Literal[">=", ">"] = ">=",
-          regularizer: tuple[float, str] | None = None, record_omega: bool | None = None,
-          seed: int = 0, x0=None, history: Literal["auto", "full", "strided"] = "auto",
-          param_stride: int = 100, spike_window: int = 5, spike_ratio: float = 10.0,
-          max_dense_params: int = 20_000, checkpoint: str | None = None,
-          checkpoint_every: int = 500, resume: bool = False, progress: bool = True,
-          on_nonfinite: Literal["stop", "raise", "skip", "shrink"] = "stop",
-          eval_batch_size: int = 0,
-          callback: Callable[[int, float, float], bool] | None = None) -> TrainingResult:
+def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=None, x0=None,
+          options: TrainingOptions | None = None, checkpoint: str | os.PathLike | None = None,
+          resume: bool = False, progress: bool = True,
+          callback: Callable[[int, float, float], bool] | None = None,
+          **option_values) -> TrainingResult:
     r"""Train ``net`` (and ``readout``) by SGD on a task, recording a history of every step.
 
     Parameters
@@ -273,45 +262,34 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
         Total number of steps (a resumed run continues up to it).
     readout : Readout or (W_out, b_out), optional
         Trained together with the net; without it the loss is on σ(x_t).
-    lr, momentum : float
-        Learning rate η and momentum μ (0.01 and 0 in the paper).
-    batch_size : int
-        Sequences per step (20 in the paper).
-    length : int or (int, int)
-        Sequence length, or a range drawn per batch (mixed lengths).
-    clip : float, optional
-        Algorithm 1 threshold (1.0 in the paper); None for plain SGD.
-    regularizer : (weight, variant), optional
-        Add weight · Ω (``variant`` "ratio" = eq. 9, "squared" = eq. 10 / code).
-    record_omega : bool, optional
-        Record Ω at every step (default: only with a regulariser).
-    seed : int
     x0 : array_like, shape (n_units,), optional
         The initial state of every sequence (zeros by default).
-    history : {"auto", "full", "strided"}
-        "full" stores θ_k at every step; "strided" every ``param_stride`` steps plus the
-        ``spike_window`` steps on each side of every gradient-norm spike (norm above
-        ``spike_ratio`` × the running median); "auto" is "full" up to ``max_dense_params``
-        parameters.
-    checkpoint : str, optional
-        Path of an npz checkpoint, written atomically every ``checkpoint_every`` steps, at an
-        interruption and at the end.
+    options : TrainingOptions, optional
+        Learning rate, momentum, batch size, sequence length, clipping, regulariser, seed,
+        history mode, checkpoint interval, ... (see :class:`TrainingOptions`).
+    **option_values
+        Any field of :class:`TrainingOptions` as a keyword (``lr=0.1, clip=1.0``), applied on
+        top of ``options``.
+    checkpoint : str or path-like, optional
+        Path of an npz checkpoint, written atomically every ``options.checkpoint_every`` steps,
+        at an interruption and at the end. A checkpoint that cannot be written (disk full, the
+        directory removed) gives a :class:`~dynrnn.errors.DynrnnWarning` and the trained result
+        is still returned.
     resume : bool
         Continue from ``checkpoint`` if it exists.
     progress : bool
         Show a tqdm progress bar.
-    on_nonfinite : {"stop", "raise", "skip", "shrink"}
-        What to do when the loss or the gradient norm is NaN, infinite or above 1e10: stop and
-        return (status NONFINITE), raise :class:`NonFiniteError` (with the partial result as its
-        ``result`` attribute), skip the step, or take the authors' shrink step. Always recorded.
-    eval_batch_size : int
-        With a task, the size of a fresh batch on which the final error rate is measured.
     callback : callable, optional
         ``callback(step, loss, grad_norm) -> bool``; returning False stops (status INTERRUPTED).
 
     Returns
     -------
     TrainingResult
+
+    Raises
+    ------
+    InvalidInputError, InvalidTypeError
+        A bad argument or option, before the first step (naming it).
 
     References
     ----------
@@ -331,38 +309,21 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     if not isinstance(net, RNN):
         raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
                                argument="net", value=net)
-    if int(steps) < 0:
-        raise InvalidInputError(f"steps must be >= 0, got {steps}", argument="steps", value=steps)
-    if not (lr > 0 and np.isfinite(lr)):
-        raise InvalidInputError(f"lr must be finite and > 0, got {lr}", argument="lr", value=lr)
-    if on_nonfinite not in ("stop", "raise", "skip", "shrink"):
-        raise InvalidInputError(f"on_nonfinite must be 'stop', 'raise', 'skip' or 'shrink', got "
-                                f"{on_nonfinite!r}", argument="on_nonfinite", value=on_nonfinite)
-    if history not in ("auto", "full", "strided"):
-        raise InvalidInputError(f"history must be 'auto', 'full' or 'strided', got {history!r}",
-                                argument="history", value=history)
-    if regularizer is not None:
-        if not (isinstance(regularizer, (tuple, list)) and len(regularizer) == 2
-                and regularizer[1] in REGULARIZER_VARIANTS):
-            raise InvalidInputError(f"regularizer must be (weight, variant) with variant in "
-                                    f"{REGULARIZER_VARIANTS}, got {regularizer!r}",
-                                    argument="regularizer", value=regularizer)
-    if not (isinstance(momentum, (int, float, np.integer, np.floating))
-            and 0.0 <= momentum < 1.0):
-        raise InvalidInputError(f"momentum must be a number in [0, 1), got {momentum!r}",
-                                argument="momentum", value=momentum)
-    if regularizer is not None and not (isinstance(regularizer[0], (int, float, np.integer,
-                                                                    np.floating))
-                                        and 0.0 <= regularizer[0] < np.inf):
-        raise InvalidInputError(f"regularizer weight must be finite and >= 0 (eq. 9 adds "
-                                f"weight * Ω to the loss), got {regularizer[0]!r}",
-                                argument="regularizer", value=regularizer)
-    if clip is not None and not (clip > 0):
-        raise InvalidInputError(f"clip must be > 0 or None, got {clip}", argument="clip",
-                                value=clip)
+    steps = check_count(steps, "steps", 0)
+    if options is not None and not isinstance(options, TrainingOptions):
+        raise InvalidTypeError(f"options must be a TrainingOptions, got "
+                               f"{type(options).__name__}", argument="options", value=options)
+    opts = (options or TrainingOptions()).with_overrides(option_values)
     if resume and checkpoint is None:
         raise InvalidInputError("resume=True needs checkpoint=path", argument="checkpoint",
                                 value=None)
+    if checkpoint is not None:
+        checkpoint = str(check_writable(checkpoint, "checkpoint"))
+    if callback is not None and not callable(callback):
+        raise InvalidTypeError(f"callback must be callable, got {callback!r}",
+                               argument="callback", value=callback)
+    lr, momentum, clip, regularizer = opts.lr, opts.momentum, opts.clip, opts.regularizer
+    seed, length, on_nonfinite = opts.seed, opts.length, opts.on_nonfinite
     steps = int(steps)
     ro = _as_readout(readout)
     layout = _layout(net, ro)
@@ -371,15 +332,16 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     if x0v.shape != (n,):
         raise ShapeError(f"x0 must have shape ({n},), got {x0v.shape}", argument="x0",
                          expected=(n,), actual=x0v.shape)
-    get_batch, task_obj = _batch_source(task, batch_size, length, seed)
-    record_omega = (regularizer is not None) if record_omega is None else record_omega
+    get_batch, task_obj = _batch_source(task, opts.batch_size, length, seed)
+    record_omega = (regularizer is not None) if opts.record_omega is None else opts.record_omega
     arrays = {k: np.array(v, dtype=np.float64) for k, v in
               {**net.arrays(), **({"W_out": ro.W_out, "b_out": ro.b_out} if ro else {})}.items()
               if k in dict(layout)}
     theta = pack_params(arrays, layout)
     velocity = np.zeros_like(theta)
-    dense = history == "full" or (history == "auto" and theta.size <= max_dense_params)
-    rec = _Recorder(dense, max(int(param_stride), 1), max(int(spike_window), 0), spike_ratio)
+    dense = opts.history == "full" or (opts.history == "auto"
+                                       and theta.size <= opts.max_dense_params)
+    rec = _Recorder(dense, opts.param_stride, opts.spike_window, opts.spike_ratio)
     start = 0
     config = json.dumps({"layout": [[k, list(s)] for k, s in layout], "lr": lr,
                          "momentum": momentum, "clip": clip, "seed": seed,
@@ -400,10 +362,21 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
             raise FileFormatError(f"cannot resume from checkpoint {checkpoint!r}: {exc}",
                                   argument="checkpoint", value=checkpoint) from exc
 
+    checkpoint_errors: list[str] = []
+
     def save(step_next):
         if checkpoint is not None:
-            _atomic_savez(checkpoint, theta=theta, velocity=velocity,
-                          step=np.asarray(step_next), config=np.asarray(config), **rec.state())
+            arrays = dict(theta=theta, velocity=velocity, step=np.asarray(step_next),
+                          config=np.asarray(config), **rec.state())
+            try:
+                atomic_write(checkpoint, lambda fh: np.savez(fh, **arrays),
+                             argument="checkpoint")
+            except (OSError, InvalidInputError) as exc:
+                # the trained parameters are worth more than the file: warn and carry on
+                checkpoint_errors.append(f"step {step_next}: {type(exc).__name__}: {exc}")
+                warnings.warn(f"could not write the checkpoint {checkpoint!r} at step "
+                              f"{step_next} ({type(exc).__name__}: {exc}); training goes on and "
+                              "the result is returned", DynrnnWarning, stacklevel=3)
 
     def build(th):
         a = unpack_params(th, layout)
@@ -454,7 +427,7 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                 cr = clip_gradients(grads, clip or 1.0, nonfinite=on_nonfinite, weights=a)
                 g_apply, clipped, action = cr.grads, True, cr.action.name
             elif clip is not None:
-                cr = clip_gradients(grads, clip, compare=clip_compare)
+                cr = clip_gradients(grads, clip, compare=opts.clip_compare)
                 g_apply, clipped, action = cr.grads, cr.clipped, cr.action.name
             else:
                 g_apply, clipped, action = grads, False, ClipAction.UNCHANGED.name
@@ -467,7 +440,7 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                 pbar.update(1)
                 if k % 10 == 0:
                     pbar.set_postfix(loss=f"{r.loss:.4g}", gnorm=f"{gnorm:.3g}")
-            if checkpoint is not None and k % checkpoint_every == 0:
+            if checkpoint is not None and k % opts.checkpoint_every == 0:
                 save(k)
             if callback is not None and callback(k - 1, r.loss, gnorm) is False:
                 status = TrainingStatus.INTERRUPTED
@@ -492,14 +465,15 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                            float(clip) if clip is not None else 0.0, x0v)
     final_net, final_ro, _ = build(theta)
     err = np.nan
-    if task_obj is not None and eval_batch_size > 0:
-        eb = task_obj.sample(eval_batch_size, length, seed=np.random.default_rng([seed, 2**62]))
+    if task_obj is not None and opts.eval_batch_size > 0:
+        eb = task_obj.sample(opts.eval_batch_size, length, seed=np.random.default_rng([seed, 2**62]))
         r = bptt(final_net, np.broadcast_to(x0v, (eb.batch_size, n)), eb.inputs, eb.targets,
                  eb.loss, readout=final_ro, where=eb.where, mask=eb.mask)
         err = error_rate(task_obj, eb, r.outputs)
     result = TrainingResult(final_net, final_ro, hist, status,
                             status is TrainingStatus.COMPLETED, n_done,
-                            int(hist.nonfinite.sum()), float(err), checkpoint or "")
+                            int(hist.nonfinite.sum()), float(err), checkpoint or "",
+                            {"checkpoint_errors": checkpoint_errors} if checkpoint_errors else {})
     if raise_exc is not None:
         raise_exc.result = result
         raise raise_exc

@@ -13,7 +13,7 @@ from ..errors import (FileFormatError, InvalidInputError, InvalidTypeError,
 from ..model import ElmanRNN, RNN
 from ..model.base import RecurrentMap
 from ..model.toml_maps import load_map_toml, map_spec_to_toml
-from .atomic import atomic_write
+from .atomic import atomic_write, check_writable
 from .codec import Encoder
 from .networks import SYMPY_KIND, model_arrays, model_from_npz
 from .npz import MODEL_FORMAT, header, read_npz, write_npz
@@ -23,11 +23,14 @@ __all__ = ["save_model", "load_model"]
 
 
 def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) -> Path:
-    """Write a network to ``path``: ``.npz`` for RNN, ElmanRNN and PLRNN; ``.toml`` for a
-    sympy-defined :class:`~dynrnn.Map`.
+    """Write a network to ``path``: ``.npz`` for an array network (RNN, ElmanRNN, PLRNN or any
+    :class:`~dynrnn.model._arrays.ArrayNetwork`); ``.toml`` for a sympy-defined
+    :class:`~dynrnn.Map`. Any other suffix is refused (``.pt`` too: dynrnn reads PyTorch state
+    dicts but does not write them), so every file written can be read by :func:`load_model`.
 
-    The ``.npz`` holds the arrays under their names (RNN: ``W_rec``, ``W_in``, ``b``, ``u``;
-    ElmanRNN: ``W``, ``U``, ``b``, ``u``; PLRNN: ``A``, ``W``, ``h``, ``C``, ``u``) plus
+    The ``.npz`` holds the arrays under the names the class declares in ``ARRAYS`` (RNN:
+    ``W_rec``, ``W_in``, ``b``, ``u``; ElmanRNN: ``W``, ``U``, ``b``, ``u``; PLRNN: ``A``,
+    ``W``, ``h``, ``C``, ``u``) plus
     ``activation`` and ``kind`` as 0-d strings, so other tools can read it with ``numpy.load``.
     The write is atomic.
 
@@ -35,8 +38,11 @@ def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) ->
     ------
     InvalidTypeError
         ``net`` cannot be written in the format the suffix asks for.
+    InvalidInputError
+        ``path`` is a directory, in a missing directory, or has a suffix :func:`load_model`
+        would not read back.
     """
-    path = Path(path)
+    path = check_writable(path, "path")
     kind, arrays, activation = model_arrays(net, "net")
     suffix = path.suffix.lower()
     if kind == SYMPY_KIND:
@@ -50,6 +56,13 @@ def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) ->
     if suffix == ".toml":
         raise InvalidTypeError(f"{kind} is saved as .npz, not TOML (TOML is for sympy-defined "
                                "maps)", argument="path", value=str(path))
+    if suffix != ".npz":
+        # save refuses what load_model cannot read back: it reads .pt/.pth as torch state
+        # dicts and refuses other suffixes
+        raise InvalidInputError(f"save_model writes a {kind} as .npz; give a path ending in "
+                                f".npz, got {path.name!r} (load_model reads a file by its "
+                                f"suffix and could not read this one back)", argument="path",
+                                value=str(path))
     meta = header(MODEL_FORMAT, kind)
     meta.update(kind=kind, activation=activation)
     enc = Encoder()

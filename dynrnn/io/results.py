@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import FileFormatError
+from .atomic import check_writable
 from .codec import Decoder, Encoder
 from .networks import model_from_npz
 from .npz import FORMAT_VERSION, MODEL_FORMAT, RESULT_FORMAT, header, read_npz, write_npz
@@ -83,6 +84,9 @@ def save(obj, path: str | os.PathLike, metadata: Mapping | None = None, *,
     InvalidTypeError
         Something in ``obj`` cannot be saved; the message gives its place, e.g.
         ``obj.branches[2].system``.
+    InvalidInputError
+        ``path`` is not a file path (None, a directory, a missing directory), before anything
+        is encoded.
 
     Examples
     --------
@@ -94,7 +98,7 @@ def save(obj, path: str | os.PathLike, metadata: Mapping | None = None, *,
     >>> dr.load(path).kind
     <BifurcationKind.LP: 'LP'>
     """
-    path = Path(path)
+    path = check_writable(path, "path")
     enc = Encoder()
     root = enc.encode(obj, "obj")
     user = enc.encode(dict(metadata), "metadata") if metadata is not None else None
