@@ -13,6 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..io.atomic import atomic_write
+
 __all__ = ["new_figure", "save_figure", "draw_diagram", "figure_diagram", "figure_fig3",
            "figure_fig6", "figure_training_atlas", "figure_success_rate",
            "figure_trained_network", "figure_custom_map"]
@@ -25,18 +27,13 @@ def new_figure(width: float, height: float, layout: str | None = "constrained"):
 
 
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = 150) -> Path:
-    """Write ``fig`` (PNG by suffix) atomically: a temporary file renamed into place."""
+    """Write ``fig`` (PNG by suffix) atomically, through :func:`dynrnn.io.atomic.atomic_write`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png",
-                    metadata={"Software": None} if path.suffix.lower() == ".png" else None)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    png = path.suffix.lower() == ".png"
+    return atomic_write(path, lambda fh: fig.savefig(
+        fh, dpi=dpi, format=path.suffix.lstrip(".") or "png",
+        metadata={"Software": None} if png else None))
 
 
 def _point_label(ax, bif, param_name: str, side: int, period: int = 1) -> None:
