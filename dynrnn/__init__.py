@@ -11,6 +11,7 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
                      UnknownParameterError)
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
+from .model import ArrayNetwork
 from .analysis import Bifurcation, BifurcationKind
 # -- fixed points, cycles, stability, Lyapunov spectra, §2.1 diagnostic (fixedpoints) --
 from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientRegimeKind,
@@ -37,7 +38,7 @@ from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposit
 __all__ = [
     "__version__",
     # model
-    "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "Map", "RNN",
+    "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "ArrayNetwork", "Map", "RNN",
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",

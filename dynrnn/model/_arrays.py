@@ -12,7 +12,7 @@ A subclass of :class:`ArrayNetwork` (:class:`~dynrnn.RNN`, :class:`~dynrnn.Elman
 * ``ARRAYS``: the names of its weight arrays, in parameter order, e.g.
   ``("W_rec", "W_in", "b", "u")``. Its constructor takes each of them as a keyword argument
   (and ``activation=`` if it has an activation), validates them and stores them with
-  ``self._arrays = NamedArrays({...})`` in that order;
+  :meth:`ArrayNetwork.store_arrays` in that order;
 * ``RECURRENT_ARRAY`` (optional): the array that the family :class:`~dynrnn.model.families.Gain`
   scales (``"W_rec"`` for RNN); None (the default) if a gain makes no sense for the class;
 
@@ -32,7 +32,6 @@ follows from that declaration, with no table to edit elsewhere:
 """
 from __future__ import annotations
 
-import abc
 import inspect
 import re
 from typing import ClassVar, Mapping
@@ -157,9 +156,10 @@ def check_same_shape(net, other) -> None:
         if b.shape != a.shape:
             raise ShapeError(f"networks differ in the shape of {k}: {a.shape} vs {b.shape}",
                              argument="other", expected=a.shape, actual=b.shape)
-    if other.activation.name != net.activation.name:
-        raise ShapeError(f"networks differ in activation: {net.activation.name} vs "
-                         f"{other.activation.name}", argument="other")
+    mine, theirs = getattr(net, "activation", None), getattr(other, "activation", None)
+    if mine is not None and theirs is not None and theirs.name != mine.name:
+        raise ShapeError(f"networks differ in activation: {mine.name} vs {theirs.name}",
+                         argument="other")
 
 
 _NETWORK_CLASSES: dict[str, type["ArrayNetwork"]] = {}
@@ -211,6 +211,14 @@ class ArrayNetwork(RecurrentMap):
         if activation is not None and cls.takes_activation():
             kwargs["activation"] = activation
         return cls(**kwargs)
+
+    def store_arrays(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Store the validated arrays (read-only float64 copies), in ``ARRAYS`` order; called
+        once, by the constructor."""
+        if tuple(arrays) != self.ARRAYS:
+            raise ShapeError(f"{type(self).__name__} stores the arrays {self.ARRAYS} in that "
+                             f"order (its ARRAYS), got {tuple(arrays)}", argument="arrays")
+        self._arrays = NamedArrays(arrays)
 
     def _rebuild(self, arrays: dict) -> "ArrayNetwork":
         """A new network, validated, from whole arrays (and the extra keywords) by name."""

@@ -24,7 +24,7 @@ from typing import Sequence, final
 
 import numpy as np
 
-from ._arrays import (ArrayNetwork, NamedArrays, matrix_with_rows, square_matrix,
+from ._arrays import (ArrayNetwork, matrix_with_rows, square_matrix,
                       vector)
 from .activations import Activation, get_activation
 from .base import as_state
@@ -91,7 +91,7 @@ class ElmanRNN(ArrayNetwork):
         b = vector(b, n, "b", "W")
         u = vector(u, U.shape[1], "u", "U")
         self._activation = get_activation(activation)
-        self._arrays = NamedArrays({"W": W, "U": U, "b": b, "u": u})
+        self.store_arrays({"W": W, "U": U, "b": b, "u": u})
 
     # -- attributes ----------------------------------------------------------------------------
     @property

@@ -41,9 +41,9 @@ class ParameterFamily(abc.ABC):
     def current_value(self) -> float | None:
         """The parameter value of the map the family was built from (None if not defined)."""
 
-    def _evaluator(self, u):
+    def evaluator(self, u):
         """``evaluate(x, p) -> (F, ∂F/∂x, ∂F/∂p)`` for one state ``x`` (n_states,) on the map
-        at ``p`` (internal fast path of continuation's corrector). ``u`` is a resolved input or
+        at ``p`` (the fast path of continuation's corrector). ``u`` is a resolved input or
         None for each map's constant input. The default calls :meth:`at` once per new ``p``."""
         last: list = [None, None, None]
 
@@ -56,6 +56,10 @@ class ParameterFamily(abc.ABC):
                     np.asarray(self.derivative(system, x, u_p), dtype=float))
 
         return evaluate
+
+    def _evaluator(self, u):
+        # the name continuation.py used before evaluator became public; kept until it moves
+        return self.evaluator(u)
 
 
 @final
@@ -79,7 +83,7 @@ class NamedParameter(ParameterFamily):
     def current_value(self):
         return self.system.params[self.name]
 
-    def _evaluator(self, u):
+    def evaluator(self, u):
         return self.system.derivatives_along(self.name, u)
 
 

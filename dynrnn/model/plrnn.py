@@ -11,7 +11,7 @@ from typing import Sequence, final
 import numpy as np
 
 from ..errors import InvalidInputError, ShapeError
-from ._arrays import ArrayNetwork, NamedArrays, matrix_with_rows, vector
+from ._arrays import ArrayNetwork, matrix_with_rows, vector
 from .activations import get_activation
 from .base import as_finite_array
 
@@ -98,7 +98,7 @@ class PLRNN(ArrayNetwork):
         h = vector(h, n, "h", "A")
         C = matrix_with_rows(C, n, "C", "A")
         u = vector(u, C.shape[1], "u", "C")
-        self._arrays = NamedArrays({"A": A, "W": W, "h": h, "C": C, "u": u})
+        self.store_arrays({"A": A, "W": W, "h": h, "C": C, "u": u})
 
     @classmethod
     def from_rnn(cls, net) -> "PLRNN":

@@ -6,7 +6,7 @@ from typing import Sequence, final
 
 import numpy as np
 
-from ._arrays import ArrayNetwork, NamedArrays, matrix_with_rows, square_matrix, vector
+from ._arrays import ArrayNetwork, matrix_with_rows, square_matrix, vector
 from .activations import Activation, get_activation
 from .base import as_state
 
@@ -84,7 +84,7 @@ class RNN(ArrayNetwork):
         b = vector(b, n, "b", "W_rec")
         u = vector(u, W_in.shape[1], "u", "W_in")
         self._activation = get_activation(activation)
-        self._arrays = NamedArrays({"W_rec": W_rec, "W_in": W_in, "b": b, "u": u})
+        self.store_arrays({"W_rec": W_rec, "W_in": W_in, "b": b, "u": u})
 
     # -- attributes ----------------------------------------------------------------------------
     @property
