@@ -19,7 +19,7 @@ import numpy as np
 
 from ..analysis import continuation, continue_bifurcation, find_fixed_points
 from ..model import RNN
-from ..sweep_examples import one_unit_attractor_count
+from .sweep_functions import one_unit_attractor_count
 from ..sweeps import sweep
 from ._common import execute, parse_args, report
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sweep_examples import largest_lyapunov_exponent
+from .sweep_functions import largest_lyapunov_exponent
 from ..sweeps import sweep
 from ._common import execute, parse_args, report
 from .sweep_attractors import add_arguments
