@@ -31,7 +31,8 @@ from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResul
 # -- gradients (gradients) --
 from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposition,
                         ErrorSurface, GradientEvents, JacobianProducts, OmegaResult, Readout, Task,
-                        TrainingHistory, TrainingOptions, TrainingResult, bptt, clip_gradients, descent_paths,
+                        TrainingHistory, TrainingOptions, TrainingResult, bptt, clip_gradients,
+                        descent_paths,
                         error_surface, find_gradient_events, get_task, gradient_by_distance,
                         initialise, jacobian_products, omega, omega_terms, train)
 
@@ -62,7 +63,8 @@ __all__ = [
     "bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
     "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
     "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
-    "TrainingOptions", "TrainingResult", "TrainingHistory", "find_gradient_events", "GradientEvents",
+    "TrainingOptions", "TrainingResult", "TrainingHistory", "find_gradient_events",
+    "GradientEvents",
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",

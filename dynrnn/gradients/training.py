@@ -23,8 +23,9 @@ import enum
 import json
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Literal, cast
 
 import numpy as np
 
@@ -346,7 +347,7 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     config = json.dumps({"layout": [[k, list(s)] for k, s in layout], "lr": lr,
                          "momentum": momentum, "clip": clip, "seed": seed,
                          "activation": net.activation.name, "version": _CHECKPOINT_VERSION})
-    if resume and os.path.exists(checkpoint):
+    if resume and checkpoint is not None and os.path.exists(checkpoint):
         try:
             with np.load(checkpoint, allow_pickle=False) as data:
                 saved = json.loads(str(data["config"]))
@@ -404,7 +405,8 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
             om_value = np.nan
             if record_omega or regularizer is not None:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    om = omega(net_k, r, regularizer[1] if regularizer else "ratio")
+                    om = omega(net_k, r, cast(Literal["ratio", "squared"],
+                                              regularizer[1] if regularizer else "ratio"))
                 om_value = om.value
                 if regularizer is not None:
                     grads["W_rec"] = grads["W_rec"] + regularizer[0] * om.grad_W_rec
@@ -424,7 +426,8 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                             "result (exception.result)", argument="on_nonfinite", value=k)
                     # θ is unchanged: the history's final θ is the last finite one.
                     break
-                cr = clip_gradients(grads, clip or 1.0, nonfinite=on_nonfinite, weights=a)
+                cr = clip_gradients(grads, clip or 1.0, weights=a,
+                                    nonfinite=cast(Literal["skip", "shrink"], on_nonfinite))
                 g_apply, clipped, action = cr.grads, True, cr.action.name
             elif clip is not None:
                 cr = clip_gradients(grads, clip, compare=opts.clip_compare)
@@ -466,7 +469,8 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     final_net, final_ro, _ = build(theta)
     err = np.nan
     if task_obj is not None and opts.eval_batch_size > 0:
-        eb = task_obj.sample(opts.eval_batch_size, length, seed=np.random.default_rng([seed, 2**62]))
+        eb = task_obj.sample(opts.eval_batch_size, length,
+                             seed=np.random.default_rng([seed, 2**62]))
         r = bptt(final_net, np.broadcast_to(x0v, (eb.batch_size, n)), eb.inputs, eb.targets,
                  eb.loss, readout=final_ro, where=eb.where, mask=eb.mask)
         err = error_rate(task_obj, eb, r.outputs)

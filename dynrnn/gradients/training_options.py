@@ -176,7 +176,7 @@ class TrainingOptions:
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(cls))
 
-    def with_overrides(self, overrides: dict) -> "TrainingOptions":
+    def with_overrides(self, overrides: dict) -> TrainingOptions:
         """These options with some fields replaced (unknown names refused, naming them)."""
         unknown = sorted(set(overrides) - set(self.field_names()))
         if unknown:

@@ -10,7 +10,8 @@
 - :mod:`~dynrnn.io.jsonable`: plain JSON for command-line output.
 """
 from .models import load_model, save_model
-from .results import FORMAT_VERSION, is_loadable_type, load, read_metadata, register_result_type, save
+from .results import (FORMAT_VERSION, is_loadable_type, load, read_metadata,
+                      register_result_type, save)
 
 __all__ = ["save", "load", "read_metadata", "save_model", "load_model", "register_result_type",
            "is_loadable_type", "FORMAT_VERSION"]

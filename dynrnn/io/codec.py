@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -48,9 +48,8 @@ class Encoder:
         if obj is None or isinstance(obj, (bool, str)) and not isinstance(obj, enum.Enum):
             return obj
         if isinstance(obj, enum.Enum):
-            cls = type(obj)
-            self._check_type(cls, where)
-            return {"$enum": type_name(cls), "name": obj.name}
+            self._check_type(type(obj), where)
+            return {"$enum": type_name(type(obj)), "name": obj.name}
         if isinstance(obj, np.ndarray):
             return self.array(obj, where)
         if isinstance(obj, np.generic):
@@ -83,7 +82,6 @@ class Encoder:
                                self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
         if _is_graph(obj):
             return self.graph(obj, where)
-        from ..model.base import RecurrentMap
         if isinstance(obj, RecurrentMap):
             return self.model(obj, where)
         raise InvalidTypeError(

@@ -3,14 +3,14 @@ TOML, and ``torch.nn.RNN`` state dicts (``.pt``/``.pth``, read only)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
+from typing import Literal
 
 import numpy as np
 
-from ..errors import (FileFormatError, InvalidInputError, InvalidTypeError,
-                      UnknownActivationError)
-from ..model import ElmanRNN, RNN
+from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, UnknownActivationError
+from ..model import RNN, ElmanRNN
 from ..model.base import RecurrentMap
 from ..model.toml_maps import load_map_toml, map_spec_to_toml
 from .atomic import atomic_write, check_writable
@@ -77,7 +77,8 @@ def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) ->
     return path
 
 
-def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str | None = None,
+def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh",
+               form: Literal["pascanu", "rnn", "elman"] | None = None,
                prefix: str | None = None):
     """Read a network or map from ``path``, by suffix.
 
@@ -117,7 +118,7 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
                                      f"torch.nn.RNN), got {nonlinearity!r}",
                                      argument="nonlinearity", value=nonlinearity)
     if suffix in (".pt", ".pth"):
-        return _load_torch(path, nonlinearity, form or "pascanu", prefix)
+        return _load_torch(path, nonlinearity, form or "pascanu", prefix)  # form checked above
     if suffix == ".toml":
         return load_map_toml(path)
     if suffix != ".npz":
@@ -128,8 +129,6 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
         net = model_from_npz(meta, arrays, path)
     else:
         net = load(path)
-    from ..model import ElmanRNN, RNN
-    from ..model.base import RecurrentMap
     if not isinstance(net, RecurrentMap):
         raise FileFormatError(f"{path} holds a {type(net).__name__}, not a network",
                               argument="path", value=str(path))
@@ -143,7 +142,8 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
     return net
 
 
-def _load_torch(path: Path, nonlinearity: str, form: str, prefix: str | None):
+def _load_torch(path: Path, nonlinearity: str, form: Literal["pascanu", "rnn", "elman"],
+                prefix: str | None):
     from ..model.torch_import import from_torch_state_dict, import_torch
     torch = import_torch()
     if not path.exists():

@@ -4,8 +4,8 @@ write for a model. Array networks are read through the
 :meth:`~dynrnn.model._arrays.ArrayNetwork.from_arrays`), sympy maps through their TOML spec."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 

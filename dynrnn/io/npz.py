@@ -7,6 +7,7 @@ import json
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from ..errors import FileFormatError
 from .atomic import atomic_write
 
 __all__ = ["FORMAT_VERSION", "RESULT_FORMAT", "MODEL_FORMAT", "META_KEY", "write_npz",
-           "read_npz", "check_version", "header"]
+           "read_npz", "read_dynrnn_npz", "check_version", "header"]
 
 #: Version of the file layout written by :func:`dynrnn.save` and :func:`dynrnn.save_model`. Files
 #: with a larger number were written by a newer dynrnn and are refused with FileFormatError.
@@ -28,7 +29,7 @@ META_KEY = "__meta__"
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray], meta: dict, compress: bool) -> None:
     text = json.dumps(meta, allow_nan=False, separators=(",", ":"))
-    payload = {**arrays, META_KEY: np.array(text)}
+    payload: dict[str, Any] = {**arrays, META_KEY: np.array(text)}
     saver = np.savez_compressed if compress else np.savez
     atomic_write(path, lambda fh: saver(fh, **payload))
 
@@ -64,6 +65,14 @@ def read_npz(path: Path, require_meta: bool = True
         raise FileFormatError(f"{path}: metadata is not a JSON object", argument="path",
                               value=str(path))
     check_version(meta, path)
+    return meta, arrays
+
+
+def read_dynrnn_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """(metadata, arrays) of a file written by dynrnn (FileFormatError if it has no metadata)."""
+    meta, arrays = read_npz(path, require_meta=True)
+    if meta is None:  # read_npz raised already; this states it for the type checker
+        raise FileFormatError(f"{path} is not a dynrnn file", argument="path", value=str(path))
     return meta, arrays
 
 

@@ -45,14 +45,14 @@ into place with :func:`os.replace`, so an interrupted save never leaves a half-w
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import FileFormatError
 from .atomic import check_writable
 from .codec import Decoder, Encoder
 from .networks import model_from_npz
-from .npz import FORMAT_VERSION, MODEL_FORMAT, RESULT_FORMAT, header, read_npz, write_npz
+from .npz import FORMAT_VERSION, MODEL_FORMAT, RESULT_FORMAT, header, read_dynrnn_npz, write_npz
 from .registry import is_loadable_type, register_result_type
 
 __all__ = ["save", "load", "read_metadata", "register_result_type", "is_loadable_type",
@@ -131,7 +131,7 @@ def load(path: str | os.PathLike, *, return_metadata: bool = False):
         No file at ``path``.
     """
     path = Path(path)
-    meta, arrays = read_npz(path)
+    meta, arrays = read_dynrnn_npz(path)
     if meta["format"] == MODEL_FORMAT:
         obj = model_from_npz(meta, arrays, path)
     else:
@@ -155,7 +155,7 @@ def read_metadata(path: str | os.PathLike) -> dict:
         :func:`save`, or None).
     """
     path = Path(path)
-    meta, arrays = read_npz(path)
+    meta, arrays = read_dynrnn_npz(path)
     return _public_metadata(meta, arrays, path)
 
 

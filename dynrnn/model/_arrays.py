@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import ClassVar, Mapping
+from collections.abc import Mapping
+from typing import ClassVar
 
 import numpy as np
 
@@ -133,6 +134,14 @@ class NamedArrays:
             return None
         return m.group(1), index
 
+    def entry(self, name: str) -> tuple[str, tuple[int, ...]]:
+        """Like :meth:`locate` for a name already validated (UnknownParameterError otherwise)."""
+        located = self.locate(name)
+        if located is None:
+            raise UnknownParameterError(f"no parameter {name!r}", argument="name", value=name,
+                                        valid=tuple(self.values()))
+        return located
+
     def replaced(self, updates: Mapping[str, float]) -> dict[str, np.ndarray]:
         """Writable copies of the arrays with the (valid) named entries changed."""
         arrays = {k: np.array(v) for k, v in self._arrays.items()}
@@ -162,10 +171,10 @@ def check_same_shape(net, other) -> None:
                          argument="other")
 
 
-_NETWORK_CLASSES: dict[str, type["ArrayNetwork"]] = {}
+_NETWORK_CLASSES: dict[str, type[ArrayNetwork]] = {}
 
 
-def network_classes() -> dict[str, type["ArrayNetwork"]]:
+def network_classes() -> dict[str, type[ArrayNetwork]]:
     """Every concrete :class:`ArrayNetwork` subclass defined so far, by class name, in the order
     of definition (the kinds :func:`dynrnn.save_model` writes and :func:`dynrnn.load_model`
     reads)."""
@@ -204,7 +213,7 @@ class ArrayNetwork(RecurrentMap):
         return "activation" in inspect.signature(cls).parameters
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], activation=None) -> "ArrayNetwork":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], activation=None) -> ArrayNetwork:
         """A validated network from its arrays by name (missing optional arrays take the
         constructor's defaults) and, for classes with one, its activation."""
         kwargs = {k: arrays[k] for k in cls.ARRAYS if k in arrays}
@@ -220,7 +229,7 @@ class ArrayNetwork(RecurrentMap):
                              f"order (its ARRAYS), got {tuple(arrays)}", argument="arrays")
         self._arrays = NamedArrays(arrays)
 
-    def _rebuild(self, arrays: dict) -> "ArrayNetwork":
+    def _rebuild(self, arrays: dict) -> ArrayNetwork:
         """A new network, validated, from whole arrays (and the extra keywords) by name."""
         activation = arrays.get("activation", getattr(self, "activation", None))
         return type(self).from_arrays(arrays, activation)
@@ -228,7 +237,7 @@ class ArrayNetwork(RecurrentMap):
         """The weight arrays by name."""
         return self._arrays.as_dict()
 
-    def replace(self, **arrays) -> "ArrayNetwork":
+    def replace(self, **arrays) -> ArrayNetwork:
         """A new network with whole arrays replaced, e.g. ``net.replace(W=2 * net.W)``."""
         valid = tuple(self._arrays.as_dict()) + self._EXTRA_REPLACEABLE
         unknown = set(arrays) - set(valid)
@@ -238,12 +247,12 @@ class ArrayNetwork(RecurrentMap):
                 f"{', '.join(valid)}", argument="arrays", value=sorted(unknown), valid=valid)
         return self._rebuild({**self.arrays(), **arrays})
 
-    def interpolate(self, other: "ArrayNetwork", s: float) -> "ArrayNetwork":
+    def interpolate(self, other: ArrayNetwork, s: float) -> ArrayNetwork:
         """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
         return self.replace(**{k: a + s * d for (k, a), d in
                                zip(self.arrays().items(), self.difference(other).values())})
 
-    def difference(self, other: "ArrayNetwork") -> dict[str, np.ndarray]:
+    def difference(self, other: ArrayNetwork) -> dict[str, np.ndarray]:
         """Δθ = θ_other − θ_self by array name."""
         check_same_shape(self, other)
         return {k: other.arrays()[k] - a for k, a in self.arrays().items()}

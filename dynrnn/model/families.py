@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import final
+from typing import cast, final
 
 import numpy as np
 
@@ -160,11 +160,12 @@ def as_family(system: RecurrentMap, param) -> ParameterFamily:
     if isinstance(param, ParameterFamily):
         return param
     if isinstance(param, str):
-        if param == "gain" and _has_gain(system) and not system.has_param("gain"):
+        if (param == "gain" and isinstance(system, ArrayNetwork) and _has_gain(system)
+                and not system.has_param("gain")):
             return Gain(system)
         return NamedParameter(system, param)
     if isinstance(param, tuple) and len(param) == 2 and param[0] == "line":
-        return LineBetween(system, param[1])
+        return LineBetween(cast(ArrayNetwork, system), param[1])  # checked in __post_init__
     raise InvalidTypeError(
         f"param must be a parameter name, 'gain', ('line', other_network) or a ParameterFamily; "
         f"got {param!r}", argument="param", value=param)

@@ -6,7 +6,8 @@ affine, so its fixed points and k-cycles solve linear systems (Durstewitz 2017; 
 """
 from __future__ import annotations
 
-from typing import Sequence, final
+from collections.abc import Mapping, Sequence
+from typing import final
 
 import numpy as np
 
@@ -101,7 +102,7 @@ class PLRNN(ArrayNetwork):
         self.store_arrays({"A": A, "W": W, "h": h, "C": C, "u": u})
 
     @classmethod
-    def from_rnn(cls, net) -> "PLRNN":
+    def from_rnn(cls, net) -> PLRNN:
         """The PLRNN (A = 0) equal to a ReLU :class:`~dynrnn.RNN`."""
         from .rnn import RNN
         if not isinstance(net, RNN) or net.activation.name != "relu":
@@ -151,7 +152,7 @@ class PLRNN(ArrayNetwork):
     def __repr__(self) -> str:
         return f"PLRNN(n_units={self.n_units}, n_inputs={self.n_inputs})"
 
-    def direction_derivative(self, delta: dict[str, np.ndarray], z) -> np.ndarray:
+    def direction_derivative(self, delta: Mapping[str, np.ndarray], z) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network: ΔA z + ΔW relu(z) + Δh + ΔC u + C Δu (exact:
         F is affine in the parameters), u this network's constant input."""
         z = np.asarray(z, dtype=np.float64)
@@ -185,12 +186,13 @@ class PLRNN(ArrayNetwork):
     def stepper_over_param(self, name, values):
         # F is affine in every named parameter (A, W, h, C, u): with δ = values − θ,
         # F(z; θ + δ) = F(z; θ) + δ ∂F/∂θ(z) exactly, one batched step for the whole sweep
-        key, index = self._arrays.locate(name)
+        key, index = self._arrays.entry(name)
         delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
 
         def step(x, u):
             shift = delta.reshape(delta.shape + (1,) * (x.ndim - 1))
-            return self.step_unchecked(x, u) + shift * self.param_jacobian_unchecked(x, [name], u)[..., 0]
+            return (self.step_unchecked(x, u)
+                    + shift * self.param_jacobian_unchecked(x, [name], u)[..., 0])
 
         return step
 
@@ -199,7 +201,7 @@ class PLRNN(ArrayNetwork):
         out = np.zeros(batch + (self.n_states, len(names)))
         r = None
         for col, name in enumerate(names):
-            key, index = self._arrays.locate(name)
+            key, index = self._arrays.entry(name)
             i = index[0]
             if key == "A":
                 out[..., i, col] = x[..., i]

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence, final
+from collections.abc import Mapping, Sequence
+from typing import final
 
 import numpy as np
 
@@ -138,7 +139,7 @@ class RNN(ArrayNetwork):
         return self._activation.function(as_state(x, self.n_states, "x"))
 
     @classmethod
-    def from_torch(cls, module) -> "RNN":
+    def from_torch(cls, module) -> RNN:
         """The network of eq. (2) conjugate to a single-layer ``torch.nn.RNN``.
 
         PyTorch's hidden state is h = σ(x): ``W_rec = weight_hh_l0``, ``W_in = weight_ih_l0``,
@@ -191,7 +192,7 @@ class RNN(ArrayNetwork):
         out = np.zeros(batch + (n, len(names)))
         s = None
         for col, name in enumerate(names):
-            key, index = self._arrays.locate(name)
+            key, index = self._arrays.entry(name)
             if key == "W_rec":
                 if s is None:
                     s = self._activation.function(x)
@@ -205,7 +206,7 @@ class RNN(ArrayNetwork):
         return out
 
     def derivatives_along(self, name, u):
-        key, index = self._arrays.locate(name)
+        key, index = self._arrays.entry(name)
         if key == "u":   # the constant input moves only when no input is given: keep it exact
             return super().derivatives_along(name, u)
         # private copies whose one entry is overwritten per call: no network is built
@@ -237,7 +238,7 @@ class RNN(ArrayNetwork):
     def stepper_over_param(self, name, values):
         # F is affine in every named parameter (W_rec, W_in, b, u): with δ = values − θ,
         # F(x; θ + δ) = F(x; θ) + δ ∂F/∂θ(x) exactly, one batched step for the whole sweep.
-        key, index = self._arrays.locate(name)
+        key, index = self._arrays.entry(name)
         delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
         sigma = self._activation.function
         W_rec_t, b = self.W_rec.T, self.b
@@ -262,7 +263,7 @@ class RNN(ArrayNetwork):
         return step
 
     # -- families of networks ------------------------------------------------------------------
-    def direction_derivative(self, delta: dict[str, np.ndarray], x) -> np.ndarray:
+    def direction_derivative(self, delta: Mapping[str, np.ndarray], x) -> np.ndarray:
         """∂F/∂s at this network along the direction θ + s Δθ, with ``delta`` = Δθ by array name.
 
         F is affine in W_rec, b and W_in u, so this is exact:

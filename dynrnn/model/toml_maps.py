@@ -21,14 +21,14 @@ import io
 import json
 import math
 import tokenize
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 import numpy as np
 
 from .._version import __version__
 from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError
-from .custom import Map
 
 __all__ = ["map_spec", "map_from_spec", "load_map_toml", "map_spec_to_toml", "safe_sympify",
            "SYMPY_FUNCTIONS", "TOML_FORMAT_VERSION"]
@@ -49,7 +49,7 @@ def _expression_text(expr) -> str:
     return _ExactFloatPrinter().doprint(expr)
 
 
-def map_spec(net: Map, where: str = "net") -> dict:
+def map_spec(net: Any, where: str = "net") -> dict:
     """The spec ``{"name", "states", "inputs", "params", "equations", "box"}`` of a sympy map,
     checked to read back (FileFormatError otherwise: save refuses what load cannot read)."""
     import sympy  # sympy imports slowly: only writing a file needs it
@@ -115,6 +115,7 @@ def safe_sympify(text, declared: dict, where: str, source: str):
 def map_from_spec(spec: Mapping, source: str):
     """Build Map.from_sympy from {"states", "inputs", "params", "equations", "box", "name"}."""
     import sympy
+
     from ..model import Map
 
     def names(key):
@@ -186,7 +187,7 @@ def load_map_toml(path: Path):
         import tomllib
     except ImportError:  # Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ImportError as exc:
             raise MissingDependencyError("reading TOML needs Python >= 3.11 or the tomli "
                                          "package") from exc

@@ -8,8 +8,9 @@ grey scale: stable branches solid, unstable dashed.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -20,7 +21,8 @@ __all__ = ["new_figure", "save_figure", "draw_diagram", "figure_diagram", "figur
            "figure_trained_network", "figure_custom_map"]
 
 
-def new_figure(width: float, height: float, layout: str | None = "constrained"):
+def new_figure(width: float, height: float,
+               layout: Literal["constrained", "compressed", "tight"] | None = "constrained"):
     """A figure not registered with pyplot (no global state; closed by garbage collection)."""
     from matplotlib.figure import Figure
     return Figure(figsize=(width, height), layout=layout)
@@ -66,7 +68,7 @@ def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: 
     ax.plot([], [], color="black", lw=1.6, ls="-", label="stable branch")
     ax.plot([], [], color="black", lw=1.6, ls="--", label="unstable branch")
     if label_points:
-        unique = []   # the same point may end one branch and start a switched one
+        unique: list = []   # the same point may end one branch and start a switched one
         for br in diagram.branches:
             for bif in br.bifurcations:
                 if not any(abs(bif.param - b.param) < 1e-6 and bif.kind == b.kind

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -58,8 +59,8 @@ def _config_axis(name: str, spec: Any) -> np.ndarray:
         f"{{range = N}} (0..N-1, e.g. seeds); got {spec!r}", argument="grid", value=spec)
 
 
-def sweep_from_config(config_path: "str | os.PathLike", scheduler: str | None = None,
-                      store: "str | os.PathLike | None" = None, *,
+def sweep_from_config(config_path: str | os.PathLike, scheduler: str | None = None,
+                      store: str | os.PathLike | None = None, *,
                       progress: bool | None = None) -> SweepResult:
     """Run the sweep described by a TOML file (what ``dynrnn sweep CONFIG`` does).
 
@@ -104,7 +105,7 @@ def sweep_from_config(config_path: "str | os.PathLike", scheduler: str | None = 
         import tomllib
     except ImportError:          # Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ImportError:
             raise MissingDependencyError("reading a sweep config needs Python >= 3.11 or the "
                                          "tomli package: pip install tomli") from None

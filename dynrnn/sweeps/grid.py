@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class Grid:
         object.__setattr__(self, "coordinates", coords)
 
     @classmethod
-    def from_axes(cls, axes: "Mapping[str, Sequence] | Grid") -> "Grid":
+    def from_axes(cls, axes: Mapping[str, Sequence] | Grid) -> Grid:
         """A grid from a mapping axis name -> 1-D values (a :class:`Grid` is returned as is)."""
         if isinstance(axes, Grid):
             return axes
@@ -97,7 +98,7 @@ class Grid:
             raise InvalidTypeError(
                 f"grid must be a mapping of axis name -> values or a Grid, got "
                 f"{type(axes).__name__}", argument="grid", value=axes)
-        return cls(tuple(axes.keys()), tuple(axes.values()))
+        return cls(tuple(axes.keys()), tuple(np.asarray(v) for v in axes.values()))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -111,12 +112,13 @@ class Grid:
     def ndim(self) -> int:
         return len(self.axes)
 
-    def point(self, index: "int | Sequence[int]") -> dict[str, Any]:
+    def point(self, index: int | Sequence[int]) -> dict[str, Any]:
         """The point at a grid index (tuple) or flat (C-order) index, as ``{axis: value}``."""
-        if isinstance(index, (int, np.integer)):
-            index = np.unravel_index(int(index), self.shape)
+        position: tuple[int, ...] = (
+            tuple(int(i) for i in np.unravel_index(int(index), self.shape))
+            if isinstance(index, (int, np.integer)) else tuple(int(i) for i in index))
         return {name: python_scalar(c[i]) for name, c, i in zip(self.axes, self.coordinates,
-                                                                  index)}
+                                                                  position)}
 
     def points(self) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
         """Every ``(index, point)`` in C order (last axis fastest)."""
@@ -133,4 +135,4 @@ class Grid:
             return NotImplemented
         return self.describe() == other.describe()
 
-    __hash__ = None  # type: ignore[assignment]  (mutable-looking arrays: not hashable)
+    # defining __eq__ leaves __hash__ None: grids hold arrays and are not hashable

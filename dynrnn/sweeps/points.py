@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import time
 import traceback
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ def evaluate_chunk(function: Callable, fixed: dict, points: list, retries: int) 
     Returns ``(flat_index, ok, outputs-or-message, seconds)`` per point. An exception in one point
     is caught (retried ``retries`` times) and reported, so the other points of the chunk still run.
     """
-    results = []
+    results: list[tuple[int, bool, Any, float]] = []
     for flat_index, point in points:
         start = time.perf_counter()
         for attempt in range(retries + 1):

@@ -49,7 +49,7 @@ class SweepError(DynrnnError, RuntimeError):
         Grid index (tuple) -> error message, for every failed point.
     """
 
-    def __init__(self, message: str, *, result: "SweepResult", failures: dict):
+    def __init__(self, message: str, *, result: SweepResult, failures: dict):
         super().__init__(message)
         self.result = result
         self.failures = failures
@@ -62,7 +62,7 @@ class SweepInterrupted(KeyboardInterrupt):
     ``except Exception`` in user code does not swallow the user's request to stop.
     """
 
-    def __init__(self, message: str, *, result: "SweepResult"):
+    def __init__(self, message: str, *, result: SweepResult):
         super().__init__(message)
         self.result = result
 
@@ -177,7 +177,7 @@ class SweepResult:
                 f"elapsed={self.elapsed:.3g}s)")
 
     # -- saving as a plain npz ------------------------------------------------------------------
-    def to_npz(self, path: "str | os.PathLike") -> Path:
+    def to_npz(self, path: str | os.PathLike) -> Path:
         """Save to a plain ``.npz``: ``coord/<axis>``, ``data/<name>``, ``point_status``,
         ``point_message``, ``point_elapsed`` and ``meta`` (JSON). Written atomically."""
         path = Path(path)
@@ -187,7 +187,7 @@ class SweepResult:
                 "status": self.status.name, "function": self.function, "fixed": self.fixed,
                 "n_done": self.n_done, "n_failed": self.n_failed, "n_skipped": self.n_skipped,
                 "n_pending": self.n_pending, "elapsed": self.elapsed, "store": self.store}
-        arrays = {f"coord/{a}": self.coordinates[a] for a in self.axes}
+        arrays: dict[str, Any] = {f"coord/{a}": self.coordinates[a] for a in self.axes}
         arrays.update({f"data/{k}": v for k, v in self.data.items()})
         arrays.update(point_status=self.point_status, point_message=self.point_message,
                       point_elapsed=self.point_elapsed, meta=np.array(json.dumps(meta)))
@@ -196,7 +196,7 @@ class SweepResult:
         return path
 
     @classmethod
-    def from_npz(cls, path: "str | os.PathLike") -> "SweepResult":
+    def from_npz(cls, path: str | os.PathLike) -> SweepResult:
         """Load what :meth:`to_npz` wrote; :class:`~dynrnn.errors.FileFormatError` if it is not
         such a file."""
         from ..errors import FileFormatError

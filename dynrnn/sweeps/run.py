@@ -32,8 +32,9 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -122,8 +123,8 @@ def _describe(layout) -> str:
     return "{" + ", ".join(f"{k}: shape {s}" for k, (s, _) in sorted(layout.items())) + "}"
 
 
-def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *,
-          executor: "Executor | str | None" = None, store: "str | os.PathLike | None" = None,
+def sweep(function: Callable[..., Any], grid: Mapping[str, Sequence] | Grid, *,
+          executor: Executor | str | None = None, store: str | os.PathLike | None = None,
           max_workers: int | None = None, progress: bool = True, chunksize: int | None = None,
           retries: int = 0, raise_on_error: bool = False,
           fixed: Mapping[str, Any] | None = None) -> SweepResult:
@@ -145,7 +146,8 @@ def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *
     executor : None, "serial", str, concurrent.futures.Executor or dask Client, optional
         None: a local process pool of ``max_workers`` (default 2) processes, shut down at the end.
         ``"serial"``: this process, one point after the other (for debugging).
-        ``"tcp://HOST:PORT"``: a Dask scheduler; a ``distributed.Client`` is connected and closed at the end (needs
+        ``"tcp://HOST:PORT"``: a Dask scheduler; a ``distributed.Client`` is connected and closed
+        at the end (needs
         ``pip install 'dask[distributed]'``). An executor or a Client you pass is used and left
         running.
     store : path, optional

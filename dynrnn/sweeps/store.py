@@ -6,8 +6,9 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def function_id(function: Callable) -> str:
 class Store:
     """One directory of per-point npz files plus a manifest (see the module docstring)."""
 
-    def __init__(self, directory: "str | os.PathLike", grid: Grid, function_id: str,
+    def __init__(self, directory: str | os.PathLike, grid: Grid, function_id: str,
                  fixed: dict):
         self.directory = Path(directory)
         self.grid = grid
@@ -108,7 +109,7 @@ class Store:
 
     def save(self, flat_index: int, outputs: dict[str, np.ndarray], seconds: float) -> None:
         point = self.grid.point(flat_index)
-        arrays = {f"out/{k}": v for k, v in outputs.items()}
+        arrays: dict[str, Any] = {f"out/{k}": v for k, v in outputs.items()}
         arrays["point"] = np.array(json.dumps([[k, v] for k, v in point.items()]))
         arrays["seconds"] = np.array(seconds)
         atomic_write(self.path(flat_index), lambda fh: np.savez(fh, **arrays))
