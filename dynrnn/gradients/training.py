@@ -307,34 +307,11 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     >>> res.status.name, res.history.params.shape
     ('COMPLETED', (21, 2))
     """
-    if not isinstance(net, RNN):
-        raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
-                               argument="net", value=net)
-    steps = check_count(steps, "steps", 0)
-    if options is not None and not isinstance(options, TrainingOptions):
-        raise InvalidTypeError(f"options must be a TrainingOptions, got "
-                               f"{type(options).__name__}", argument="options", value=options)
-    opts = (options or TrainingOptions()).with_overrides(option_values)
-    if resume and checkpoint is None:
-        raise InvalidInputError("resume=True needs checkpoint=path", argument="checkpoint",
-                                value=None)
-    if checkpoint is not None:
-        checkpoint = str(check_writable(checkpoint, "checkpoint"))
-    if callback is not None and not callable(callback):
-        raise InvalidTypeError(f"callback must be callable, got {callback!r}",
-                               argument="callback", value=callback)
-    lr, momentum, clip, regularizer = opts.lr, opts.momentum, opts.clip, opts.regularizer
-    seed, length, on_nonfinite = opts.seed, opts.length, opts.on_nonfinite
-    steps = int(steps)
+    steps, opts, checkpoint_path, x0v = _check_arguments(net, steps, x0, options, option_values,
+                                                         checkpoint, resume, callback)
     ro = _as_readout(readout)
     layout = _layout(net, ro)
-    n = net.n_units
-    x0v = np.zeros(n) if x0 is None else np.asarray(x0, dtype=np.float64)
-    if x0v.shape != (n,):
-        raise ShapeError(f"x0 must have shape ({n},), got {x0v.shape}", argument="x0",
-                         expected=(n,), actual=x0v.shape)
-    get_batch, task_obj = _batch_source(task, opts.batch_size, length, seed)
-    record_omega = (regularizer is not None) if opts.record_omega is None else opts.record_omega
+    get_batch, task_obj = _batch_source(task, opts.batch_size, opts.length, opts.seed)
     arrays = {k: np.array(v, dtype=np.float64) for k, v in
               {**net.arrays(), **({"W_out": ro.W_out, "b_out": ro.b_out} if ro else {})}.items()
               if k in dict(layout)}
@@ -343,41 +320,10 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     dense = opts.history == "full" or (opts.history == "auto"
                                        and theta.size <= opts.max_dense_params)
     rec = _Recorder(dense, opts.param_stride, opts.spike_window, opts.spike_ratio)
+    store = _Checkpoint(checkpoint_path, layout, opts, net.activation.name)
     start = 0
-    config = json.dumps({"layout": [[k, list(s)] for k, s in layout], "lr": lr,
-                         "momentum": momentum, "clip": clip, "seed": seed,
-                         "activation": net.activation.name, "version": _CHECKPOINT_VERSION})
-    if resume and checkpoint is not None and os.path.exists(checkpoint):
-        try:
-            with np.load(checkpoint, allow_pickle=False) as data:
-                saved = json.loads(str(data["config"]))
-                if saved["layout"] != json.loads(config)["layout"]:
-                    raise FileFormatError(f"checkpoint {checkpoint!r} was written for parameter "
-                                          f"layout {saved['layout']}, not {layout}",
-                                          argument="checkpoint", value=checkpoint)
-                theta = np.array(data["theta"])
-                velocity = np.array(data["velocity"])
-                start = int(data["step"])
-                rec.restore(data)
-        except (KeyError, ValueError, OSError) as exc:
-            raise FileFormatError(f"cannot resume from checkpoint {checkpoint!r}: {exc}",
-                                  argument="checkpoint", value=checkpoint) from exc
-
-    checkpoint_errors: list[str] = []
-
-    def save(step_next):
-        if checkpoint is not None:
-            arrays = dict(theta=theta, velocity=velocity, step=np.asarray(step_next),
-                          config=np.asarray(config), **rec.state())
-            try:
-                atomic_write(checkpoint, lambda fh: np.savez(fh, **arrays),
-                             argument="checkpoint")
-            except (OSError, InvalidInputError) as exc:
-                # the trained parameters are worth more than the file: warn and carry on
-                checkpoint_errors.append(f"step {step_next}: {type(exc).__name__}: {exc}")
-                warnings.warn(f"could not write the checkpoint {checkpoint!r} at step "
-                              f"{step_next} ({type(exc).__name__}: {exc}); training goes on and "
-                              "the result is returned", DynrnnWarning, stacklevel=3)
+    if resume:
+        theta, velocity, start = store.restore(theta, velocity, rec)
 
     def build(th):
         a = unpack_params(th, layout)
@@ -391,51 +337,27 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
         from tqdm.auto import tqdm
         pbar = tqdm(total=steps, initial=start, desc="train", leave=False)
     k = start
-    n_nonfinite = 0
     raise_exc = None
     try:
         while k < steps:
             net_k, ro_k, a = build(theta)
-            batch = get_batch(k)
-            X0 = np.broadcast_to(x0v, (batch.batch_size, n))
-            with np.errstate(over="ignore", invalid="ignore"):
-                r = bptt(net_k, X0, batch.inputs, batch.targets, batch.loss, readout=ro_k,
-                         where=batch.where, mask=batch.mask)
-            grads = {name: r.grads[name] for name, _ in layout}
-            om_value = np.nan
-            if record_omega or regularizer is not None:
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    om = omega(net_k, r, cast(Literal["ratio", "squared"],
-                                              regularizer[1] if regularizer else "ratio"))
-                om_value = om.value
-                if regularizer is not None:
-                    grads["W_rec"] = grads["W_rec"] + regularizer[0] * om.grad_W_rec
+            r, grads, om_value = _gradient(net_k, ro_k, get_batch(k), x0v, layout, opts)
             rec.before_step(k, theta)
             with np.errstate(over="ignore", invalid="ignore"):
                 gnorm = global_norm(grads)
             bad = not (np.isfinite(r.loss) and np.isfinite(gnorm) and gnorm <= 1e10)
-            if bad:
-                n_nonfinite += 1
-                if on_nonfinite in ("stop", "raise"):
-                    rec.after_step(k, r.loss, gnorm, om_value, False, True, "STOPPED")
-                    status = TrainingStatus.NONFINITE
-                    if on_nonfinite == "raise":
-                        raise_exc = NonFiniteError(
-                            f"non-finite loss or gradient at step {k} (loss={r.loss}, "
-                            f"|g|={gnorm}); the parameters before the step are kept in the "
-                            "result (exception.result)", argument="on_nonfinite", value=k)
-                    # θ is unchanged: the history's final θ is the last finite one.
-                    break
-                cr = clip_gradients(grads, clip or 1.0, weights=a,
-                                    nonfinite=cast(Literal["skip", "shrink"], on_nonfinite))
-                g_apply, clipped, action = cr.grads, True, cr.action.name
-            elif clip is not None:
-                cr = clip_gradients(grads, clip, compare=opts.clip_compare)
-                g_apply, clipped, action = cr.grads, cr.clipped, cr.action.name
-            else:
-                g_apply, clipped, action = grads, False, ClipAction.UNCHANGED.name
-            velocity *= momentum
-            velocity -= lr * pack_params(g_apply, layout)
+            if bad and opts.on_nonfinite in ("stop", "raise"):
+                rec.after_step(k, r.loss, gnorm, om_value, False, True, "STOPPED")
+                status = TrainingStatus.NONFINITE
+                if opts.on_nonfinite == "raise":
+                    raise_exc = NonFiniteError(
+                        f"non-finite loss or gradient at step {k} (loss={r.loss}, "
+                        f"|g|={gnorm}); the parameters before the step are kept in the "
+                        "result (exception.result)", argument="on_nonfinite", value=k)
+                break       # θ is unchanged: the history's final θ is the last finite one
+            g_apply, clipped, action = _clipped(grads, a, bad, opts)
+            velocity *= opts.momentum
+            velocity -= opts.lr * pack_params(g_apply, layout)
             theta = theta + velocity
             rec.after_step(k, r.loss, gnorm, om_value, clipped, bad, action)
             k += 1
@@ -443,8 +365,8 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                 pbar.update(1)
                 if k % 10 == 0:
                     pbar.set_postfix(loss=f"{r.loss:.4g}", gnorm=f"{gnorm:.3g}")
-            if checkpoint is not None and k % opts.checkpoint_every == 0:
-                save(k)
+            if k % opts.checkpoint_every == 0:
+                store.save(k, theta, velocity, rec)
             if callback is not None and callback(k - 1, r.loss, gnorm) is False:
                 status = TrainingStatus.INTERRUPTED
                 break
@@ -456,29 +378,136 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     # The final θ belongs to the number of completed updates (a stopped step made none).
     n_done = len(rec.rows["loss"])
     k_final = n_done if status is not TrainingStatus.NONFINITE else n_done - 1
-    if status is TrainingStatus.INTERRUPTED or status is TrainingStatus.COMPLETED:
-        save(n_done)
-    elif checkpoint is not None:
-        save(k_final)
+    store.save(k_final, theta, velocity, rec)
     cols, psteps, params = rec.finish(k_final, theta)
     hist = TrainingHistory(cols["loss"].astype(float), cols["grad_norm"].astype(float),
                            cols["omega"].astype(float), cols["clipped"].astype(bool),
                            cols["nonfinite"].astype(bool), cols["actions"].astype(str), psteps,
-                           params, layout, net.activation.name, float(lr), float(momentum),
-                           float(clip) if clip is not None else 0.0, x0v)
+                           params, layout, net.activation.name, float(opts.lr),
+                           float(opts.momentum),
+                           float(opts.clip) if opts.clip is not None else 0.0, x0v)
     final_net, final_ro, _ = build(theta)
-    err = np.nan
-    if task_obj is not None and opts.eval_batch_size > 0:
-        eb = task_obj.sample(opts.eval_batch_size, length,
-                             seed=np.random.default_rng([seed, 2**62]))
-        r = bptt(final_net, np.broadcast_to(x0v, (eb.batch_size, n)), eb.inputs, eb.targets,
-                 eb.loss, readout=final_ro, where=eb.where, mask=eb.mask)
-        err = error_rate(task_obj, eb, r.outputs)
+    err = _final_error_rate(task_obj, final_net, final_ro, x0v, opts)
     result = TrainingResult(final_net, final_ro, hist, status,
                             status is TrainingStatus.COMPLETED, n_done,
-                            int(hist.nonfinite.sum()), float(err), checkpoint or "",
-                            {"checkpoint_errors": checkpoint_errors} if checkpoint_errors else {})
+                            int(hist.nonfinite.sum()), float(err), checkpoint_path or "",
+                            {"checkpoint_errors": store.errors} if store.errors else {})
     if raise_exc is not None:
         raise_exc.result = result
         raise raise_exc
     return result
+
+
+def _check_arguments(net, steps, x0, options, option_values, checkpoint, resume, callback
+                     ) -> tuple[int, TrainingOptions, str | None, np.ndarray]:
+    """Everything train checks before its first step: (steps, options, checkpoint, x0)."""
+    if not isinstance(net, RNN):
+        raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
+                               argument="net", value=net)
+    steps = check_count(steps, "steps", 0)
+    if options is not None and not isinstance(options, TrainingOptions):
+        raise InvalidTypeError(f"options must be a TrainingOptions, got "
+                               f"{type(options).__name__}", argument="options", value=options)
+    opts = (options or TrainingOptions()).with_overrides(option_values)
+    if resume and checkpoint is None:
+        raise InvalidInputError("resume=True needs checkpoint=path", argument="checkpoint",
+                                value=None)
+    path = None if checkpoint is None else str(check_writable(checkpoint, "checkpoint"))
+    if callback is not None and not callable(callback):
+        raise InvalidTypeError(f"callback must be callable, got {callback!r}",
+                               argument="callback", value=callback)
+    n = net.n_units
+    x0v = np.zeros(n) if x0 is None else np.asarray(x0, dtype=np.float64)
+    if x0v.shape != (n,):
+        raise ShapeError(f"x0 must have shape ({n},), got {x0v.shape}", argument="x0",
+                         expected=(n,), actual=x0v.shape)
+    return steps, opts, path, x0v
+
+
+def _gradient(net_k, ro_k, batch, x0v, layout, opts: TrainingOptions):
+    """(BPTT result, gradient by array name including the regulariser's, Ω or NaN) at θ_k."""
+    X0 = np.broadcast_to(x0v, (batch.batch_size, net_k.n_units))
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = bptt(net_k, X0, batch.inputs, batch.targets, batch.loss, readout=ro_k,
+                 where=batch.where, mask=batch.mask)
+    grads = {name: r.grads[name] for name, _ in layout}
+    regularizer = opts.regularizer
+    record_omega = regularizer is not None if opts.record_omega is None else opts.record_omega
+    om_value = np.nan
+    if record_omega or regularizer is not None:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            om = omega(net_k, r, cast(Literal["ratio", "squared"],
+                                      regularizer[1] if regularizer else "ratio"))
+        om_value = om.value
+        if regularizer is not None:
+            grads["W_rec"] = grads["W_rec"] + regularizer[0] * om.grad_W_rec
+    return r, grads, om_value
+
+
+def _clipped(grads, weights, bad: bool, opts: TrainingOptions):
+    """(gradient to apply, clipped?, action name): Algorithm 1, or the non-finite policy."""
+    if bad:
+        cr = clip_gradients(grads, opts.clip or 1.0, weights=weights,
+                            nonfinite=cast(Literal["skip", "shrink"], opts.on_nonfinite))
+        return cr.grads, True, cr.action.name
+    if opts.clip is not None:
+        cr = clip_gradients(grads, opts.clip, compare=opts.clip_compare)
+        return cr.grads, cr.clipped, cr.action.name
+    return grads, False, ClipAction.UNCHANGED.name
+
+
+def _final_error_rate(task_obj, net, readout, x0v, opts: TrainingOptions) -> float:
+    """With a task: the error rate on a fresh evaluation batch (seed (seed, 2^62)); else NaN."""
+    if task_obj is None or opts.eval_batch_size == 0:
+        return float("nan")
+    batch = task_obj.sample(opts.eval_batch_size, opts.length,
+                            seed=np.random.default_rng([opts.seed, 2**62]))
+    r = bptt(net, np.broadcast_to(x0v, (batch.batch_size, net.n_units)), batch.inputs,
+             batch.targets, batch.loss, readout=readout, where=batch.where, mask=batch.mask)
+    return error_rate(task_obj, batch, r.outputs)
+
+
+class _Checkpoint:
+    """The checkpoint file of a run: written atomically; a write that fails is a warning (the
+    trained parameters are worth more than the file), kept in ``errors``."""
+
+    def __init__(self, path: str | None, layout, opts: TrainingOptions, activation: str):
+        self.path, self.layout = path, layout
+        self.errors: list[str] = []
+        self.config = json.dumps({"layout": [[k, list(s)] for k, s in layout], "lr": opts.lr,
+                                  "momentum": opts.momentum, "clip": opts.clip,
+                                  "seed": opts.seed, "activation": activation,
+                                  "version": _CHECKPOINT_VERSION})
+
+    def save(self, step_next: int, theta, velocity, rec: _Recorder) -> None:
+        if self.path is None:
+            return
+        arrays = dict(theta=theta, velocity=velocity, step=np.asarray(step_next),
+                      config=np.asarray(self.config), **rec.state())
+        try:
+            atomic_write(self.path, lambda fh: np.savez(fh, **arrays), argument="checkpoint")
+        except (OSError, InvalidInputError) as exc:
+            self.errors.append(f"step {step_next}: {type(exc).__name__}: {exc}")
+            warnings.warn(f"could not write the checkpoint {self.path!r} at step {step_next} "
+                          f"({type(exc).__name__}: {exc}); training goes on and the result is "
+                          "returned", DynrnnWarning, stacklevel=3)
+
+    def restore(self, theta, velocity, rec: _Recorder):
+        """(θ, velocity, next step) from the file if it exists, else the given start."""
+        if self.path is None or not os.path.exists(self.path):
+            return theta, velocity, 0
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                saved = json.loads(str(data["config"]))
+                if saved["layout"] != json.loads(self.config)["layout"]:
+                    raise FileFormatError(
+                        f"checkpoint {self.path!r} was written for parameter layout "
+                        f"{saved['layout']}, not {self.layout}", argument="checkpoint",
+                        value=self.path)
+                theta, velocity = np.array(data["theta"]), np.array(data["velocity"])
+                start = int(data["step"])
+                rec.restore(data)
+        except (KeyError, ValueError, OSError) as exc:
+            raise FileFormatError(f"cannot resume from checkpoint {self.path!r}: {exc}",
+                                  argument="checkpoint", value=self.path) from exc
+        return theta, velocity, start
