@@ -220,127 +220,26 @@ def sweep(function: Callable[..., Any], grid: Mapping[str, Sequence] | Grid, *,
     if isinstance(executor, str) and executor != "serial" and "://" not in executor:
         resolve_executor(executor, max_workers, function)      # raises, naming the argument
     collector = _Collector(grid)
-    todo = []
-    present = stored.listing() if stored is not None else set()
-    for flat_index in range(grid.size):
-        loaded = stored.load(flat_index, present) if stored is not None else None
-        if loaded is None or not collector.add(flat_index, True, loaded[0], loaded[1],
-                                               PointStatus.SKIPPED):
-            if loaded is not None:   # stored with another layout: evaluate again
-                collector.status.flat[flat_index] = PointStatus.PENDING.value
-                collector.message[flat_index] = ""
-            todo.append(flat_index)
+    todo = _load_stored(stored, collector)
     n_skipped = grid.size - len(todo)
     if chunksize is None:
         chunksize = 1 if len(todo) <= 512 else min(64, math.ceil(len(todo) / 512))
     chunks = [todo[i:i + chunksize] for i in range(0, len(todo), chunksize)]
-
-    interrupted = False
-    n_done = 0
-    bar = None
-    store_errors: list[str] = []
+    dispatcher = _Dispatcher(function, fixed, grid, collector, stored, retries, executor,
+                             max_workers)
     if chunks:
-        pool, cleanup, n_workers = resolve_executor(executor, max_workers, function)
-        executors = {"pool": pool, "cleanup": cleanup}
+        bar = None
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=grid.size, initial=n_skipped, desc=f"sweep {function_name}",
                        unit="pt", smoothing=0.05)
-        # A bounded window of tasks in flight: workers never idle, yet a huge grid does not
-        # become millions of futures, and an interrupt has little to cancel. The serial
-        # executor evaluates on submit, so its window is one chunk (each point stored at once).
-        window = 1 if isinstance(pool, SerialExecutor) else _WINDOW_PER_WORKER * n_workers
-        queue = iter(chunks)
-        pending: dict[Future, tuple[list[int], int]] = {}
-
-        def submit(chunk: list[int], attempt: int) -> None:
-            points = [(i, grid.point(i)) for i in chunk]
-            try:
-                future = executors["pool"].submit(evaluate_chunk, function, fixed, points,
-                                                  retries)
-            except BrokenExecutor:
-                if executor is not None:       # not ours to replace
-                    raise
-                # A worker of our pool died (os._exit, a crash in an extension): every task in
-                # flight has failed with it, but the points not yet sent get a fresh pool.
-                executors["cleanup"](False)
-                executors["pool"], executors["cleanup"], _ = resolve_executor(
-                    None, max_workers, function)
-                future = executors["pool"].submit(evaluate_chunk, function, fixed, points,
-                                                  retries)
-            pending[future] = (chunk, attempt)
-
-        def record(outcomes: list) -> None:
-            nonlocal n_done
-            for flat_index, ok, payload, seconds in outcomes:
-                if collector.add(flat_index, ok, payload, seconds, PointStatus.DONE):
-                    n_done += 1
-                    if stored is not None:
-                        try:
-                            stored.save(flat_index, payload, seconds)
-                        except OSError as exc:    # disk full, permissions: keep it in memory
-                            store_errors.append(f"{stored.path(flat_index).name}: {exc}")
-            if bar is not None:
-                bar.update(len(outcomes))
-
-        def task_failed(chunk: list[int], exc: BaseException) -> None:
-            hint = (" (a worker process died, in one of these points or in another task of the "
-                    "same pool; rerun with the store to retry)"
-                    if isinstance(exc, BrokenExecutor) else "")
-            message = f"task failed{hint}: {error_message(exc)}"
-            record([(i, False, message, math.nan) for i in chunk])
-
-        def fill() -> None:
-            while len(pending) < window:
-                chunk = next(queue, None)
-                if chunk is None:
-                    return
-                try:
-                    submit(chunk, 0)
-                except Exception as exc:  # noqa: BLE001  (an executor that refuses work)
-                    task_failed(chunk, exc)
-
-        def collect(future: Future) -> None:
-            chunk, attempt = pending.pop(future)
-            try:
-                outcomes = future.result()
-            except Exception as exc:  # noqa: BLE001  (lost worker, unpicklable output, ...)
-                if attempt < retries:
-                    try:
-                        submit(chunk, attempt + 1)
-                        return
-                    except Exception:  # noqa: BLE001  (executor broken: recorded below)
-                        pass
-                task_failed(chunk, exc)
-                return
-            record(outcomes)
-
-        try:
-            fill()
-            while pending:
-                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    collect(future)
-                fill()
-        except KeyboardInterrupt:
-            interrupted = True
-            # Keep what has already arrived; abandon the rest (it is in no store yet).
-            for future in list(pending):
-                if future.done() and not future.cancelled():
-                    try:
-                        collect(future)
-                    except Exception:  # noqa: BLE001
-                        pass
-                else:
-                    future.cancel()
-        finally:
-            executors["cleanup"](interrupted)
-            if bar is not None:
-                bar.close()
-    if store_errors:
-        warnings.warn(f"{len(store_errors)} finished point(s) could not be written to the store "
-                      f"(they are in the returned result; a rerun evaluates them again); first: "
-                      f"{store_errors[0]}", DynrnnWarning, stacklevel=2)
+        dispatcher.run(chunks, bar)
+    interrupted, n_done = dispatcher.interrupted, dispatcher.n_done
+    if dispatcher.store_errors:
+        warnings.warn(f"{len(dispatcher.store_errors)} finished point(s) could not be written "
+                      f"to the store (they are in the returned result; a rerun evaluates them "
+                      f"again); first: {dispatcher.store_errors[0]}", DynrnnWarning,
+                      stacklevel=2)
 
     n_failed = int(np.count_nonzero(collector.status == PointStatus.FAILED.value))
     n_pending = int(np.count_nonzero(collector.status == PointStatus.PENDING.value))
@@ -366,3 +265,127 @@ def sweep(function: Callable[..., Any], grid: Mapping[str, Sequence] | Grid, *,
             f"({grid.point(first[0])}): {first[1].splitlines()[0]}",
             result=result, failures=failures)
     return result
+
+
+def _load_stored(stored: Store | None, collector: _Collector) -> list[int]:
+    """Load every point the store holds into ``collector``; the flat indices still to do."""
+    todo = []
+    present = stored.listing() if stored is not None else set()
+    for flat_index in range(collector.grid.size):
+        loaded = stored.load(flat_index, present) if stored is not None else None
+        if loaded is None or not collector.add(flat_index, True, loaded[0], loaded[1],
+                                               PointStatus.SKIPPED):
+            if loaded is not None:   # stored with another layout: evaluate again
+                collector.status.flat[flat_index] = PointStatus.PENDING.value
+                collector.message[flat_index] = ""
+            todo.append(flat_index)
+    return todo
+
+
+class _Dispatcher:
+    """Sends chunks of points to the executor and collects their outcomes.
+
+    A bounded window of tasks is in flight: workers never idle, yet a huge grid does not become
+    millions of futures, and an interrupt has little to cancel. The serial executor evaluates
+    on submit, so its window is one chunk (each point stored at once).
+    """
+
+    def __init__(self, function, fixed, grid: Grid, collector: _Collector,
+                 stored: Store | None, retries: int, executor, max_workers):
+        self.function, self.fixed, self.grid = function, fixed, grid
+        self.collector, self.stored, self.retries = collector, stored, retries
+        self.executor, self.max_workers = executor, max_workers
+        self.pending: dict[Future, tuple[list[int], int]] = {}
+        self.store_errors: list[str] = []
+        self.n_done = 0
+        self.interrupted = False
+        self.bar = None
+
+    def run(self, chunks: list[list[int]], bar) -> None:
+        pool, cleanup, n_workers = resolve_executor(self.executor, self.max_workers,
+                                                    self.function)
+        self.pool, self.cleanup, self.bar = pool, cleanup, bar
+        window = 1 if isinstance(pool, SerialExecutor) else _WINDOW_PER_WORKER * n_workers
+        queue = iter(chunks)
+        try:
+            self.fill(queue, window)
+            while self.pending:
+                finished, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self.collect(future)
+                self.fill(queue, window)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            # Keep what has already arrived; abandon the rest (it is in no store yet).
+            for future in list(self.pending):
+                if future.done() and not future.cancelled():
+                    try:
+                        self.collect(future)
+                    except Exception:  # noqa: BLE001
+                        pass
+                else:
+                    future.cancel()
+        finally:
+            self.cleanup(self.interrupted)
+            if self.bar is not None:
+                self.bar.close()
+
+    def submit(self, chunk: list[int], attempt: int) -> None:
+        points = [(i, self.grid.point(i)) for i in chunk]
+        try:
+            future = self.pool.submit(evaluate_chunk, self.function, self.fixed, points,
+                                      self.retries)
+        except BrokenExecutor:
+            if self.executor is not None:       # not ours to replace
+                raise
+            # A worker of our pool died (os._exit, a crash in an extension): every task in
+            # flight has failed with it, but the points not yet sent get a fresh pool.
+            self.cleanup(False)
+            self.pool, self.cleanup, _ = resolve_executor(None, self.max_workers, self.function)
+            future = self.pool.submit(evaluate_chunk, self.function, self.fixed, points,
+                                      self.retries)
+        self.pending[future] = (chunk, attempt)
+
+    def record(self, outcomes: list) -> None:
+        for flat_index, ok, payload, seconds in outcomes:
+            if self.collector.add(flat_index, ok, payload, seconds, PointStatus.DONE):
+                self.n_done += 1
+                if self.stored is not None:
+                    try:
+                        self.stored.save(flat_index, payload, seconds)
+                    except OSError as exc:    # disk full, permissions: keep it in memory
+                        self.store_errors.append(f"{self.stored.path(flat_index).name}: {exc}")
+        if self.bar is not None:
+            self.bar.update(len(outcomes))
+
+    def task_failed(self, chunk: list[int], exc: BaseException) -> None:
+        hint = (" (a worker process died, in one of these points or in another task of the "
+                "same pool; rerun with the store to retry)"
+                if isinstance(exc, BrokenExecutor) else "")
+        message = f"task failed{hint}: {error_message(exc)}"
+        self.record([(i, False, message, math.nan) for i in chunk])
+
+    def fill(self, queue, window: int) -> None:
+        while len(self.pending) < window:
+            chunk = next(queue, None)
+            if chunk is None:
+                return
+            try:
+                self.submit(chunk, 0)
+            except Exception as exc:  # noqa: BLE001  (an executor that refuses work)
+                self.task_failed(chunk, exc)
+
+    def collect(self, future: Future) -> None:
+        chunk, attempt = self.pending.pop(future)
+        try:
+            outcomes = future.result()
+        except Exception as exc:  # noqa: BLE001  (lost worker, unpicklable output, ...)
+            if attempt < self.retries:
+                try:
+                    self.submit(chunk, attempt + 1)
+                    return
+                except Exception:  # noqa: BLE001  (executor broken: recorded below)
+                    pass
+            self.task_failed(chunk, exc)
+            return
+        self.record(outcomes)
