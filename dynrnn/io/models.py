@@ -13,6 +13,7 @@ from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, Unkno
 from ..model import RNN, ElmanRNN
 from ..model.base import RecurrentMap
 from ..model.toml_maps import load_map_toml, map_spec_to_toml
+from ..model.torch_import import from_torch_state_dict, import_torch  # imports torch lazily
 from .atomic import atomic_write, check_writable
 from .codec import Encoder
 from .networks import SYMPY_KIND, model_arrays, model_from_npz
@@ -144,7 +145,6 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh",
 
 def _load_torch(path: Path, nonlinearity: str, form: Literal["pascanu", "rnn", "elman"],
                 prefix: str | None):
-    from ..model.torch_import import from_torch_state_dict, import_torch
     torch = import_torch()
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")

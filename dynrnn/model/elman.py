@@ -143,7 +143,7 @@ class ElmanRNN(ArrayNetwork):
     # -- conjugacy with eq. (2) ----------------------------------------------------------------
     def to_pascanu(self):
         """The conjugate network of Pascanu et al. eq. (2): ``RNN(W_rec=W, W_in=U, b=b)``."""
-        from .rnn import RNN
+        from .rnn import RNN  # here, not at the top: rnn.py imports elman.py (to_elman)
         return RNN(self.W, self.U, self.b, self._activation, self.u)
 
     def to_pascanu_state(self, h, u=None) -> np.ndarray:
@@ -165,7 +165,7 @@ class ElmanRNN(ArrayNetwork):
         converted to float64. ``batch_first`` does not affect the weights. See
         :func:`dynrnn.model.torch_import.from_torch` for the errors raised.
         """
-        from .torch_import import elman_arrays_from_module
+        from .torch_import import elman_arrays_from_module  # torch_import imports elman.py
         return cls(**elman_arrays_from_module(module))
 
     # -- the map -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ..errors import InvalidInputError, ShapeError
 from ._arrays import ArrayNetwork, matrix_with_rows, vector
 from .activations import get_activation
 from .base import as_finite_array
+from .rnn import RNN
 
 __all__ = ["PLRNN"]
 
@@ -104,7 +105,6 @@ class PLRNN(ArrayNetwork):
     @classmethod
     def from_rnn(cls, net) -> PLRNN:
         """The PLRNN (A = 0) equal to a ReLU :class:`~dynrnn.RNN`."""
-        from .rnn import RNN
         if not isinstance(net, RNN) or net.activation.name != "relu":
             raise InvalidInputError("from_rnn needs an RNN with activation 'relu', got "
                                     f"{net!r}", argument="net", value=net)

@@ -131,7 +131,7 @@ class RNN(ArrayNetwork):
         Orbits correspond through h = σ(x), fixed points through h* = σ(x*), and the
         multipliers are equal (see :mod:`dynrnn.model.elman`).
         """
-        from .elman import ElmanRNN
+        from .elman import ElmanRNN  # here, not at the top: elman.py imports rnn.py
         return ElmanRNN(self.W_rec, self.W_in, self.b, self._activation, self.u)
 
     def to_elman_state(self, x) -> np.ndarray:
@@ -147,7 +147,7 @@ class RNN(ArrayNetwork):
         state. Raises MissingDependencyError without PyTorch and InvalidTypeError for modules
         of other kinds (LSTM, GRU, several layers, bidirectional, projections).
         """
-        from .elman import ElmanRNN
+        from .elman import ElmanRNN  # here, not at the top: elman.py imports rnn.py
         return ElmanRNN.from_torch(module).to_pascanu()
 
     # -- the map -------------------------------------------------------------------------------

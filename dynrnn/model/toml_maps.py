@@ -29,6 +29,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError
+from .custom import Map
 
 __all__ = ["map_spec", "map_from_spec", "load_map_toml", "map_spec_to_toml", "safe_sympify",
            "SYMPY_FUNCTIONS", "TOML_FORMAT_VERSION"]
@@ -116,7 +117,6 @@ def map_from_spec(spec: Mapping, source: str):
     """Build Map.from_sympy from {"states", "inputs", "params", "equations", "box", "name"}."""
     import sympy
 
-    from ..model import Map
 
     def names(key):
         value = spec.get(key, [])

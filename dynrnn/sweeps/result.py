@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DynrnnError, InvalidInputError
+from ..errors import DynrnnError, FileFormatError, InvalidInputError
 from ..io.atomic import atomic_write
 from .grid import Grid
 
@@ -199,7 +199,6 @@ class SweepResult:
     def from_npz(cls, path: str | os.PathLike) -> SweepResult:
         """Load what :meth:`to_npz` wrote; :class:`~dynrnn.errors.FileFormatError` if it is not
         such a file."""
-        from ..errors import FileFormatError
         try:
             with np.load(path, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
