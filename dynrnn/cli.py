@@ -33,7 +33,7 @@ import numpy as np
 from . import __version__
 from .errors import (ConvergenceError, DynrnnError, InvalidInputError, InvalidTypeError,
                      MissingDependencyError, UnknownParameterError)
-from .io.jsonable import to_jsonable
+from .io.codec import to_jsonable
 
 __all__ = ["main", "build_parser"]
 

@@ -1,9 +1,11 @@
-"""The result codec: an object tree <-> JSON-able nodes plus a dict of arrays.
+"""The one JSON encoder of dynrnn: an object tree <-> JSON-able nodes plus a dict of arrays.
 
 :class:`Encoder` walks dataclasses, enums, containers, numpy values, networkx graphs and networks;
 every ndarray goes to ``arrays`` under a key ``a0, a1, ...``, everything else becomes a tagged
 JSON node (``{"$dataclass": ...}``, ``{"$tuple": [...]}``, ...). :class:`Decoder` reverses it,
-rebuilding only the classes :func:`~dynrnn.io.is_loadable_type` admits.
+rebuilding only the classes :func:`~dynrnn.io.is_loadable_type` admits. :meth:`Encoder.plain`
+(:func:`to_jsonable`) writes the same walk untagged, for reading rather than loading (the
+command line's ``--json``).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +24,7 @@ from ..model.toml_maps import map_from_spec
 from .networks import SYMPY_KIND, build_model, model_arrays
 from .registry import is_loadable_type, resolve_type, type_name
 
-__all__ = ["Encoder", "Decoder"]
+__all__ = ["Encoder", "Decoder", "to_jsonable"]
 
 _GRAPH_CLASSES = ("Graph", "DiGraph", "MultiGraph", "MultiDiGraph")
 
@@ -89,6 +92,43 @@ class Encoder:
             "(use arrays, numbers, strings, enums, lists, tuples, dicts, dataclasses, networkx "
             "graphs or dynrnn networks)", argument="obj", value=type(obj).__name__)
 
+    def plain(self, value: Any) -> Any:
+        """``value`` as plain JSON data (no tags, arrays inline, never raises): dataclasses as
+        dicts of their public, non-transient fields, enums as their values, complex numbers as
+        ``{"real", "imag"}``, non-finite floats as strings, graphs as node and edge lists, and
+        anything else as its ``repr``."""
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: self.plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                    if not f.name.startswith("_") and not f.metadata.get("transient", False)}
+        if isinstance(value, enum.Enum):
+            return value.value if not isinstance(value.value, tuple) else value.name
+        if isinstance(value, np.ndarray):
+            if np.iscomplexobj(value):
+                return {"real": self.plain(value.real.tolist()),
+                        "imag": self.plain(value.imag.tolist())}
+            if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+                return self.plain(value.tolist())
+            return value.tolist()
+        if isinstance(value, (complex, np.complexfloating)):
+            return {"real": self.plain(float(value.real)), "imag": self.plain(float(value.imag))}
+        if isinstance(value, np.generic):
+            return self.plain(value.item())
+        if isinstance(value, dict):
+            return {str(k): self.plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [self.plain(v) for v in value]
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        if isinstance(value, Path):
+            return str(value)
+        if _is_graph(value):
+            return {"nodes": [[self.plain(n), self.plain(d)] for n, d in value.nodes(data=True)],
+                    "edges": [[self.plain(a), self.plain(b), self.plain(d)]
+                              for a, b, d in value.edges(data=True)]}
+        return repr(value)
+
     @staticmethod
     def _check_type(cls: type, where: str) -> None:
         if not is_loadable_type(cls):
@@ -122,6 +162,12 @@ class Encoder:
         return {"$model": kind, "activation": activation,
                 "arrays": {k: self.array(np.asarray(v), f"{where}.{k}")
                            for k, v in arrays.items()}}
+
+
+def to_jsonable(value: Any) -> Any:
+    """Results (dataclasses, arrays, enums, complex numbers) as plain JSON data; see
+    :meth:`Encoder.plain`."""
+    return Encoder().plain(value)
 
 
 def _is_graph(obj) -> bool:
