@@ -187,7 +187,7 @@ class ElmanRNN(ArrayNetwork):
         read = read_torch_arrays(module)
         a = read.arrays
         return cls(W=a["weight_hh_l0"], U=a["weight_ih_l0"],
-                   b=a["bias_ih_l0"] + a["bias_hh_l0"], activation=read.nonlinearity)
+                   b=a["bias_ih_l0"] + a["bias_hh_l0"], activation=str(read.nonlinearity))
 
     # -- the map -------------------------------------------------------------------------------
     def constant_input(self) -> np.ndarray:
