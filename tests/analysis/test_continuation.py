@@ -408,7 +408,8 @@ def test_one_unit_folds_for_any_gain(w, activation):
 
 
 def test_internal_linear_algebra_matches_numpy():
-    from dynrnn.analysis.continuation import _multipliers, _solve
+    from dynrnn.analysis.continuation.engine import solve_bordered as _solve
+    from dynrnn.analysis.stability import sort_eigenvalues, sorted_multipliers as _multipliers
     rng = np.random.default_rng(0)
     for _ in range(300):
         n = int(rng.integers(1, 7))
@@ -423,6 +424,8 @@ def test_internal_linear_algebra_matches_numpy():
         assert np.all(np.diff(np.abs(mu)) <= 1e-12)
         for m in ref:
             assert np.min(np.abs(mu - m)) < 1e-9 * (1 + abs(m))
+        # the one ordering rule: the closed forms order like the general sort
+        np.testing.assert_allclose(mu, sort_eigenvalues(ref), atol=1e-9)
 
 
 @pytest.mark.slow
