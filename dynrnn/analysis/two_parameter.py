@@ -5,4 +5,3 @@ from .continuation.curves import (BifurcationCurve, BifurcationCurveOptions, Cur
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation"]
-from .continuation.curves import _DefiningSystem  # noqa: E402,F401  (tests of the internals)

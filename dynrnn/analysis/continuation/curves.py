@@ -68,57 +68,69 @@ W. Govaerts, *Numerical Methods for Bifurcations of Dynamical Equilibria*, SIAM 
 """
 from __future__ import annotations
 
-import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
 import numpy as np
-from scipy.linalg.lapack import dgesv as _gesv, dgetrf as _getrf, dgetrs as _getrs
 from scipy.optimize import brentq
 
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
 from ..special_points import Bifurcation, BifurcationKind
+from ..stability import sorted_multipliers
+from .branch import check_size
+from .defining import CODIM2_TESTS, DefiningSystem
+from .engine import (ContinuationStatus, CorrectorSettings, Point, StepControl, as_direction,
+                     check_interval, correct, deprecated_options, null_tangent,
+                     run_directions)
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation"]
 
 _SUPPORTED = (BifurcationKind.LP, BifurcationKind.PD, BifurcationKind.NS)
-#: the codimension-two points tested for on each kind of curve, in the order of the test values
-_TESTS = {
-    BifurcationKind.LP: (BifurcationKind.CP, BifurcationKind.R1, BifurcationKind.LPPD),
-    BifurcationKind.PD: (BifurcationKind.R2, BifurcationKind.LPPD, BifurcationKind.GPD),
-    BifurcationKind.NS: (BifurcationKind.R1, BifurcationKind.R2),
-}
+
+#: The statuses of two-parameter curves are those of every continuation (former names such as
+#: ``CurveStatus.COMPLETED`` are aliases of ``REACHED_BOUND`` etc.).
+CurveStatus = ContinuationStatus
+
+#: the ends that count as success for a curve (a curve cut off by ``max_points`` is not)
+_SUCCESS = (ContinuationStatus.REACHED_BOUND, ContinuationStatus.CLOSED_LOOP,
+            ContinuationStatus.STOPPED_BY_CALLBACK)
 
 
-class CurveStatus(str, enum.Enum):
-    """How a two-parameter continuation ended; each value is the readable explanation."""
-
-    COMPLETED = "the curve reached the parameter bounds"
-    CLOSED = "the curve closed on itself"
-    MAX_STEPS = ("stopped after options.max_steps steps before reaching the bounds; raise "
-                 "max_steps or ds_max, or narrow bounds1/bounds2")
-    STEP_TOO_SMALL = ("the corrector failed even with the smallest step ds_min: the defining "
-                      "system is singular or the map is not smooth there (a degenerate point, or "
-                      "the cycle leaves the domain); lower ds_min or inspect the last point")
-    START_FAILED = ("the bifurcation record does not satisfy the defining system: Newton from "
-                    "its (param, x) did not converge; locate the bifurcation more accurately or "
-                    "check its period and param_name")
-    NON_FINITE = "the map or its Jacobian returned NaN or infinity on the curve"
-    STOPPED = "the callback stopped the continuation"
-
-    def __str__(self) -> str:
-        return self.value
+def _steps_to_points(value, old):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidInputError(f"options.{old} must be an integer >= 1, got {value!r} "
+                                "(max_steps is deprecated: use max_points = max_steps + 1)",
+                                argument=old, value=value)
+    return int(value) + 1
 
 
-_SUCCESS = (CurveStatus.COMPLETED, CurveStatus.CLOSED, CurveStatus.STOPPED)
+def _cos_to_angle(value, old):
+    if not isinstance(value, (int, float, np.floating, np.integer)) or not -1 < value < 1:
+        raise InvalidInputError(f"options.{old} must lie in (-1, 1), got {value!r} "
+                                "(min_tangent_cos is deprecated: use max_turn_angle = "
+                                "arccos(min_tangent_cos))", argument=old, value=value)
+    return math.acos(value)
 
 
+def _same(value, old):
+    return value
+
+
+@deprecated_options({
+    "growth": ("grow", _same, lambda v: v),
+    "max_steps": ("max_points", _steps_to_points, lambda v: v - 1),
+    "min_tangent_cos": ("max_turn_angle", _cos_to_angle, math.cos),
+})
 @dataclass(frozen=True)
 class BifurcationCurveOptions:
     """Options of :func:`continue_bifurcation`; checked against each other when created.
+
+    The step-control options have the names and meanings of :class:`ContinuationOptions`; the
+    former names ``growth``, ``max_steps`` (= ``max_points - 1``) and ``min_tangent_cos``
+    (= ``cos(max_turn_angle)``) still work, with a :class:`DeprecationWarning`.
 
     Attributes
     ----------
@@ -126,10 +138,10 @@ class BifurcationCurveOptions:
         Initial arclength step in the space (x, p1, p2[, κ]). Its sign reverses what "forward"
         means; its size must satisfy ``ds_min <= |ds| <= ds_max``.
     ds_min, ds_max : float
-        Bounds of the adaptive step. The step halves when the corrector fails and grows by
-        ``growth`` after easy steps; below ``ds_min`` the continuation stops.
-    max_steps : int
-        Continuation steps per direction.
+        Bounds of the adaptive step. The step shrinks by ``shrink`` when the corrector fails
+        and grows by ``grow`` after easy steps; below ``ds_min`` the continuation stops.
+    max_points : int
+        Most points per direction, the start included (2001: 2000 steps).
     residual_tol : float
         Newton stops when the largest residual of the defining system (and of the arclength
         equation) is below ``residual_tol`` ...
@@ -140,11 +152,16 @@ class BifurcationCurveOptions:
         Newton iterations per corrector call.
     fd_step : float
         Relative step of the central differences of the Jacobian (second derivatives).
-    growth : float
-        Step growth factor (> 1) after a corrector that needed at most 3 iterations.
-    min_tangent_cos : float
-        A step is rejected (and halved) when the tangent turns by more than
-        ``arccos(min_tangent_cos)``; guards against jumping between nearby curves.
+    grow, shrink : float
+        Step factors after a corrector that needed at most ``fast_newton_iter`` iterations
+        (grow >= 1) and after a rejected step (0 < shrink < 1).
+    fast_newton_iter : int
+    max_turn_angle : float
+        A step is rejected (and shortened) when the tangent turns by more than this angle
+        (radians; default arccos 0.9); guards against jumping between nearby curves. At the
+        smallest steps a sharper turn is accepted.
+    max_correction : float
+        Largest corrector displacement, as a multiple of the step (default unlimited).
     detect_codim2 : bool
         Detect and locate codimension-two points.
     locate_tol : float
@@ -154,22 +171,25 @@ class BifurcationCurveOptions:
     ds: float = 0.02
     ds_min: float = 1e-8
     ds_max: float = 0.1
-    max_steps: int = 2000
+    max_points: int = 2001
     tol: float = 1e-7
     residual_tol: float = 1e-10
     max_newton_iter: int = 8
     fd_step: float = 1e-5
-    growth: float = 1.5
-    min_tangent_cos: float = 0.9
+    grow: float = 1.5
+    shrink: float = 0.5
+    fast_newton_iter: int = 3
+    max_turn_angle: float = math.acos(0.9)
+    max_correction: float = math.inf
     detect_codim2: bool = True
     locate_tol: float = 1e-13
 
     def __post_init__(self):
-        for name in ("ds", "ds_min", "ds_max", "tol", "residual_tol", "fd_step", "growth",
-                     "min_tangent_cos", "locate_tol"):
+        for name in ("ds", "ds_min", "ds_max", "tol", "residual_tol", "fd_step", "grow",
+                     "shrink", "max_turn_angle", "locate_tol"):
             value = getattr(self, name)
             if not isinstance(value, (int, float, np.floating, np.integer)) or \
-                    not math.isfinite(value):
+                    isinstance(value, bool) or not math.isfinite(value):
                 raise InvalidInputError(f"options.{name} must be a finite number, got {value!r}",
                                         argument=name, value=value)
         for name in ("ds_min", "ds_max", "tol", "residual_tol", "fd_step", "locate_tol"):
@@ -180,18 +200,39 @@ class BifurcationCurveOptions:
             raise InvalidInputError(
                 f"options need ds_min <= |ds| <= ds_max, got ds_min={self.ds_min}, "
                 f"ds={self.ds}, ds_max={self.ds_max}", argument="ds", value=self.ds)
-        for name in ("max_steps", "max_newton_iter"):
+        for name, low in (("max_points", 2), ("max_newton_iter", 1), ("fast_newton_iter", 0)):
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise InvalidInputError(f"options.{name} must be an integer >= 1, got {value!r}",
-                                        argument=name, value=value)
-        if self.growth < 1:
-            raise InvalidInputError(f"options.growth must be >= 1, got {self.growth}",
-                                    argument="growth", value=self.growth)
-        if not -1 < self.min_tangent_cos < 1:
-            raise InvalidInputError(
-                f"options.min_tangent_cos must lie in (-1, 1), got {self.min_tangent_cos}",
-                argument="min_tangent_cos", value=self.min_tangent_cos)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or \
+                    value < low:
+                hint = " (max_steps + 1)" if name == "max_points" else ""
+                raise InvalidInputError(f"options.{name}{hint} must be an integer >= {low}, "
+                                        f"got {value!r}", argument=name, value=value)
+        if not (self.grow >= 1 and 0 < self.shrink < 1):
+            raise InvalidInputError(f"options need grow (formerly growth) >= 1 and 0 < shrink "
+                                    f"< 1, got grow={self.grow}, shrink={self.shrink}",
+                                    argument="grow", value=(self.grow, self.shrink))
+        if not 0 < self.max_turn_angle <= math.pi:
+            raise InvalidInputError(f"options.max_turn_angle must be in (0, pi], got "
+                                    f"{self.max_turn_angle}", argument="max_turn_angle",
+                                    value=self.max_turn_angle)
+        if not (isinstance(self.max_correction, (int, float, np.floating, np.integer))
+                and self.max_correction > 0):
+            raise InvalidInputError(f"options.max_correction must be positive (inf: unlimited), "
+                                    f"got {self.max_correction!r}", argument="max_correction",
+                                    value=self.max_correction)
+
+    def step_control(self) -> StepControl:
+        """The engine's step control for these options."""
+        return StepControl(
+            ds=abs(self.ds), ds_min=self.ds_min, ds_max=self.ds_max, max_points=self.max_points,
+            grow=self.grow, shrink=self.shrink, fast_newton_iter=self.fast_newton_iter,
+            max_turn_angle=self.max_turn_angle, max_correction=self.max_correction,
+            corrector=self.corrector(), turn_at_min_step=True)
+
+    def corrector(self) -> CorrectorSettings:
+        """Newton converged: residual below ``residual_tol`` and last update below ``tol``."""
+        return CorrectorSettings(residual_tol=self.residual_tol, max_iter=self.max_newton_iter,
+                                 step_tol=self.tol)
 
 
 @dataclass(frozen=True)
@@ -288,461 +329,9 @@ class BifurcationCurve:
 
 
 # ------------------------------------------------------------------------------------------------
-# the defining systems
-# ------------------------------------------------------------------------------------------------
-@dataclass
-class _Evaluation:
-    """Everything computed at one point z (internal, mutable scratch)."""
-
-    H: np.ndarray           # residual of the defining system, (N - 1,)
-    DH: np.ndarray          # its Jacobian, (N - 1, N)
-    Gx: np.ndarray          # monodromy, (n, n)
-    V: np.ndarray           # right null vectors, (n, r)
-    W: np.ndarray           # left null vectors, (n, r)
-    tests: np.ndarray | None = None   # codimension-two test values (NS: set at evaluation)
-    direction: np.ndarray | None = None
-    dGx: np.ndarray | None = None      # LP/PD: derivative of G_x along `along`
-    along: np.ndarray | None = None
-    z: np.ndarray | None = None
-    finite: bool = True
-
-
-def _contract(L: np.ndarray, T: np.ndarray, R: np.ndarray) -> np.ndarray:
-    """Σ_ij L[i, a] T[i, j, k] R[j, b] -> (a, b, k), with the large contraction as one matrix
-    product (a plain three-operand einsum would not use BLAS)."""
-    n, K = T.shape[0], T.shape[2]
-    M = (L.T @ T.reshape(n, -1)).reshape(L.shape[1], T.shape[1], K)
-    return np.einsum("ajk,jb->abk", M, R)
-
-
-class _DefiningSystem:
-    """The minimally augmented system of one kind of curve, for one map and parameter pair."""
-
-    def __init__(self, system: RecurrentMap, kind: BifurcationKind, names: tuple[str, str],
-                 period: int, u, fd_step: float):
-        self.system = system
-        self.kind = kind
-        self.names = list(names)
-        self.period = period
-        self.u = u
-        self.fd_step = fd_step
-        self.n = system.n_states
-        self.eye = np.eye(self.n)
-        self.e_last = np.zeros(self.n + 1)
-        self.e_last[-1] = 1.0
-        self.n_unknowns = self.n + (3 if kind is BifurcationKind.NS else 2)
-        self.pair = (0, 0, 1, 1)   # which entries of the 2x2 NS test matrix are used
-
-    # -- the k-fold map and its derivatives, batched over starting points ---------------------
-    def compose(self, X: np.ndarray, p: np.ndarray):
-        sys_ = self.system.replace_params({self.names[0]: float(p[0]),
-                                            self.names[1]: float(p[1])})
-        x, Gx, Gp = X, None, None
-        for _ in range(self.period):
-            x_next, J, P = sys_.step_and_derivatives(x, self.names, self.u)
-            if Gx is None:
-                Gx, Gp = J, P
-            else:
-                Gx = J @ Gx
-                Gp = J @ Gp + P
-            x = x_next
-        return x, Gx, Gp
-
-    def _h(self, x: np.ndarray) -> float:
-        return self.fd_step * (1.0 + float(np.abs(x).max()))
-
-    # -- evaluation at one point ------------------------------------------------------------------
-    def evaluate(self, z: np.ndarray, borders: tuple[np.ndarray, np.ndarray],
-                 direction: np.ndarray | None) -> _Evaluation:
-        # callers run under np.errstate(all="ignore"): overflow shows up as a non-finite
-        # residual, which the corrector treats as a failed step
-        if self.kind is BifurcationKind.NS:
-            ev = self._evaluate_ns(z, borders)
-        else:
-            ev = self._evaluate_fold_flip(z, borders, direction)
-        ev.finite = math.isfinite(ev.H.sum() + ev.DH.sum())
-        return ev
-
-    def _evaluate_fold_flip(self, z, borders, direction):
-        n = self.n
-        x, p = z[:n], z[n:n + 2]
-        b_vec, c_vec = borders
-        d = c_vec if direction is None else direction      # unit, ≈ the right null vector
-        h = self._h(x)
-        X = np.empty((3, n))
-        X[0] = x
-        X[1] = x + h * d
-        X[2] = x - h * d
-        G, Gx, Gp = self.compose(X, p)
-        eye = self.eye
-        M = np.empty((n + 1, n + 1))
-        if self.kind is BifurcationKind.LP:
-            np.subtract(Gx[0], eye, out=M[:n, :n])
-        else:
-            np.add(Gx[0], eye, out=M[:n, :n])
-        M[:n, n] = b_vec
-        M[n, :n] = c_vec
-        M[n, n] = 0.0
-        # M (v, g) = e and (w, g) M = e from one LU factorisation (LAPACK directly: these
-        # matrices are tiny and numpy's wrappers would cost more than the arithmetic)
-        lu, piv, info = _getrf(M)
-        if info == 0:
-            sol, _ = _getrs(lu, piv, self.e_last)
-            solt, _ = _getrs(lu, piv, self.e_last, trans=1)
-        else:
-            sol = solt = np.full(n + 1, np.nan)
-        v, g, w = sol[:n], sol[n], solt[:n]
-        # second derivatives along d, rescaled to the direction v (d ≈ v/|v|)
-        dGx = (Gx[1] - Gx[2]) / (2 * h)
-        dGp = (Gp[1] - Gp[2]) / (2 * h)
-        scale = float(d @ v)
-        H = np.empty(n + 1)
-        H[:n] = G[0] - x
-        H[n] = g
-        DH = np.empty((n + 1, n + 2))
-        DH[:n, :n] = Gx[0] - eye
-        DH[:n, n:] = Gp[0]
-        DH[n, :n] = -(dGx.T @ w) * scale
-        DH[n, n:] = -(w @ dGp) * scale
-        return _Evaluation(H=H, DH=DH, Gx=Gx[0], V=v[:, None], W=w[:, None], z=z,
-                           direction=v / math.sqrt(v @ v), dGx=dGx, along=d)
-
-    def tests(self, ev: _Evaluation) -> np.ndarray:
-        """The codimension-two test values at an evaluated point (order of ``_TESTS[kind]``)."""
-        if self.kind is BifurcationKind.NS:
-            return ev.tests
-        if ev.tests is not None:
-            return ev.tests
-        eye = self.eye
-        v_hat = ev.V[:, 0] / np.linalg.norm(ev.V)
-        w_hat = ev.W[:, 0] / np.linalg.norm(ev.W)
-        if self.kind is BifurcationKind.LP:
-            # B(v̂, v̂) = d/dε G_x(x + ε v̂) v̂, with `along` = v̂ up to the last Newton update
-            ev.tests = np.array([w_hat @ (ev.dGx @ ev.along), w_hat @ v_hat,
-                                 _det(ev.Gx + eye)])
-        else:
-            ev.tests = np.array([w_hat @ v_hat, _det(ev.Gx - eye),
-                                 self.flip_coefficient(ev)])
-        return ev.tests
-
-    def flip_coefficient(self, ev: _Evaluation) -> float:
-        r"""The normal-form coefficient of the flip (Kuznetsov 2004, ch. 5; ch. 9 for GPD):
-
-        .. math::
-
-            c = \tfrac16 \langle p, C(q,q,q) \rangle
-                - \tfrac12 \langle p, B(q, (A - I)^{-1} B(q,q)) \rangle,
-
-        with :math:`A q = -q`, :math:`A^\top p = -p`, :math:`\langle p, q \rangle = 1`, and the
-        multilinear forms B, C of the k-fold map by central differences of its Jacobian
-        (Richardson-extrapolated, so the error is O(h⁴) plus rounding). c = 0 at a generalised
-        flip (GPD); the flip is supercritical for c > 0.
-        """
-        n = self.n
-        z = ev.z
-        x, p = z[:n], z[n:n + 2]
-        q = ev.V[:, 0] / np.linalg.norm(ev.V)
-        left = ev.W[:, 0] / (ev.W[:, 0] @ q)
-        h = 1e-3 * (1.0 + float(np.abs(x).max()))
-        X = np.stack([x + h * q, x - h * q, x + 2 * h * q, x - 2 * h * q])
-        _, Gx, _ = self.compose(X, p)
-        A = ev.Gx
-        first = (4 * (Gx[0] - Gx[1]) / (2 * h) - (Gx[2] - Gx[3]) / (4 * h)) / 3
-        second = (4 * (Gx[0] - 2 * A + Gx[1]) / h**2 - (Gx[2] - 2 * A + Gx[3]) / (4 * h**2)) / 3
-        Bqq = first @ q
-        Cqqq = second @ q
-        try:
-            r = np.linalg.solve(A - self.eye, Bqq)
-        except np.linalg.LinAlgError:
-            return float("nan")
-        r_norm = float(np.linalg.norm(r))
-        if r_norm == 0.0:
-            Bqr = np.zeros(n)
-        else:
-            r_hat = r / r_norm
-            _, Gr, _ = self.compose(np.stack([x + h * r_hat, x - h * r_hat,
-                                              x + 2 * h * r_hat, x - 2 * h * r_hat]), p)
-            Dr = (4 * (Gr[0] - Gr[1]) / (2 * h) - (Gr[2] - Gr[3]) / (4 * h)) / 3
-            Bqr = r_norm * (Dr @ q)
-        return float(left @ Cqqq / 6 - left @ Bqr / 2)
-
-    def _second_derivatives(self, x, p):
-        """G, G_x, G_p at x and the tensors T_x[i, j, k] = ∂_k (G_x)_ij, T_p[i, l, k] = ∂_k (G_p)_il."""
-        n = self.n
-        h = self._h(x)
-        E = h * np.eye(n)
-        X = np.concatenate([x[None], x + E, x - E])
-        G, Gx, Gp = self.compose(X, p)
-        Tx = np.moveaxis((Gx[1:n + 1] - Gx[n + 1:]) / (2 * h), 0, -1)
-        Tp = np.moveaxis((Gp[1:n + 1] - Gp[n + 1:]) / (2 * h), 0, -1)
-        return G[0], Gx[0], Gp[0], Tx, Tp
-
-    def ns_matrices(self, z, borders):
-        n = self.n
-        x, p, kappa = z[:n], z[n:n + 2], z[n + 2]
-        G, Gx, Gp, Tx, Tp = self._second_derivatives(x, p)
-        eye = np.eye(n)
-        A = Gx @ Gx - 2 * kappa * Gx + eye
-        B, C = borders
-        M = np.zeros((n + 2, n + 2))
-        M[:n, :n] = A
-        M[:n, n:] = B
-        M[n:, :n] = C.T
-        rhs = np.zeros((n + 2, 2))
-        rhs[n:] = np.eye(2)
-        try:
-            sol = np.linalg.solve(M, rhs)
-            solt = np.linalg.solve(M.T, rhs)
-        except np.linalg.LinAlgError:
-            sol = solt = np.full((n + 2, 2), np.nan)
-        V, Gm, W = sol[:n], sol[n:], solt[:n]
-        # gradients of every g_ij: -W_iᵀ A_z V_j with A_z = Q Gx + Gx Q - 2κ Q, Q = ∂_z G_x
-        AV = Gx @ V - 2 * kappa * V           # (n, 2)
-        GtW = Gx.T @ W                         # (n, 2)
-        grad = np.zeros((2, 2, n + 3))
-        # x-derivatives: Q_k = Tx[:, :, k]
-        grad[:, :, :n] = -(_contract(W, Tx, AV) + _contract(GtW, Tx, V))
-        # p-derivatives: (∂_{p_l} G_x)_ij = ∂_j (G_p)_il = Tp[i, l, j]
-        Tp_ij = Tp.transpose(0, 2, 1)
-        grad[:, :, n:n + 2] = -(_contract(W, Tp_ij, AV) + _contract(GtW, Tp_ij, V))
-        grad[:, :, n + 2] = 2 * (W.T @ Gx @ V)
-        return G, Gx, Gp, V, W, Gm, grad
-
-    def _evaluate_ns(self, z, borders):
-        n = self.n
-        x, kappa = z[:n], z[n + 2]
-        G, Gx, Gp, V, W, Gm, grad = self.ns_matrices(z, borders)
-        i1, j1, i2, j2 = self.pair
-        H = np.concatenate([G - x, [Gm[i1, j1], Gm[i2, j2]]])
-        DH = np.zeros((n + 2, n + 3))
-        DH[:n, :n] = Gx - np.eye(n)
-        DH[:n, n:n + 2] = Gp
-        DH[n] = grad[i1, j1]
-        DH[n + 1] = grad[i2, j2]
-        tests = np.array([kappa - 1.0, kappa + 1.0])
-        return _Evaluation(H=H, DH=DH, Gx=Gx, V=V, W=W, tests=tests)
-
-    # -- borders ----------------------------------------------------------------------------------
-    def new_borders(self, ev: _Evaluation):
-        """Borders for the next point: the null vectors just computed, orthonormalised."""
-        if self.kind is BifurcationKind.NS:
-            C = np.linalg.qr(ev.V)[0]
-            B = np.linalg.qr(ev.W)[0]
-            return B, C
-        w, v = ev.W[:, 0], ev.V[:, 0]
-        return w / math.sqrt(w @ w), v / math.sqrt(v @ v)
-
-    def initial_borders(self, z):
-        n = self.n
-        x, p = z[:n], z[n:n + 2]
-        _, Gx, _ = self.compose(x[None], p)
-        Gx = Gx[0]
-        eye = np.eye(n)
-        if self.kind is BifurcationKind.NS:
-            A = Gx @ Gx - 2 * z[n + 2] * Gx + eye
-            U, _, Vt = np.linalg.svd(A)
-            return U[:, -2:].copy(), Vt[-2:].T.copy()
-        A = Gx - eye if self.kind is BifurcationKind.LP else Gx + eye
-        U, _, Vt = np.linalg.svd(A)
-        return U[:, -1].copy(), Vt[-1].copy()
-
-    def choose_pair(self, z, borders):
-        """For NS, the two entries of the 2x2 test matrix whose gradients make the system best
-        conditioned (Govaerts et al. 2007 choose them once, at the start)."""
-        n = self.n
-        G, Gx, Gp, V, W, Gm, grad = self.ns_matrices(z, borders)
-        top = np.zeros((n, n + 3))
-        top[:, :n] = Gx - np.eye(n)
-        top[:, n:n + 2] = Gp
-        best, best_sv = self.pair, -1.0
-        entries = [(0, 0), (0, 1), (1, 0), (1, 1)]
-        for a in range(4):
-            for b in range(a + 1, 4):
-                (i1, j1), (i2, j2) = entries[a], entries[b]
-                DH = np.vstack([top, grad[i1, j1], grad[i2, j2]])
-                if not np.all(np.isfinite(DH)):
-                    continue
-                sv = np.linalg.svd(DH, compute_uv=False)[-1]
-                if sv > best_sv:
-                    best, best_sv = (i1, j1, i2, j2), sv
-        self.pair = best
-
-
-# ------------------------------------------------------------------------------------------------
-# Newton correctors and the continuation loop
-# ------------------------------------------------------------------------------------------------
-def _newton(problem: _DefiningSystem, z, borders, direction, extra_rows, extra_rhs, opts):
-    """Solve H(z) = 0 together with the linear equations ``extra_rows @ z = extra_rhs``.
-
-    Returns (converged, z, evaluation, n_iter).
-    """
-    z = np.array(z, dtype=float)
-    n_extra = extra_rows.shape[0]
-    N = z.size
-    system = np.empty((N, N))
-    system[N - n_extra:] = extra_rows
-    res = np.empty(N)
-    dz_norm = np.inf
-    ev = None
-    for it in range(opts.max_newton_iter + 1):
-        ev = problem.evaluate(z, borders, direction)
-        if not ev.finite:
-            return False, z, ev, it
-        direction = ev.direction
-        res[:N - n_extra] = ev.H
-        res[N - n_extra:] = extra_rows @ z - extra_rhs
-        res_norm = float(np.abs(res).max())
-        # both: a small residual alone can hide a parameter error when the test function is
-        # flat in it (large networks); a small last update means Newton converges quadratically
-        if it > 0 and res_norm <= opts.residual_tol and \
-                dz_norm <= opts.tol * (1.0 + float(np.abs(z).max())):
-            return True, z, ev, it
-        if it == opts.max_newton_iter:
-            break
-        system[:N - n_extra] = ev.DH
-        _, _, dz, info = _gesv(system, -res)
-        if info != 0:
-            return False, z, ev, it
-        dz_norm = float(np.abs(dz).max())
-        if not math.isfinite(dz_norm):
-            return False, z, ev, it
-        z = z + dz
-    return False, z, ev, opts.max_newton_iter
-
-
-def _tangent(DH: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """The unit tangent t with DH t = 0 and previous · t > 0."""
-    N = DH.shape[1]
-    system = np.empty((N, N))
-    system[:-1] = DH
-    system[-1] = previous
-    rhs = np.zeros(N)
-    rhs[-1] = 1.0
-    _, _, t, info = _gesv(system, rhs)
-    if info != 0:
-        return np.full(N, np.nan)
-    return t / math.sqrt(t @ t)
-
-
-@dataclass
-class _Point:
-    z: np.ndarray
-    ev: _Evaluation
-    borders: tuple
-
-
-@dataclass
-class _Run:
-    points: list = field(default_factory=list)
-    status: CurveStatus = CurveStatus.MAX_STEPS
-    n_steps: int = 0
-    n_iter: int = 0
-
-
-def _march(problem, start: _Point, t0, ds, bounds, opts, pbar, callback=None,
-           which: str = "forward") -> _Run:
-    run = _Run()
-    z, t, borders, ev = start.z, t0, start.borders, start.ev
-    direction = ev.direction
-    n = problem.n
-    lo = np.array([bounds[0][0], bounds[1][0]])
-    hi = np.array([bounds[0][1], bounds[1][1]])
-    z_start = start.z
-    travelled = longest = 0.0
-    for _ in range(opts.max_steps):
-        while True:
-            z_pred = z + ds * t
-            ok, z_new, ev_new, n_it = _newton(problem, z_pred, borders, direction, t[None],
-                                              np.array([t @ z_pred]), opts)
-            run.n_iter += n_it
-            t_new = None
-            if ok:
-                t_new = _tangent(ev_new.DH, t)
-                cos = float(t_new @ t)
-                if math.isfinite(cos) and (cos >= opts.min_tangent_cos or ds <= 2 * opts.ds_min):
-                    break
-            if ev_new is not None and not ev_new.finite and ds <= 2 * opts.ds_min:
-                run.status = CurveStatus.NON_FINITE
-                return run
-            ds *= 0.5
-            if ds < opts.ds_min:
-                run.status = CurveStatus.STEP_TOO_SMALL
-                return run
-        p_new = z_new[n:n + 2]
-        if not (lo[0] <= p_new[0] <= hi[0] and lo[1] <= p_new[1] <= hi[1]):
-            outside = (p_new < lo) | (p_new > hi)
-            # end exactly on the boundary: fix the parameter that left the box
-            p_old = z[n:n + 2]
-            fractions = np.where(outside, (np.where(p_new < lo, lo, hi) - p_old)
-                                 / np.where(p_new != p_old, p_new - p_old, 1.0), np.inf)
-            j = int(np.argmin(fractions))
-            target = lo[j] if p_new[j] < lo[j] else hi[j]
-            frac = float(np.clip(fractions[j], 0.0, 1.0))
-            row = np.zeros((1, problem.n_unknowns))
-            row[0, n + j] = 1.0
-            ok, zb, evb, n_it = _newton(problem, z + frac * (z_new - z), borders, direction,
-                                        row, np.array([target]), opts)
-            run.n_iter += n_it
-            pb = zb[n:n + 2]
-            if ok and np.all(pb >= lo - 1e-12 * (1 + np.abs(lo))) and \
-                    np.all(pb <= hi + 1e-12 * (1 + np.abs(hi))):
-                run.points.append(_Point(zb, evb, borders))
-                run.n_steps += 1
-            run.status = CurveStatus.COMPLETED
-            return run
-        run.points.append(_Point(z_new, ev_new, borders))
-        run.n_steps += 1
-        if pbar is not None:
-            pbar.update(1)
-        if callback is not None:
-            kappa = float(z_new[n + 2]) if problem.kind is BifurcationKind.NS else float("nan")
-            point = CurvePoint(params=z_new[n:n + 2].copy(), x=z_new[:n].copy(),
-                               eigenvalues=_sorted_eigenvalues(ev_new.Gx), kappa=kappa,
-                               step=run.n_steps, direction=which)
-            if callback(point) is False:
-                run.status = CurveStatus.STOPPED
-                return run
-        chord = z_new - z
-        step_len = float(np.linalg.norm(chord))
-        travelled += step_len
-        longest = max(longest, step_len)
-        if travelled > 3 * longest:
-            # closed when the start lies on (near) the chord just travelled
-            s = float(np.clip((z_start - z) @ chord / step_len**2, 0.0, 1.0))
-            if np.linalg.norm(z + s * chord - z_start) < 0.25 * step_len:
-                run.status = CurveStatus.CLOSED
-                return run
-        borders = problem.new_borders(ev_new)
-        direction = ev_new.direction
-        z, t = z_new, t_new
-        if n_it <= 3:
-            ds = min(ds * opts.growth, opts.ds_max)
-    run.status = CurveStatus.MAX_STEPS
-    return run
-
-
-# ------------------------------------------------------------------------------------------------
 # codimension-two points
 # ------------------------------------------------------------------------------------------------
-def _sorted_eigenvalues(M: np.ndarray) -> np.ndarray:
-    """Eigenvalues by decreasing modulus (then real part, then imaginary part), of one matrix
-    (n, n) or of a stack (m, n, n) at once."""
-    mu = np.linalg.eigvals(M).astype(complex)
-    order = np.lexsort((-mu.imag, -mu.real, -np.round(np.abs(mu), 12)), axis=-1)
-    return np.take_along_axis(mu, order, axis=-1)
-
-
-def _det(M: np.ndarray) -> float:
-    """det M; closed form for 1x1 and 2x2 (np.linalg.det's call overhead dominates there)."""
-    if M.shape[0] == 1:
-        return float(M[0, 0])
-    if M.shape[0] == 2:
-        (a, b), (c, d) = M.tolist()
-        return a * d - b * c
-    return float(np.linalg.det(M))
-
-
-def _locate_codim2(problem, a: _Point, b: _Point, test: int, opts):
+def _locate_codim2(problem, a: Point, b: Point, test: int, opts):
     """Brent's method on the arclength of the chord from a to b, correcting each trial point
     onto the curve within the hyperplane orthogonal to the chord. Returns (point, value, n_iter)
     or None."""
@@ -752,21 +341,22 @@ def _locate_codim2(problem, a: _Point, b: _Point, test: int, opts):
         return None
     d = chord / length
     counter = {"iter": 0, "last": None}
-    reference = (a.ev.V, a.ev.W)
+    reference = (a.evaluation.V, a.evaluation.W)
+    context = (a.context[0], a.evaluation.direction)
+    settings = opts.corrector()
 
     def phi(s):
-        z0 = a.z + s * d
-        ok, z, ev, n_it = _newton(problem, z0, a.borders, a.ev.direction, d[None],
-                                  np.array([d @ z0]), opts)
-        counter["iter"] += n_it
-        if not ok:
+        corr = correct(problem, a.z + s * d, d, settings, context)
+        counter["iter"] += corr.n_iter
+        if not corr.ok:
             raise _LocateFailed
+        z, ev = corr.z, corr.evaluation
         # keep the orientation of the null vectors of the left end (sign of the test functions)
         if problem.kind is not BifurcationKind.NS:
             value = problem.tests(ev)[test]
             flip_v = np.sign(ev.V[:, 0] @ reference[0][:, 0]) or 1.0
             flip_w = np.sign(ev.W[:, 0] @ reference[1][:, 0]) or 1.0
-            kinds = _TESTS[problem.kind]
+            kinds = CODIM2_TESTS[problem.kind]
             if kinds[test] is BifurcationKind.CP:
                 value *= flip_w
             elif kinds[test] in (BifurcationKind.R1, BifurcationKind.R2):
@@ -799,24 +389,6 @@ class _LocateFailed(Exception):
 # ------------------------------------------------------------------------------------------------
 # the public entry
 # ------------------------------------------------------------------------------------------------
-def _check_bounds(bounds, argument: str, value: float | None):
-    if bounds is None:
-        return (-np.inf, np.inf)
-    try:
-        lo, hi = (float(v) for v in bounds)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{argument} must be a pair (low, high) of numbers, got "
-                                f"{bounds!r}", argument=argument, value=bounds) from None
-    if math.isnan(lo) or math.isnan(hi) or not lo < hi:
-        raise InvalidInputError(f"{argument} must satisfy low < high, got {bounds!r}",
-                                argument=argument, value=bounds)
-    if value is not None and not lo <= value <= hi:
-        raise InvalidInputError(
-            f"{argument}={bounds!r} does not contain the starting value {value!r}; widen it "
-            "or start elsewhere", argument=argument, value=bounds)
-    return lo, hi
-
-
 def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2: str,
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,
                          options: BifurcationCurveOptions | None = None,
@@ -910,6 +482,47 @@ def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2:
 
 def _continue(system, bifurcation, param2, bounds2, bounds1, options, direction, u,
               callback, raise_on_failure, progress):
+    kind, options, direction, (p1, p2), period, z0, bounds, u = _check_arguments(
+        system, bifurcation, param2, bounds2, bounds1, options, direction, u, callback)
+    problem = DefiningSystem(system, kind, (p1, p2), period, u, options.fd_step)
+    start, total_iter = _start_point(problem, z0, options)
+    if start is None:
+        curve = _assemble(problem, [total_iter[0]], 0, (), ContinuationStatus.START_FAILED, "",
+                          0, total_iter[1])
+        return _finish(curve, raise_on_failure)
+    pbar = None
+    if progress:
+        from tqdm.auto import tqdm
+        pbar = tqdm(desc=f"{kind.value} curve", unit="pt")
+    try:
+        box = ((problem.n, problem.n + 1), (bounds[0][0], bounds[1][0]),
+               (bounds[0][1], bounds[1][1]))
+        runs = run_directions(problem, start, options.step_control(), box, direction,
+                              on_point=_callback_adapter(callback, problem), bar=pbar,
+                              stop_both_on_callback=False)
+    finally:
+        if pbar is not None:
+            pbar.close()
+    backward, forward = runs.get("backward"), runs.get("forward")
+    points = (backward.points[:0:-1] if backward else []) + [start] + \
+        (forward.points[1:] if forward else [])
+    start_index = len(backward.points) - 1 if backward else 0
+    n_steps = sum(r.n_steps for r in runs.values())
+    total_iter += sum(r.n_iter for r in runs.values())
+    status, message = _overall_status([(w, r.status) for w, r in runs.items()])
+    codim2: list[Bifurcation] = []
+    if options.detect_codim2 and len(points) > 1:
+        codim2, n_loc = _detect(problem, points, options,
+                                closed=status is ContinuationStatus.CLOSED_LOOP)
+        total_iter += n_loc
+    curve = _assemble(problem, points, start_index, tuple(codim2), status, message, n_steps,
+                      total_iter)
+    return _finish(curve, raise_on_failure)
+
+
+def _check_arguments(system, bifurcation, param2, bounds2, bounds1, options, direction, u,
+                     callback):
+    """Validate everything before any work; returns what the continuation needs."""
     if callback is not None and not callable(callback):
         raise InvalidTypeError(f"callback must be callable or None, got "
                                f"{type(callback).__name__}", argument="callback", value=callback)
@@ -930,108 +543,88 @@ def _continue(system, bifurcation, param2, bounds2, bounds1, options, direction,
     if not isinstance(options, BifurcationCurveOptions):
         raise InvalidTypeError(f"options must be BifurcationCurveOptions, got "
                                f"{type(options).__name__}", argument="options", value=options)
-    if direction not in ("both", "forward", "backward"):
-        raise InvalidInputError(f"direction must be 'both', 'forward' or 'backward', got "
-                                f"{direction!r}", argument="direction", value=direction)
+    direction = as_direction(direction, legacy=False)
     p1 = bifurcation.param_name
     system.check_param_names(p1, argument="bifurcation.param_name")
     (p2,) = system.check_param_names(param2, argument="param2")
     if p2 == p1:
         raise InvalidInputError(f"param2 must differ from the bifurcation's parameter {p1!r}",
                                 argument="param2", value=param2)
-    period = int(bifurcation.period)
-    if period < 1:
-        raise InvalidInputError(f"bifurcation.period must be >= 1, got {bifurcation.period}",
-                                argument="bifurcation", value=bifurcation.period)
+    period = bifurcation.period
+    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
+        raise InvalidInputError(f"bifurcation.period must be an integer >= 1, got "
+                                f"{bifurcation.period!r}", argument="bifurcation",
+                                value=bifurcation.period)
+    n = system.n_states
+    check_size(n, int(period), 2 * options.max_points, argument="bifurcation.period")
     x0 = as_finite_array(bifurcation.x, "bifurcation.x").reshape(-1)
-    if x0.shape != (system.n_states,):
+    if x0.shape != (n,):
         raise InvalidInputError(f"bifurcation.x has shape {np.shape(bifurcation.x)}, the map "
-                                f"has {system.n_states} states", argument="bifurcation",
+                                f"has {n} states", argument="bifurcation",
                                 value=np.shape(bifurcation.x))
     p1_value = float(as_finite_array(bifurcation.param, "bifurcation.param"))
     p2_value = float(system.params[p2])
-    b2 = _check_bounds(bounds2, "bounds2", p2_value)
-    b1 = _check_bounds(bounds1, "bounds1", p1_value)
-    u = system.resolve_input(u)
-
-    problem = _DefiningSystem(system, kind, (p1, p2), period, u, options.fd_step)
-    n = system.n_states
+    b2 = check_interval(bounds2, "bounds2", p2_value, allow_infinite=True,
+                        value_name=f"value {p2}")
+    b1 = (-np.inf, np.inf) if bounds1 is None else check_interval(
+        bounds1, "bounds1", p1_value, allow_infinite=True, value_name=f"value {p1}")
     z0 = np.concatenate([x0, [p1_value, p2_value]])
     if kind is BifurcationKind.NS:
         z0 = np.append(z0, _initial_kappa(bifurcation))
+    return kind, options, direction, (p1, p2), int(period), z0, (b1, b2), \
+        system.resolve_input(u)
+
+
+def _start_point(problem: DefiningSystem, z0: np.ndarray, options):
+    """Refine the record with p2 held fixed; (start Point oriented "forward", n_iter), or
+    (None, (the unrefined point, n_iter)) when Newton fails."""
+    n = problem.n
     borders = problem.initial_borders(z0)
-    if kind is BifurcationKind.NS:
+    if problem.kind is BifurcationKind.NS:
         problem.choose_pair(z0, borders)
-
-    # refine the start with p2 held fixed
-    row = np.zeros((1, problem.n_unknowns))
-    row[0, n + 1] = 1.0
-    ok, z_start, ev_start, n_it = _newton(problem, z0, borders, None, row, np.array([p2_value]),
-                                          options)
-    total_iter = n_it
-    if not ok:
-        ev = problem.evaluate(z0, borders, None)
-        curve = _assemble(problem, [_Point(z0, ev, borders)], 0, (), CurveStatus.START_FAILED,
-                          "", 0, total_iter)
-        return _finish(curve, raise_on_failure)
-    start = _Point(z_start, ev_start, borders)
-    next_borders = problem.new_borders(ev_start)
-    start_for_march = _Point(z_start, ev_start, next_borders)
-
-    # initial tangent: the null vector of DH, oriented by direction
-    t0 = np.linalg.svd(ev_start.DH)[2][-1]
+    row = np.zeros(problem.n_unknowns)
+    row[n + 1] = 1.0
+    corr = correct(problem, z0, row, options.corrector(), (borders, None))
+    if not corr.ok:
+        with np.errstate(all="ignore"):
+            ev = problem.evaluate(z0, (borders, None))
+        return None, (Point(z0, np.zeros_like(z0), 0.0, ev, 0, (borders, None)), corr.n_iter)
+    ev = corr.evaluation
+    # initial tangent: the null vector of DH, oriented with p2 increasing ("forward")
+    t0 = null_tangent(ev.DH)
     key = t0[n + 1] if abs(t0[n + 1]) > 1e-10 else t0[n]
     t0 = t0 if key >= 0 else -t0
     if options.ds < 0:
         t0 = -t0
-    ds = abs(options.ds)
-    bounds = (b1, b2)
+    return Point(corr.z, t0, 1.0, ev, corr.n_iter, (borders, None)), corr.n_iter
 
-    pbar = None
-    if progress:
-        from tqdm.auto import tqdm
-        pbar = tqdm(desc=f"{kind.value} curve", unit="pt")
-    try:
-        runs = {}
-        order = {"both": ("forward", "backward"), "forward": ("forward",),
-                 "backward": ("backward",)}[direction]
-        for which in order:
-            if which == "backward" and "forward" in runs and \
-                    runs["forward"].status is CurveStatus.CLOSED:
-                continue
-            sign = 1.0 if which == "forward" else -1.0
-            runs[which] = _march(problem, start_for_march, sign * t0, ds, bounds, options, pbar,
-                                 callback, which)
-    finally:
-        if pbar is not None:
-            pbar.close()
 
-    backward = runs.get("backward", _Run(status=CurveStatus.COMPLETED))
-    forward = runs.get("forward", _Run(status=CurveStatus.COMPLETED))
-    points = backward.points[::-1] + [start] + forward.points
-    start_index = len(backward.points)
-    n_steps = backward.n_steps + forward.n_steps
-    total_iter += backward.n_iter + forward.n_iter
+def _callback_adapter(callback, problem):
+    if callback is None:
+        return None
+    n = problem.n
 
-    statuses = [(w, r.status) for w, r in runs.items()]
+    def on_point(point, index, ds, which):
+        z = point.z
+        kappa = float(z[n + 2]) if problem.kind is BifurcationKind.NS else float("nan")
+        return callback(CurvePoint(params=z[n:n + 2].copy(), x=z[:n].copy(),
+                                   eigenvalues=sorted_multipliers(point.evaluation.Gx),
+                                   kappa=kappa, step=index, direction=which))
+    return on_point
+
+
+def _overall_status(statuses):
+    """One status and message from the (direction, status) of each direction run."""
     failed = [(w, s) for w, s in statuses if s not in _SUCCESS]
     if failed:
-        status = failed[0][1]
-        message = "; ".join(f"{w}: {s.value}" for w, s in statuses)
-    else:
-        found = {s for _, s in statuses}
-        status = next((s for s in (CurveStatus.CLOSED, CurveStatus.STOPPED) if s in found),
-                      CurveStatus.COMPLETED)
-        message = "; ".join(f"{w}: {s.value}" for w, s in statuses) if len(found) > 1 \
-            else status.value
-
-    codim2: list[Bifurcation] = []
-    if options.detect_codim2 and len(points) > 1:
-        codim2, n_loc = _detect(problem, points, options, closed=status is CurveStatus.CLOSED)
-        total_iter += n_loc
-    curve = _assemble(problem, points, start_index, tuple(codim2), status, message, n_steps,
-                      total_iter)
-    return _finish(curve, raise_on_failure)
+        return failed[0][1], "; ".join(f"{w}: {s.value}" for w, s in statuses)
+    found = {s for _, s in statuses}
+    status = next((s for s in (ContinuationStatus.CLOSED_LOOP,
+                               ContinuationStatus.STOPPED_BY_CALLBACK) if s in found),
+                  ContinuationStatus.REACHED_BOUND)
+    message = "; ".join(f"{w}: {s.value}" for w, s in statuses) if len(found) > 1 \
+        else status.value
+    return status, message
 
 
 def _initial_kappa(bifurcation: Bifurcation) -> float:
@@ -1046,21 +639,21 @@ def _initial_kappa(bifurcation: Bifurcation) -> float:
     return float(best.real / abs(best))
 
 
-def _relative_sign(kind: BifurcationKind, test: BifurcationKind, a: _Point, b: _Point) -> float:
+def _relative_sign(kind: BifurcationKind, test: BifurcationKind, a: Point, b: Point) -> float:
     """The factor that puts b's test value in a's orientation of the null vectors (the CP, R1
     and R2 tests of LP/PD curves change sign with them)."""
     if kind is BifurcationKind.NS or test not in (BifurcationKind.CP, BifurcationKind.R1,
                                                   BifurcationKind.R2):
         return 1.0
-    flip_w = np.sign(b.ev.W[:, 0] @ a.ev.W[:, 0]) or 1.0
+    flip_w = np.sign(b.evaluation.W[:, 0] @ a.evaluation.W[:, 0]) or 1.0
     if test is BifurcationKind.CP:
         return float(flip_w)
-    return float(flip_w * (np.sign(b.ev.V[:, 0] @ a.ev.V[:, 0]) or 1.0))
+    return float(flip_w * (np.sign(b.evaluation.V[:, 0] @ a.evaluation.V[:, 0]) or 1.0))
 
 
 def _detect(problem, points, opts, closed: bool = False):
-    tests = np.array([problem.tests(p.ev) for p in points])
-    kinds = _TESTS[problem.kind]
+    tests = np.array([problem.tests(p.evaluation) for p in points])
+    kinds = CODIM2_TESTS[problem.kind]
     found: list[Bifurcation] = []
     n_iter = 0
     n = problem.n
@@ -1088,7 +681,7 @@ def _detect(problem, points, opts, closed: bool = False):
                 extra["kappa"] = kappa
             found.append(Bifurcation(
                 kind=kind, param=float(z[n]), x=z[:n].copy(),
-                eigenvalues=_sorted_eigenvalues(ev.Gx), bracket=(float(points[i].z[n]),
+                eigenvalues=sorted_multipliers(ev.Gx), bracket=(float(points[i].z[n]),
                                                                  float(points[j].z[n])),
                 param_name=problem.names[0], period=problem.period, angle=angle, index=i,
                 param2=float(z[n + 1]), test_value=float(value), extra=extra))
@@ -1106,7 +699,7 @@ def _assemble(problem, points, start_index, codim2, status, message, n_steps, n_
     return BifurcationCurve(
         kind=problem.kind, param_names=(problem.names[0], problem.names[1]),
         params=Z[:, n:n + 2].copy(), states=Z[:, :n].copy(),
-        eigenvalues=_sorted_eigenvalues(np.array([p.ev.Gx for p in points])),
+        eigenvalues=sorted_multipliers(np.array([p.evaluation.Gx for p in points])),
         kappa=kappa, codim2=codim2, period=problem.period, start_index=start_index,
         status=status, success=status in _SUCCESS, message=message or status.value,
         n_steps=n_steps, n_iter=n_iter)
