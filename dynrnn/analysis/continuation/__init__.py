@@ -3,8 +3,10 @@
 =================  ===========================================================================
 module             contents
 =================  ===========================================================================
-``engine``         predictor–corrector, step control, bounds, loop closure, statuses,
-                   directions; the problem interface every continuation uses
+``engine``         predictor–corrector, step control, bounds, loop closure; the problem
+                   interface every continuation uses
+``vocabulary``     the one status enum and direction vocabulary, interval and size checks
+``options``        :class:`ContinuationOptions` and :class:`BifurcationCurveOptions`
 ``branch``         one-parameter branches of fixed points and k-cycles (:func:`continuation`,
                    :class:`Branch`, :class:`ContinuationOptions`)
 ``switching``      :func:`switch_branch` at flips and branch points

@@ -37,111 +37,14 @@ from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError, Sha
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily, as_family
 from ..stability import sorted_multipliers
-from .engine import (ContinuationStatus, CorrectorSettings, Point, StepControl, as_direction,
-                     evaluation_tangent, check_interval, check_work, null_tangent,
-                     run_directions)
+from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
+                     evaluation_tangent, null_tangent, run_directions)
+from .options import ContinuationOptions
 from .testfunctions import detect_and_locate, multiplier_signs
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
            "FixedPointProblem", "continuation"]
 
-
-
-@dataclass(frozen=True)
-class ContinuationOptions:
-    """Step control, corrector and detection settings for :func:`continuation`.
-
-    Attributes
-    ----------
-    ds : float
-        Initial arclength step (its sign is ignored; ``direction`` sets the way).
-    ds_min, ds_max : float
-        Bounds on the step: ``ds_min <= |ds| <= ds_max``.
-    max_points : int
-        Most points per direction (including the start point).
-    newton_tol : float
-        Corrector tolerance on ``max|G|`` and the arclength residual, scaled by ``1 + max|z|``.
-    max_newton_iter : int
-        Most Newton iterations per corrector call.
-    grow, shrink : float
-        Step factors after a fast convergence (at most ``fast_newton_iter`` iterations) and after
-        a rejected step.
-    fast_newton_iter : int
-    max_turn_angle : float
-        Largest angle (radians) between consecutive tangents; sharper turns are rejected and
-        retried with a smaller step, which keeps the branch from jumping to a neighbour.
-    max_correction : float
-        Largest corrector displacement, as a multiple of ``|ds|``.
-    detect : bool
-        Detect and locate LP, PD, NS and BP points.
-    locate_tol : float
-        Arclength (hence parameter) tolerance of the location.
-    max_locate_iter : int
-    switch_amplitude : float
-        Distance from the bifurcation point of the first point of a switched branch.
-    """
-
-    ds: float = 0.01
-    ds_min: float = 1e-7
-    ds_max: float = 0.1
-    max_points: int = 2000
-    newton_tol: float = 1e-10
-    max_newton_iter: int = 10
-    grow: float = 1.5
-    shrink: float = 0.5
-    fast_newton_iter: int = 3
-    max_turn_angle: float = 0.6
-    max_correction: float = 1.0
-    detect: bool = True
-    locate_tol: float = 1e-11
-    max_locate_iter: int = 60
-    switch_amplitude: float = 1e-3
-
-    def __post_init__(self):
-        for name in ("ds", "ds_min", "ds_max", "newton_tol", "grow", "shrink", "max_turn_angle",
-                     "max_correction", "locate_tol", "switch_amplitude"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating,
-                                                                 np.integer)):
-                raise InvalidTypeError(f"ContinuationOptions.{name} must be a number, got "
-                                       f"{value!r}", argument=name, value=value)
-            if not math.isfinite(value):
-                raise InvalidInputError(f"ContinuationOptions.{name} must be finite, got {value}",
-                                        argument=name, value=value)
-        for name in ("max_points", "max_newton_iter", "fast_newton_iter", "max_locate_iter"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise InvalidTypeError(f"ContinuationOptions.{name} must be an integer, got "
-                                       f"{value!r}", argument=name, value=value)
-        if not 0 < self.ds_min <= abs(self.ds) <= self.ds_max:
-            raise InvalidInputError(
-                f"ContinuationOptions needs 0 < ds_min <= |ds| <= ds_max; got ds_min="
-                f"{self.ds_min}, ds={self.ds}, ds_max={self.ds_max}", argument="ds",
-                value=(self.ds_min, self.ds, self.ds_max))
-        if self.max_points < 2:
-            raise InvalidInputError(f"max_points must be >= 2, got {self.max_points}",
-                                    argument="max_points", value=self.max_points)
-        if self.max_newton_iter < 1:
-            raise InvalidInputError(f"max_newton_iter must be >= 1, got {self.max_newton_iter}",
-                                    argument="max_newton_iter", value=self.max_newton_iter)
-        if self.newton_tol <= 0 or self.locate_tol <= 0:
-            raise InvalidInputError(
-                f"newton_tol and locate_tol must be positive; got newton_tol={self.newton_tol}, "
-                f"locate_tol={self.locate_tol}", argument="newton_tol",
-                value=(self.newton_tol, self.locate_tol))
-        if not (self.grow >= 1.0 and 0.0 < self.shrink < 1.0):
-            raise InvalidInputError(f"need grow >= 1 and 0 < shrink < 1; got grow={self.grow}, "
-                                    f"shrink={self.shrink}", argument="grow",
-                                    value=(self.grow, self.shrink))
-        if not 0.0 < self.max_turn_angle <= math.pi:
-            raise InvalidInputError(f"max_turn_angle must be in (0, pi], got "
-                                    f"{self.max_turn_angle}", argument="max_turn_angle",
-                                    value=self.max_turn_angle)
-        if self.max_correction <= 0 or self.switch_amplitude <= 0:
-            raise InvalidInputError(
-                f"max_correction and switch_amplitude must be positive; got "
-                f"{self.max_correction}, {self.switch_amplitude}", argument="max_correction",
-                value=(self.max_correction, self.switch_amplitude))
 
 
 @dataclass(frozen=True, eq=False)
@@ -352,22 +255,6 @@ class FixedPointProblem:
         pt = Point(z, t, sign, evaluation, n_iter)
         pt.data = self.describe(pt)
         return pt
-
-
-def corrector_settings(opts: "ContinuationOptions", tol: float | None = None,
-                       max_iter: int | None = None) -> CorrectorSettings:
-    """The engine's corrector for branches: residual below ``newton_tol·(1 + max|z|)``."""
-    return CorrectorSettings(residual_tol=opts.newton_tol if tol is None else tol,
-                             max_iter=opts.max_newton_iter if max_iter is None else max_iter,
-                             relative=True, divergence_factor=2.0)
-
-
-def step_control(opts: "ContinuationOptions") -> StepControl:
-    return StepControl(ds=abs(opts.ds), ds_min=opts.ds_min, ds_max=opts.ds_max,
-                       max_points=opts.max_points, grow=opts.grow, shrink=opts.shrink,
-                       fast_newton_iter=opts.fast_newton_iter,
-                       max_turn_angle=opts.max_turn_angle, max_correction=opts.max_correction,
-                       corrector=corrector_settings(opts))
 
 
 def _correct_state(problem: FixedPointProblem, x: np.ndarray, p: float, tol: float,
@@ -592,7 +479,7 @@ def _run(problem, first, opts, box, direction, callback, progress):
         bar = tqdm(total=opts.max_points * (2 if direction == "both" else 1),
                    desc=f"continuation in {problem.name}")
     try:
-        runs = run_directions(problem, first, step_control(opts),
+        runs = run_directions(problem, first, opts.step_control(),
                               ((problem.n,), (box[0],), (box[1],)), direction,
                               on_point=_callback_adapter(callback, problem), bar=bar)
     finally:

@@ -168,7 +168,8 @@ class DefiningSystem:
                            direction=v / math.sqrt(v @ v), dGx=dGx, along=d)
 
     def tests(self, ev: CurveEvaluation) -> np.ndarray:
-        """The codimension-two test values at an evaluated point (order of ``CODIM2_TESTS[kind]``)."""
+        """The codimension-two test values at an evaluated point (in the order of
+        ``CODIM2_TESTS[kind]``)."""
         if self.kind is BifurcationKind.NS:
             return ev.tests
         if ev.tests is not None:

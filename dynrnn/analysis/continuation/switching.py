@@ -18,8 +18,7 @@ from ...model.base import RecurrentMap
 from ...model.families import ParameterFamily
 from ..special_points import Bifurcation
 from .branch import (Branch, ContinuationOptions, ContinuationPoint, FixedPointProblem,
-                     _assemble, _callback_adapter, check_size, corrector_settings,
-                     resolve_family, step_control)
+                     _assemble, _callback_adapter, check_size, resolve_family)
 from .engine import ContinuationStatus, Point, bordered_tangent, check_interval, correct, march
 
 __all__ = ["switch_branch"]
@@ -170,7 +169,7 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
     d = _switch_direction(new, z_star, t_old)
     halves = []
     total_rejected = 0
-    settings = corrector_settings(opts, max_iter=max(opts.max_newton_iter, 20))
+    settings = opts.corrector(max_iter=max(opts.max_newton_iter, 20))
     for sign in signs:
         row = sign * d
         corr = correct(new, z_star + eps * row, row, settings)
@@ -186,7 +185,7 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         if not lo <= z1[n] <= hi:
             halves.append(([first], ContinuationStatus.REACHED_BOUND, 0))
             continue
-        run = march(new, first, step_control(opts), ((n,), (lo,), (hi,)),
+        run = march(new, first, opts.step_control(), ((n,), (lo,), (hi,)),
                     on_point=_callback_adapter(callback, new),
                     stop=_collapse_test(old, n) if kind == "PD" else None)
         halves.append((run.points, run.status, run.n_rejected))
