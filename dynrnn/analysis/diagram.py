@@ -62,6 +62,22 @@ class BifurcationDiagram:
         return (f"BifurcationDiagram({self.param_name} in {self.bounds}, {len(self.branches)} "
                 f"branches, {len(self.bifurcations)} special points, success={self.success})")
 
+    def __str__(self) -> str:
+        """A few lines: branches and their periods, special points by kind, the outcome."""
+        periods = sorted({b.period for b in self.branches})
+        kinds: dict = {}
+        for b in self.bifurcations:
+            kinds.setdefault(b.kind.value, []).append(f"{b.param:.6g}")
+        found = "; ".join(f"{k} at {self.param_name} = {', '.join(v)}"
+                          for k, v in kinds.items()) or "none"
+        return "\n".join([
+            f"Bifurcation diagram over {self.param_name} in [{self.bounds[0]:.6g}, "
+            f"{self.bounds[1]:.6g}]: {len(self.branches)} branches (periods "
+            f"{', '.join(map(str, periods)) or '-'})",
+            f"  {self.n_starts} starts, {self.n_duplicates} on branches already computed; "
+            f"{'success' if self.success else 'FAILED'}: {self.message}",
+            f"  {len(self.bifurcations)} special points: {found}"])
+
 
 def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
     pts = np.column_stack([branch.states, branch.params])

@@ -69,7 +69,7 @@ def check_invariants(branch, ds_max=None):
 def test_sigmoid_one_unit_two_folds():
     net = P.one_unit(5.0, 0.0, "sigmoid")
     x0 = net.iterate([0.0], 100)
-    branch = dr.continuation(net, "b[0]", x0, bounds=(-5.0, 0.0), direction=-1)
+    branch = dr.continuation(net, "b[0]", x0, bounds=(-5.0, 0.0), direction="backward")
     assert branch.success and branch.status == ContinuationStatus.REACHED_BOUND
     assert kinds(branch) == ["LP", "LP"]
     exact = sorted(P.one_unit_folds(5.0, "sigmoid"))
@@ -402,7 +402,7 @@ def test_one_unit_folds_for_any_gain(w, activation):
     lo, hi = exact[0] - 2.0, exact[1] + 2.0
     start_net = net.with_params({"b[0]": hi})
     x0 = start_net.iterate([w], 200)
-    branch = dr.continuation(net, "b[0]", x0, bounds=(lo, hi), p0=hi, direction=-1)
+    branch = dr.continuation(net, "b[0]", x0, bounds=(lo, hi), p0=hi, direction="backward")
     assert kinds(branch) == ["LP", "LP"]
     np.testing.assert_allclose(sorted(b.param for b in branch.bifurcations), exact, atol=LOC_TOL)
 

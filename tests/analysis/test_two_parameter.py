@@ -164,7 +164,7 @@ def test_henon_ns_curve_ends_at_r1_and_r2():
     record = Bifurcation(BifurcationKind.NS, b0, x0, mu, (b0, b0), param_name="b",
                          angle=float(abs(np.angle(mu[0]))))
     curve = continue_bifurcation(henon, record, "a", (-2.0, 4.0),
-                                 options=BifurcationCurveOptions(max_steps=120))
+                                 options=BifurcationCurveOptions(max_points=121))
     assert curve.kind is BifurcationKind.NS
     b, a = curve.params.T
     assert np.max(np.abs(b + 1)) < 1e-8

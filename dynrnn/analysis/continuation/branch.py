@@ -139,6 +139,31 @@ class Branch:
         return (f"Branch({self.param_name} in {rng}, {self.n_points} points, period="
                 f"{self.period}, status={self.status.name}, bifurcations=[{kinds}])")
 
+    def __str__(self) -> str:
+        """A few lines: what, how many points over which range, how it ended, what was found.
+
+        >>> import dynrnn as dr
+        >>> net = dr.RNN([[5.0]], b=[0.0], activation="sigmoid")
+        >>> print(dr.continuation(net, "b[0]", [4.97], (-5.0, 0.0), direction="backward"))
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Branch of fixed points: 123 points, b[0] in [-5, 0]
+          ends: START, REACHED_BOUND (success); 0 rejected steps
+          stable at 104 of 123 points
+          2 special points: LP at b[0] = -2.65561, LP at b[0] = -2.34439
+        """
+        what = "fixed points" if self.period == 1 else f"{self.period}-cycles"
+        rng = (f"[{self.params.min():.6g}, {self.params.max():.6g}]" if self.n_points
+               else "[]")
+        ends = ", ".join(s.name for s in self.end_statuses)
+        found = ", ".join(f"{b.kind.value} at {self.param_name} = {b.param:.6g}"
+                          for b in self.bifurcations) or "none"
+        return "\n".join([
+            f"Branch of {what}: {self.n_points} points, {self.param_name} in {rng}",
+            f"  ends: {ends} ({'success' if self.success else 'FAILED: ' + self.status.value})"
+            f"; {self.n_rejected} rejected steps",
+            f"  stable at {int(np.count_nonzero(self.stable))} of {self.n_points} points",
+            f"  {len(self.bifurcations)} special points: {found}"])
+
 
 
 # ---------------------------------------------------------------------------------------------

@@ -191,6 +191,21 @@ class BifurcationCurve:
         return (f"BifurcationCurve({self.kind.value} in {self.param_names}, {len(self)} points, "
                 f"status={self.status.name}, codim2=[{pts}])")
 
+    def __str__(self) -> str:
+        """A few lines: the kind, points and parameter ranges, how it ended, codim-2 points."""
+        p1, p2 = self.param_names
+        ranges = ", ".join(f"{name} in [{self.params[:, j].min():.6g}, "
+                           f"{self.params[:, j].max():.6g}]" for j, name in enumerate((p1, p2)))
+        what = "fixed points" if self.period == 1 else f"{self.period}-cycles"
+        found = ", ".join(f"{b.kind.value} at ({p1}, {p2}) = ({b.param:.6g}, {b.param2:.6g})"
+                          for b in self.codim2) or "none"
+        return "\n".join([
+            f"{self.kind.value} curve of {what}: {len(self)} points, {ranges}",
+            f"  status: {self.status.name} ({'success' if self.success else 'FAILED'}): "
+            f"{self.message}",
+            f"  {self.n_steps} steps, {self.n_iter} Newton iterations",
+            f"  {len(self.codim2)} codimension-two points: {found}"])
+
 
 # ------------------------------------------------------------------------------------------------
 # codimension-two points
