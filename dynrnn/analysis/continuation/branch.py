@@ -190,10 +190,11 @@ class FixedPointEvaluation:
             self._jacobian = np.concatenate((self.gx, self.gp[:, None]), axis=1)
         return self._jacobian
 
-    def fill_jacobian(self, out: np.ndarray) -> None:
+    def fill_jacobian(self, A: np.ndarray) -> None:
+        """Write [G_x G_p] into the first n rows of the (n + 1, n + 1) matrix A."""
         n = self.gp.shape[0]
-        out[:, :n] = self.gx
-        out[:, n] = self.gp
+        A[:n, :n] = self.gx
+        A[:n, n] = self.gp
 
 
 class FixedPointProblem:
@@ -248,10 +249,11 @@ class FixedPointProblem:
         x = z[:-1]
         p = z.item(-1)
         fx, M, gp = self._point(x, p)
-        for _ in range(self.period - 1):
-            fx, J, dp = self._point(fx, p)
-            gp = J @ gp + dp
-            M = J @ M
+        if self.period > 1:
+            for _ in range(self.period - 1):
+                fx, J, dp = self._point(fx, p)
+                gp = J @ gp + dp
+                M = J @ M
         return FixedPointEvaluation(fx - x, M - self.eye, gp, M)
 
     def residual(self, x: np.ndarray, p: float) -> np.ndarray:
