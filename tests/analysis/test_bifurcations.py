@@ -61,7 +61,7 @@ def test_detect_segments_reads_each_kind_from_its_sign():
     signs = np.array([[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0],
                       [-1, 1, 1, 0]], dtype=float)          # PD between 4 and 5
     found = detect_segments(tp, det, signs)
-    assert found == {1: [BK.LP], 3: [BP := BK.BP], 4: [BK.PD]} and BP is BK.BP
+    assert found == {1: [BK.LP], 3: [BK.BP], 4: [BK.PD]}
     # a complex pair leaving the circle (both counts +2) is NS; a neutral saddle (ns sign flips,
     # no count changes) is not
     signs = np.array([[1, 1, 0, 0], [1, -1, 0, 0], [1, 1, 2, 2]], dtype=float)
