@@ -68,7 +68,7 @@ def test_detect_segments_reads_each_kind_from_its_sign():
     assert detect_segments(np.ones(3), np.ones(3), signs) == {1: [BK.NS]}
 
 
-# -- location on one segment, against closed forms --------------------------------------------------
+# -- location on one segment, against closed forms ---------------------------------------------
 OPTS = dr.ContinuationOptions()
 
 

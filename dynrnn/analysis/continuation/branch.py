@@ -15,7 +15,7 @@ hyperplane :math:`t^\top (z - z_{\text{pred}}) = 0`. The bordered Jacobian
     A = \begin{pmatrix} G_x & G_p \\ t^\top & \end{pmatrix}
 
 stays regular at folds, so branches pass smoothly around them. Stability and the test functions
-of :mod:`dynrnn.analysis.bifurcations` use the multipliers (eigenvalues of :math:`D_x F^k`).
+of :mod:`dynrnn.analysis.continuation.testfunctions` use the multipliers (eigenvalues of :math:`D_x F^k`).
 
 References
 ----------

@@ -69,6 +69,30 @@ do, without changing this file:
   normal-form coefficients are functions of the located points; border-collision events are a
   ``stop`` callback of :func:`march` (or a test function read from ``point.data``).
 
+Examples
+--------
+A problem needs no base class: the circle x² + y² = 4, followed in (x, y) with y bounded,
+closes on itself.
+
+>>> import numpy as np
+>>> from dynrnn.analysis.continuation import engine
+>>> class Circle:
+...     n_unknowns, parameter_indices = 2, (1,)
+...     class Evaluation:
+...         context = None
+...         def __init__(self, z):
+...             self.residual, self.jacobian = np.array([z @ z - 4.0]), 2 * z[None, :]
+...     def evaluate(self, z, context=None):
+...         return self.Evaluation(z)
+>>> circle, z0 = Circle(), np.array([2.0, 0.0])
+>>> start = engine.Point(z0, np.array([0.0, 1.0]), 1.0, circle.evaluate(z0), 0)
+>>> control = engine.StepControl(ds=0.05, ds_min=1e-8, ds_max=0.1, max_points=1000,
+...     grow=1.5, shrink=0.5, fast_newton_iter=3, max_turn_angle=0.6, max_correction=1.0,
+...     corrector=engine.CorrectorSettings(1e-12, 10, relative=True))
+>>> run = engine.march(circle, start, control, ((1,), (-10.0,), (10.0,)))
+>>> run.status.name, bool(np.allclose([p.z @ p.z for p in run.points], 4.0))
+('CLOSED_LOOP', True)
+
 References
 ----------
 .. [1] H. B. Keller, "Numerical solution of bifurcation and nonlinear eigenvalue problems", in
