@@ -231,7 +231,9 @@ class FixedPointProblem:
         self._cache_u = None
         self.eye = np.eye(n)
         # (x, p) -> (F, F_x, F_p) without building a map per call where the family allows
-        self._point = family._evaluator(u)
+        # (ParameterFamily.evaluator; named _evaluator before the map interface went public)
+        evaluator = getattr(family, "evaluator", None) or family._evaluator
+        self._point = evaluator(u)
 
     @property
     def name(self) -> str:
