@@ -26,9 +26,10 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
 # basins and global continuation
-from .analysis import (Attractor, AttractorEvent, AttractorKind, BasinsOptions, BasinsResult,
-                       BasinsStatus, EventCause, EventKind, GlobalContinuationResult,
-                       GlobalContinuationStatus, basins, global_continuation)
+from .analysis import (Attractor, AttractorEvent, AttractorEventCause, AttractorEventKind,
+                       AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
+                       GlobalContinuationResult, GlobalContinuationStatus, basins,
+                       global_continuation)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -63,7 +64,7 @@ __all__ = [
     # basins and global continuation
     "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
     "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
-    "AttractorEvent", "EventKind", "EventCause",
+    "AttractorEvent", "AttractorEventKind", "AttractorEventCause",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",
