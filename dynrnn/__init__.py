@@ -24,6 +24,8 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
+# normal-form coefficients and border collisions
+from .analysis import Criticality, NormalForm, NormalFormStatus, normal_form
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -54,6 +56,8 @@ __all__ = [
     # analysis: continuation
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
+    # normal forms and border collisions
+    "normal_form", "NormalForm", "NormalFormStatus", "Criticality",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

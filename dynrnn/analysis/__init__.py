@@ -14,6 +14,8 @@ from .diagram import BifurcationDiagram, bifurcation_diagram
 from .two_parameter import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
                             continue_bifurcation)
 from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
+# normal-form coefficients and border collisions (bifdepth)
+from .normal_forms import Criticality, NormalForm, NormalFormStatus, normal_form
 
 __all__ = ["Bifurcation", "BifurcationKind",
            # fixedpoints
@@ -26,4 +28,6 @@ __all__ = ["Bifurcation", "BifurcationKind",
            # two-parameter curves and orbit diagrams
            "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation",
-           "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram"]
+           "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
+           # normal forms and border collisions
+           "normal_form", "NormalForm", "NormalFormStatus", "Criticality"]
