@@ -266,7 +266,7 @@ def multilinear_forms(system: RecurrentMap, x, u=None) -> tuple[Callable, Callab
     >>> from dynrnn.analysis.normal_forms import multilinear_forms
     >>> B, C, how = multilinear_forms(dr.RNN([[2.0]], activation="tanh"), [0.5])
     >>> how, round(float(B(np.ones(1), np.ones(1))[0]), 6)   # 2 tanh''(0.5)
-    ('analytic', -1.450513)
+    ('analytic', -1.453724)
     """
     if not isinstance(system, RecurrentMap):
         raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
