@@ -16,6 +16,7 @@ class BifurcationKind(str, enum.Enum):
     PD = "PD"    #: flip / period doubling: a multiplier at −1
     NS = "NS"    #: Neimark–Sacker: a complex pair of multipliers crosses the unit circle
     BP = "BP"    #: branch point: two branches of fixed points cross
+    BC = "BC"    #: border collision of a piecewise-linear map (a point hits x_i = 0)
     CP = "CP"    #: cusp on a fold curve (codim 2)
     R1 = "R1"    #: 1:1 strong resonance (codim 2)
     R2 = "R2"    #: 1:2 strong resonance (codim 2)
