@@ -26,6 +26,8 @@ from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, Continua
                        bifurcation_diagram, continuation, switch_branch)
 # normal-form coefficients and border collisions
 from .analysis import Criticality, NormalForm, NormalFormStatus, normal_form
+from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
+                       border_collisions_between, continue_piecewise)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -58,6 +60,8 @@ __all__ = [
     "bifurcation_diagram", "BifurcationDiagram",
     # normal forms and border collisions
     "normal_form", "NormalForm", "NormalFormStatus", "Criticality",
+    "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
+    "border_collisions_between",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

@@ -203,6 +203,9 @@ def _cmd_cycles(args) -> int:
 
 def _criticality_text(bif) -> str:
     """', supercritical (c = 9)' for a located LP/PD/NS with a normal-form coefficient."""
+    border = getattr(bif, "extra", {}).get("type") if bif.kind.value == "BC" else None
+    if border is not None:      # a border collision of a ReLU map: its classification
+        return f", {border.value.split(':')[0]}"
     criticality = getattr(bif, "criticality", None)
     if criticality is None:
         return ""

@@ -37,3 +37,11 @@ def test_diagram_markers_filled_for_supercritical_open_for_subcritical():
         face = np.array(matplotlib.colors.to_rgba(line.get_markerfacecolor()))
         white = np.allclose(face, 1.0)
         assert white == (bif.criticality == "subcritical")
+
+
+def test_continue_prints_border_collision_type(tmp_path):
+    path = dr.save_model(dr.PLRNN([0.5], [[-2.0]], h=[-0.5]), tmp_path / "plrnn.npz")
+    proc = dynrnn_here("continue", path, "--param", "h[0]", "--bounds", -0.5, 0.5,
+                       "--start", -1.0, "--p0", -0.5, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "BC at h[0] = " in proc.stdout and "non-smooth flip" in proc.stdout

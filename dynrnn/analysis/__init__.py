@@ -16,6 +16,8 @@ from .two_parameter import (BifurcationCurve, BifurcationCurveOptions, CurvePoin
 from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 # normal-form coefficients and border collisions (bifdepth)
 from .normal_forms import Criticality, NormalForm, NormalFormStatus, normal_form
+from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
+                                border_collisions_between, continue_piecewise)
 
 __all__ = ["Bifurcation", "BifurcationKind",
            # fixedpoints
@@ -30,4 +32,6 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "continue_bifurcation",
            "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
            # normal forms and border collisions
-           "normal_form", "NormalForm", "NormalFormStatus", "Criticality"]
+           "normal_form", "NormalForm", "NormalFormStatus", "Criticality",
+           "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
+           "border_collisions_between"]

@@ -498,3 +498,79 @@ def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_p
                 continue
             out.append(c)
     return tuple(sorted(out, key=lambda c: c.param))
+
+
+def is_piecewise(system: RecurrentMap, u=None) -> bool:
+    """Whether ``system`` has switching borders: a piecewise-linear form with some ReLU unit."""
+    form = system.piecewise_linear_form(u)
+    return form is not None and bool(np.any(np.asarray(form[1]) != 0))
+
+
+def piecewise_branch(family: ParameterFamily, start: np.ndarray, p0: float,
+                     bounds: tuple[float, float], period: int, u, direction, *,
+                     raise_on_failure: bool = False):
+    """:func:`continue_piecewise` in one or both directions, as a
+    :class:`~dynrnn.analysis.Branch` whose ``bifurcations`` are the border collisions (kind
+    BC). This is what :func:`dynrnn.continuation` returns for piecewise-linear maps."""
+    from ..errors import ConvergenceError
+    from .continuation import Branch, ContinuationStatus   # lazily: continuation imports us
+    system = family.at(p0)
+    runs = []
+    for d in ((-1, 1) if direction == "both" else (int(direction),)):
+        runs.append((d, continue_piecewise(system, family, start, bounds, p0=p0, period=period,
+                                           u=u, direction=d)))
+    params, states, eigs, stable, collisions = [], [], [], [], []
+    for d, run in runs:
+        reverse = direction == "both" and d == -1
+        order = list(range(run.n_points - 1, -1, -1) if reverse else range(run.n_points))
+        position = {}
+        for i in order:
+            if i == 0 and params and not reverse:   # the start point, shared by both runs
+                position[0] = len(params) - 1
+                continue
+            position[i] = len(params)
+            params.append(run.params[i])
+            states.append(run.states[i])
+            eigs.append(run.eigenvalues[i])
+            stable.append(run.stable[i])
+        for c in run.collisions:
+            # between run points c.index and c.index + 1: the lower combined position
+            collisions.append((position[c.index + 1] if reverse else position[c.index], c))
+    params, states = np.array(params), np.array(states)
+    eigs, stable = np.array(eigs), np.array(stable, dtype=bool)
+    z = np.column_stack([states, params])
+    steps = np.linalg.norm(np.diff(z, axis=0), axis=1)
+    arclength = np.concatenate([[0.0], np.cumsum(steps)])
+    tangents = np.zeros_like(z)
+    for i in range(z.shape[0]):
+        for j in list(range(i, z.shape[0] - 1)) + list(range(i - 1, -1, -1)):
+            step = z[j + 1] - z[j]
+            norm = float(np.linalg.norm(step))
+            if norm > 0:
+                tangents[i] = step / norm
+                break
+    bifurcations = tuple(c.__class__(**{**c.__dict__, "index": int(i)})
+                         for i, c in sorted(collisions, key=lambda ic: ic[0]))
+    statuses = [run.status for _, run in runs]
+    failed = [s for s in statuses if s not in (PiecewiseStatus.REACHED_BOUND,)]
+    mapped = {PiecewiseStatus.REACHED_BOUND: ContinuationStatus.REACHED_BOUND,
+              PiecewiseStatus.INTERRUPTED: ContinuationStatus.INTERRUPTED,
+              PiecewiseStatus.MAX_COLLISIONS: ContinuationStatus.MAX_POINTS}
+    ends = tuple(mapped.get(s, ContinuationStatus.CORRECTOR_FAILED) for s in statuses)
+    if len(ends) == 1:
+        ends = (ContinuationStatus.START, ends[0])
+    success = not failed
+    message = (f"{len(params)} points, exact region-by-region continuation of a piecewise-"
+               f"linear map; {len(bifurcations)} border collision(s)" if success else
+               f"stopped: {failed[0].value}; every point computed so far is kept")
+    branch = Branch(
+        params=params, states=states, stable=stable, eigenvalues=eigs,
+        n_unstable=np.count_nonzero(np.abs(eigs) > 1.0, axis=1), arclength=arclength,
+        tangents=tangents, bifurcations=bifurcations, param_name=family.name, period=period,
+        status=ends[-1] if success else next(e for e in ends if e.is_failure or
+                                             e == ContinuationStatus.MAX_POINTS),
+        end_statuses=ends, success=success, message=message,
+        n_newton=np.zeros(len(params), dtype=int), family=family, u=u)
+    if raise_on_failure and not success:
+        raise ConvergenceError(message, result=branch)
+    return branch

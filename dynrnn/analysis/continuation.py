@@ -40,6 +40,7 @@ from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, Shap
 from ..model.base import RecurrentMap, as_finite_array
 from ..model.families import ParameterFamily, as_family
 from .bifurcations import multiplier_signs
+from .border_collisions import is_piecewise, piecewise_branch
 from .special_points import Bifurcation
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
@@ -765,6 +766,9 @@ def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float]
         raise ShapeError(f"start must have shape ({n},), got {x0.shape}", argument="start",
                          expected=(n,), actual=x0.shape)
     u_res = None if u is None else map0.resolve_input(u)
+    if is_piecewise(map0, u_res):   # ReLU maps: exact regions and border collisions
+        return piecewise_branch(family, x0, p0, (lo, hi), int(period), u_res, direction,
+                                raise_on_failure=raise_on_failure)
     problem = _Problem(family, n, u_res, int(period))
     first, info = _start_point(problem, x0, p0, opts, direction)
     return _assemble(problem, *_run_directions(problem, first, opts, lo, hi, direction,

@@ -194,3 +194,28 @@ def test_bad_input():
                        dr.InvalidInputError, "direction", "1 or -1")
     assert_named_error(lambda: border_collisions_between(smooth, smooth),
                        dr.InvalidTypeError, "net_a", "not piecewise linear")
+
+
+def test_continuation_of_relu_maps_reports_border_collisions_and_continues_through():
+    # dr.continuation hands piecewise-linear maps to the exact region-by-region continuation
+    net = dr.PLRNN([0.5], [[-2.0]], h=[-0.5])
+    branch = dr.continuation(net, "h[0]", [-1.0], (-0.5, 0.5))
+    assert branch.success and branch.params[-1] == 0.5
+    (bc,) = branch.bifurcations
+    assert bc.kind == BifurcationKind.BC and abs(bc.param) < 1e-12
+    assert branch.params[bc.index] <= bc.param <= branch.params[bc.index + 1]
+    # both directions from the middle of a fold: the two fixed points of z ↦ 0.5 z + relu(z) + h
+    fold = dr.PLRNN([0.5], [[1.0]], h=[-0.5])
+    both = dr.continuation(fold, "h[0]", [-1.0], (-0.5, 0.5), direction="both")
+    (bc,) = both.bifurcations
+    assert bc.extra["type"] == BorderCollisionType.NONSMOOTH_FOLD
+    assert np.all(both.params <= 1e-12) and both.success
+    # the Pascanu form x ↦ W relu(x) + b along the segment between two networks (what
+    # find_gradient_events continues): the crossing of x = 0 is a BC point at s = 1/2
+    net_a = dr.RNN([[0.5]], b=[-0.5], activation="relu")
+    net_b = dr.RNN([[0.5]], b=[0.5], activation="relu")
+    seg = dr.continuation(net_a, ("line", net_b), [-0.5], (0.0, 1.0), p0=0.0)
+    (bc,) = seg.bifurcations
+    assert bc.param == pytest.approx(0.5, abs=1e-12)
+    assert bc.extra["type"] == BorderCollisionType.PERSISTENCE
+    assert [c.param for c in border_collisions_between(net_a, net_b)] == [bc.param]
