@@ -280,7 +280,8 @@ def _check_inputs(system, bounds, p0, period, ds, max_collisions):
 
 
 def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, float], *,
-                       p0: float | None = None, period: int = 1, u=None, direction: int = 1,
+                       p0: float | None = None, period: int = 1, u=None,
+                       direction: str = "forward",
                        ds: float | None = None, max_collisions: int = 200,
                        locate_tol: float = 1e-14) -> PiecewiseBranch:
     r"""Follow a fixed point (k-cycle) of a piecewise-linear map through its border collisions.
@@ -304,8 +305,8 @@ def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, 
         Start parameter (default: the family's current value).
     period : int
     u : array_like, optional
-    direction : {1, -1}
-        Initial direction of the parameter.
+    direction : {"forward", "backward"}
+        Initial direction of the parameter (increasing or decreasing).
     ds : float, optional
         Sampling step in the parameter inside a region (default (hi − lo)/200): a border is
         found when a coordinate changes sign between samples (two crossings of the same
@@ -337,9 +338,8 @@ def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, 
                                 value=None)
     p0 = float(p0)
     lo, hi = _check_inputs(system, bounds, p0, period, ds, max_collisions)
-    if direction not in (1, -1):
-        raise InvalidInputError(f"direction must be 1 or -1, got {direction!r}",
-                                argument="direction", value=direction)
+    from .continuation.vocabulary import as_direction   # lazily: continuation imports us
+    direction = 1 if as_direction(direction, allow_both=False) == "forward" else -1
     period = int(period)
     x0 = as_state(start, system.n_states, "start")
     problem = _Problem(family, u, period)
@@ -516,9 +516,10 @@ def piecewise_branch(family: ParameterFamily, start: np.ndarray, p0: float,
     from .continuation import Branch, ContinuationStatus   # lazily: continuation imports us
     system = family.at(p0)
     runs = []
-    for d in ((-1, 1) if direction == "both" else (int(direction),)):
+    signs = {"forward": (1,), "backward": (-1,), "both": (-1, 1), 1: (1,), -1: (-1,)}
+    for d in signs[direction]:
         runs.append((d, continue_piecewise(system, family, start, bounds, p0=p0, period=period,
-                                           u=u, direction=d)))
+                                           u=u, direction="forward" if d == 1 else "backward")))
     params, states, eigs, stable, collisions = [], [], [], [], []
     for d, run in runs:
         reverse = direction == "both" and d == -1

@@ -41,7 +41,7 @@ def test_one_dimensional_family_closed_forms(a, right):
         if x0 is None:
             pytest.skip("no fixed point on either side for h of either sign")
     branch = continue_piecewise(net, "h[0]", [x0], (-0.5, 0.5), p0=p0,
-                                direction=1 if p0 < 0 else -1)
+                                direction="forward" if p0 < 0 else "backward")
     (bc,) = branch.collisions
     assert bc.kind == BifurcationKind.BC
     assert abs(bc.param) < 1e-12 and abs(bc.x[0]) < 1e-12
@@ -79,7 +79,7 @@ def test_nonsmooth_flip_gives_birth_to_the_closed_form_two_cycle(a, right):
     h = 0.1 if sides[1] else -0.1
     z_r = h * (1 + a) / (1 - a * right)
     cycle = continue_piecewise(net.with_params({"h[0]": h}), "h[0]", [z_r], (-0.2, 0.2),
-                               period=2, direction=-1 if h > 0 else 1)
+                               period=2, direction="backward" if h > 0 else "forward")
     assert any(abs(c.param) < 1e-12 for c in cycle.collisions)
 
 
@@ -190,8 +190,8 @@ def test_bad_input():
                        dr.InvalidInputError, "period", "shorter period")
     assert_named_error(lambda: continue_piecewise(net, "h[0]", [-1.0, 2.0], (-1, 1)),
                        dr.ShapeError, "start", "shape")
-    assert_named_error(lambda: continue_piecewise(net, "h[0]", [-1.0], (-1, 1), direction=0),
-                       dr.InvalidInputError, "direction", "1 or -1")
+    assert_named_error(lambda: continue_piecewise(net, "h[0]", [-1.0], (-1, 1), direction="up-ish"),
+                       dr.InvalidInputError, "direction", "forward")
     assert_named_error(lambda: border_collisions_between(smooth, smooth),
                        dr.InvalidTypeError, "net_a", "not piecewise linear")
 
