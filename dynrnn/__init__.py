@@ -25,7 +25,8 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
 # normal-form coefficients and border collisions
-from .analysis import Criticality, NormalForm, NormalFormStatus, normal_form
+from .analysis import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
+                       criticality_along, normal_form)
 from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                        border_collisions_between, continue_piecewise)
 # sweeps
@@ -59,7 +60,8 @@ __all__ = [
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
     # normal forms and border collisions
-    "normal_form", "NormalForm", "NormalFormStatus", "Criticality",
+    "normal_form", "NormalForm", "NormalFormStatus", "Criticality", "criticality_along",
+    "CurveCriticality",
     "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
     "border_collisions_between",
     # sweeps

@@ -15,7 +15,8 @@ from .two_parameter import (BifurcationCurve, BifurcationCurveOptions, CurvePoin
                             continue_bifurcation)
 from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 # normal-form coefficients and border collisions (bifdepth)
-from .normal_forms import Criticality, NormalForm, NormalFormStatus, normal_form
+from .normal_forms import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
+                           criticality_along, normal_form)
 from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                                 border_collisions_between, continue_piecewise)
 
@@ -33,5 +34,6 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
            # normal forms and border collisions
            "normal_form", "NormalForm", "NormalFormStatus", "Criticality",
+           "criticality_along", "CurveCriticality",
            "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
            "border_collisions_between"]

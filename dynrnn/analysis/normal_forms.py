@@ -67,7 +67,7 @@ from ..model.base import RecurrentMap, as_state
 from .special_points import Bifurcation, BifurcationKind
 
 __all__ = ["normal_form", "NormalForm", "NormalFormStatus", "Criticality", "cusp_coefficient",
-           "multilinear_forms", "MAX_CYCLE_PERIOD"]
+           "multilinear_forms", "criticality_along", "CurveCriticality", "MAX_CYCLE_PERIOD"]
 
 #: Longest cycle for which coefficients are computed: the chain rule costs O(k) form
 #: evaluations, and beyond this the k-fold map's derivatives overflow or lose all accuracy.
@@ -604,3 +604,111 @@ def coefficient_for_bifurcation(system: RecurrentMap, x: np.ndarray, kind: Bifur
     if not nf.success:
         return None, None
     return nf.coefficient, nf.criticality
+
+
+# ---------------------------------------------------------------------------------------------
+# two-parameter curves
+# ---------------------------------------------------------------------------------------------
+def _map_at(system: RecurrentMap, names, values) -> RecurrentMap:
+    return system.with_params({names[0]: float(values[0]), names[1]: float(values[1])})
+
+
+def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: int,
+                 z: np.ndarray, z_before: np.ndarray, z_after: np.ndarray) -> dict:
+    """What the codimension-one coefficients say at a located codimension-two point.
+
+    ``z`` = (x, p1, p2, ...) of the point, ``z_before``/``z_after`` the curve points around it.
+    At a cusp (CP) ``{"cusp_coefficient": c}`` (:func:`cusp_coefficient`); at a generalised
+    flip (GPD) ``{"criticality_sides": (before, after)}``, the verdicts of the flip on the two
+    sides (the fifth-order coefficient that decides the GPD unfolding is not computed). Empty
+    when nothing applies or the computation fails; never raises (the curve's detection hook).
+    """
+    n = system.n_states
+    try:
+        with np.errstate(all="ignore"):
+            if kind == BifurcationKind.CP:
+                at = _map_at(system, names, z[n:n + 2])
+                return {"cusp_coefficient": cusp_coefficient(at, z[:n], u=u, period=period)}
+            if kind == BifurcationKind.GPD:
+                sides = []
+                for w in (z_before, z_after):
+                    nf = normal_form(_map_at(system, names, w[n:n + 2]), w[:n],
+                                     BifurcationKind.PD, period=period, u=u,
+                                     multiplier_tol=1e-5)
+                    sides.append(None if nf.criticality is None else nf.criticality.value)
+                return {"criticality_sides": tuple(sides)}
+    except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
+        return {}
+    return {}
+
+
+@dataclass(frozen=True)
+class CurveCriticality:
+    """The normal-form coefficient at every point of a two-parameter LP, PD or NS curve.
+
+    Attributes
+    ----------
+    kind : BifurcationKind
+    coefficients : ndarray, shape (m,)
+        a, c or d at each curve point; NaN where it is not defined (degenerate, resonant, or
+        beyond an R1/R2 point on the neutral-saddle part of an NS curve).
+    criticality : tuple of (str or None), length m
+    changes : ndarray of int
+        Indices i where the verdict differs between points i and i + 1 (a GPD or Chenciner
+        point between them).
+    """
+
+    kind: BifurcationKind
+    coefficients: np.ndarray
+    criticality: tuple
+    changes: np.ndarray
+
+    @property
+    def success(self) -> bool:
+        return bool(np.any(np.isfinite(self.coefficients)))
+
+    def __repr__(self) -> str:
+        defined = int(np.count_nonzero(np.isfinite(self.coefficients)))
+        counts = {v: self.criticality.count(v) for v in set(self.criticality) if v}
+        return (f"CurveCriticality({self.kind.value}, {defined}/{self.coefficients.size} points "
+                f"with a coefficient, {counts}, {self.changes.size} change(s) of verdict)")
+
+    __str__ = __repr__
+
+
+def criticality_along(system: RecurrentMap, curve, *, u=None) -> CurveCriticality:
+    """The normal-form coefficient and verdict at every point of a two-parameter curve.
+
+    Parameters
+    ----------
+    system : RecurrentMap
+        The map the curve was computed for (both ``curve.param_names`` are its parameters).
+    curve : BifurcationCurve
+        From :func:`~dynrnn.continue_bifurcation`.
+    u : array_like, optional
+
+    Returns
+    -------
+    CurveCriticality
+    """
+    kind = _check_kind(curve.kind)
+    names = tuple(curve.param_names)
+    system.check_param_names(list(names), argument="curve.param_names")
+    coefficients = np.full(curve.params.shape[0], np.nan)
+    verdicts: list = []
+    for i, (values, x) in enumerate(zip(curve.params, curve.states)):
+        try:
+            with np.errstate(all="ignore"):
+                nf = normal_form(_map_at(system, names, values), x, kind, period=curve.period,
+                                 u=u, multiplier_tol=1e-5)
+        except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
+            verdicts.append(None)
+            continue
+        verdicts.append(None if nf.criticality is None else nf.criticality.value)
+        if nf.coefficient is not None:
+            coefficients[i] = nf.coefficient
+    changes = np.array([i for i in range(len(verdicts) - 1)
+                        if verdicts[i] and verdicts[i + 1] and verdicts[i] != verdicts[i + 1]
+                        and Criticality.DEGENERATE.value not in (verdicts[i], verdicts[i + 1])],
+                       dtype=int)
+    return CurveCriticality(kind, coefficients, tuple(verdicts), changes)

@@ -335,3 +335,40 @@ def test_resonance_is_reported_not_computed():
     net, x_star = two_unit_net([-1.0, 1.0])
     nf = normal_form(net, x_star, "PD")
     assert nf.status == NormalFormStatus.RESONANT and nf.coefficient is None
+
+
+# -- two-parameter curves -------------------------------------------------------------------------
+def test_cusp_coefficient_on_a_fold_curve_of_a_tanh_unit():
+    from dynrnn.analysis.normal_forms import criticality_along
+    net = dr.RNN([[2.0]], b=[0.0], activation="tanh")
+    branch = dr.continuation(net, "b[0]", [0.0], (-1.0, 1.0), p0=0.0, direction="both")
+    curve = dr.continue_bifurcation(net, branch.bifurcations[0], "W_rec[0,0]", (0.5, 3.0))
+    (cp,) = curve.codim2
+    assert cp.kind == BifurcationKind.CP and cp.param2 == pytest.approx(1.0, abs=1e-7)
+    # x ↦ tanh(x) at the cusp: ξ ↦ ξ + f'''/6 ξ³ = ξ - ξ³/3
+    assert cp.extra["cusp_coefficient"] == pytest.approx(-1.0 / 3.0, rel=1e-5)
+    along = criticality_along(net, curve)
+    assert set(along.criticality) == {"nondegenerate"} and along.changes.size == 0
+    # the fold coefficient a = w σ''(x*)/2 at every point, against the hand derivative
+    for (b, w), x, a in zip(curve.params, curve.states[:, 0], along.coefficients):
+        assert a == pytest.approx(0.5 * w * hand_derivatives("tanh", x)[1], rel=1e-6, abs=1e-9)
+
+
+def test_generalised_flip_separates_super_and_subcritical_parts_of_a_flip_curve():
+    from dynrnn.analysis.normal_forms import criticality_along
+    x, m, a = sp.symbols("x m a")
+    # x ↦ -(1 + m) x + a x² - x³: flip at m = 0 for every a, c = a² - 1, GPD at a = ±1
+    f = dr.Map.from_sympy([-(1 + m) * x + a * x**2 - x**3], [x], {m: -0.1, a: 0.0})
+    branch = dr.continuation(f, "m", [0.0], (-0.1, 0.1))
+    (pd,) = branch.bifurcations
+    assert pd.criticality == "subcritical" and pd.coefficient == pytest.approx(-1.0)
+    curve = dr.continue_bifurcation(f, pd, "a", (-2.0, 2.0))
+    gpd = [b for b in curve.codim2 if b.kind == BifurcationKind.GPD]
+    assert sorted(round(b.param2, 7) for b in gpd) == [-1.0, 1.0]
+    for b in gpd:
+        outer, inner = ("supercritical", "subcritical")
+        expected = (outer, inner) if b.param2 < 0 else (inner, outer)
+        assert b.extra["criticality_sides"] == expected
+    along = criticality_along(f, curve)
+    np.testing.assert_allclose(along.coefficients, curve.params[:, 1] ** 2 - 1, atol=1e-9)
+    assert along.changes.size == 2
