@@ -27,6 +27,7 @@ from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, Continua
 # normal-form coefficients and border collisions
 from .analysis import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
                        criticality_along, normal_form)
+from .analysis import ShootingBranch, continue_cycle, period_doubling_cascade
 from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                        border_collisions_between, continue_piecewise)
 # sweeps
@@ -63,7 +64,7 @@ __all__ = [
     "normal_form", "NormalForm", "NormalFormStatus", "Criticality", "criticality_along",
     "CurveCriticality",
     "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
-    "border_collisions_between",
+    "border_collisions_between", "continue_cycle", "period_doubling_cascade", "ShootingBranch",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

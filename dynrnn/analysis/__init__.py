@@ -17,6 +17,7 @@ from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 # normal-form coefficients and border collisions (bifdepth)
 from .normal_forms import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
                            criticality_along, normal_form)
+from .multiple_shooting import ShootingBranch, continue_cycle, period_doubling_cascade
 from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                                 border_collisions_between, continue_piecewise)
 
@@ -36,4 +37,5 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "normal_form", "NormalForm", "NormalFormStatus", "Criticality",
            "criticality_along", "CurveCriticality",
            "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
-           "border_collisions_between"]
+           "border_collisions_between",
+           "continue_cycle", "period_doubling_cascade", "ShootingBranch"]
