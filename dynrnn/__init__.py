@@ -27,7 +27,8 @@ from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, Continua
 # normal-form coefficients and border collisions
 from .analysis import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
                        criticality_along, normal_form)
-from .analysis import ShootingBranch, continue_cycle, period_doubling_cascade
+from .analysis import (ShootingBranch, continue_cycle, period_doubling_cascade,
+                       switch_at_codim2)
 from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                        border_collisions_between, continue_piecewise)
 # sweeps
@@ -65,6 +66,7 @@ __all__ = [
     "CurveCriticality",
     "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
     "border_collisions_between", "continue_cycle", "period_doubling_cascade", "ShootingBranch",
+    "switch_at_codim2",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

@@ -18,6 +18,7 @@ from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 from .normal_forms import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
                            criticality_along, normal_form)
 from .multiple_shooting import ShootingBranch, continue_cycle, period_doubling_cascade
+from .codim2_switching import switch_at_codim2
 from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                                 border_collisions_between, continue_piecewise)
 
@@ -38,4 +39,5 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "criticality_along", "CurveCriticality",
            "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
            "border_collisions_between",
-           "continue_cycle", "period_doubling_cascade", "ShootingBranch"]
+           "continue_cycle", "period_doubling_cascade", "ShootingBranch",
+           "switch_at_codim2"]
