@@ -51,8 +51,14 @@ from ..model.families import ParameterFamily, as_family
 from .piecewise import solve_patterns
 from .special_points import Bifurcation, BifurcationKind
 
-__all__ = ["BorderCollisionType", "PiecewiseBranch", "PiecewiseStatus", "continue_piecewise",
-           "classify_border_collision", "border_collisions_between"]
+__all__ = [
+    "BorderCollisionType",
+    "PiecewiseBranch",
+    "PiecewiseStatus",
+    "border_collisions_between",
+    "classify_border_collision",
+    "continue_piecewise",
+]
 
 
 class BorderCollisionType(str, enum.Enum):
@@ -338,8 +344,8 @@ def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, 
                                 value=None)
     p0 = float(p0)
     lo, hi = _check_inputs(system, bounds, p0, period, ds, max_collisions)
-    from .continuation.vocabulary import as_direction   # lazily: continuation imports us
-    direction = 1 if as_direction(direction, allow_both=False) == "forward" else -1
+    from .continuation.vocabulary import as_direction  # lazily: continuation imports us
+    sense = 1 if as_direction(direction, allow_both=False) == "forward" else -1
     period = int(period)
     x0 = as_state(start, system.n_states, "start")
     problem = _Problem(family, u, period)
@@ -363,7 +369,7 @@ def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, 
         _, _, stable, mu = _counts(_cycle_matrix(A, W, pats))
         records.append((p, orbit[0].copy(), pats.copy(), mu, stable))
 
-    p, d = p0, direction
+    p, d = p0, sense
     orbit, _, det_sign = problem.orbit(p, patterns)
     record(p, orbit, patterns)
     try:
@@ -474,8 +480,8 @@ def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_p
     -------
     tuple of Bifurcation
     """
-    from .fixed_points import find_fixed_points
     from .cycles import find_cycles
+    from .fixed_points import find_fixed_points
     if isinstance(max_period, bool) or not isinstance(max_period, (int, np.integer)) \
             or max_period < 1:
         raise InvalidInputError(f"max_period must be a positive integer, got {max_period!r}",
@@ -513,14 +519,21 @@ def piecewise_branch(family: ParameterFamily, start: np.ndarray, p0: float,
     :class:`~dynrnn.analysis.Branch` whose ``bifurcations`` are the border collisions (kind
     BC). This is what :func:`dynrnn.continuation` returns for piecewise-linear maps."""
     from ..errors import ConvergenceError
-    from .continuation import Branch, ContinuationStatus   # lazily: continuation imports us
+    from .continuation import (  # lazily: continuation imports us
+        Branch,
+        ContinuationStatus,
+    )
     system = family.at(p0)
     runs = []
     signs = {"forward": (1,), "backward": (-1,), "both": (-1, 1), 1: (1,), -1: (-1,)}
     for d in signs[direction]:
         runs.append((d, continue_piecewise(system, family, start, bounds, p0=p0, period=period,
                                            u=u, direction="forward" if d == 1 else "backward")))
-    params, states, eigs, stable, collisions = [], [], [], [], []
+    params: list = []
+    states: list = []
+    eigs: list = []
+    stable: list = []
+    collisions: list = []
     for d, run in runs:
         reverse = direction == "both" and d == -1
         order = list(range(run.n_points - 1, -1, -1) if reverse else range(run.n_points))
@@ -537,9 +550,9 @@ def piecewise_branch(family: ParameterFamily, start: np.ndarray, p0: float,
         for c in run.collisions:
             # between run points c.index and c.index + 1: the lower combined position
             collisions.append((position[c.index + 1] if reverse else position[c.index], c))
-    params, states = np.array(params), np.array(states)
-    eigs, stable = np.array(eigs), np.array(stable, dtype=bool)
-    z = np.column_stack([states, params])
+    param_arr, state_arr = np.array(params), np.array(states)
+    eig_arr, stable_arr = np.array(eigs), np.array(stable, dtype=bool)
+    z = np.column_stack([state_arr, param_arr])
     steps = np.linalg.norm(np.diff(z, axis=0), axis=1)
     arclength = np.concatenate([[0.0], np.cumsum(steps)])
     tangents = np.zeros_like(z)
@@ -565,8 +578,8 @@ def piecewise_branch(family: ParameterFamily, start: np.ndarray, p0: float,
                f"linear map; {len(bifurcations)} border collision(s)" if success else
                f"stopped: {failed[0].value}; every point computed so far is kept")
     branch = Branch(
-        params=params, states=states, stable=stable, eigenvalues=eigs,
-        n_unstable=np.count_nonzero(np.abs(eigs) > 1.0, axis=1), arclength=arclength,
+        params=param_arr, states=state_arr, stable=stable_arr, eigenvalues=eig_arr,
+        n_unstable=np.count_nonzero(np.abs(eig_arr) > 1.0, axis=1), arclength=arclength,
         tangents=tangents, bifurcations=bifurcations, param_name=family.name, period=period,
         status=ends[-1] if success else next(e for e in ends if e.is_failure or
                                              e == ContinuationStatus.MAX_POINTS),

@@ -60,7 +60,7 @@ def _fixed_point(system, x0, period, u=None, tol=1e-13, max_iter=50):
 
 def _ns_near(system, point: Bifurcation, names, radius, n_angles, u):
     """An NS point on a circle of ``radius`` around ``point`` in the (p1, p2) plane."""
-    p1, p2 = point.param, point.param2
+    p1, p2 = float(point.param), float(point.param2 or 0.0)
     angles = np.linspace(0.0, 2 * math.pi, n_angles, endpoint=False)
     scale1, scale2 = max(1.0, abs(p1)), max(1.0, abs(p2))
 

@@ -37,18 +37,25 @@ import numpy as np
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from ..model.families import as_family
-from .continuation.engine import (ContinuationStatus, CorrectorSettings, Point, StepControl,
-                                  correct, evaluation_tangent, march)
+from .continuation.engine import (
+    ContinuationStatus,
+    CorrectorSettings,
+    Point,
+    StepControl,
+    correct,
+    evaluation_tangent,
+    march,
+)
 from .special_points import Bifurcation, BifurcationKind
 
-__all__ = ["ShootingBranch", "continue_cycle", "period_doubling_cascade", "MAX_SHOOTING_SIZE"]
+__all__ = ["MAX_SHOOTING_SIZE", "ShootingBranch", "continue_cycle", "period_doubling_cascade"]
 
 #: largest k · n_states: the dense bordered system needs (k n + 1)^2 doubles
 MAX_SHOOTING_SIZE = 4096
 
 
 class _Evaluation:
-    __slots__ = ("residual", "jacobian", "context", "J", "gp")
+    __slots__ = ("J", "context", "gp", "jacobian", "residual")
 
     def __init__(self, residual, jacobian, J, gp):
         self.residual, self.jacobian, self.context = residual, jacobian, None

@@ -57,8 +57,8 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -66,8 +66,17 @@ from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from .special_points import Bifurcation, BifurcationKind
 
-__all__ = ["normal_form", "NormalForm", "NormalFormStatus", "Criticality", "cusp_coefficient",
-           "multilinear_forms", "criticality_along", "CurveCriticality", "MAX_CYCLE_PERIOD"]
+__all__ = [
+    "MAX_CYCLE_PERIOD",
+    "Criticality",
+    "CurveCriticality",
+    "NormalForm",
+    "NormalFormStatus",
+    "criticality_along",
+    "cusp_coefficient",
+    "multilinear_forms",
+    "normal_form",
+]
 
 #: Longest cycle for which coefficients are computed: the chain rule costs O(k) form
 #: evaluations, and beyond this the k-fold map's derivatives overflow or lose all accuracy.
@@ -153,7 +162,7 @@ class NormalForm:
             return f"NormalForm({self.kind.value}, period={self.period}: {self.status.name})"
         value = "degenerate" if self.coefficient is None else f"{name}={self.coefficient:.6g}"
         return (f"NormalForm({self.kind.value}, period={self.period}, {value}, "
-                f"{self.criticality.value}, {self.derivatives} derivatives)")
+                f"{self.criticality}, {self.derivatives} derivatives)")
 
     __str__ = __repr__
 

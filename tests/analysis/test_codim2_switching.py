@@ -5,7 +5,8 @@ import sympy as sp
 
 import dynrnn as dr
 from dynrnn.analysis.codim2_switching import switch_at_codim2
-from dynrnn.analysis.special_points import Bifurcation, BifurcationKind as K
+from dynrnn.analysis.special_points import Bifurcation
+from dynrnn.analysis.special_points import BifurcationKind as K
 from tests.checks import assert_named_error
 
 

@@ -6,8 +6,11 @@ import pytest
 import sympy as sp
 
 import dynrnn as dr
-from dynrnn.analysis.multiple_shooting import (MAX_SHOOTING_SIZE, continue_cycle,
-                                               period_doubling_cascade)
+from dynrnn.analysis.multiple_shooting import (
+    MAX_SHOOTING_SIZE,
+    continue_cycle,
+    period_doubling_cascade,
+)
 from tests.checks import assert_named_error
 
 FEIGENBAUM_DELTA = 4.669201609102990
@@ -80,9 +83,9 @@ def test_henon_cascade_to_period_32():
     assert np.all(np.diff([f.param for f in flips]) > 0)
     # against the engine's k-fold continuation for the first doublings
     fixed = dr.continuation(henon, "a", [xs, 0.3 * xs], (0.2, 1.06))
-    pd1 = [bf for bf in fixed.bifurcations if bf.kind.value == "PD"][0]
+    pd1 = next(bf for bf in fixed.bifurcations if bf.kind.value == "PD")
     two = dr.switch_branch(fixed, pd1, system=henon)
-    pd2 = [bf for bf in two.bifurcations if bf.kind.value == "PD"][0]
+    pd2 = next(bf for bf in two.bifurcations if bf.kind.value == "PD")
     assert flips[1].param == pytest.approx(pd2.param, abs=1e-10)
 
 

@@ -8,8 +8,14 @@ import pytest
 import sympy as sp
 
 import dynrnn as dr
-from dynrnn.analysis.normal_forms import (MAX_CYCLE_PERIOD, Criticality, NormalFormStatus,
-                                          cusp_coefficient, multilinear_forms, normal_form)
+from dynrnn.analysis.normal_forms import (
+    MAX_CYCLE_PERIOD,
+    Criticality,
+    NormalFormStatus,
+    cusp_coefficient,
+    multilinear_forms,
+    normal_form,
+)
 from dynrnn.analysis.special_points import Bifurcation, BifurcationKind
 from dynrnn.errors import DerivativeFallbackWarning
 from tests.checks import assert_named_error
@@ -244,8 +250,8 @@ def test_torch_trained_network_coefficients_match_finite_differences():
         assert bif.coefficient == pytest.approx(nf.coefficient, rel=1e-12)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DerivativeFallbackWarning)
-            generic = dr.Map(lambda x, p: system.step(x), 3,
-                             jacobian=lambda x, p: system.jacobian(x))
+            generic = dr.Map(lambda x, p, m=system: m.step(x), 3,
+                             jacobian=lambda x, p, m=system: m.jacobian(x))
         fd = normal_form(generic, bif.x, bif.kind, period=bif.period)
         assert fd.coefficient == pytest.approx(nf.coefficient, rel=1e-5)
 
