@@ -222,3 +222,26 @@ def test_continuation_of_relu_maps_reports_border_collisions_and_continues_throu
     assert bc.param == pytest.approx(0.5, abs=1e-12)
     assert bc.extra["type"] == BorderCollisionType.PERSISTENCE
     assert [c.param for c in border_collisions_between(net_a, net_b)] == [bc.param]
+
+
+def test_gradient_events_of_a_relu_network_report_border_collisions():
+    """find_gradient_events continues the fixed points of ReLU networks along each update with
+    dr.continuation, which hands them to the exact region continuation: the border collisions
+    crossed appear as crossings of kind "BC", and each is a real one (a fixed point with a
+    coordinate exactly on its border at the reported s)."""
+    from dynrnn.gradients import Readout, find_gradient_events, train
+    rng = np.random.default_rng(2)
+    net = dr.RNN(rng.normal(0, 1.0, (2, 2)), W_in=rng.normal(0, 1, (2, 2)),
+                 b=rng.normal(0, 0.5, 2), activation="relu")
+    readout = Readout(rng.normal(0, 1, (1, 2)), np.zeros(1))
+    result = train(net, "addition", steps=150, lr=0.1, seed=2, progress=False,
+                   history="full", length=10, readout=readout)
+    events = find_gradient_events(result)
+    crossings = [c for e in events for c in e.crossings if c.kind == "BC"]
+    assert crossings
+    for c in crossings:
+        net_a = result.history.network_at(c.step_a)[0]
+        net_b = result.history.network_at(c.step_b)[0]
+        m = dr.LineBetween(net_a, net_b).at(c.s)
+        np.testing.assert_allclose(m.step(c.x), c.x, atol=1e-9)
+        assert np.min(np.abs(c.x)) < 1e-9
