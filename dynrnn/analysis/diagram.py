@@ -201,6 +201,25 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             if s.shape != (n,):
                 raise InvalidInputError(f"each start must have shape ({n},), got {s.shape}",
                                         argument="starts", value=s)
+    branches, parents, n_duplicates = _primary_branches(map_lo, family, starts, (lo, hi), u,
+                                                        opts, progress)
+    _switched_branches(branches, parents, (lo, hi), opts, max_period_doublings,
+                       switch_at_branch_points)
+    graph = _build_graph(branches, parents)
+    bifurcations = tuple(b for br in branches for b in br.bifurcations)
+    success = all(br.success for br in branches)
+    failed = [i for i, br in enumerate(branches) if not br.success]
+    message = (f"{len(branches)} branch(es), {len(bifurcations)} special point(s) over "
+               f"{family.name} in [{lo:g}, {hi:g}]"
+               + ("" if success else f"; branch(es) {failed} stopped on a failure"))
+    return BifurcationDiagram(tuple(branches), bifurcations, tuple(parents), graph,
+                              family.name, (lo, hi), len(starts), n_duplicates, success,
+                              message)
+
+
+def _primary_branches(map_lo, family, starts, bounds, u, opts, progress):
+    """One branch per start not already on a branch: (branches, parents, n_duplicates)."""
+    lo, hi = bounds
     branches: list[Branch] = []
     parents: list[tuple[int, int]] = []
     n_duplicates = 0
@@ -218,6 +237,13 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             continue
         branches.append(br)
         parents.append((-1, -1))
+    return branches, parents, n_duplicates
+
+
+def _switched_branches(branches, parents, bounds, opts, max_period_doublings,
+                       switch_at_branch_points):
+    """Breadth first: the cycles born at flips (up to ``max_period_doublings`` deep) and the
+    crossing branches at branch points, appended to ``branches`` and ``parents``."""
     depth = {i: 0 for i in range(len(branches))}
     queue = list(range(len(branches)))
     while queue:
@@ -231,7 +257,7 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             else:
                 continue
             try:
-                new = switch_branch(br, bif, bounds=(lo, hi), options=opts)
+                new = switch_branch(br, bif, bounds=bounds, options=opts)
             except (InvalidInputError, np.linalg.LinAlgError):
                 continue
             if new.n_points < 2 or _duplicate(new, branches, opts.ds_max):
@@ -240,16 +266,6 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             parents.append((bi, j))
             depth[len(branches) - 1] = next_depth
             queue.append(len(branches) - 1)
-    graph = _build_graph(branches, parents)
-    bifurcations = tuple(b for br in branches for b in br.bifurcations)
-    success = all(br.success for br in branches)
-    failed = [i for i, br in enumerate(branches) if not br.success]
-    message = (f"{len(branches)} branch(es), {len(bifurcations)} special point(s) over "
-               f"{family.name} in [{lo:g}, {hi:g}]"
-               + ("" if success else f"; branch(es) {failed} stopped on a failure"))
-    return BifurcationDiagram(tuple(branches), bifurcations, tuple(parents), graph,
-                              family.name, (lo, hi), len(starts), n_duplicates, success,
-                              message)
 
 
 def _build_graph(branches: list, parents: list) -> "nx.MultiGraph":

@@ -61,7 +61,8 @@ def sorted_multipliers(M: np.ndarray) -> np.ndarray:
     every point of a branch, and numpy's per-call overhead would dominate); the 2×2 roots are
     computed in the cancellation-free order (Vieta for the smaller one).
     """
-    M = np.asarray(M, dtype=float)
+    if type(M) is not np.ndarray or M.dtype != np.float64:
+        M = np.asarray(M, dtype=float)
     shape = M.shape
     if shape == (2, 2):
         return _multipliers_2x2(M)

@@ -15,7 +15,7 @@ hyperplane :math:`t^\top (z - z_{\text{pred}}) = 0`. The bordered Jacobian
     A = \begin{pmatrix} G_x & G_p \\ t^\top & \end{pmatrix}
 
 stays regular at folds, so branches pass smoothly around them. Stability and the test functions
-of :mod:`dynrnn.analysis.bifurcations` use the multipliers (eigenvalues of :math:`D_x F^k`).
+of :mod:`dynrnn.analysis.continuation.testfunctions` use the multipliers (eigenvalues of :math:`D_x F^k`).
 
 References
 ----------
@@ -191,10 +191,11 @@ class FixedPointEvaluation:
             self._jacobian = np.concatenate((self.gx, self.gp[:, None]), axis=1)
         return self._jacobian
 
-    def fill_jacobian(self, out: np.ndarray) -> None:
+    def fill_jacobian(self, A: np.ndarray) -> None:
+        """Write [G_x G_p] into the first n rows of the (n + 1, n + 1) matrix A."""
         n = self.gp.shape[0]
-        out[:, :n] = self.gx
-        out[:, n] = self.gp
+        A[:n, :n] = self.gx
+        A[:n, n] = self.gp
 
 
 class FixedPointProblem:
@@ -231,7 +232,9 @@ class FixedPointProblem:
         self._cache_u = None
         self.eye = np.eye(n)
         # (x, p) -> (F, F_x, F_p) without building a map per call where the family allows
-        self._point = family._evaluator(u)
+        # (ParameterFamily.evaluator; named _evaluator before the map interface went public)
+        evaluator = getattr(family, "evaluator", None) or family._evaluator
+        self._point = evaluator(u)
 
     @property
     def name(self) -> str:
@@ -249,10 +252,11 @@ class FixedPointProblem:
         x = z[:-1]
         p = z.item(-1)
         fx, M, gp = self._point(x, p)
-        for _ in range(self.period - 1):
-            fx, J, dp = self._point(fx, p)
-            gp = J @ gp + dp
-            M = J @ M
+        if self.period > 1:
+            for _ in range(self.period - 1):
+                fx, J, dp = self._point(fx, p)
+                gp = J @ gp + dp
+                M = J @ M
         return FixedPointEvaluation(fx - x, M - self.eye, gp, M)
 
     def residual(self, x: np.ndarray, p: float) -> np.ndarray:

@@ -228,7 +228,8 @@ class DefiningSystem:
         return float(left @ Cqqq / 6 - left @ Bqr / 2)
 
     def _second_derivatives(self, x, p):
-        """G, G_x, G_p at x and the tensors T_x[i, j, k] = ∂_k (G_x)_ij, T_p[i, l, k] = ∂_k (G_p)_il."""
+        """G, G_x, G_p at x and the tensors T_x[i, j, k] = ∂_k (G_x)_ij and
+        T_p[i, l, k] = ∂_k (G_p)_il."""
         n = self.n
         h = self._h(x)
         E = h * np.eye(n)

@@ -41,8 +41,8 @@ A problem is any object with these attributes (no base class needed; see
 ``evaluate(z, context) -> evaluation``
     The residual and its Jacobian at z. ``evaluation`` has ``residual`` (N−1,), ``jacobian``
     (N−1, N) (NaN or infinity there make the corrector fail with ``finite=False``;
-    optionally also ``fill_jacobian(out)``, which writes it into a given (N−1, N) block and
-    spares building it in the hot loop) and
+    optionally also ``fill_jacobian(A)``, which writes it into the first N−1 rows of an
+    (N, N) matrix and spares building it in the hot loop) and
     ``context``: what the next evaluation
     of the same Newton solve should use (problems with adaptive borders or directions update it;
     others return the context they were given, usually None).
@@ -68,6 +68,30 @@ do, without changing this file:
 * a multiple-shooting problem for long cycles is a new problem object (unknowns x_1..x_k, p);
   normal-form coefficients are functions of the located points; border-collision events are a
   ``stop`` callback of :func:`march` (or a test function read from ``point.data``).
+
+Examples
+--------
+A problem needs no base class: the circle x² + y² = 4, followed in (x, y) with y bounded,
+closes on itself.
+
+>>> import numpy as np
+>>> from dynrnn.analysis.continuation import engine
+>>> class Circle:
+...     n_unknowns, parameter_indices = 2, (1,)
+...     class Evaluation:
+...         context = None
+...         def __init__(self, z):
+...             self.residual, self.jacobian = np.array([z @ z - 4.0]), 2 * z[None, :]
+...     def evaluate(self, z, context=None):
+...         return self.Evaluation(z)
+>>> circle, z0 = Circle(), np.array([2.0, 0.0])
+>>> start = engine.Point(z0, np.array([0.0, 1.0]), 1.0, circle.evaluate(z0), 0)
+>>> control = engine.StepControl(ds=0.05, ds_min=1e-8, ds_max=0.1, max_points=1000,
+...     grow=1.5, shrink=0.5, fast_newton_iter=3, max_turn_angle=0.6, max_correction=1.0,
+...     corrector=engine.CorrectorSettings(1e-12, 10, relative=True))
+>>> run = engine.march(circle, start, control, ((1,), (-10.0,), (10.0,)))
+>>> run.status.name, bool(np.allclose([p.z @ p.z for p in run.points], 4.0))
+('CLOSED_LOOP', True)
 
 References
 ----------
@@ -137,7 +161,7 @@ def evaluation_tangent(evaluation, previous: np.ndarray) -> tuple[np.ndarray, fl
     one, which spares building the Jacobian)."""
     N = previous.shape[0]
     A = np.empty((N, N))
-    _fill(A[:-1], evaluation)
+    _fill(A, evaluation)
     A[-1] = previous
     rhs = np.zeros(N)
     rhs[-1] = 1.0
@@ -146,12 +170,13 @@ def evaluation_tangent(evaluation, previous: np.ndarray) -> tuple[np.ndarray, fl
     return t, sign
 
 
-def _fill(rows: np.ndarray, evaluation) -> None:
+def _fill(A: np.ndarray, evaluation) -> None:
+    """Write the Jacobian (N − 1, N) into the first N − 1 rows of A (N, N)."""
     fill = getattr(evaluation, "fill_jacobian", None)
     if fill is not None:
-        fill(rows)
+        fill(A)
     else:
-        rows[:] = evaluation.jacobian
+        A[:-1] = evaluation.jacobian
 
 
 def null_tangent(jacobian: np.ndarray) -> np.ndarray:
@@ -235,7 +260,7 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
         else:
             res[m:] = rows @ (z - anchor)
         if fill:
-            ev.fill_jacobian(A[:m])
+            ev.fill_jacobian(A)
         else:
             A[:m] = ev.jacobian
         # Python on the short list; the sums make NaN/inf anywhere in H or DH visible
@@ -413,66 +438,38 @@ def march(problem, start: Point, control: StepControl, box: tuple, *,
     return result
 
 
+class _Hooks:
+    """The optional methods of a problem, looked up once per march."""
+
+    def __init__(self, problem, control):
+        self.cos_max = math.cos(control.max_turn_angle)
+        self.next_context = getattr(problem, "next_context", None)
+        self.admissible = getattr(problem, "admissible", None)
+        self.describe = getattr(problem, "describe", None)
+        self.unit = np.eye(problem.n_unknowns)
+
+
 def _march_loop(problem, result, control, box, ds, on_point, stop, bar):
     points = result.points
     start = points[0]
-    cos_max = math.cos(control.max_turn_angle)
-    settings = control.corrector
-    next_context = getattr(problem, "next_context", None)
-    admissible = getattr(problem, "admissible", None)
-    describe = getattr(problem, "describe", None)
-    unit = np.eye(problem.n_unknowns)
-    reason = ContinuationStatus.CORRECTOR_FAILED
+    hooks = _Hooks(problem, control)
     travelled = longest = 0.0
-    context = next_context(start) if next_context is not None else start.context
+    context = hooks.next_context(start) if hooks.next_context is not None else start.context
     while True:
         if len(points) >= control.max_points:
             result.status = ContinuationStatus.MAX_POINTS
             return
         cur = points[-1]
-        z_pred = cur.z + ds * cur.t
-        landing = box.landing(cur.z, cur.t, ds) if box.outside(z_pred) else None
-        if landing is not None:
-            h, j, bound = landing
-            if box.on_bound(cur.z, j, bound):
-                result.status = ContinuationStatus.REACHED_BOUND
+        point, reason, landing, corr = _try_step(problem, cur, ds, box, control, context, hooks,
+                                                 result)
+        if point is None:
+            if reason is ContinuationStatus.REACHED_BOUND:
+                result.status = reason
                 return
-            z_pred = cur.z + h * cur.t
-            z_pred[j] = bound
-            corr = _newton(problem, z_pred, unit[j], settings, context)
-        else:
-            corr = _newton(problem, z_pred, cur.t, settings, context)
-        result.n_iter += corr.n_iter
-        ok, reason_now = corr.ok, ContinuationStatus.CORRECTOR_FAILED
-        on_chord = False
-        if ok and landing is None and box.outside(corr.z):
-            # the corrector left the box although the predictor did not: land on the chord
-            corr, landing = _land_on_chord(problem, box, cur.z, corr.z, settings, context,
-                                           unit)
-            result.n_iter += corr.n_iter
-            ok, on_chord = corr.ok, True
-        if ok:
-            z = corr.z
-            dz = z - z_pred
-            if not on_chord and math.sqrt(float(dz @ dz)) > control.max_correction * ds + 1e-12:
-                ok, reason_now = False, ContinuationStatus.STEP_TOO_SMALL
-            else:
-                try:
-                    point = _accept(describe, z, corr.evaluation, cur.t, corr.n_iter, context)
-                except np.linalg.LinAlgError:
-                    ok = False
-            if ok and not float(point.t @ cur.t) >= cos_max and not (
-                    control.turn_at_min_step and ds <= 2 * control.ds_min):
-                ok, reason_now = False, ContinuationStatus.STEP_TOO_SMALL
-            if ok and admissible is not None and ds * control.shrink >= control.ds_min and \
-                    not admissible(cur, point):
-                ok, reason_now = False, ContinuationStatus.STEP_TOO_SMALL
-        if not ok:
             result.n_rejected += 1
             if not corr.finite and ds * control.shrink < control.ds_min:
                 result.status = ContinuationStatus.NON_FINITE
                 return
-            reason = reason_now
             ds *= control.shrink
             if ds < control.ds_min:
                 result.status = reason
@@ -492,17 +489,64 @@ def _march_loop(problem, result, control, box, ds, on_point, stop, bar):
             if status is not None:
                 result.status = status
                 return
-        chord = z - cur.z
+        chord = point.z - cur.z
         step = math.sqrt(float(chord @ chord))
         travelled += step
         longest = max(longest, step)
-        if travelled > 3 * longest and step > 0 and _closed(start.z, cur.z, z, step, travelled,
-                                                            longest):
+        if travelled > 3 * longest and step > 0 and _closed(start.z, cur.z, point.z, step,
+                                                            travelled, longest):
             result.status = ContinuationStatus.CLOSED_LOOP
             return
-        context = next_context(point) if next_context is not None else context
+        if hooks.next_context is not None:
+            context = hooks.next_context(point)
         if corr.n_iter <= control.fast_newton_iter:
             ds = min(ds * control.grow, control.ds_max)
+
+
+def _try_step(problem, cur, ds, box, control, context, hooks, result):
+    """One predictor–corrector step from ``cur``: (point or None, why not, the landing if the
+    step ended on a bound, the correction). ``REACHED_BOUND`` with no point: ``cur`` is on
+    the bound the predictor leaves by."""
+    z_pred = cur.z + ds * cur.t
+    landing = box.landing(cur.z, cur.t, ds) if box.outside(z_pred) else None
+    if landing is not None:
+        h, j, bound = landing
+        if box.on_bound(cur.z, j, bound):
+            return None, ContinuationStatus.REACHED_BOUND, landing, None
+        z_pred = cur.z + h * cur.t
+        z_pred[j] = bound
+        corr = _newton(problem, z_pred, hooks.unit[j], control.corrector, context)
+    else:
+        corr = _newton(problem, z_pred, cur.t, control.corrector, context)
+    result.n_iter += corr.n_iter
+    failed = ContinuationStatus.CORRECTOR_FAILED
+    if not corr.ok:
+        return None, failed, landing, corr
+    on_chord = False
+    if landing is None and box.outside(corr.z):
+        # the corrector left the box although the predictor did not: land on the chord
+        corr, landing = _land_on_chord(problem, box, cur.z, corr.z, control.corrector, context,
+                                       hooks.unit)
+        result.n_iter += corr.n_iter
+        if not corr.ok:
+            return None, failed, landing, corr
+        on_chord = True
+    too_sharp = ContinuationStatus.STEP_TOO_SMALL
+    dz = corr.z - z_pred
+    if not on_chord and math.sqrt(float(dz @ dz)) > control.max_correction * ds + 1e-12:
+        return None, too_sharp, landing, corr
+    try:
+        point = _accept(hooks.describe, corr.z, corr.evaluation, cur.t, corr.n_iter, context)
+    except np.linalg.LinAlgError:
+        return None, failed, landing, corr
+    if not float(point.t @ cur.t) >= hooks.cos_max and not (
+            control.turn_at_min_step and ds <= 2 * control.ds_min):
+        return None, too_sharp, landing, corr
+    # several multipliers crossing at once (say): a shorter step gives each its own segment
+    if hooks.admissible is not None and ds * control.shrink >= control.ds_min and \
+            not hooks.admissible(cur, point):
+        return None, too_sharp, landing, corr
+    return point, None, landing, corr
 
 
 def _land_on_chord(problem, box, z_old, z_new, settings, context, unit):

@@ -132,8 +132,8 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
                                value=bifurcation)
     kind = bifurcation.kind.value
     if kind not in ("PD", "BP"):
-        raise InvalidInputError(f"bifurcation must be a PD or BP point to switch branches, got {kind}",
-                                argument="bifurcation", value=bifurcation)
+        raise InvalidInputError(f"bifurcation must be a PD or BP point to switch branches, got "
+                                f"{kind}", argument="bifurcation", value=bifurcation)
     opts = options if options is not None else ContinuationOptions()
     family = _family_for(branch, system, param)
     if bounds is None:
@@ -167,29 +167,9 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         new = FixedPointProblem(family, n, u, k, opts.detect)
         signs = (1.0, -1.0)
     d = _switch_direction(new, z_star, t_old)
-    halves = []
-    total_rejected = 0
-    settings = opts.corrector(max_iter=max(opts.max_newton_iter, 20))
-    for sign in signs:
-        row = sign * d
-        corr = correct(new, z_star + eps * row, row, settings)
-        ok, z1 = corr.ok, corr.z
-        if ok and kind == "PD":
-            # reject a collapse onto the period-k cycle
-            if np.max(np.abs(old.residual(z1[:n], z1[n]))) < 1e-3 * eps:
-                ok = False
-        if not ok:
-            halves.append(([], ContinuationStatus.CORRECTOR_FAILED, 0))
-            continue
-        first = new.point(z1, corr.evaluation, row, corr.n_iter)
-        if not lo <= z1[n] <= hi:
-            halves.append(([first], ContinuationStatus.REACHED_BOUND, 0))
-            continue
-        run = march(new, first, opts.step_control(), ((n,), (lo,), (hi,)),
-                    on_point=_callback_adapter(callback, new),
-                    stop=_collapse_test(old, n) if kind == "PD" else None)
-        halves.append((run.points, run.status, run.n_rejected))
-        total_rejected += run.n_rejected
+    halves = [_half(old, new, kind, z_star, sign * d, eps, (lo, hi), opts, callback)
+              for sign in signs]
+    total_rejected = sum(h[2] for h in halves)
     star = Point(z_star, d, 0.0, new.evaluate(z_star), 0)
     star.data = new.describe(star)
     if kind == "PD":
@@ -209,3 +189,26 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         statuses = (ContinuationStatus.CORRECTOR_FAILED, ContinuationStatus.CORRECTOR_FAILED)
     return _assemble(new, points, statuses, total_rejected, opts, skip_segments=skip,
                      raise_on_failure=raise_on_failure)
+
+
+def _half(old, new, kind, z_star, row, eps, box, opts, callback):
+    """The first point at distance ε along ``row`` from the switching point, then the march
+    from it: (points, end status, rejected steps)."""
+    n = new.n
+    lo, hi = box
+    settings = opts.corrector(max_iter=max(opts.max_newton_iter, 20))
+    corr = correct(new, z_star + eps * row, row, settings)
+    ok, z1 = corr.ok, corr.z
+    if ok and kind == "PD":
+        # reject a collapse onto the period-k cycle
+        if np.max(np.abs(old.residual(z1[:n], z1[n]))) < 1e-3 * eps:
+            ok = False
+    if not ok:
+        return [], ContinuationStatus.CORRECTOR_FAILED, 0
+    first = new.point(z1, corr.evaluation, row, corr.n_iter)
+    if not lo <= z1[n] <= hi:
+        return [first], ContinuationStatus.REACHED_BOUND, 0
+    run = march(new, first, opts.step_control(), ((n,), (lo,), (hi,)),
+                on_point=_callback_adapter(callback, new),
+                stop=_collapse_test(old, n) if kind == "PD" else None)
+    return run.points, run.status, run.n_rejected
