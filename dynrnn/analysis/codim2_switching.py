@@ -9,11 +9,14 @@ PD          LPPD           the LP curve through the same point
 LP          R1             the NS curve (κ = cos θ): on a small circle around R1 in the
                            parameter plane, the point where the critical pair is complex with
                            product 1 (an NS point), refined, then continued
+PD          R2             the NS curve of the doubled cycle: on a small circle around R2, the
+                           2k-cycle (multiple shooting from x_j ± ξ v_j, v the flip vector) whose
+                           critical pair is complex with product 1, refined, then continued
 ==========  =============  ===================================================================
 
-A cusp (CP) starts no new curve of codimension one (the fold curve passes through it); R2 (the
-NS curve of the doubled cycle) and GPD (the fold curve of the doubled cycle) are not supported
-yet: both raise :class:`~dynrnn.InvalidInputError` saying so.
+A cusp (CP) starts no new curve of codimension one (the fold curve passes through it); GPD (the
+fold curve of the doubled cycle) and the points found on NS curves are not supported yet: they
+raise :class:`~dynrnn.InvalidInputError` saying so.
 
 References
 ----------
@@ -61,7 +64,8 @@ def _fixed_point(system, x0, period, u=None, tol=1e-13, max_iter=50):
 def _ns_near(system, point: Bifurcation, names, radius, n_angles, u):
     """An NS point on a circle of ``radius`` around ``point`` in the (p1, p2) plane."""
     p1, p2 = float(point.param), float(point.param2 or 0.0)
-    angles = np.linspace(0.0, 2 * math.pi, n_angles, endpoint=False)
+    # half a step off the axes: curves often leave along a parameter axis, where ψ = 0
+    angles = np.linspace(0.0, 2 * math.pi, n_angles, endpoint=False) + math.pi / n_angles
     scale1, scale2 = max(1.0, abs(p1)), max(1.0, abs(p2))
 
     def probe(phi):
@@ -100,6 +104,87 @@ def _ns_near(system, point: Bifurcation, names, radius, n_angles, u):
     return None
 
 
+def _doubled_cycle(system, name1, q1, x, v, u, amplitudes):
+    """The 2k-cycle near the k-cycle ``x`` (k, n) with flip vectors ``v`` (k, n), at p1 = q1:
+    multiple shooting from x_j ± ξ v_j at fixed p1 (None if every ξ falls back onto the
+    k-cycle or fails)."""
+    from ..model.families import as_family
+    from .continuation.engine import CorrectorSettings, correct
+    from .multiple_shooting import _ShootingProblem
+    k, n = x.shape
+    problem = _ShootingProblem(as_family(system, name1), n, 2 * k, u)
+    row = np.zeros(2 * k * n + 1)
+    row[-1] = 1.0
+    for xi in amplitudes:
+        z0 = np.concatenate([(x + xi * v).ravel(), (x - xi * v).ravel(), [q1]])
+        corr = correct(problem, z0, row, CorrectorSettings(residual_tol=1e-12, max_iter=40))
+        if not corr.ok:
+            continue
+        X = corr.z[:-1].reshape(2 * k, n)
+        if float(np.max(np.abs(X[:k] - X[k:]))) > 1e-6:
+            M = np.eye(n)
+            for J in corr.evaluation.J:
+                M = J @ M
+            return X, np.linalg.eigvals(M)
+    return None
+
+
+def _ns_of_doubled_near(system, point: Bifurcation, names, radius, n_angles, u):
+    """An NS point of the doubled cycle on a circle of ``radius`` around an R2 point."""
+    p1, p2 = float(point.param), float(point.param2 or 0.0)
+    k = point.period
+    base = system.with_params({names[0]: p1, names[1]: p2})
+    cycle = [np.asarray(point.x, dtype=float)]
+    for _ in range(k - 1):
+        cycle.append(base.step(cycle[-1], u))
+    cycle = np.array(cycle)
+    jac = [base.jacobian(c, u) for c in cycle]
+    M = np.eye(cycle.shape[1])
+    for J in jac:
+        M = J @ M
+    mu, V = np.linalg.eig(M)
+    vec = V[:, int(np.argmin(np.abs(mu + 1.0)))].real
+    v = np.empty_like(cycle)
+    for j in range(k):
+        vec = vec / np.linalg.norm(vec)
+        v[j] = vec
+        vec = jac[j] @ vec
+    scale1, scale2 = max(1.0, abs(p1)), max(1.0, abs(p2))
+    amplitudes = [math.sqrt(radius) * f for f in (1.0, 0.3, 3.0, 0.1)]
+
+    def probe(phi):
+        q1, q2 = p1 + radius * scale1 * math.cos(phi), p2 + radius * scale2 * math.sin(phi)
+        got = _doubled_cycle(system.with_params({names[1]: q2}), names[0], q1, cycle, v, u,
+                             amplitudes)
+        if got is None:
+            return None
+        X, mult = got
+        pair = mult[np.argsort(np.abs(mult - 1.0))[:2]]
+        return q1, q2, X, pair, float((pair[0] * pair[1]).real - 1.0)
+
+    # half a step off the axes: curves often leave along a parameter axis, where ψ = 0
+    angles = np.linspace(0.0, 2 * math.pi, n_angles, endpoint=False) + math.pi / n_angles
+    values = [probe(phi) for phi in angles]
+    for i in range(n_angles):
+        a, b = values[i], values[(i + 1) % n_angles]
+        if a is None or b is None or not a[4] * b[4] < 0:
+            continue
+        lo, hi, fa, best = angles[i], angles[i] + 2 * math.pi / n_angles, a[4], a
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            got = probe(mid)
+            if got is None:
+                break
+            best = got
+            if got[4] * fa > 0:
+                lo, fa = mid, got[4]
+            else:
+                hi = mid
+        if np.all(np.abs(best[3].imag) > 1e-12):
+            return best
+    return None
+
+
 def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bounds1=None,
                      u=None, radius: float = 0.01, n_angles: int = 64, **kwargs):
     r"""Start the codimension-one curve that emanates from a codimension-two point.
@@ -123,12 +208,12 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
     -------
     BifurcationCurve
         The new curve (LPPD on an LP curve: the PD curve; LPPD on a PD curve: the LP curve; R1
-        on an LP curve: the NS curve).
+        on an LP curve: the NS curve; R2 on a PD curve: the NS curve of the doubled cycle).
 
     Raises
     ------
     InvalidInputError
-        For a point kind with no outgoing curve (CP), kinds not supported yet (R2, GPD), or
+        For a point kind with no outgoing curve (CP), kinds not supported yet (GPD), or
         when no starting point for the new curve is found near the point.
     """
     if not isinstance(point, Bifurcation):
@@ -144,15 +229,17 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
     kind = point.kind
     if kind == _K.CP:
         raise InvalidInputError(
-            "point is a cusp (CP), which starts no new curve of codimension one: the fold curve it lies on "
-            "passes through it (continue that curve instead)", argument="point", value=kind)
-    if kind in (_K.R2, _K.GPD):
+            "point is a cusp (CP), which starts no new curve of codimension one: the fold curve "
+            "it lies on passes through it (continue that curve instead)", argument="point",
+            value=kind)
+    if kind == _K.GPD or (kind == _K.R2 and curve_kind != "PD"):
         what = ("the NS curve of the doubled cycle" if kind == _K.R2 else
                 "the fold curve of the doubled cycle")
         raise InvalidInputError(f"point is {kind.value}: switching there ({what}) is not "
                                 "supported yet; "
-                                "supported: LPPD (to the other curve) and R1 on an LP curve "
-                                "(to the NS curve)", argument="point", value=kind)
+                                "supported: LPPD (to the other curve), R1 on an LP curve "
+                                "(to the NS curve) and R2 on a PD curve (to the NS curve of the "
+                                "doubled cycle)", argument="point", value=kind)
     base = system.with_params({names[0]: point.param, names[1]: point.param2})
     if kind == _K.LPPD:
         new_kind = _K.PD if curve_kind == "LP" else _K.LP
@@ -161,6 +248,26 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
                             period=point.period)
         return continue_bifurcation(base, start, name2, bounds2, bounds1=bounds1, u=u,
                                     **kwargs)
+    if kind == _K.R2:       # on a PD curve: the NS curve of the doubled cycle
+        curve = None
+        for r in (radius, 5 * radius, 25 * radius):
+            found = _ns_of_doubled_near(system, point, names, r, n_angles, u)
+            if found is None:
+                continue
+            q1, q2, X, pair, _ = found
+            start = Bifurcation(_K.NS, q1, X[0].copy(), pair, (q1, q1), param_name=names[0],
+                                period=2 * point.period,
+                                angle=float(abs(np.angle(pair[np.argmax(pair.imag)]))))
+            curve = continue_bifurcation(system.with_params({names[1]: q2}), start, name2,
+                                         bounds2, bounds1=bounds1, u=u, **kwargs)
+            if curve.n_steps > 0:
+                return curve
+        if curve is not None:
+            return curve
+        raise InvalidInputError(
+            f"no Neimark–Sacker point of the doubled cycle found on circles of radius "
+            f"{radius} to {25 * radius} around the R2 point; try another radius",
+            argument="radius", value=radius)
     if kind == _K.R1 and curve_kind == "LP":
         # close to R1 the NS system is nearly singular (κ → 1): widen the circle until the
         # curve starts
@@ -182,6 +289,7 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
         raise InvalidInputError(
             f"no Neimark–Sacker point found on circles of radius {radius} to {25 * radius} "
             "around the R1 point; try another radius", argument="radius", value=radius)
-    raise InvalidInputError(f"point: switching at {kind.value} found on a {curve_kind} curve is not "
-                            "supported (supported: LPPD, and R1 on an LP curve)",
+    raise InvalidInputError(f"point: switching at {kind.value} found on a {curve_kind} curve is "
+                            "not supported (supported: LPPD, R1 on an LP curve, R2 on a PD "
+                            "curve)",
                             argument="point", value=kind)

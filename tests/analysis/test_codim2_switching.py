@@ -20,13 +20,14 @@ def henon_fold_curve():
     return henon, dr.continue_bifurcation(henon, lp, "b", (-1.5, 1.5), bounds1=(-3, 5))
 
 
+@pytest.mark.slow      # about 2.5 s alone (a fold curve, a circle search, an NS curve)
 def test_r1_of_the_henon_fold_curve_starts_the_ns_curve_b_equals_minus_one():
     henon, folds = henon_fold_curve()
     (r1,) = [c for c in folds.codim2 if c.kind == K.R1]
     assert (r1.param, r1.param2) == pytest.approx((-1.0, -1.0), abs=1e-8)
-    options = dr.BifurcationCurveOptions(max_points=40)
+    options = dr.BifurcationCurveOptions(max_points=20)
     ns = switch_at_codim2(henon, r1, (-1.5, 1.5), bounds1=(-3, 5), options=options,
-                          n_angles=16)
+                          n_angles=8)
     assert ns.kind == K.NS and ns.n_steps > 10
     # det J = -b = 1 on the NS curve, and κ = cos θ = -a x (λ² + 2ax λ + 1 = 0 at b = -1)
     np.testing.assert_allclose(ns.params[:, 1], -1.0, atol=1e-9)
@@ -76,3 +77,27 @@ def test_kinds_without_an_outgoing_curve_or_not_supported():
                        "point", "codimension-two point")
     assert_named_error(lambda: switch_at_codim2(net, "R1", (0, 1)), dr.InvalidTypeError,
                        "point", "Bifurcation")
+
+
+@pytest.mark.slow      # about 3 s alone
+def test_r2_of_the_henon_flip_curve_starts_the_ns_curve_of_the_two_cycle():
+    x, y, a, b = sp.symbols("x y a b")
+    henon = dr.Map.from_sympy([1 - a * x**2 + y, b * x], [x, y], {a: 0.2, b: 0.3})
+    xs = (-0.7 + np.sqrt(0.49 + 0.8)) / 0.4
+    branch = dr.continuation(henon, "a", [xs, 0.3 * xs], (0.2, 1.0))
+    pd = next(q for q in branch.bifurcations if q.kind == K.PD)
+    flips = dr.continue_bifurcation(henon, pd, "b", (-1.5, 1.5), bounds1=(-1, 5))
+    (r2,) = [c for c in flips.codim2 if c.kind == K.R2]
+    assert (r2.param, r2.param2) == pytest.approx((3.0, -1.0), abs=1e-8)
+    options = dr.BifurcationCurveOptions(max_points=15)
+    ns = switch_at_codim2(henon, r2, (-1.5, 1.5), bounds1=(-1, 6), options=options,
+                          n_angles=8)
+    assert ns.kind == K.NS and ns.period == 2 and ns.n_steps > 10
+    # the 2-cycle's multipliers have product b² = 1 on b = -1, and κ = trace(J(x2) J(x1)) / 2
+    np.testing.assert_allclose(ns.params[:, 1], -1.0, atol=1e-9)
+    for (a_value, b_value), x1, kappa in zip(ns.params, ns.states, ns.kappa):
+        m = henon.with_params({"a": a_value, "b": b_value})
+        x2 = m.step(x1)
+        np.testing.assert_allclose(m.step(x2), x1, atol=1e-9)
+        assert kappa == pytest.approx(np.trace(m.jacobian(x2) @ m.jacobian(x1)) / 2,
+                                      abs=1e-8)
