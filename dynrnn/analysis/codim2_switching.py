@@ -9,14 +9,16 @@ PD          LPPD           the LP curve through the same point
 LP          R1             the NS curve (κ = cos θ): on a small circle around R1 in the
                            parameter plane, the point where the critical pair is complex with
                            product 1 (an NS point), refined, then continued
+PD          GPD            the fold curve of the doubled cycle: just off GPD in p2, the flip of
+                           the k-cycle, the doubled branch (switch_branch), its fold, continued
 PD          R2             the NS curve of the doubled cycle: on a small circle around R2, the
                            2k-cycle (multiple shooting from x_j ± ξ v_j, v the flip vector) whose
                            critical pair is complex with product 1, refined, then continued
 ==========  =============  ===================================================================
 
-A cusp (CP) starts no new curve of codimension one (the fold curve passes through it); GPD (the
-fold curve of the doubled cycle) and the points found on NS curves are not supported yet: they
-raise :class:`~dynrnn.InvalidInputError` saying so.
+A cusp (CP) starts no new curve of codimension one (the fold curve passes through it); the
+points found on NS curves (R1, R2 there) are not supported yet: they raise
+:class:`~dynrnn.InvalidInputError` saying so.
 
 References
 ----------
@@ -185,6 +187,36 @@ def _ns_of_doubled_near(system, point: Bifurcation, names, radius, n_angles, u):
     return None
 
 
+def _fold_of_doubled(system, point: Bifurcation, names, bounds2, bounds1, u, radius, kwargs):
+    """At GPD: just off it in p2, the k-cycle's flip, the doubled cycle's branch (switch_branch)
+    and its fold; that fold is continued in (p1, p2)."""
+    from .continuation import continuation, switch_branch
+    p1, p2 = float(point.param), float(point.param2 or 0.0)
+    scale1, scale2 = max(1.0, abs(p1)), max(1.0, abs(p2))
+    width = 0.2 * scale1
+    for factor in (5.0, 25.0):
+        for side in (1.0, -1.0):
+            q2 = p2 + side * factor * radius * scale2
+            base = system.with_params({names[1]: q2, names[0]: p1 - width})
+            try:
+                branch = continuation(base, names[0], point.x, (p1 - width, p1 + width),
+                                      p0=p1 - width, period=point.period, u=u)
+                flips = [b for b in branch.bifurcations if b.kind == _K.PD]
+                if not flips:
+                    continue
+                doubled = switch_branch(branch, flips[0], system=base)
+            except (InvalidInputError, InvalidTypeError):
+                continue
+            folds = [b for b in doubled.bifurcations if b.kind == _K.LP]
+            if folds:
+                return continue_bifurcation(base, folds[0], names[1], bounds2,
+                                            bounds1=bounds1, u=u, **kwargs)
+    raise InvalidInputError(
+        "no fold of the doubled cycle found next to the GPD point (on either side, at "
+        f"{5 * radius} and {25 * radius} in the second parameter); try another radius",
+        argument="radius", value=radius)
+
+
 def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bounds1=None,
                      u=None, radius: float = 0.01, n_angles: int = 64, **kwargs):
     r"""Start the codimension-one curve that emanates from a codimension-two point.
@@ -208,12 +240,13 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
     -------
     BifurcationCurve
         The new curve (LPPD on an LP curve: the PD curve; LPPD on a PD curve: the LP curve; R1
-        on an LP curve: the NS curve; R2 on a PD curve: the NS curve of the doubled cycle).
+        on an LP curve: the NS curve; R2 on a PD curve: the NS curve of the doubled cycle; GPD:
+        the fold curve of the doubled cycle).
 
     Raises
     ------
     InvalidInputError
-        For a point kind with no outgoing curve (CP), kinds not supported yet (GPD), or
+        For a point kind with no outgoing curve (CP), points of NS curves (not supported yet), or
         when no starting point for the new curve is found near the point.
     """
     if not isinstance(point, Bifurcation):
@@ -232,14 +265,16 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
             "point is a cusp (CP), which starts no new curve of codimension one: the fold curve "
             "it lies on passes through it (continue that curve instead)", argument="point",
             value=kind)
+    if kind == _K.GPD and curve_kind == "PD":
+        return _fold_of_doubled(system, point, names, bounds2, bounds1, u, radius, kwargs)
     if kind == _K.GPD or (kind == _K.R2 and curve_kind != "PD"):
         what = ("the NS curve of the doubled cycle" if kind == _K.R2 else
                 "the fold curve of the doubled cycle")
         raise InvalidInputError(f"point is {kind.value}: switching there ({what}) is not "
                                 "supported yet; "
                                 "supported: LPPD (to the other curve), R1 on an LP curve "
-                                "(to the NS curve) and R2 on a PD curve (to the NS curve of the "
-                                "doubled cycle)", argument="point", value=kind)
+                                "(to the NS curve), R2 and GPD on a PD curve (to the NS and the "
+                                "fold curve of the doubled cycle)", argument="point", value=kind)
     base = system.with_params({names[0]: point.param, names[1]: point.param2})
     if kind == _K.LPPD:
         new_kind = _K.PD if curve_kind == "LP" else _K.LP
@@ -290,6 +325,6 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
             f"no Neimark–Sacker point found on circles of radius {radius} to {25 * radius} "
             "around the R1 point; try another radius", argument="radius", value=radius)
     raise InvalidInputError(f"point: switching at {kind.value} found on a {curve_kind} curve is "
-                            "not supported (supported: LPPD, R1 on an LP curve, R2 on a PD "
-                            "curve)",
+                            "not supported (supported: LPPD, R1 on an LP curve, R2 and GPD on "
+                            "a PD curve)",
                             argument="point", value=kind)

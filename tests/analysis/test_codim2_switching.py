@@ -68,9 +68,10 @@ def test_kinds_without_an_outgoing_curve_or_not_supported():
     (cp,) = curve.codim2
     assert_named_error(lambda: switch_at_codim2(net, cp, (0.5, 3.0)), dr.InvalidInputError,
                        "point", "starts no new curve")
-    gpd = Bifurcation(K.GPD, 0.0, np.zeros(1), np.array([-1.0]), (0.0, 0.0), param_name="m",
-                      param2=1.0, extra={"curve_kind": "PD", "param2_name": "a"})
-    assert_named_error(lambda: switch_at_codim2(net, gpd, (0, 1)), dr.InvalidInputError,
+    r2_on_ns = Bifurcation(K.R2, 0.0, np.zeros(1), np.array([-1.0]), (0.0, 0.0),
+                           param_name="b[0]", param2=1.0,
+                           extra={"curve_kind": "NS", "param2_name": "W_rec[0,0]"})
+    assert_named_error(lambda: switch_at_codim2(net, r2_on_ns, (0, 1)), dr.InvalidInputError,
                        "point", "not supported yet")
     plain = Bifurcation(K.LP, 0.0, np.zeros(1), np.array([1.0]), (0.0, 0.0))
     assert_named_error(lambda: switch_at_codim2(net, plain, (0, 1)), dr.InvalidInputError,
@@ -101,3 +102,27 @@ def test_r2_of_the_henon_flip_curve_starts_the_ns_curve_of_the_two_cycle():
         np.testing.assert_allclose(m.step(x2), x1, atol=1e-9)
         assert kappa == pytest.approx(np.trace(m.jacobian(x2) @ m.jacobian(x1)) / 2,
                                       abs=1e-8)
+
+
+def test_gpd_starts_the_fold_curve_of_the_doubled_cycle():
+    x, m, a = sp.symbols("x m a")
+    # flip at m = 0 for every a, c = a² - 1: GPD at a = ±1; the quintic term makes the doubled
+    # cycle fold on the side a > 1
+    f = dr.Map.from_sympy([-(1 + m) * x + a * x**2 - x**3 + 0.1 * x**5], [x],
+                          {m: -0.1, a: 0.0})
+    branch = dr.continuation(f, "m", [0.0], (-0.1, 0.1))
+    flips = dr.continue_bifurcation(f, branch.bifurcations[0], "a", (-2, 2))
+    gpd = max((c for c in flips.codim2 if c.kind == K.GPD), key=lambda c: c.param2)
+    assert gpd.param2 == pytest.approx(1.0, abs=1e-8)
+    folds = switch_at_codim2(f, gpd, (-2, 2), bounds1=(-0.5, 0.5))
+    assert folds.kind == K.LP and folds.period == 2 and folds.n_steps > 10
+    # every point: a 2-cycle whose multiplier (f'(x1) f'(x2), computed here) is +1
+    for (m_value, a_value), x1 in zip(folds.params, folds.states):
+        g = f.with_params({"m": m_value, "a": a_value})
+        x2 = g.step(x1)
+        np.testing.assert_allclose(g.step(x2), x1, atol=1e-9)
+        assert abs(x2[0] - x1[0]) > 1e-6              # a true 2-cycle, not the fixed point
+        multiplier = g.jacobian(x1)[0, 0] * g.jacobian(x2)[0, 0]
+        assert multiplier == pytest.approx(1.0, abs=1e-8)
+    # it emanates from the GPD point: it comes close to (m, a) = (0, 1)
+    assert np.min(np.hypot(folds.params[:, 0], folds.params[:, 1] - 1.0)) < 0.01
