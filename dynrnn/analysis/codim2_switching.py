@@ -136,10 +136,10 @@ def _ns_of_doubled_near(system, point: Bifurcation, names, radius, n_angles, u):
     p1, p2 = float(point.param), float(point.param2 or 0.0)
     k = point.period
     base = system.with_params({names[0]: p1, names[1]: p2})
-    cycle = [np.asarray(point.x, dtype=float)]
+    points = [np.asarray(point.x, dtype=float)]
     for _ in range(k - 1):
-        cycle.append(base.step(cycle[-1], u))
-    cycle = np.array(cycle)
+        points.append(base.step(points[-1], u))
+    cycle = np.array(points)
     jac = [base.jacobian(c, u) for c in cycle]
     M = np.eye(cycle.shape[1])
     for J in jac:
