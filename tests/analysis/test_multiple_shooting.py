@@ -101,3 +101,18 @@ def test_bad_input():
                        dr.InvalidInputError, "cycle", "not near")
     assert_named_error(lambda: continue_cycle(lg, "r", [[0.6]], 2.9, (3.5, 2.8)),
                        dr.InvalidInputError, "bounds", "lo < hi")
+
+
+def test_cycle_of_a_network_by_shooting_matches_its_jacobian_product():
+    # x ↦ -3 tanh(x) + b: the 2-cycle ±x*, x* = 3 tanh(x*), continued in b by shooting
+    net = dr.RNN([[-3.0]], b=[0.0], activation="tanh")
+    from scipy.optimize import brentq
+    x_star = brentq(lambda v: v - 3 * np.tanh(v), 1.0, 4.0)
+    branch = continue_cycle(net, "b[0]", [[x_star], [-x_star]], 0.0, (-0.5, 0.5))
+    assert branch.success and branch.params.min() == 0.0 and branch.params.max() == 0.5
+    for b, cycle, mu in zip(branch.params, branch.cycles, branch.eigenvalues):
+        m = net.with_params({"b[0]": b})
+        np.testing.assert_allclose(m.step(cycle[0]), cycle[1], atol=1e-10)
+        np.testing.assert_allclose(m.step(cycle[1]), cycle[0], atol=1e-10)
+        product = m.jacobian(cycle[1]) @ m.jacobian(cycle[0])
+        assert mu[0] == pytest.approx(product[0, 0], rel=1e-10)
