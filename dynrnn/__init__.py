@@ -31,6 +31,10 @@ from .analysis import (ShootingBranch, continue_cycle, period_doubling_cascade,
                        switch_at_codim2)
 from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                        border_collisions_between, continue_piecewise)
+# basins and global continuation
+from .analysis import (Attractor, AttractorEvent, AttractorKind, BasinsOptions, BasinsResult,
+                       BasinsStatus, EventCause, EventKind, GlobalContinuationResult,
+                       GlobalContinuationStatus, basins, global_continuation)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -67,6 +71,10 @@ __all__ = [
     "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
     "border_collisions_between", "continue_cycle", "period_doubling_cascade", "ShootingBranch",
     "switch_at_codim2",
+    # basins and global continuation
+    "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
+    "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
+    "AttractorEvent", "EventKind", "EventCause",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

@@ -41,3 +41,14 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "border_collisions_between",
            "continue_cycle", "period_doubling_cascade", "ShootingBranch",
            "switch_at_codim2"]
+
+# -- basins and global continuation (basins) --
+from .basins import (Attractor, AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
+                     basins)
+from .global_continuation import (AttractorEvent, EventCause, EventKind,
+                                  GlobalContinuationResult, GlobalContinuationStatus,
+                                  global_continuation)
+
+__all__ += ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",
+            "AttractorKind", "global_continuation", "GlobalContinuationResult",
+            "GlobalContinuationStatus", "AttractorEvent", "EventKind", "EventCause"]
