@@ -15,7 +15,8 @@ hyperplane :math:`t^\top (z - z_{\text{pred}}) = 0`. The bordered Jacobian
     A = \begin{pmatrix} G_x & G_p \\ t^\top & \end{pmatrix}
 
 stays regular at folds, so branches pass smoothly around them. Stability and the test functions
-of :mod:`dynrnn.analysis.continuation.testfunctions` use the multipliers (eigenvalues of :math:`D_x F^k`).
+of :mod:`dynrnn.analysis.continuation.testfunctions` use the multipliers (eigenvalues of
+:math:`D_x F^k`).
 
 References
 ----------
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Callable, Literal
 
 import numpy as np
@@ -170,32 +172,31 @@ class Branch:
 # ---------------------------------------------------------------------------------------------
 # the problem G(x, p) = F^k(x; p) - x and its derivatives
 # ---------------------------------------------------------------------------------------------
-class FixedPointEvaluation:
-    """G (n,), its Jacobian [G_x G_p] (n, n + 1) and the monodromy M = D_x F^k (n, n) at one
-    z = (x, p). ``fill_jacobian`` writes the Jacobian into the corrector's matrix without
-    building it (the hot loop of continuation); ``jacobian`` builds it on first use."""
+class FixedPointEvaluation(tuple):
+    """G (n,), G_x = M − I and G_p (n, n), (n,), and the monodromy M = D_x F^k (n, n) at one
+    z = (x, p): the engine's evaluation. ``jacobian`` is [G_x G_p] (n, n + 1);
+    ``fill_jacobian`` writes it into the corrector's matrix without building it (the hot loop
+    of continuation; a tuple, so that making one costs no Python call)."""
 
-    __slots__ = ("residual", "gx", "gp", "monodromy", "_jacobian")
+    __slots__ = ()
     context = None
-
-    def __init__(self, residual, gx, gp, monodromy):
-        self.residual = residual
-        self.gx = gx
-        self.gp = gp
-        self.monodromy = monodromy
-        self._jacobian = None
+    residual = property(itemgetter(0))
+    gx = property(itemgetter(1))
+    gp = property(itemgetter(2))
+    monodromy = property(itemgetter(3))
 
     @property
     def jacobian(self) -> np.ndarray:
-        if self._jacobian is None:
-            self._jacobian = np.concatenate((self.gx, self.gp[:, None]), axis=1)
-        return self._jacobian
+        return np.concatenate((self[1], self[2][:, None]), axis=1)
 
     def fill_jacobian(self, A: np.ndarray) -> None:
         """Write [G_x G_p] into the first n rows of the (n + 1, n + 1) matrix A."""
-        n = self.gp.shape[0]
-        A[:n, :n] = self.gx
-        A[:n, n] = self.gp
+        n = self[2].shape[0]
+        A[:n, :n] = self[1]
+        A[:n, n] = self[2]
+
+
+_new_evaluation = tuple.__new__
 
 
 class FixedPointProblem:
@@ -257,7 +258,7 @@ class FixedPointProblem:
                 fx, J, dp = self._point(fx, p)
                 gp = J @ gp + dp
                 M = J @ M
-        return FixedPointEvaluation(fx - x, M - self.eye, gp, M)
+        return _new_evaluation(FixedPointEvaluation, (fx - x, M - self.eye, gp, M))
 
     def residual(self, x: np.ndarray, p: float) -> np.ndarray:
         m, u = self.map_at(float(p))

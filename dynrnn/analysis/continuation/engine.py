@@ -161,22 +161,22 @@ def evaluation_tangent(evaluation, previous: np.ndarray) -> tuple[np.ndarray, fl
     one, which spares building the Jacobian)."""
     N = previous.shape[0]
     A = np.empty((N, N))
-    _fill(A, evaluation)
-    A[-1] = previous
-    rhs = np.zeros(N)
-    rhs[-1] = 1.0
-    t, sign = solve_bordered(A, rhs)
-    t /= math.sqrt(float(t @ t))
-    return t, sign
-
-
-def _fill(A: np.ndarray, evaluation) -> None:
-    """Write the Jacobian (N − 1, N) into the first N − 1 rows of A (N, N)."""
     fill = getattr(evaluation, "fill_jacobian", None)
     if fill is not None:
         fill(A)
     else:
         A[:-1] = evaluation.jacobian
+    A[-1] = previous
+    rhs = _LAST_UNIT.get(N)
+    if rhs is None:
+        rhs = _LAST_UNIT[N] = np.eye(N)[-1]
+        rhs.flags.writeable = False     # shared: dgesv copies its right-hand side
+    t, sign = solve_bordered(A, rhs)
+    t /= math.sqrt(float(t @ t))
+    return t, sign
+
+
+_LAST_UNIT: dict = {}
 
 
 def null_tangent(jacobian: np.ndarray) -> np.ndarray:
@@ -386,9 +386,8 @@ class _Box:
     def __init__(self, indices, lower, upper):
         self.bounds = [(int(j), float(lo), float(hi)) for j, lo, hi in zip(indices, lower,
                                                                           upper)]
-        if len(self.bounds) == 1:        # one parameter: the common case, kept cheap
-            j, lo, hi = self.bounds[0]
-            self.outside = lambda z: not lo <= z.item(j) <= hi
+        # one parameter, the common case: checked inline by the step
+        self.single = self.bounds[0] if len(self.bounds) == 1 else None
 
     def outside(self, z) -> bool:
         for j, lo, hi in self.bounds:
@@ -450,28 +449,69 @@ class _Hooks:
 
 
 def _march_loop(problem, result, control, box, ds, on_point, stop, bar):
+    # One loop, kept in one piece (about 90 lines) on purpose: it is the hot loop of every
+    # continuation, and the step as a function of its own measured a few per cent slower on
+    # the Hénon benchmark (benchmarks/bench_continuation.py).
     points = result.points
     start = points[0]
     hooks = _Hooks(problem, control)
+    newton, unit, cos_max, single = _newton, hooks.unit, hooks.cos_max, box.single
+    next_context, describe, admissible = hooks.next_context, hooks.describe, hooks.admissible
+    settings, shrink, ds_min = control.corrector, control.shrink, control.ds_min
     travelled = longest = 0.0
-    context = hooks.next_context(start) if hooks.next_context is not None else start.context
+    context = next_context(start) if next_context is not None else start.context
     while True:
         if len(points) >= control.max_points:
             result.status = ContinuationStatus.MAX_POINTS
             return
         cur = points[-1]
-        point, reason, landing, corr = _try_step(problem, cur, ds, box, control, context, hooks,
-                                                 result)
-        if point is None:
-            if reason is ContinuationStatus.REACHED_BOUND:
-                result.status = reason
+        z_pred = cur.z + ds * cur.t
+        outside = (not single[1] <= z_pred.item(single[0]) <= single[2]) if single \
+            else box.outside(z_pred)
+        landing = box.landing(cur.z, cur.t, ds) if outside else None
+        if landing is not None:
+            h, j, bound = landing
+            if box.on_bound(cur.z, j, bound):
+                result.status = ContinuationStatus.REACHED_BOUND
                 return
+            z_pred = cur.z + h * cur.t
+            z_pred[j] = bound
+            corr = newton(problem, z_pred, unit[j], settings, context)
+        else:
+            corr = newton(problem, z_pred, cur.t, settings, context)
+        result.n_iter += corr.n_iter
+        ok, reason = corr.ok, ContinuationStatus.CORRECTOR_FAILED
+        on_chord = False
+        if ok and landing is None and ((not single[1] <= corr.z.item(single[0]) <= single[2])
+                                       if single else box.outside(corr.z)):
+            # the corrector left the box although the predictor did not: land on the chord
+            corr, landing = _land_on_chord(problem, box, cur.z, corr.z, settings, context, unit)
+            result.n_iter += corr.n_iter
+            ok = on_chord = corr.ok
+        if ok:
+            z = corr.z
+            dz = z - z_pred
+            if not on_chord and math.sqrt(float(dz @ dz)) > control.max_correction * ds + 1e-12:
+                ok, reason = False, ContinuationStatus.STEP_TOO_SMALL
+            else:
+                try:
+                    point = _accept(describe, z, corr.evaluation, cur.t, corr.n_iter, context)
+                except np.linalg.LinAlgError:
+                    ok = False
+            if ok and not float(point.t @ cur.t) >= cos_max and not (
+                    control.turn_at_min_step and ds <= 2 * ds_min):
+                ok, reason = False, ContinuationStatus.STEP_TOO_SMALL
+            # several multipliers crossing at once (say): a shorter step gives each a segment
+            if ok and admissible is not None and ds * shrink >= ds_min and \
+                    not admissible(cur, point):
+                ok, reason = False, ContinuationStatus.STEP_TOO_SMALL
+        if not ok:
             result.n_rejected += 1
-            if not corr.finite and ds * control.shrink < control.ds_min:
+            if not corr.finite and ds * shrink < ds_min:
                 result.status = ContinuationStatus.NON_FINITE
                 return
-            ds *= control.shrink
-            if ds < control.ds_min:
+            ds *= shrink
+            if ds < ds_min:
                 result.status = reason
                 return
             continue
@@ -489,64 +529,19 @@ def _march_loop(problem, result, control, box, ds, on_point, stop, bar):
             if status is not None:
                 result.status = status
                 return
-        chord = point.z - cur.z
+        chord = z - cur.z
         step = math.sqrt(float(chord @ chord))
         travelled += step
-        longest = max(longest, step)
-        if travelled > 3 * longest and step > 0 and _closed(start.z, cur.z, point.z, step,
-                                                            travelled, longest):
+        if step > longest:
+            longest = step
+        if travelled > 3 * longest and step > 0 and _closed(start.z, cur.z, z, step, travelled,
+                                                            longest):
             result.status = ContinuationStatus.CLOSED_LOOP
             return
-        if hooks.next_context is not None:
-            context = hooks.next_context(point)
+        if next_context is not None:
+            context = next_context(point)
         if corr.n_iter <= control.fast_newton_iter:
             ds = min(ds * control.grow, control.ds_max)
-
-
-def _try_step(problem, cur, ds, box, control, context, hooks, result):
-    """One predictor–corrector step from ``cur``: (point or None, why not, the landing if the
-    step ended on a bound, the correction). ``REACHED_BOUND`` with no point: ``cur`` is on
-    the bound the predictor leaves by."""
-    z_pred = cur.z + ds * cur.t
-    landing = box.landing(cur.z, cur.t, ds) if box.outside(z_pred) else None
-    if landing is not None:
-        h, j, bound = landing
-        if box.on_bound(cur.z, j, bound):
-            return None, ContinuationStatus.REACHED_BOUND, landing, None
-        z_pred = cur.z + h * cur.t
-        z_pred[j] = bound
-        corr = _newton(problem, z_pred, hooks.unit[j], control.corrector, context)
-    else:
-        corr = _newton(problem, z_pred, cur.t, control.corrector, context)
-    result.n_iter += corr.n_iter
-    failed = ContinuationStatus.CORRECTOR_FAILED
-    if not corr.ok:
-        return None, failed, landing, corr
-    on_chord = False
-    if landing is None and box.outside(corr.z):
-        # the corrector left the box although the predictor did not: land on the chord
-        corr, landing = _land_on_chord(problem, box, cur.z, corr.z, control.corrector, context,
-                                       hooks.unit)
-        result.n_iter += corr.n_iter
-        if not corr.ok:
-            return None, failed, landing, corr
-        on_chord = True
-    too_sharp = ContinuationStatus.STEP_TOO_SMALL
-    dz = corr.z - z_pred
-    if not on_chord and math.sqrt(float(dz @ dz)) > control.max_correction * ds + 1e-12:
-        return None, too_sharp, landing, corr
-    try:
-        point = _accept(hooks.describe, corr.z, corr.evaluation, cur.t, corr.n_iter, context)
-    except np.linalg.LinAlgError:
-        return None, failed, landing, corr
-    if not float(point.t @ cur.t) >= hooks.cos_max and not (
-            control.turn_at_min_step and ds <= 2 * control.ds_min):
-        return None, too_sharp, landing, corr
-    # several multipliers crossing at once (say): a shorter step gives each its own segment
-    if hooks.admissible is not None and ds * control.shrink >= control.ds_min and \
-            not hooks.admissible(cur, point):
-        return None, too_sharp, landing, corr
-    return point, None, landing, corr
 
 
 def _land_on_chord(problem, box, z_old, z_new, settings, context, unit):
