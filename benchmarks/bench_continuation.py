@@ -79,8 +79,9 @@ _LOCATE_TIME = [0.0]
 
 
 def _install_location_timer():
-    """Time detect_and_locate (detection + location) inside the real runs."""
-    import dynrnn.analysis.bifurcations as bif
+    """Time detect_and_locate (detection + location) inside the real runs (patched where the
+    branch code looks it up)."""
+    import dynrnn.analysis.continuation.branch as bif
     inner = bif.detect_and_locate
 
     def timed(*a, **k):

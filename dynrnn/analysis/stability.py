@@ -61,7 +61,7 @@ def sorted_multipliers(M: np.ndarray) -> np.ndarray:
     every point of a branch, and numpy's per-call overhead would dominate); the 2×2 roots are
     computed in the cancellation-free order (Vieta for the smaller one).
     """
-    if type(M) is not np.ndarray or M.dtype != np.float64:
+    if type(M) is not np.ndarray or M.dtype is not _FLOAT64:
         M = np.asarray(M, dtype=float)
     shape = M.shape
     if shape == (2, 2):
@@ -69,6 +69,9 @@ def sorted_multipliers(M: np.ndarray) -> np.ndarray:
     if shape == (1, 1):
         return M[0].astype(complex)
     return _sort_last_axis(np.linalg.eigvals(M).astype(np.complex128, copy=False))
+
+
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _multipliers_2x2(M: np.ndarray) -> np.ndarray:
