@@ -33,9 +33,10 @@ from .analysis import (ShootingBranch, continue_cycle, period_doubling_cascade,
 from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
                        border_collisions_between, continue_piecewise)
 # basins and global continuation
-from .analysis import (Attractor, AttractorEvent, AttractorKind, BasinsOptions, BasinsResult,
-                       BasinsStatus, EventCause, EventKind, GlobalContinuationResult,
-                       GlobalContinuationStatus, basins, global_continuation)
+from .analysis import (Attractor, AttractorEvent, AttractorEventCause, AttractorEventKind,
+                       AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
+                       GlobalContinuationResult, GlobalContinuationStatus, basins,
+                       global_continuation)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -76,7 +77,7 @@ __all__ = [
     # basins and global continuation
     "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
     "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
-    "AttractorEvent", "EventKind", "EventCause",
+    "AttractorEvent", "AttractorEventKind", "AttractorEventCause",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",
