@@ -7,8 +7,10 @@ from .tasks import TASKS, Batch, Task, error_rate, get_task
 from .init import INITIALISATIONS, initialise
 from .training import TrainingHistory, TrainingResult, TrainingStatus, train
 from .error_surface import ErrorSurface, descent_paths, error_surface, fig6_problem
-from .events import (BasinChange, Crossing, EventCause, GradientEvent, GradientEvents,
-                     detect_spikes, find_gradient_events)
+from .spikes import SpikeDefinition, SpikeMonitor
+from .events import (BasinChange, Crossing, CrossingRole, EventCause, EventsStatus, GradientEvent,
+                     GradientEvents, Relevance, crossing_relevance, detect_spikes,
+                     find_gradient_events)
 from .products import (DistanceDecomposition, JacobianProducts, gradient_by_distance,
                        jacobian_products, product_bound)
 
@@ -20,4 +22,6 @@ __all__: list[str] = ["bptt", "BPTTResult", "Readout", "jacobian_products", "Jac
                      "initialise", "train", "TrainingResult", "TrainingHistory", "TrainingStatus",
                      "error_surface", "ErrorSurface", "descent_paths", "fig6_problem",
                      "find_gradient_events", "GradientEvents", "GradientEvent", "Crossing",
-                     "BasinChange", "EventCause", "detect_spikes"]
+                     "BasinChange", "EventCause", "detect_spikes", "SpikeDefinition",
+                     "SpikeMonitor", "CrossingRole", "Relevance", "EventsStatus",
+                     "crossing_relevance"]
