@@ -18,6 +18,8 @@ from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientReg
                        classify, find_cycles, find_fixed_points, gradient_regime,
                        lyapunov_spectrum)
 from .model import ElmanRNN, PLRNN
+# gated networks with torch's equations, and import from PyTorch (gated)
+from .model import GRU, LSTM
 from .io import load, load_model, save, save_model
 # two-parameter curves and orbit diagrams
 from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
@@ -47,6 +49,8 @@ __all__ = [
     "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
+    # gated networks and PyTorch import (gated)
+    "GRU", "LSTM",
     # two-parameter curves and orbit diagrams
     "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
     "continue_bifurcation",

@@ -269,6 +269,9 @@ def _model_arrays(net, where: str) -> tuple[str, dict, str | None]:
         return type(net).__name__, net.arrays(), act.name
     if isinstance(net, PLRNN):
         return "PLRNN", net.arrays(), None
+    from .model.gated import GatedNetwork
+    if isinstance(net, GatedNetwork):   # arrays under torch's names (weight_ih_l0, ...)
+        return type(net).__name__, net.arrays(), None
     if isinstance(net, Map) and hasattr(net, "exprs"):
         states, inputs = [str(s) for s in net.states], [str(s) for s in net.inputs]
         equations = [_expression_text(e) for e in net.exprs]
@@ -620,6 +623,14 @@ def _build_model(kind: str, arrays: Mapping[str, np.ndarray], activation, source
     from .model import ElmanRNN, PLRNN, RNN
     names = {"RNN": ("W_rec", "W_in", "b", "u"), "ElmanRNN": ("W", "U", "b", "u"),
              "PLRNN": ("A", "W", "h", "C", "u")}
+    if kind in ("GRU", "LSTM"):   # torch-named arrays, one set per layer
+        from .model.gated import GRU, LSTM
+        try:
+            return {"GRU": GRU, "LSTM": LSTM}[kind].from_arrays(
+                {k: v for k, v in arrays.items() if k not in ("kind", "activation")})
+        except (InvalidInputError, InvalidTypeError) as exc:
+            raise FileFormatError(f"{source}: the stored {kind} is invalid: {exc}",
+                                  argument="path", value=source) from exc
     if kind not in names:
         raise FileFormatError(f"{source}: unknown model kind {kind!r} (expected one of "
                               f"{', '.join(names)})", argument="path", value=source)

@@ -7,8 +7,9 @@ from .families import Gain, LineBetween, NamedParameter, ParameterFamily, as_fam
 from .rnn import RNN
 from .elman import ElmanRNN
 from .plrnn import PLRNN
+from .gated import GRU, LSTM, GatedNetwork
 from .torch_import import from_torch, from_torch_state_dict
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "Map", "RNN",
            "ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family",
-           "ElmanRNN", "PLRNN", "from_torch", "from_torch_state_dict"]
+           "ElmanRNN", "PLRNN", "GRU", "LSTM", "GatedNetwork", "from_torch", "from_torch_state_dict"]

@@ -17,10 +17,13 @@ import numpy as np
 from ..errors import InvalidTypeError
 from .base import RecurrentMap
 from .elman import ElmanRNN
+from .gated import GatedNetwork
 from .plrnn import PLRNN
 from .rnn import RNN
 
 NETWORKS = (RNN, ElmanRNN, PLRNN)
+#: classes LineBetween accepts: the gain has no single recurrent matrix in a gated network
+LINE_NETWORKS = NETWORKS + (GatedNetwork,)
 _RECURRENT_KEY = {RNN: "W_rec", ElmanRNN: "W", PLRNN: "W"}
 
 __all__ = ["ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family"]
@@ -91,7 +94,7 @@ class NamedParameter(ParameterFamily):
 class LineBetween(ParameterFamily):
     """θ(s) = θ_a + s (θ_b − θ_a) between two networks of the same shape (s = 0 gives ``start``).
 
-    ``start`` and ``end`` are both RNN, both ElmanRNN or both PLRNN.
+    ``start`` and ``end`` are both RNN, both ElmanRNN, both PLRNN, both GRU or both LSTM.
     """
 
     start: RNN | ElmanRNN | PLRNN
@@ -99,9 +102,10 @@ class LineBetween(ParameterFamily):
     name: str = "s"
 
     def __post_init__(self):
-        if not isinstance(self.start, NETWORKS) or not isinstance(self.end, NETWORKS):
+        if not isinstance(self.start, LINE_NETWORKS) or not isinstance(self.end, LINE_NETWORKS):
             raise InvalidTypeError(
-                "LineBetween needs two networks of one class (RNN, ElmanRNN or PLRNN), got "
+                "LineBetween needs two networks of one class (RNN, ElmanRNN, PLRNN, GRU or "
+                "LSTM), got "
                 f"{type(self.start).__name__} and {type(self.end).__name__}", argument="param")
         object.__setattr__(self, "_delta", self.start.difference(self.end))
 
