@@ -295,12 +295,23 @@ def _orbit(net: RecurrentMap, x0: np.ndarray, n_iter: int) -> np.ndarray:
 
 
 def _tail(net: RecurrentMap, x0: np.ndarray, n_iter: int, n_tail: int) -> np.ndarray:
-    """Last ``n_tail`` of ``n_iter`` iterates of x0."""
+    """Last ``n_tail`` of ``n_iter`` iterates of x0 (stopping early at a fixed point: when a
+    block of 64 iterations moves the state by less than 1e-13 relative, the rest would repeat
+    it)."""
     x = np.array(x0, dtype=np.float64)
     u = net.resolve_input(None)
+    remaining = n_iter - n_tail
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(n_iter - n_tail):
-            x = net.step_unchecked(x, u)
+        while remaining > 0:
+            block = min(64, remaining)
+            start = x
+            for _ in range(block):
+                x = net.step_unchecked(x, u)
+            remaining -= block
+            if not np.all(np.isfinite(x)):
+                break
+            if np.max(np.abs(x - start)) <= 1e-13 * max(1.0, float(np.max(np.abs(x)))):
+                break
     return _orbit(net, x, n_tail)
 
 
@@ -310,7 +321,7 @@ def _hausdorff(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _basin_change(net_a, net_b, x0, step_a, step_b, *, n_iter, n_tail, jump_tol,
-                  n_bisect=50) -> BasinChange | None:
+                  n_bisect=40) -> BasinChange | None:
     """Locate a jump of the asymptotic state of x0 along the segment by bisection in s."""
     def tail(s):
         return _tail(net_a.interpolate(net_b, s), x0, n_iter, n_tail)
@@ -330,6 +341,8 @@ def _basin_change(net_a, net_b, x0, step_a, step_b, *, n_iter, n_tail, jump_tol,
             hi, thi = mid, tm
         else:
             lo, tlo = mid, tm
+        if _hausdorff(tlo, thi) <= jump_tol:
+            return None  # the difference shrinks with the interval: the state moved, no jump
     jump = _hausdorff(tlo, thi)
     if jump <= jump_tol:
         return None
@@ -511,7 +524,7 @@ class _HistorySource:
         return self.hist.network_at(step)[0]
 
 
-def _as_source(source):
+def _as_source(source, form: str = "elman"):
     if isinstance(source, TrainingResult):
         return _HistorySource(source.history)
     if isinstance(source, TrainingHistory):
@@ -520,7 +533,10 @@ def _as_source(source):
         from .recording import load_recording
         source = load_recording(source)
     if hasattr(source, "event_source"):
-        return source.event_source()
+        return source.event_source(form)
+    if all(hasattr(source, a) for a in ("grad_norm", "nonfinite", "loss", "n_steps", "x0",
+                                         "has_params", "network_at")):
+        return source  # an adapter already
     raise InvalidTypeError(f"source must be a TrainingResult, TrainingHistory, a Recording or the "
                            f"path of a recording directory, got {type(source).__name__}",
                            argument="source", value=source)
@@ -534,7 +550,7 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
                          follow: str = "auto", max_events: int | None = None,
                          progress: bool = False,
                          continuation_method: str | CrossingFinder = "auto",
-                         u=None) -> GradientEvents:
+                         u=None, form: str = "elman") -> GradientEvents:
     r"""Detect gradient-norm spikes in a training history and explain each by the crossings made.
 
     Parameters
@@ -580,7 +596,10 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
         instead (the tests pass an independent one-unit scan this way).
     u : array_like, shape (n_inputs,), optional
         The constant input of the autonomous map analysed (default: each network's own ``u``,
-        zeros for trained networks).
+        zeros for trained networks; for a recording, the constant input it was made with).
+    form : {"elman", "pascanu"}
+        For recordings of ``nn.RNN``: analyse the Elman map (state h, torch's) or its Pascanu
+        conjugate (state x = W h + b; same bifurcations, see :class:`~dynrnn.ElmanRNN`).
 
     Returns
     -------
@@ -631,7 +650,10 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
     if follow not in ("auto", "all", "visited"):
         raise InvalidInputError(f"follow must be 'auto', 'all' or 'visited', got {follow!r}",
                                 argument="follow", value=follow)
-    src = _as_source(source)
+    if form not in ("elman", "pascanu", "rnn"):
+        raise InvalidInputError(f"form must be 'elman' or 'pascanu', got {form!r}",
+                                argument="form", value=form)
+    src = _as_source(source, form)
     spikes, ratios = definition.detect(src.grad_norm, nonfinite=src.nonfinite)
     n_units = int(src.x0.size)
     if states is not None:
