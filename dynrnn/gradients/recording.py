@@ -136,6 +136,11 @@ class Recording:
         return int(self.steps.size)
 
     @property
+    def clipped(self) -> np.ndarray:
+        """Steps at which the user's clipping threshold bit (False without a threshold)."""
+        return self.clip_bites == 1
+
+    @property
     def kind(self) -> str:
         return str(self.meta["kind"])
 
