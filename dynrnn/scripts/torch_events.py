@@ -1,8 +1,9 @@
 """Gradient spikes in plain PyTorch training (nn.RNN, nn.GRU, nn.LSTM with Adam), recorded with
 :class:`dynrnn.torch.Recorder` and explained by :func:`dynrnn.find_gradient_events`.
 
-Every run trains one cell on one §4 task (temporal order, addition) with Adam at a learning rate
-large enough for spikes, with and without clipping (clip_grad_norm_ at 1.0), in an ordinary loop
+Every run trains one cell (8 units) on one §4 task (temporal order, addition; length 40) with Adam
+at a learning rate large enough for spikes (0.1; a spike is a gradient norm ≥ 5× the median of the
+50 steps before, for the recorder and the analysis alike), with and without clipping (clip_grad_norm_ at 1.0), in an ordinary loop
 with the recorder's three lines; then each spike is explained from the recording: crossings of the
 autonomous map (zero input) on θ_k → θ_{k+1} near the states the loss depends on (relevant),
 crossings elsewhere (irrelevant, listed apart), basin changes of x₀ = 0, or nothing.
@@ -29,24 +30,26 @@ CLIPS = (None, 1.0)
 
 def _arguments(parser) -> None:
     parser.add_argument("--steps", type=int, default=None, help="training steps per run")
-    parser.add_argument("--lr", type=float, default=0.05, help="Adam learning rate")
+    parser.add_argument("--lr", type=float, default=0.1, help="Adam learning rate")
+    parser.add_argument("--threshold", type=float, default=5.0,
+                        help="spike ratio ρ (recorder and analysis use the same definition)")
 
 
 def _settings(args) -> dict:
     if args.quick:
         return dict(cells=("RNN",), tasks=("addition",), clips=CLIPS, hidden=4, steps=40,
                     length=10, batch=8, n_iter=200, max_events=3)
-    return dict(cells=CELLS, tasks=TASKS, clips=CLIPS, hidden=8, steps=300, length=12,
-                batch=16, n_iter=1000, max_events=12)
+    return dict(cells=CELLS, tasks=TASKS, clips=CLIPS, hidden=8, steps=300, length=40,
+                batch=16, n_iter=1000, max_events=8)
 
 
 def train_recorded(cell: str, task_name: str, clip, out, *, hidden, steps, length, batch, lr,
-                   seed, progress=False):
+                   seed, threshold=10.0, progress=False):
     """Train ``nn.<cell>`` + a linear readout with Adam on a §4 task in a plain loop, recording
     it into ``out``; returns the Recorder."""
     import torch
 
-    from ..gradients import get_task
+    from ..gradients import SpikeDefinition, get_task
     from ..torch import Recorder
     task = get_task(task_name)
     torch.manual_seed(seed)
@@ -59,7 +62,8 @@ def train_recorded(cell: str, task_name: str, clip, out, *, hidden, steps, lengt
     if progress:
         from tqdm.auto import tqdm
         steps_iter = tqdm(steps_iter, desc=f"{cell} {task_name} clip={clip}", leave=False)
-    with Recorder(model, out=out, optimizer=opt, clip=clip, readout="out", stride=25) as rec:
+    with Recorder(model, out=out, optimizer=opt, clip=clip, readout="out", stride=25,
+                  spikes=SpikeDefinition(ratio=threshold)) as rec:
         for k in steps_iter:
             b = task.sample(batch, length, seed=np.random.default_rng([seed, k]))
             x = torch.tensor(b.inputs, dtype=torch.float32)
@@ -85,6 +89,8 @@ def run_name(cell, task, clip) -> str:
 def compute(args) -> dict:
     from ..gradients import find_gradient_events
     from ..gradients.recording import load_recording
+    import torch
+    torch.set_num_threads(1)  # 8-unit networks: extra intra-op threads only add overhead
     s = _settings(args)
     steps = args.steps or s["steps"]
     results = {}
@@ -95,9 +101,11 @@ def compute(args) -> dict:
                 out = args.results / f"{NAME}_recordings" / name
                 train_recorded(cell, task, clip, out, hidden=s["hidden"], steps=steps,
                                length=s["length"], batch=s["batch"], lr=args.lr,
-                               seed=args.seed, progress=args.progress)
+                               seed=args.seed, threshold=args.threshold,
+                               progress=args.progress)
                 recording = load_recording(out)
                 events = find_gradient_events(recording, follow="visited", window=1,
+                                              threshold_ratio=args.threshold,
                                               n_iter=s["n_iter"], max_events=s["max_events"],
                                               progress=args.progress)
                 results[f"{name}_recording"] = recording
