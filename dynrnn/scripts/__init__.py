@@ -22,6 +22,8 @@ sweep_lyapunov         largest Lyapunov exponent of random tanh networks over   
                        (gain, bias scale), with the edge of chaos λ₁ = 0
 torch_events           spikes of nn.RNN/GRU/LSTM trained with Adam in plain         no
                        PyTorch (recorded), explained by relevant crossings
+basins                 basins of a 2-unit network, global continuation of           no
+                       x -> 5 tanh(x) + b, basin fractions along a training run
 =====================  ==========================================================  =========
 """
 from __future__ import annotations
@@ -55,6 +57,8 @@ SCRIPTS = {
                       "scale): the edge of chaos",
     "torch_events": "gradient spikes of nn.RNN, nn.GRU and nn.LSTM trained with Adam in plain "
                     "PyTorch, recorded and explained by the relevant crossings",
+    "basins": "basins of a 2-unit network, global continuation of the one-unit tanh network, "
+              "basin fractions along a training run",
 }
 
 #: What ``dynrnn reproduce`` runs without names: (script, extra arguments).
