@@ -19,7 +19,8 @@ from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientReg
                        lyapunov_spectrum)
 from .model import ElmanRNN, PLRNN
 # gated networks with torch's equations, and import from PyTorch (gated)
-from .model import GRU, LSTM
+from .model import (ElmanStack, GRU, LSTM, TorchNetwork, from_torch, from_torch_state,
+                    read_torch, to_torch_state)
 from .io import load, load_model, save, save_model
 # two-parameter curves and orbit diagrams
 from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
@@ -54,7 +55,8 @@ __all__ = [
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # gated networks and PyTorch import (gated)
-    "GRU", "LSTM",
+    "GRU", "LSTM", "ElmanStack", "from_torch", "read_torch", "TorchNetwork", "to_torch_state",
+    "from_torch_state",
     # two-parameter curves and orbit diagrams
     "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
     "continue_bifurcation",

@@ -271,7 +271,8 @@ def _model_arrays(net, where: str) -> tuple[str, dict, str | None]:
         return "PLRNN", net.arrays(), None
     from .model.gated import GatedNetwork
     if isinstance(net, GatedNetwork):   # arrays under torch's names (weight_ih_l0, ...)
-        return type(net).__name__, net.arrays(), None
+        act = getattr(net, "activation", None)   # ElmanStack (layers of torch.nn.RNN)
+        return type(net).__name__, net.arrays(), None if act is None else act.name
     if isinstance(net, Map) and hasattr(net, "exprs"):
         states, inputs = [str(s) for s in net.states], [str(s) for s in net.inputs]
         equations = [_expression_text(e) for e in net.exprs]
@@ -623,11 +624,12 @@ def _build_model(kind: str, arrays: Mapping[str, np.ndarray], activation, source
     from .model import ElmanRNN, PLRNN, RNN
     names = {"RNN": ("W_rec", "W_in", "b", "u"), "ElmanRNN": ("W", "U", "b", "u"),
              "PLRNN": ("A", "W", "h", "C", "u")}
-    if kind in ("GRU", "LSTM"):   # torch-named arrays, one set per layer
-        from .model.gated import GRU, LSTM
+    if kind in ("GRU", "LSTM", "ElmanStack"):   # torch-named arrays, one set per layer
+        from .model.gated import GRU, LSTM, ElmanStack
+        options = {"activation": str(activation)} if kind == "ElmanStack" else {}
         try:
-            return {"GRU": GRU, "LSTM": LSTM}[kind].from_arrays(
-                {k: v for k, v in arrays.items() if k not in ("kind", "activation")})
+            return {"GRU": GRU, "LSTM": LSTM, "ElmanStack": ElmanStack}[kind].from_arrays(
+                {k: v for k, v in arrays.items() if k not in ("kind", "activation")}, **options)
         except (InvalidInputError, InvalidTypeError) as exc:
             raise FileFormatError(f"{source}: the stored {kind} is invalid: {exc}",
                                   argument="path", value=source) from exc
@@ -717,26 +719,31 @@ def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) ->
     return path
 
 
-def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str | None = None,
-               prefix: str | None = None):
+def load_model(path: str | os.PathLike, *, nonlinearity: str | None = None,
+               form: str | None = None, prefix: str | None = None, kind: str | None = None):
     """Read a network or map from ``path``, by suffix.
 
     Parameters
     ----------
     path : str or path-like
         ``.npz`` written by :func:`save_model` (or by :func:`save` with a network at the root);
-        ``.pt``/``.pth``: a ``torch.nn.RNN`` state dict (``torch.save(module.state_dict())``,
-        possibly nested in a checkpoint dict or under a prefix such as ``"rnn."``), read with
-        ``torch.load(weights_only=True)``; ``.toml``: a map defined symbolically (see the module
+        ``.pt``/``.pth``: a ``torch.nn.RNN``/``GRU``/``LSTM`` (or ``*Cell``) state dict
+        (``torch.save(module.state_dict())``, possibly nested in a checkpoint dict or under a
+        prefix such as ``"rnn."``) or a whole saved module of ``torch.nn`` layers, read with
+        ``torch.load(weights_only=True)`` (see :func:`dynrnn.from_torch`); ``.toml``: a map defined symbolically (see the module
         docstring), returned as :meth:`Map.from_sympy <dynrnn.Map.from_sympy>`.
-    nonlinearity : {"tanh", "relu"}
-        For ``.pt`` files, which do not record it.
+    nonlinearity : {"tanh", "relu"}, optional
+        Required for ``.pt`` files holding an ``nn.RNN`` state dict, which does not record it
+        (refused, never guessed).
     form : {"pascanu", "rnn", "elman"}, optional
         For ``.pt`` files, which form to return (default: :class:`~dynrnn.RNN`, the form of
         Pascanu et al. eq. (2)); for ``.npz`` files, convert an RNN/ElmanRNN to this form
         (default: as stored).
     prefix : str, optional
-        For ``.pt`` files holding several RNN layers: the key prefix of the one to import.
+        For ``.pt`` files holding several recurrent networks: the key prefix of the one to
+        import.
+    kind : {"RNN", "GRU", "LSTM"}, optional
+        For ``.pt`` files: checked against the file.
 
     Raises
     ------
@@ -751,13 +758,13 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
     if form not in (None, "pascanu", "rnn", "elman"):
         raise InvalidInputError(f"form must be 'pascanu', 'rnn' or 'elman', got {form!r}",
                                 argument="form", value=form)
-    if nonlinearity not in ("tanh", "relu"):
+    if nonlinearity not in (None, "tanh", "relu"):
         # checked for every suffix, so a misspelt name is not silently ignored for .npz files
         raise UnknownActivationError(f"nonlinearity must be 'tanh' or 'relu' (the units of "
                                      f"torch.nn.RNN), got {nonlinearity!r}",
                                      argument="nonlinearity", value=nonlinearity)
     if suffix in (".pt", ".pth"):
-        return _load_torch(path, nonlinearity, form or "pascanu", prefix)
+        return _load_torch(path, nonlinearity, form, prefix, kind)
     if suffix == ".toml":
         return _load_toml(path)
     if suffix != ".npz":
@@ -783,29 +790,9 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str
     return net
 
 
-def _load_torch(path: Path, nonlinearity: str, form: str, prefix: str | None):
-    from .model.torch_import import from_torch_state_dict, import_torch
-    torch = import_torch()
-    if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    try:
-        state = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as exc:  # torch raises many kinds (UnpicklingError, RuntimeError, EOF)
-        raise FileFormatError(
-            f"{path} could not be read as a PyTorch state dict ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}); save the module with "
-            "torch.save(module.state_dict(), path)", argument="path", value=str(path)) from exc
-    if not isinstance(state, Mapping):
-        raise FileFormatError(f"{path} holds a {type(state).__name__}, not a state dict",
-                              argument="path", value=str(path))
-    flat = _flatten(state)
-    try:
-        return from_torch_state_dict(flat, nonlinearity, form, prefix)
-    except InvalidInputError as exc:
-        if exc.argument in ("nonlinearity", "form"):
-            raise
-        raise FileFormatError(str(exc) if str(path) in str(exc) else f"{path}: {exc}",
-                              argument="path", value=str(path)) from exc
+def _load_torch(path: Path, nonlinearity, form, prefix, kind=None):
+    from .model.torch_network import read_torch_file
+    return read_torch_file(path, kind, nonlinearity, prefix, form=form, readout=None).network
 
 
 def _flatten(state: Mapping, prefix: str = "") -> dict:

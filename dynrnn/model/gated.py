@@ -52,9 +52,10 @@ import numpy as np
 
 from ..errors import InvalidInputError, ShapeError
 from ._arrays import ArrayNetwork, NamedArrays
+from .activations import Activation, get_activation
 from .base import as_finite_array, as_state
 
-__all__ = ["GatedNetwork", "GRU", "LSTM"]
+__all__ = ["GatedNetwork", "GRU", "LSTM", "ElmanStack"]
 
 _KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
 
@@ -146,11 +147,27 @@ class GatedNetwork(ArrayNetwork):
                              argument="u", expected=(m,), actual=u.shape)
         arrays["u"] = u
         self._arrays = NamedArrays(arrays)
+        # shapes never change (replace_params keeps them): computed once
+        self._sizes = tuple(arrays[f"weight_hh_l{k}"].shape[1] for k in range(n_layers))
+        self._indices = tuple(self._compute_state_index(k) for k in range(n_layers))
+
+    #: the arrays of a one-layer network (layer k ≥ 1 adds the same names with ``_lk``); every
+    #: saved network has these
+    ARRAYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "u")
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "GatedNetwork":
+    def required_arrays(cls) -> tuple[str, ...]:
+        """The arrays a network cannot do without (biases, ``weight_ih_l0`` and ``u`` have
+        defaults)."""
+        return ("weight_hh_l0",)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], activation=None) -> "GatedNetwork":
         """Build from torch-named arrays ``{"weight_ih_l0": ..., "weight_hh_l0": ..., "bias_ih_l0":
-        ..., "bias_hh_l0": ..., ..., "u": ...}`` (biases and ``u`` optional)."""
+        ..., "bias_hh_l0": ..., ..., "u": ...}`` (biases, ``weight_ih_l0`` and ``u`` optional);
+        ``activation`` is :class:`ElmanStack`'s (ignored by GRU and LSTM, which have none). The
+        entries ``"kind"`` and ``"activation"`` of a model file are skipped."""
+        arrays = {k: v for k, v in arrays.items() if k not in ("kind", "activation")}
         layers = sorted({int(m.group(2)) for m in (_KEY.match(k) for k in arrays) if m})
         if not layers or layers != list(range(len(layers))):
             raise InvalidInputError(
@@ -164,22 +181,30 @@ class GatedNetwork(ArrayNetwork):
         if missing:
             raise InvalidInputError(f"arrays lack {missing}", argument="arrays", value=missing)
         get = arrays.get
+        options = {} if activation is None or not cls._TAKES_ACTIVATION else \
+            {"activation": activation}
         return cls([get(f"weight_ih_l{k}") for k in layers],
                    [arrays[f"weight_hh_l{k}"] for k in layers],
                    [get(f"bias_ih_l{k}") for k in layers],
-                   [get(f"bias_hh_l{k}") for k in layers], get("u"))
+                   [get(f"bias_hh_l{k}") for k in layers], get("u"), **options)
+
+    _TAKES_ACTIVATION = False
+
+    def _options(self) -> dict:
+        """The keywords besides the arrays that rebuild this network."""
+        return {}
 
     def _rebuild(self, arrays):
-        return type(self).from_arrays(arrays)
+        return type(self).from_arrays(arrays, **self._options())
 
     # -- attributes ----------------------------------------------------------------------------
     @property
     def n_layers(self) -> int:
-        return sum(1 for k in self._arrays.as_dict() if k.startswith("weight_hh_l"))
+        return len(self._sizes)
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
-        return tuple(self._arrays[f"weight_hh_l{k}"].shape[1] for k in range(self.n_layers))
+        return self._sizes
 
     @property
     def hidden_size(self) -> int:
@@ -217,10 +242,12 @@ class GatedNetwork(ArrayNetwork):
 
     def _state_index(self, k: int) -> np.ndarray:
         """Positions of layer k's local state ([h] or [h, c]) in the map's state vector."""
-        sizes = self.hidden_sizes
-        start = sum(sizes[:k])
-        return np.concatenate([np.arange(p * self.n_hidden + start,
-                                         p * self.n_hidden + start + sizes[k])
+        return self._indices[k]
+
+    def _compute_state_index(self, k: int) -> np.ndarray:
+        sizes = self._sizes
+        start, total = sum(sizes[:k]), sum(sizes)
+        return np.concatenate([np.arange(p * total + start, p * total + start + sizes[k])
                                for p in range(self.N_PARTS)])
 
     # -- torch's hidden state ------------------------------------------------------------------
@@ -280,7 +307,7 @@ class GatedNetwork(ArrayNetwork):
 
     # -- one layer (subclasses) ----------------------------------------------------------------
     @abc.abstractmethod
-    def _cell(self, k: int, local: np.ndarray, v, derivatives: bool):
+    def _cell(self, k: int, local: np.ndarray, v, derivatives: bool, perturb=None):
         """Layer k at local state ``local`` (..., N_PARTS·H) with input ``v`` (..., m) or None.
 
         Returns ``new`` (..., N_PARTS·H), and with ``derivatives``: ``A`` = ∂new/∂local
@@ -289,10 +316,22 @@ class GatedNetwork(ArrayNetwork):
         W_hh h + b_hh); every other entry of new does not depend on that row.
         """
 
-    def _gate_inputs(self, k, h, v):
+    def _gate_inputs(self, k, h, v, perturb=None):
+        """``(W_ih v + b_ih, W_hh h + b_hh)`` of layer k; ``perturb = (kind, r, j, shift)`` adds
+        ``shift`` (batched, one value per leading row) to one weight or bias entry (used by
+        :meth:`stepper_over_param`)."""
         W_ih, W_hh, b_ih, b_hh = self.layer(k)
         gi = b_ih if v is None or W_ih.shape[1] == 0 else v @ W_ih.T + b_ih
         gh = h @ W_hh.T + b_hh
+        if perturb is not None:
+            kind, r, j, shift = perturb
+            batch = np.broadcast_shapes(h.shape[:-1], np.shape(shift))
+            if kind.endswith("_ih"):
+                gi = np.array(np.broadcast_to(gi, batch + gi.shape[-1:]))
+                gi[..., r] += shift * (v[..., j] if kind == "weight_ih" else 1.0)
+            else:
+                gh = np.array(np.broadcast_to(gh, batch + gh.shape[-1:]))
+                gh[..., r] += shift * (h[..., j] if kind == "weight_hh" else 1.0)
         return gi, gh
 
     def _contract(self, sens, W, H):
@@ -306,14 +345,15 @@ class GatedNetwork(ArrayNetwork):
     def constant_input(self) -> np.ndarray:
         return self.u
 
-    def _forward(self, x, u, derivatives: bool):
+    def _forward(self, x, u, derivatives: bool, perturb=None):
         batch = x.shape[:-1] if u is None else np.broadcast_shapes(x.shape[:-1], u.shape[:-1])
         out = np.empty(batch + (self.n_states,))
         v = u if self.n_inputs else None
         cells = []
         for k, H in enumerate(self.hidden_sizes):
             index = self._state_index(k)
-            result = self._cell(k, x[..., index], v, derivatives)
+            result = self._cell(k, x[..., index], v, derivatives,
+                                perturb[1:] if perturb is not None and perturb[0] == k else None)
             new = result[0]
             out[..., index] = new
             cells.append((index, H, v) + tuple(result))
@@ -350,6 +390,24 @@ class GatedNetwork(ArrayNetwork):
             out[..., index, :] = cols
             below = cols[..., :H, :]
         return out
+
+    def stepper_over_param(self, name, values):
+        # the gate pre-activations are affine in every weight, bias and input entry: a whole
+        # sweep is one batched step with that entry shifted row by row (no map is built)
+        key, index = self._arrays.locate(name)
+        delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
+
+        def step(x, u):
+            shift = delta.reshape(delta.shape + (1,) * (x.ndim - 2))
+            if key == "u":
+                moved = np.array(np.broadcast_to(u, x.shape[:-1] + u.shape[-1:]))
+                moved[..., index[0]] += shift
+                return self._forward(x, moved, False)[0]
+            kind, layer = _KEY.match(key).groups()
+            column = index[1] if len(index) == 2 else None
+            return self._forward(x, u, False, (int(layer), kind, index[0], column, shift))[0]
+
+        return step
 
     def param_jacobian_unchecked(self, x, names: Sequence[str], u):
         out, cells = self._forward(x, u, True)
@@ -410,6 +468,9 @@ class GatedNetwork(ArrayNetwork):
         if type(other) is not type(self):
             raise ShapeError(f"expected another {type(self).__name__}, got "
                              f"{type(other).__name__}", argument="other")
+        if self._options() != other._options():
+            raise ShapeError(f"networks differ: {self._options()} vs {other._options()}",
+                             argument="other")
         mine, theirs = self.arrays(), other.arrays()
         if set(mine) != set(theirs):
             raise ShapeError(f"networks differ in their arrays: {sorted(mine)} vs "
@@ -470,10 +531,10 @@ class GRU(GatedNetwork):
     N_GATES = 3
     N_PARTS = 1
 
-    def _cell(self, k, h, v, derivatives):
+    def _cell(self, k, h, v, derivatives, perturb=None):
         W_ih, W_hh, _, _ = self.layer(k)
         H = W_hh.shape[1]
-        gi, gh = self._gate_inputs(k, h, v)
+        gi, gh = self._gate_inputs(k, h, v, perturb)
         r = _sigmoid(gi[..., :H] + gh[..., :H])
         z = _sigmoid(gi[..., H:2 * H] + gh[..., H:2 * H])
         gh_n = gh[..., 2 * H:]
@@ -541,11 +602,11 @@ class LSTM(GatedNetwork):
     N_GATES = 4
     N_PARTS = 2
 
-    def _cell(self, k, local, v, derivatives):
+    def _cell(self, k, local, v, derivatives, perturb=None):
         W_ih, W_hh, _, _ = self.layer(k)
         H = W_hh.shape[1]
         h, c = local[..., :H], local[..., H:]
-        gi, gh = self._gate_inputs(k, h, v)
+        gi, gh = self._gate_inputs(k, h, v, perturb)
         a = gi + gh
         i = _sigmoid(a[..., :H])
         f = _sigmoid(a[..., H:2 * H])
@@ -592,3 +653,60 @@ class LSTM(GatedNetwork):
         if not np.all(np.isfinite(high)):
             return None
         return -high, high
+
+
+@final
+class ElmanStack(GatedNetwork):
+    r"""A multi-layer ``torch.nn.RNN`` as one map (torch's names and state; one layer is
+    :class:`~dynrnn.ElmanRNN`).
+
+    .. math::
+
+        h_k' = \sigma(W_{ih,k}\,v_k + b_{ih,k} + W_{hh,k}\,h_k + b_{hh,k}),
+        \qquad v_0 = u,\; v_k = h_{k-1}'
+
+    The state is ``[h_l0, h_l1, ...]`` (torch's ``h_n.reshape(-1)``).
+
+    Parameters
+    ----------
+    weight_ih, weight_hh, bias_ih, bias_hh : lists of arrays, one per layer
+        Shapes (H, n_inputs) for layer 0, (H_k, H_{k-1}) above; (H, H); (H,).
+    u : array_like, shape (n_inputs,), optional
+    activation : {"tanh", "relu"} or Activation
+    """
+
+    N_GATES = 1
+    N_PARTS = 1
+    _TAKES_ACTIVATION = True
+
+    def __init__(self, weight_ih, weight_hh, bias_ih=None, bias_hh=None, u=None,
+                 activation: str | Activation = "tanh"):
+        super().__init__(weight_ih, weight_hh, bias_ih, bias_hh, u)
+        self._activation = get_activation(activation)
+
+    @property
+    def activation(self) -> Activation:
+        return self._activation
+
+    def _options(self):
+        return {"activation": self._activation.name}
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f", activation={self._activation.name!r})"
+
+    def _cell(self, k, h, v, derivatives, perturb=None):
+        W_ih, W_hh, _, _ = self.layer(k)
+        gi, gh = self._gate_inputs(k, h, v, perturb)
+        a = gi + gh
+        new = self._activation.function(a)
+        if not derivatives:
+            return (new,)
+        d = self._activation.derivative(a)
+        sens = d[..., None, :]
+        return new, d[..., :, None] * W_hh, d[..., :, None] * W_ih, sens, sens
+
+    def invariant_box(self, u=None):
+        act = self._activation
+        if not act.bounded:
+            return None
+        return np.full(self.n_states, act.lower), np.full(self.n_states, act.upper)

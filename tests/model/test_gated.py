@@ -298,6 +298,41 @@ def test_save_and_load(kind, tmp_path):
     assert dict(again.params) == dict(net.params)
 
 
+@pytest.mark.parametrize("kind", ["GRU", "LSTM", "ElmanStack"])
+def test_stepper_over_param_equals_one_map_per_value(kind):
+    """The batched sweep step (orbit diagrams) against building a map per value."""
+    from dynrnn.model.base import RecurrentMap
+    if kind == "ElmanStack":
+        net = dr.from_torch(torch.nn.RNN(2, 3, num_layers=2), u=np.array([0.3, -0.2]))
+    else:
+        net = as_map(make_module(kind, 2, 3, 2, seed=5), u=np.array([0.3, -0.2]))
+    rng = np.random.default_rng(0)
+    values = np.linspace(-1.5, 1.5, 4)
+    x = rng.uniform(-1, 1, (4, 5, net.n_states))
+    names = ["u[1]", "weight_ih_l0[2,1]", "weight_hh_l0[1,2]", "bias_ih_l0[0]",
+             "bias_hh_l0[4]", "weight_ih_l1[1,0]", "weight_hh_l1[2,2]", "bias_hh_l1[1]"]
+    names = [n for n in names if net.has_param(n)]
+    for name in names:
+        if name.startswith("u["):   # the constant input moves: steps with each map's own input
+            fast = net.stepper_over_param(name, values)(x, net.u)
+            slow = np.stack([net.with_params({name: v}).step(x[i]) for i, v in enumerate(values)])
+            np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-14, err_msg=name)
+            continue
+        for u in (net.u, rng.standard_normal((5, 2))):
+            fast = net.stepper_over_param(name, values)(x, u)
+            slow = RecurrentMap.stepper_over_param(net, name, values)(x, u)
+            np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-14, err_msg=name)
+
+
+def test_elman_stack_saves_with_its_activation(tmp_path):
+    net = dr.from_torch(torch.nn.RNN(2, 3, num_layers=2, nonlinearity="relu"))
+    back = dr.load_model(dr.save_model(net, tmp_path / "stack.npz"))
+    assert isinstance(back, dr.ElmanStack) and back.activation.name == "relu"
+    assert dict(back.params) == dict(net.params)
+    with pytest.raises(dr.ShapeError, match="activation"):
+        dr.LineBetween(net, dr.from_torch(torch.nn.RNN(2, 3, num_layers=2)))
+
+
 def test_bad_shapes_name_the_argument():
     with pytest.raises(dr.ShapeError, match="weight_hh_l0"):
         dr.GRU(None, np.zeros((4, 2)))
