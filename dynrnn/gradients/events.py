@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap
 from .spikes import SpikeDefinition
 from .training import TrainingHistory, TrainingResult
+
+if TYPE_CHECKING:  # for annotations only: analysis imports gradients at run time
+    from ..analysis.special_points import Bifurcation
 
 __all__ = ["Crossing", "CrossingRole", "Relevance", "BasinChange", "GradientEvent",
            "GradientEvents", "EventCause", "EventsStatus", "find_gradient_events",
@@ -108,7 +111,7 @@ class Crossing:
     ``kind``, ``s``, ``x``, ``eigenvalues`` and ``period`` read from it.
     """
 
-    bifurcation: object
+    bifurcation: Bifurcation
     step_a: int
     step_b: int
     relevance: Relevance | None = None
@@ -665,7 +668,7 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
     if follow == "auto":
         follow = "all" if n_units <= 16 else "visited"
     base_builder = net_builder or src.network_at
-    builder = base_builder if u is None else (lambda k: base_builder(k).replace(u=u))
+    builder = base_builder if u is None else (lambda k: cast(Any, base_builder(k)).replace(u=u))
     has = (lambda k: True) if net_builder is not None else src.has_params
     status = EventsStatus.COMPLETE
     todo = spikes
@@ -700,7 +703,11 @@ def _explain_spike(k: int, ratio: float, src, builder, has, window: int, o: dict
     # Segments θ_j → θ_{j+1} for j = k − window … k + window − 1 (always the update k → k+1).
     segs = [(j, j + 1) for j in range(k - window, k + max(window, 1))
             if j >= 0 and j + 1 <= n_steps]
-    relevant, irrelevant, basins, notes, analysed = [], [], [], [], []
+    relevant: list[Crossing] = []
+    irrelevant: list[Crossing] = []
+    basins: list[BasinChange] = []
+    notes: list[str] = []
+    analysed: list[tuple[int, int]] = []
     for a, b in segs:
         if not (has(a) and has(b)):
             notes.append(f"parameters of steps {a}, {b} not stored")

@@ -79,7 +79,7 @@ class SpikeDefinition:
                                     f"{self.min_history!r}", argument="min_history",
                                     value=self.min_history)
 
-    def monitor(self) -> "SpikeMonitor":
+    def monitor(self) -> SpikeMonitor:
         """A fresh online detector for this definition."""
         return SpikeMonitor(self)
 

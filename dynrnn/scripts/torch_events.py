@@ -3,9 +3,10 @@
 
 Every run trains one cell (8 units) on one §4 task (temporal order, addition; length 40) with Adam
 at a learning rate large enough for spikes (0.1; a spike is a gradient norm ≥ 5× the median of the
-50 steps before, for the recorder and the analysis alike), with and without clipping (clip_grad_norm_ at 1.0), in an ordinary loop
-with the recorder's three lines; then each spike is explained from the recording: crossings of the
-autonomous map (zero input) on θ_k → θ_{k+1} near the states the loss depends on (relevant),
+50 steps before, for the recorder and the analysis alike), with and without clipping
+(clip_grad_norm_ at 1.0), in an ordinary loop with the recorder's three lines; then each spike
+is explained from the recording: crossings of the autonomous map (zero input) on θ_k → θ_{k+1}
+near the states the loss depends on (relevant),
 crossings elsewhere (irrelevant, listed apart), basin changes of x₀ = 0, or nothing.
 
 Output: a training atlas per run (loss, gradient norm, crossings marked), and a table (notes) of
@@ -87,9 +88,10 @@ def run_name(cell, task, clip) -> str:
 
 
 def compute(args) -> dict:
+    import torch
+
     from ..gradients import find_gradient_events
     from ..gradients.recording import load_recording
-    import torch
     torch.set_num_threads(1)  # 8-unit networks: extra intra-op threads only add overhead
     s = _settings(args)
     steps = args.steps or s["steps"]

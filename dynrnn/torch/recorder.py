@@ -37,12 +37,19 @@ import os
 import warnings
 import weakref
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
-from ..gradients.recording import (META_FILE, RECORDING_FORMAT, RECORDING_VERSION,
-                                   atomic_write_bytes, chunk_numbers, read_meta)
+from ..gradients.recording import (
+    META_FILE,
+    RECORDING_FORMAT,
+    RECORDING_VERSION,
+    atomic_write_bytes,
+    chunk_numbers,
+    read_meta,
+)
 from ..gradients.spikes import SpikeDefinition
 
 __all__ = ["Recorder", "RecorderStatus", "RecorderError", "RecorderWarning"]
@@ -318,7 +325,7 @@ class Recorder:
                 f"memory ≤ {self.memory_bytes / 2**20:.3g} MiB, status {self.status.name}; "
                 f"{self.out})")
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -443,7 +450,8 @@ class Recorder:
         try:
             if self.pending_steps:
                 cols = list(zip(*self.pending_steps))
-                arrays = {"step": np.array(cols[0], dtype=np.int64),
+                arrays: dict[str, np.ndarray] = {
+                          "step": np.array(cols[0], dtype=np.int64),
                           "loss": np.array(cols[1], dtype=np.float64),
                           "grad_norm": np.array(cols[2], dtype=np.float64),
                           "module_grad_norm": np.array(cols[3], dtype=np.float64),
@@ -452,8 +460,9 @@ class Recorder:
                           "nonfinite": np.array(cols[6], dtype=bool),
                           "input_mean": np.stack(cols[7]).reshape(len(cols[0]),
                                                                   self.input_size)}
+                savez: Any = np.savez  # numpy's stub types **arrays as its bool keyword
                 atomic_write_bytes(self.out / f"steps-{seq:06d}.npz",
-                                   lambda fh: np.savez(fh, **arrays))
+                                   lambda fh: savez(fh, **arrays))
             if self.pending_theta:
                 steps = np.array([s for s, _ in self.pending_theta], dtype=np.int64)
                 params = np.stack([r for _, r in self.pending_theta])
