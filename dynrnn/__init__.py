@@ -50,6 +50,8 @@ from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposit
                         descent_paths,
                         error_surface, find_gradient_events, get_task, gradient_by_distance,
                         initialise, jacobian_products, omega, omega_terms, train)
+from .gradients import SpikeDefinition
+from .gradients.recording import Recording, load_recording
 
 __all__ = [
     "__version__",
@@ -92,7 +94,7 @@ __all__ = [
     "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
     "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
     "TrainingOptions", "TrainingResult", "TrainingHistory", "find_gradient_events",
-    "GradientEvents",
+    "GradientEvents", "SpikeDefinition", "Recording", "load_recording",
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
