@@ -28,6 +28,13 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
+# normal-form coefficients and border collisions
+from .analysis import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
+                       criticality_along, normal_form)
+from .analysis import (ShootingBranch, continue_cycle, period_doubling_cascade,
+                       switch_at_codim2)
+from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
+                       border_collisions_between, continue_piecewise)
 # basins and global continuation
 from .analysis import (Attractor, AttractorEvent, AttractorEventCause, AttractorEventKind,
                        AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
@@ -43,6 +50,8 @@ from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposit
                         descent_paths,
                         error_surface, find_gradient_events, get_task, gradient_by_distance,
                         initialise, jacobian_products, omega, omega_terms, train)
+from .gradients import SpikeDefinition
+from .gradients.recording import Recording, load_recording
 
 __all__ = [
     "__version__",
@@ -68,6 +77,12 @@ __all__ = [
     # analysis: continuation
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
+    # normal forms and border collisions
+    "normal_form", "NormalForm", "NormalFormStatus", "Criticality", "criticality_along",
+    "CurveCriticality",
+    "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
+    "border_collisions_between", "continue_cycle", "period_doubling_cascade", "ShootingBranch",
+    "switch_at_codim2",
     # basins and global continuation
     "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
     "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
@@ -80,7 +95,7 @@ __all__ = [
     "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
     "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
     "TrainingOptions", "TrainingResult", "TrainingHistory", "find_gradient_events",
-    "GradientEvents",
+    "GradientEvents", "SpikeDefinition", "Recording", "load_recording",
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",

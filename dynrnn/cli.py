@@ -11,7 +11,7 @@ Subcommands::
     dynrnn continue MODEL --param P --bounds LO HI [--start X ...]
     dynrnn diagram MODEL --param P --bounds LO HI   bifurcation diagram over the orbit diagram
     dynrnn train TASK                             SGD on a task of Pascanu et al. §4 (or fig6)
-    dynrnn events HISTORY                         gradient spikes of a saved training run
+    dynrnn events HISTORY|RECORDING/              gradient spikes of a training run or recording
     dynrnn run SCRIPT_OR_CONFIG [ARGS ...]        an analysis script, or a sweep TOML config
     dynrnn reproduce [NAME ...] [--all]           the paper's figures
     dynrnn sweep CONFIG [--scheduler tcp://HOST:PORT]
@@ -316,6 +316,19 @@ def _cmd_cycles(args) -> int:
     return EXIT_OK
 
 
+def _criticality_text(bif) -> str:
+    """', supercritical (c = 9)' for a located LP/PD/NS with a normal-form coefficient."""
+    border = getattr(bif, "extra", {}).get("type") if bif.kind.value == "BC" else None
+    if border is not None:      # a border collision of a ReLU map: its classification
+        return f", {border.value.split(':')[0]}"
+    criticality = getattr(bif, "criticality", None)
+    if criticality is None:
+        return ""
+    symbol = {"LP": "a", "PD": "c", "NS": "d"}.get(bif.kind.value, "coefficient")
+    value = "" if bif.coefficient is None else f" ({symbol} = {bif.coefficient:.6g})"
+    return f", {criticality}{value}"
+
+
 def _branch_text(branch) -> str:
     lo, hi = float(np.min(branch.params)), float(np.max(branch.params))
     lines = [f"branch of {'fixed points' if branch.period == 1 else f'{branch.period}-cycles'}"
@@ -323,7 +336,7 @@ def _branch_text(branch) -> str:
              f"{branch.status.name.lower().replace('_', ' ')}"]
     for bif in branch.bifurcations:
         lines.append(f"    {bif.kind.value} at {branch.param_name} = {bif.param:.10g}, "
-                     f"x = {_fmt_x(bif.x)}")
+                     f"x = {_fmt_x(bif.x)}{_criticality_text(bif)}")
     return "\n".join(lines)
 
 
@@ -357,7 +370,12 @@ def _cmd_continue(args) -> int:
                                  f"{param} = {p0:g} ({found.status}); pass --start")
     options = ContinuationOptions(max_points=args.max_points, ds_max=args.ds_max,
                                   ds=min(0.01, args.ds_max))
-    direction = {"both": "both", "up": 1, "down": -1}[args.direction]
+    direction = args.direction
+    if direction in ("up", "down"):
+        # the one direction vocabulary of dynrnn; the old words keep working, with a note
+        direction = "forward" if direction == "up" else "backward"
+        print(f"dynrnn continue: --direction {args.direction} is deprecated; use --direction "
+              f"{direction}", file=sys.stderr)
     branches = []
     for x0 in starts:
         # A start on a branch already computed (the other fixed points of an S-shaped branch)
@@ -468,21 +486,33 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_events(args) -> int:
+    from pathlib import Path
+
     from . import gradients as g
     from .io import load
 
-    source = load(args.history)
-    if not isinstance(source, (g.TrainingResult, g.TrainingHistory)):
-        raise InvalidInputError(f"{args.history} holds a {type(source).__name__}, not a training "
-                                "result (save one with `dynrnn train ... --out DIR`)",
-                                argument="HISTORY", value=args.history)
+    if Path(args.history).is_dir():
+        # A recording of a PyTorch loop (dynrnn.torch.Recorder): read without torch.
+        from .gradients.recording import load_recording
+        source = load_recording(args.history)
+        hint = "record with a smaller stride or a larger window"
+    else:
+        source = load(args.history)
+        hint = "train with --full-history"
+        if not isinstance(source, (g.TrainingResult, g.TrainingHistory)):
+            raise InvalidInputError(f"{args.history} holds a {type(source).__name__}, not a "
+                                    "training result (save one with `dynrnn train ... --out DIR`)"
+                                    " or a recording directory", argument="HISTORY",
+                                    value=args.history)
     events = g.find_gradient_events(source, threshold_ratio=args.threshold,
-                                    window=args.window, progress=_progress(args))
+                                    window=args.window, form=args.form,
+                                    relevance_radius=args.relevance_radius,
+                                    follow=args.follow, max_events=args.max_events,
+                                    progress=_progress(args))
     _emit(args, {"history": str(args.history), "events": events}, events.summary)
     _save(args, events, "events.npz", {"history": str(args.history)})
     if not events.success:
-        raise AnalysisFailed("some spikes could not be analysed: their parameters were not "
-                             "stored (train with --full-history)")
+        raise AnalysisFailed(f"{events.status.value} ({hint})")
     return EXIT_OK
 
 
@@ -665,7 +695,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--p0", type=float, help="start value of the parameter (default: the "
                                             "model's)")
     p.add_argument("--period", type=int, default=1, metavar="K")
-    p.add_argument("--direction", choices=("both", "up", "down"), default="both")
+    p.add_argument("--direction", choices=("both", "forward", "backward", "up", "down"),
+                   default="both", help="forward: increasing parameter, backward: decreasing, "
+                                        "both (default); 'up'/'down' are deprecated spellings")
     p.add_argument("--max-points", type=int, default=2000)
     p.add_argument("--ds-max", type=float, default=0.1, help="largest arclength step")
     p.add_argument("--starts", type=int, default=256)
@@ -710,10 +742,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("events", parents=[common],
                        help="gradient spikes of a saved training run and the bifurcations "
                             "that explain them")
-    p.add_argument("history", metavar="HISTORY", help="training result saved by `dynrnn train`")
+    p.add_argument("history", metavar="HISTORY",
+                   help="training result saved by `dynrnn train`, or a recording directory "
+                        "written by dynrnn.torch.Recorder")
     p.add_argument("--threshold", type=float, default=10.0,
-                   help="a spike is a norm this many times the running median")
+                   help="a spike is a norm this many times the median of the 50 steps before")
     p.add_argument("--window", type=int, default=1)
+    p.add_argument("--form", choices=("elman", "pascanu"), default="elman",
+                   help="nn.RNN recordings: analyse the Elman map (torch's h) or its Pascanu "
+                        "conjugate")
+    p.add_argument("--relevance-radius", type=float, default=0.1,
+                   help="a crossing within this × max(1, RMS state norm) of the loss states or "
+                        "the trajectory is relevant")
+    p.add_argument("--follow", choices=("auto", "all", "visited"), default="auto",
+                   help="continue every fixed point, or only those the trajectories visit")
+    p.add_argument("--max-events", type=int, default=None)
     p.set_defaults(handler=_cmd_events)
 
     p = sub.add_parser("run", parents=[common],

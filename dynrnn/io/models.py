@@ -91,8 +91,9 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str | None = None,
         ``.pt``/``.pth``: a ``torch.nn.RNN``/``GRU``/``LSTM`` (or ``*Cell``) state dict
         (``torch.save(module.state_dict())``, possibly nested in a checkpoint dict or under a
         prefix such as ``"rnn."``) or a whole saved module of ``torch.nn`` layers, read with
-        ``torch.load(weights_only=True)`` (see :func:`dynrnn.from_torch`); ``.toml``: a map defined symbolically (see the module
-        docstring), returned as :meth:`Map.from_sympy <dynrnn.Map.from_sympy>`.
+        ``torch.load(weights_only=True)`` (see :func:`dynrnn.from_torch`); ``.toml``: a map
+        defined symbolically (see the module docstring), returned as
+        :meth:`Map.from_sympy <dynrnn.Map.from_sympy>`.
     nonlinearity : {"tanh", "relu"}, optional
         Required for ``.pt`` files holding an ``nn.RNN`` state dict, which does not record it
         (refused, never guessed).

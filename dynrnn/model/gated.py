@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import abc
 import re
-from typing import Mapping, Sequence, final
+from collections.abc import Mapping, Sequence
+from typing import final
 
 import numpy as np
 
@@ -58,6 +59,13 @@ from .base import as_finite_array, as_state
 __all__ = ["GatedNetwork", "GRU", "LSTM", "ElmanStack"]
 
 _KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+
+
+def _layer_key(key: str) -> tuple[str, str]:
+    """``("weight_hh", "1")`` for ``"weight_hh_l1"`` (a validated array name)."""
+    match = _KEY.match(key)
+    assert match is not None, key
+    return match.group(1), match.group(2)
 
 
 def _sigmoid(a):
@@ -162,7 +170,7 @@ class GatedNetwork(ArrayNetwork):
         return ("weight_hh_l0",)
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], activation=None) -> "GatedNetwork":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], activation=None) -> GatedNetwork:
         """Build from torch-named arrays ``{"weight_ih_l0": ..., "weight_hh_l0": ..., "bias_ih_l0":
         ..., "bias_hh_l0": ..., ..., "u": ...}`` (biases, ``weight_ih_l0`` and ``u`` optional);
         ``activation`` is :class:`ElmanStack`'s (ignored by GRU and LSTM, which have none). The
@@ -288,7 +296,7 @@ class GatedNetwork(ArrayNetwork):
         else:
             parts = [hidden]
         blocks = []
-        for p, part in enumerate(parts):
+        for part in parts:
             if hasattr(part, "detach"):
                 part = part.detach().cpu().double().numpy()
             arr = as_finite_array(part, "hidden")
@@ -368,7 +376,7 @@ class GatedNetwork(ArrayNetwork):
         n = self.n_states
         J = np.zeros(out.shape[:-1] + (n, n))
         below = None  # ∂h'_{k-1}/∂x, shape (..., H_{k-1}, n)
-        for k, (index, H, v, new, A, B, _, _) in enumerate(cells):
+        for k, (index, H, _, _, A, B, _, _) in enumerate(cells):
             rows = np.zeros(out.shape[:-1] + (len(index), n))
             rows[..., index] = A
             if k > 0:
@@ -383,7 +391,7 @@ class GatedNetwork(ArrayNetwork):
         ncols = local_columns[0].shape[-1]
         out = np.zeros(batch + (self.n_states, ncols))
         below = None
-        for k, (index, H, v, new, A, B, _, _) in enumerate(cells):
+        for k, (index, H, _, _, _, B, _, _) in enumerate(cells):
             cols = np.broadcast_to(local_columns[k], batch + local_columns[k].shape[-2:])
             if k > 0:
                 cols = cols + B @ below
@@ -394,7 +402,9 @@ class GatedNetwork(ArrayNetwork):
     def stepper_over_param(self, name, values):
         # the gate pre-activations are affine in every weight, bias and input entry: a whole
         # sweep is one batched step with that entry shifted row by row (no map is built)
-        key, index = self._arrays.locate(name)
+        located = self._arrays.locate(name)
+        assert located is not None, name     # validated by the caller
+        key, index = located
         delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
 
         def step(x, u):
@@ -403,7 +413,7 @@ class GatedNetwork(ArrayNetwork):
                 moved = np.array(np.broadcast_to(u, x.shape[:-1] + u.shape[-1:]))
                 moved[..., index[0]] += shift
                 return self._forward(x, moved, False)[0]
-            kind, layer = _KEY.match(key).groups()
+            kind, layer = _layer_key(key)
             column = index[1] if len(index) == 2 else None
             return self._forward(x, u, False, (int(layer), kind, index[0], column, shift))[0]
 
@@ -415,8 +425,9 @@ class GatedNetwork(ArrayNetwork):
         locals_ = [np.zeros(batch + (len(index), len(names))) for index, *_ in cells]
         groups: dict = {}
         for col, name in enumerate(names):
-            key, index = self._arrays.locate(name)
-            groups.setdefault(key, []).append((col, index))
+            located = self._arrays.locate(name)
+            assert located is not None, name   # names are validated by the caller
+            groups.setdefault(located[0], []).append((col, located[1]))
         for key, entries in groups.items():
             cols = np.array([c for c, _ in entries])
             if key == "u":
@@ -424,7 +435,7 @@ class GatedNetwork(ArrayNetwork):
                 j = np.array([ix[0] for _, ix in entries])
                 locals_[0][..., :, cols] += B0[..., :, j]
                 continue
-            kind, layer = _KEY.match(key).groups()
+            kind, layer = _layer_key(key)
             k = int(layer)
             index, H, v, new, A, B, sens_ih, sens_hh = cells[k]
             sens = sens_ih if kind.endswith("_ih") else sens_hh
@@ -439,7 +450,7 @@ class GatedNetwork(ArrayNetwork):
                 locals_[k][..., p * H + r % H, cols] = sens[..., p, r] * factor
         return self._propagate(cells, locals_, batch)
 
-    def direction_derivative(self, delta: dict[str, np.ndarray], x) -> np.ndarray:
+    def direction_derivative(self, delta: Mapping[str, np.ndarray], x) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network (``delta`` = Δθ by array name), at states ``x``
         and this network's constant input: Σ over rows of ∂F/∂(gate row)·(ΔW v + Δb), chained
         through the layers."""
@@ -449,7 +460,7 @@ class GatedNetwork(ArrayNetwork):
         batch = out.shape[:-1]
         G = self.N_GATES
         locals_ = []
-        for k, (index, H, v, new, A, B, sens_ih, sens_hh) in enumerate(cells):
+        for k, (index, H, v, _, _, B, sens_ih, sens_hh) in enumerate(cells):
             h = x[..., index[:H]]
             dgh = h @ delta[f"weight_hh_l{k}"].T + delta[f"bias_hh_l{k}"]
             dgi = delta[f"bias_ih_l{k}"]
@@ -463,11 +474,12 @@ class GatedNetwork(ArrayNetwork):
             locals_.append(local[..., None])
         return self._propagate(cells, locals_, batch)[..., 0]
 
-    def difference(self, other: "GatedNetwork") -> dict[str, np.ndarray]:
+    def difference(self, other: ArrayNetwork) -> dict[str, np.ndarray]:
         """Δθ = θ_other − θ_self by array name (networks of one class and shape)."""
         if type(other) is not type(self):
             raise ShapeError(f"expected another {type(self).__name__}, got "
                              f"{type(other).__name__}", argument="other")
+        assert isinstance(other, GatedNetwork)
         if self._options() != other._options():
             raise ShapeError(f"networks differ: {self._options()} vs {other._options()}",
                              argument="other")

@@ -366,7 +366,8 @@ def _assemble(arrays, kind, nonlinearity, prefix, source) -> TorchArrays:
                                         value=b.shape)
             full[f"{name}_l{k}"] = b
         below = hidden = H
-    return TorchArrays(kind, nonlinearity, full, len(layers), hidden, input_size,
+    assert hidden is not None and input_size is not None   # at least layer 0 was read
+    return TorchArrays(kind, nonlinearity, full, len(layers), int(hidden), int(input_size),
                        prefix.rstrip("."), has_bias=has_bias)
 
 

@@ -20,14 +20,12 @@ converting their points with :func:`to_torch_state`.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
 
 import numpy as np
-
-import os
-from pathlib import Path
-from typing import Mapping
 
 from ..errors import FileFormatError, InvalidInputError, InvalidTypeError
 from .base import RecurrentMap, as_finite_array, as_state
@@ -105,7 +103,7 @@ def network_from_arrays(read: TorchArrays, form: str | None = None, u=None) -> R
         arrays["u"] = u
     if read.kind == "RNN" and read.n_layers == 1:
         net = ElmanRNN(arrays["weight_hh_l0"], arrays["weight_ih_l0"],
-                       arrays["bias_ih_l0"] + arrays["bias_hh_l0"], read.nonlinearity,
+                       arrays["bias_ih_l0"] + arrays["bias_hh_l0"], str(read.nonlinearity),
                        arrays.get("u"))
         return net if form == "elman" else net.to_pascanu()
     if form in ("pascanu", "rnn"):
@@ -118,9 +116,9 @@ def network_from_arrays(read: TorchArrays, form: str | None = None, u=None) -> R
     return (GRU if read.kind == "GRU" else LSTM).from_arrays(arrays)
 
 
-def read_torch(source, kind: Literal["RNN", "GRU", "LSTM"] | None = None,
-               nonlinearity: Literal["tanh", "relu"] | None = None, prefix: str | None = None,
-               *, form: Literal["pascanu", "rnn", "elman"] | None = None, u=None,
+def read_torch(source, kind: str | None = None,
+               nonlinearity: str | None = None, prefix: str | None = None,
+               *, form: str | None = None, u=None,
                readout="auto", name: str = "state_dict") -> TorchNetwork:
     """Read a PyTorch recurrent network (and its linear readout) into dynrnn.
 
@@ -145,9 +143,9 @@ def read_torch(source, kind: Literal["RNN", "GRU", "LSTM"] | None = None,
                         ro.get("weight"), ro.get("bias"), arrays.readout_prefix)
 
 
-def from_torch(source, kind: Literal["RNN", "GRU", "LSTM"] | None = None,
-               nonlinearity: Literal["tanh", "relu"] | None = None, prefix: str | None = None,
-               *, form: Literal["pascanu", "rnn", "elman"] | None = None, u=None,
+def from_torch(source, kind: str | None = None,
+               nonlinearity: str | None = None, prefix: str | None = None,
+               *, form: str | None = None, u=None,
                name: str = "state_dict") -> RecurrentMap:
     """A dynrnn map with the weights (and equations) of a PyTorch recurrent network.
 
@@ -198,7 +196,7 @@ def from_torch(source, kind: Literal["RNN", "GRU", "LSTM"] | None = None,
 
 
 def from_torch_state_dict(state_dict, nonlinearity: str | None = None,
-                          form: Literal["pascanu", "rnn", "elman"] | None = None,
+                          form: str | None = None,
                           prefix: str | None = None, kind: str | None = None):
     """As :func:`from_torch`, from a state dict (kept for the earlier signature)."""
     if not isinstance(state_dict, dict) and not hasattr(state_dict, "items"):

@@ -22,6 +22,8 @@ sweep_lyapunov         largest Lyapunov exponent of random tanh networks over   
                        (gain, bias scale), with the edge of chaos λ₁ = 0
 flipflop               nn.RNN, nn.GRU and nn.LSTM trained on the 3-bit flip-flop:   no
                        fixed points, saddles, unstable manifolds (needs torch)
+torch_events           spikes of nn.RNN/GRU/LSTM trained with Adam in plain         no
+                       PyTorch (recorded), explained by relevant crossings
 basins                 basins of a 2-unit network, global continuation of           no
                        x -> 5 tanh(x) + b, basin fractions along a training run
 =====================  ==========================================================  =========
@@ -57,6 +59,8 @@ SCRIPTS = {
                       "scale): the edge of chaos",
     "flipflop": "nn.RNN, nn.GRU and nn.LSTM trained on the 3-bit flip-flop: fixed points, "
                 "saddles and unstable manifolds on the principal components",
+    "torch_events": "gradient spikes of nn.RNN, nn.GRU and nn.LSTM trained with Adam in plain "
+                    "PyTorch, recorded and explained by the relevant crossings",
     "basins": "basins of a 2-unit network, global continuation of the one-unit tanh network, "
               "basin fractions along a training run",
 }
