@@ -7,8 +7,8 @@ Mikolov and Bengio 2013).
 from ._version import __version__
 from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, DynrnnWarning,
                      FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
-                     NonFiniteError, ResourceLimitError, ShapeError, UndeclaredSymbolError, UnknownActivationError,
-                     UnknownParameterError)
+                     NonFiniteError, ResourceLimitError, ShapeError, UndeclaredSymbolError,
+                     UnknownActivationError, UnknownParameterError)
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .model import ArrayNetwork
@@ -99,6 +99,7 @@ __all__ = [
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
-    "ResourceLimitError", "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",
+    "ResourceLimitError", "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError",
+    "ConvergenceError",
     "MissingDependencyError", "FileFormatError", "DynrnnWarning", "DerivativeFallbackWarning",
 ]
