@@ -37,6 +37,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError, \
     UnknownParameterError
+from .._checks import check_count
 from ..model.rnn import RNN
 
 __all__ = ["Readout", "BPTTResult", "bptt", "LOSSES", "forward", "ForwardPass"]
@@ -468,6 +469,10 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     else:
         mk = None
 
+    if column_block is not None and not (isinstance(column_block, str)
+                                         and column_block == "auto"):
+        # a negative block made empty column slices (a wrong loss), a float a raw TypeError
+        column_block = check_count(column_block, "column_block", 1)
     if column_block == "auto":
         # OpenBLAS runs a product single-threaded below M·N·K = 4·65536.
         column_block = max(1, (4 * 65536) // (B * n))
