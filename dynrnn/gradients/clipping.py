@@ -138,6 +138,20 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     if not (np.isfinite(c) and c > 0):
         raise InvalidInputError(f"threshold must be finite and > 0, got {threshold!r}",
                                 argument="threshold", value=threshold)
+    for argument, value in (("shrink_factor", shrink_factor), ("huge", huge)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                             np.floating)):
+            raise InvalidTypeError(f"{argument} must be a real number, got {value!r}",
+                                   argument=argument, value=value)
+    if not (np.isfinite(shrink_factor) and shrink_factor > 0):
+        # NaN would make NaN gradients, a negative factor would grow W_rec instead of
+        # shrinking it, and 0 is nonfinite="skip"
+        raise InvalidInputError(f"shrink_factor must be finite and > 0 (the shrink step is "
+                                f"g_W_rec = shrink_factor · W_rec), got {shrink_factor!r}",
+                                argument="shrink_factor", value=shrink_factor)
+    if not huge > 0:
+        raise InvalidInputError(f"huge must be > 0 (norms above it count as non-finite; inf "
+                                f"turns that off), got {huge!r}", argument="huge", value=huge)
     if nonfinite not in ("raise", "skip", "shrink"):
         raise InvalidInputError(f"nonfinite must be 'raise', 'skip' or 'shrink', got "
                                 f"{nonfinite!r}", argument="nonfinite", value=nonfinite)
