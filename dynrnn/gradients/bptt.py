@@ -164,6 +164,28 @@ def _as_readout(readout) -> Readout | None:
                            f"{type(readout).__name__}", argument="readout", value=readout)
 
 
+def _as_real(value, argument: str, dtype=None) -> np.ndarray:
+    """``value`` as a real array (of ``dtype`` if given), or a dynrnn error naming the argument:
+    numpy would drop an imaginary part with only a warning and raise a bare error on text."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"{argument} is not a rectangular numeric array: {exc}",
+                               argument=argument, value=value) from None
+    if arr.dtype.kind == "c":
+        raise InvalidTypeError(f"{argument} must be real, got complex values {value!r:.60}",
+                               argument=argument, value=value)
+    if dtype is None and arr.dtype.kind in "fiub":
+        return arr
+    try:
+        if arr.dtype.kind in "USVM":
+            raise TypeError(arr.dtype)
+        return arr.astype(dtype if dtype is not None else np.float64)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"{argument} must be numeric, got {arr.dtype} {value!r:.60}",
+                               argument=argument, value=value) from None
+
+
 def _finite(a: np.ndarray, argument: str) -> None:
     if not np.all(np.isfinite(a)):
         raise NonFiniteError(f"{argument} contains NaN or inf (first at index "
@@ -177,7 +199,7 @@ def _prepare(net, x0, inputs, n_steps, dtype):
         raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
                                argument="net", value=net)
     n, m = net.n_units, net.n_inputs
-    x0 = np.asarray(x0, dtype=dtype)
+    x0 = _as_real(x0, "x0", dtype)
     if x0.ndim == 1:
         batched = False
         x0b = x0[None, :]
@@ -201,7 +223,7 @@ def _prepare(net, x0, inputs, n_steps, dtype):
                                     value=n_steps)
         U = np.broadcast_to(net.u.astype(dtype), (T, B, m))
     else:
-        U = np.asarray(inputs, dtype=dtype)
+        U = _as_real(inputs, "inputs", dtype)
         if not batched:
             if U.ndim != 2:
                 raise ShapeError(f"inputs must have shape (T, n_inputs) for an unbatched x0, got "
@@ -339,7 +361,7 @@ def _softmax(Y):
 
 def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
     """Targets as (T_sel, B, k) floats (soft/one-hot for CE) or (T_sel, B) class labels."""
-    z = np.asarray(targets)
+    z = _as_real(targets, "targets")
     if not batched:
         is_labels = loss == "cross_entropy" and np.issubdtype(z.dtype, np.integer)
         z = z[..., None] if is_labels else z[..., None, :] if z.ndim else z
@@ -453,7 +475,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     T_sel = T if where == "all" else 1
     z, labels = _prepare_targets(targets, loss_name, where, T_sel, B, k, batched, dtype)
     if mask is not None:
-        mk = np.asarray(mask, dtype=dtype)
+        mk = _as_real(mask, "mask", dtype)
         if not batched:
             mk = mk[..., None]
         if where == "last" and mk.ndim == 1:
