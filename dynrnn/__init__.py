@@ -6,7 +6,8 @@ Mikolov and Bengio 2013).
 """
 from ._version import __version__
 from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, DynrnnWarning,
-                     FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
+                     FileFormatError, InvalidInputError, InvalidTypeError, MapEvaluationError,
+                     MissingDependencyError,
                      NonFiniteError, ShapeError, UndeclaredSymbolError, UnknownActivationError,
                      UnknownParameterError)
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
@@ -66,5 +67,6 @@ __all__ = [
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",
-    "MissingDependencyError", "FileFormatError", "DynrnnWarning", "DerivativeFallbackWarning",
+    "MissingDependencyError", "FileFormatError", "MapEvaluationError", "DynrnnWarning",
+    "DerivativeFallbackWarning",
 ]
