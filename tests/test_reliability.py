@@ -230,3 +230,98 @@ def test_orbit_diagram_budget_can_be_raised_and_full_states_count():
     with pytest.raises(dr.InvalidInputError):
         dr.orbit_diagram(dr.RNN(0.5 * np.eye(2)), "b[0]", [0.0], n_keep=3, component=None,
                          n_transient=5, max_memory=8 * 4 * 3 * 2 - 1)
+
+
+# -- defects 13 and 18: the command line checks before working and says what it did -----------
+def _main(argv, capsys):
+    import json as _json
+    from dynrnn.cli import main
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:      # argparse's own errors
+        code = exc.code
+    captured = capsys.readouterr()
+    parsed = None
+    if captured.out.strip().startswith("{"):
+        parsed = _json.loads(captured.out)
+    return code, captured.out, captured.err, parsed
+
+
+@pytest.fixture
+def one_unit_file(tmp_path):
+    path = tmp_path / "one.npz"
+    dr.save_model(dr.RNN([[5.0]], b=[-2.5], activation="sigmoid"), path)
+    return path
+
+
+def _forbid(monkeypatch, module, name):
+    """Make ``module.name`` fail the test if it is called: the work must not start."""
+    def called(*args, **kwargs):
+        raise AssertionError(f"{name} ran before the arguments were checked")
+    monkeypatch.setattr(module, name, called)
+
+
+def test_cli_train_into_a_file_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    import dynrnn.gradients
+    _forbid(monkeypatch, dynrnn.gradients, "train")
+    target = tmp_path / "h.py"
+    target.write_text("keep me\n")
+    code, _, err, _ = _main(["train", "fig6", "--steps", "2", "--out", target], capsys)
+    assert code == 2 and "--out" in err and "directory" in err
+    assert target.read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize("extra, flag", [(["--keep", "0"], "--keep"),
+                                         (["--component", "3"], "--component"),
+                                         (["--transient", "-1"], "--transient"),
+                                         (["--values", "1"], "--values")])
+def test_cli_diagram_checks_before_the_continuation(one_unit_file, tmp_path, capsys, monkeypatch,
+                                                    extra, flag):
+    import dynrnn.analysis
+    _forbid(monkeypatch, dynrnn.analysis, "bifurcation_diagram")
+    _forbid(monkeypatch, dynrnn.analysis, "orbit_diagram")
+    code, _, err, _ = _main(["diagram", one_unit_file, "--param", "b[0]", "--bounds", "-3", "-2",
+                             "--out", tmp_path, *extra], capsys)
+    assert code == 2 and flag in err
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["train", "fig6", "--lr", "nan"], "--lr"), (["train", "fig6", "--lr", "-0.1"], "--lr"),
+    (["train", "fig6", "--steps", "-5"], "--steps"), (["train", "fig6", "--clip", "0"], "--clip"),
+    (["train", "addition", "--units", "0"], "--units"),
+    (["train", "fig6", "--w", "inf"], "--w")])
+def test_cli_train_options_are_checked_first(argv, flag, capsys, monkeypatch):
+    import dynrnn.gradients
+    _forbid(monkeypatch, dynrnn.gradients, "train")
+    code, _, err, _ = _main(argv, capsys)
+    assert code == 2 and flag in err
+
+
+def test_cli_continue_json_failure_is_a_json_object(one_unit_file, capsys):
+    # a monotone one-unit map has no 2-cycle: no start, the analysis fails
+    code, out, err, parsed = _main(["continue", one_unit_file, "--param", "b[0]", "--bounds",
+                                    "-3", "-2", "--period", "2", "--json", "--quiet"], capsys)
+    assert code == 1
+    assert parsed is not None, out
+    assert parsed["success"] is False and parsed["status"] == "analysis failed"
+    assert "2-cycle" in parsed["message"]
+
+
+def test_cli_bad_input_with_json_is_a_json_object(one_unit_file, capsys):
+    code, _, _, parsed = _main(["cycles", one_unit_file, "--period", "0", "--json"], capsys)
+    assert code == 2 and parsed["success"] is False and parsed["status"] == "bad input"
+
+
+def test_cli_prints_the_status_line_when_the_search_is_not_exhaustive(tmp_path, capsys):
+    path = tmp_path / "two.npz"
+    dr.save_model(dr.RNN([[2.0, -1.0], [1.0, 2.0]], b=[0.1, -0.2]), path)
+    code, out, _, _ = _main(["fixed-points", path, "--starts", "16", "--quiet"], capsys)
+    assert code == 0
+    result = dr.find_fixed_points(dr.load_model(path), n_starts=16, seed=0)
+    assert not result.exhaustive
+    assert f"status: {result.status}" in out and "others may exist" in out
+
+
+def test_cli_exhaustive_search_prints_no_status_line(one_unit_file, capsys):
+    code, out, _, _ = _main(["fixed-points", one_unit_file, "--quiet"], capsys)
+    assert code == 0 and "exhaustive search" in out and "status:" not in out
