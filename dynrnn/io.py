@@ -64,6 +64,7 @@ import numpy as np
 from ._version import __version__
 from .errors import (FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
                      UnknownActivationError)
+from ._signature_checks import checked_arguments
 
 __all__ = ["save", "load", "read_metadata", "save_model", "load_model", "register_result_type",
            "is_loadable_type", "FORMAT_VERSION"]
@@ -511,6 +512,7 @@ def _header(fmt: str, root_type: str) -> dict:
             "type": root_type}
 
 
+@checked_arguments
 def save(obj, path: str | os.PathLike, metadata: Mapping | None = None, *,
          compress: bool = True) -> Path:
     """Write a result object (or a network) to one ``.npz`` file, atomically.
@@ -558,6 +560,7 @@ def save(obj, path: str | os.PathLike, metadata: Mapping | None = None, *,
     return path
 
 
+@checked_arguments
 def load(path: str | os.PathLike, *, return_metadata: bool = False):
     """Read an object written by :func:`save` (or a model written by :func:`save_model`).
 
@@ -664,6 +667,7 @@ def _model_from_npz(meta: dict | None, arrays: dict, path: Path):
     return _build_model(kind, full, activation, str(path))
 
 
+@checked_arguments
 def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) -> Path:
     """Write a network to ``path``: ``.npz`` for RNN, ElmanRNN and PLRNN; ``.toml`` for a
     sympy-defined :class:`~dynrnn.Map`.
@@ -706,6 +710,7 @@ def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) ->
     return path
 
 
+@checked_arguments
 def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh", form: str | None = None,
                prefix: str | None = None):
     """Read a network or map from ``path``, by suffix.

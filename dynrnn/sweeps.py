@@ -53,6 +53,7 @@ import numpy as np
 
 from .errors import (DynrnnError, DynrnnWarning, InvalidInputError, InvalidTypeError,
                      MissingDependencyError)
+from ._signature_checks import checked_arguments
 
 __all__ = [
     "Grid",
@@ -827,6 +828,7 @@ def _describe(layout) -> str:
     return "{" + ", ".join(f"{k}: shape {s}" for k, (s, _) in sorted(layout.items())) + "}"
 
 
+@checked_arguments
 def sweep(function: Callable[..., Any], grid: "Mapping[str, Sequence] | Grid", *,
           executor: "Executor | str | None" = None, store: "str | os.PathLike | None" = None,
           max_workers: int | None = None, progress: bool = True, chunksize: int | None = None,
@@ -1117,6 +1119,7 @@ def _config_axis(name: str, spec: Any) -> np.ndarray:
         f"{{range = N}} (0..N-1, e.g. seeds); got {spec!r}", argument="grid", value=spec)
 
 
+@checked_arguments
 def sweep_from_config(config_path: "str | os.PathLike", scheduler: str | None = None,
                       store: "str | os.PathLike | None" = None, *,
                       progress: bool | None = None) -> SweepResult:

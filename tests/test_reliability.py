@@ -25,7 +25,7 @@ def test_bptt_column_blocks_agree(block):
 @pytest.mark.parametrize("block, exc, fragment", [
     (-1, dr.InvalidInputError, ">= 1"), (0, dr.InvalidInputError, ">= 1"),
     (1.5, dr.InvalidTypeError, "integer"), (True, dr.InvalidTypeError, "integer"),
-    ("big", dr.InvalidTypeError, "integer")])
+    ("big", dr.InvalidInputError, "auto")])
 def test_bptt_bad_column_block_is_named(block, exc, fragment):
     assert_named_error(lambda: dr.bptt(NET, X0, U, TARGETS, column_block=block), exc,
                        "column_block", fragment)
@@ -325,3 +325,31 @@ def test_cli_prints_the_status_line_when_the_search_is_not_exhaustive(tmp_path, 
 def test_cli_exhaustive_search_prints_no_status_line(one_unit_file, capsys):
     code, out, _, _ = _main(["fixed-points", one_unit_file, "--quiet"], capsys)
     assert code == 0 and "exhaustive search" in out and "status:" not in out
+
+
+# -- §2: the type-hint checks every public function runs first ---------------------------------
+@pytest.mark.parametrize("call, exc, argument", [
+    (lambda: dr.find_fixed_points(NET, tol=np.zeros(0)), dr.InvalidTypeError, "tol"),
+    (lambda: dr.find_fixed_points(NET, method=np.array(["a", "b"])), dr.InvalidTypeError,
+     "method"),
+    (lambda: dr.find_fixed_points(NET, method="bogus"), dr.InvalidInputError, "method"),
+    (lambda: dr.find_fixed_points(None), dr.InvalidTypeError, "system"),
+    (lambda: dr.load_model(None), dr.InvalidTypeError, "path"),
+    (lambda: dr.omega(None, None), dr.InvalidTypeError, "net"),
+    (lambda: dr.gradient_by_distance(NET, X0, U, TARGETS, n_steps="abc"), dr.InvalidTypeError,
+     "n_steps"),
+    (lambda: dr.error_surface([4.0], [-2.0], x0=float("nan")), dr.NonFiniteError, "x0"),
+    (lambda: dr.continuation(NET, "b[0]", [0.0, 0.0], (-1, 1), callback="not callable"),
+     dr.InvalidTypeError, "callback"),
+])
+def test_type_hints_are_checked_before_any_work(call, exc, argument):
+    assert_named_error(call, exc, argument, argument)
+
+
+def test_type_hint_checks_accept_numpy_scalars_and_keep_the_signature():
+    import inspect
+    result = dr.find_fixed_points(NET, n_starts=np.int64(4), tol=np.float64(1e-10), seed=0)
+    assert result.success
+    assert "n_starts" in inspect.signature(dr.find_fixed_points).parameters
+    assert dr.find_fixed_points.__doc__.startswith(
+        dr.analysis.fixed_points.find_fixed_points.__wrapped__.__doc__[:40])

@@ -41,6 +41,7 @@ from ..model.base import RecurrentMap, as_finite_array
 from ..model.families import ParameterFamily, as_family
 from .bifurcations import multiplier_signs
 from .special_points import Bifurcation
+from .._signature_checks import checked_arguments
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
            "continuation", "switch_branch"]
@@ -668,6 +669,7 @@ def _resolve_family(system, param):
     return as_family(system, param)
 
 
+@checked_arguments
 def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float], *,
                  p0: float | None = None, period: int = 1, u=None,
                  options: ContinuationOptions | None = None,
@@ -855,6 +857,7 @@ def _collapse_test(half: _Problem, n: int):
     return stop
 
 
+@checked_arguments
 def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: RecurrentMap | None = None,
                   param=None, bounds: tuple[float, float] | None = None,
                   options: ContinuationOptions | None = None,

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import InvalidTypeError
 from ..model.rnn import RNN
+from .._signature_checks import checked_arguments
 
 __all__ = ["gradient_regime", "GradientRegime", "GradientRegimeKind"]
 
@@ -76,6 +77,7 @@ class GradientRegime:
                 f"{self.kind.value}")
 
 
+@checked_arguments
 def gradient_regime(net: RNN) -> GradientRegime:
     r"""Whether the §2.1 sufficient condition for vanishing gradients holds for ``net``.
 

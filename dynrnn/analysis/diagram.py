@@ -11,6 +11,7 @@ from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .continuation import (Branch, ContinuationOptions, _check_bounds, _resolve_family,
                            continuation, switch_branch)
+from .._signature_checks import checked_arguments
 
 if TYPE_CHECKING:  # networkx is imported when a diagram is built, not with dynrnn
     import networkx as nx
@@ -97,6 +98,7 @@ def _duplicate(new: Branch, branches: list, tol: float) -> bool:
     return False
 
 
+@checked_arguments
 def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float], *,
                         starts=None, max_period_doublings: int = 1,
                         switch_at_branch_points: bool = True, u=None,

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
+from .._signature_checks import checked_arguments
 
 __all__ = ["OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram"]
 
@@ -147,6 +148,7 @@ def _check_budget(n_orbits: int, n_states: int, n_transient: int, n_keep: int,
             argument="n_transient" if n_transient >= n_keep else "n_keep", value=n_updates)
 
 
+@checked_arguments
 def orbit_diagram(system: RecurrentMap, param: str, values, *, n_transient: int = 1000,
                   n_keep: int = 200, x0s=None, n_initial: int = 4, component: int | None = 0,
                   u=None, seed: int | np.random.Generator | None = 0,

@@ -80,6 +80,7 @@ from scipy.optimize import brentq
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .special_points import Bifurcation, BifurcationKind
+from .._signature_checks import checked_arguments
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation"]
@@ -817,6 +818,7 @@ def _check_bounds(bounds, argument: str, value: float | None):
     return lo, hi
 
 
+@checked_arguments
 def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2: str,
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,
                          options: BifurcationCurveOptions | None = None,

@@ -39,6 +39,7 @@ from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeE
     UnknownParameterError
 from .._checks import check_count
 from ..model.rnn import RNN
+from .._signature_checks import checked_arguments
 
 __all__ = ["Readout", "BPTTResult", "bptt", "LOSSES", "forward", "ForwardPass"]
 
@@ -389,6 +390,7 @@ def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
     return z, False
 
 
+@checked_arguments
 def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
          where: Literal["all", "last"] = "all", mask=None, n_steps: int | None = None,
          dtype=np.float64, exact_tanh: bool = False,

@@ -14,6 +14,7 @@ from typing import Literal, Mapping
 import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError
+from .._signature_checks import checked_arguments
 
 __all__ = ["ClipAction", "ClipResult", "clip_gradients", "global_norm"]
 
@@ -69,6 +70,7 @@ def global_norm(grads: Mapping[str, np.ndarray] | np.ndarray) -> float:
     return float(np.sqrt(total))
 
 
+@checked_arguments
 def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: float, *,
                    nonfinite: Literal["raise", "skip", "shrink"] = "raise",
                    weights: Mapping[str, np.ndarray] | None = None,

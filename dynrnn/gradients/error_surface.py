@@ -19,6 +19,7 @@ from ..model.base import as_finite_array
 from ..model.activations import get_activation
 from ..model.rnn import RNN
 from .tasks import Batch
+from .._signature_checks import checked_arguments
 
 __all__ = ["ErrorSurface", "error_surface", "fig6_problem", "descent_paths"]
 
@@ -52,6 +53,7 @@ class ErrorSurface:
         return np.hypot(self.grad_w, self.grad_b)
 
 
+@checked_arguments
 def error_surface(w_values, b_values, *, n_steps: int = 50, x0: float = 0.5,
                   target: float = 0.7, activation: str = "sigmoid") -> ErrorSurface:
     r"""Loss :math:`(\sigma(x_T) - z)^2` of the one-unit map and its gradient over a (w, b) grid.
@@ -114,6 +116,7 @@ def fig6_problem(w: float, b: float, *, n_steps: int = 50, x0: float = 0.5, targ
     return net, batch, np.array([x0])
 
 
+@checked_arguments
 def descent_paths(start: tuple[float, float], *, lr: float = 0.1, steps: int = 50,
                   clips=(None, 1.0), n_steps: int = 50, x0: float = 0.5, target: float = 0.7,
                   activation: str = "sigmoid", on_nonfinite: str = "stop") -> tuple:

@@ -36,6 +36,7 @@ import numpy as np
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.rnn import RNN
 from .training import TrainingHistory, TrainingResult
+from .._signature_checks import checked_arguments
 
 __all__ = ["Crossing", "BasinChange", "GradientEvent", "GradientEvents", "EventCause",
            "find_gradient_events", "detect_spikes"]
@@ -358,6 +359,7 @@ def _crossings_library(net_a: RNN, net_b: RNN, step_a, step_b, max_period,
     return out
 
 
+@checked_arguments
 def find_gradient_events(source: TrainingResult | TrainingHistory, *,
                          net_builder: Callable[[int], RNN] | None = None,
                          threshold_ratio: float = 10.0, median_window: int = 25,

@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import InvalidInputError
 from ..model.rnn import RNN
 from .bptt import _activation_and_derivative, _prepare, bptt, forward
+from .._signature_checks import checked_arguments
 
 __all__ = ["JacobianProducts", "jacobian_products", "DistanceDecomposition",
            "gradient_by_distance", "product_bound"]
@@ -102,6 +103,7 @@ def _spectral_power(P: np.ndarray, u: np.ndarray, tol: float, max_iter: int):
     return float(np.linalg.norm(u @ P64)), u
 
 
+@checked_arguments
 def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
                       pairs: Literal["last", "all"] = "last",
                       norm: Literal["spectral", "fro"] = "spectral",
@@ -288,6 +290,7 @@ class DistanceDecomposition:
         return float(v[min_distance:].sum()) / tot if tot > 0 else 0.0
 
 
+@checked_arguments
 def gradient_by_distance(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
                          where: str = "all", mask=None, n_steps: int | None = None,
                          keep_contributions: bool = False) -> DistanceDecomposition:

@@ -35,6 +35,7 @@ from .bptt import Readout, _as_readout, bptt
 from .clipping import ClipAction, clip_gradients, global_norm
 from .regularizer import REGULARIZER_VARIANTS, omega
 from .tasks import Batch, Task, error_rate, get_task
+from .._signature_checks import checked_arguments
 
 __all__ = ["TrainingStatus", "TrainingHistory", "TrainingResult", "train", "pack_params",
            "unpack_params"]
@@ -249,6 +250,7 @@ def _batch_source(task, batch_size, length, seed):
     return (lambda k: t.sample(batch_size, length, seed=np.random.default_rng([seed, k]))), t
 
 
+@checked_arguments
 def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=None,
           lr: float = 0.01, momentum: float = 0.0, batch_size: int = 20,
           length: int | tuple[int, int] = 50, clip: float | None = None,

@@ -12,6 +12,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..errors import InvalidTypeError, UnknownActivationError
+from .._signature_checks import checked_arguments
 
 __all__ = ["Activation", "ACTIVATIONS", "get_activation"]
 
@@ -106,6 +107,7 @@ ACTIVATIONS: dict[str, Activation] = {
 _ALIASES = {"logistic": "sigmoid", "linear": "identity"}
 
 
+@checked_arguments
 def get_activation(activation: str | Activation) -> Activation:
     """Return the :class:`Activation` named ``activation`` (or ``activation`` itself).
 

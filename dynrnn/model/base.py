@@ -335,6 +335,10 @@ class RecurrentMap(abc.ABC):
         >>> net.params["b[0]"]
         0.0
         """
+        if updates is not None and not isinstance(updates, Mapping):
+            raise InvalidTypeError(f"updates must be a mapping of parameter names to values, got "
+                                   f"{type(updates).__name__} {updates!r:.60}",
+                                   argument="updates", value=updates)
         merged = dict(updates or {})
         merged.update(kwargs)
         self.check_param_names(list(merged), argument="updates")
@@ -381,6 +385,9 @@ class RecurrentMap(abc.ABC):
             x = np.broadcast_to(x, batch + (self.n_states,))
         elif n_steps is None:
             raise ShapeError("run needs n_steps when no inputs are given", argument="n_steps")
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
+            raise InvalidTypeError(f"n_steps must be an integer, got {n_steps!r:.60}",
+                                   argument="n_steps", value=n_steps)
         n_steps = int(n_steps)
         if n_steps < 0:
             raise ShapeError(f"n_steps must be >= 0, got {n_steps}", argument="n_steps",

@@ -211,6 +211,9 @@ class Map(RecurrentMap):
         self._params = clean
         self._f, self._jac, self._pjac = step, jacobian, param_jacobian
         self._vectorized = bool(vectorized)
+        if name is not None and not isinstance(name, str):
+            raise InvalidTypeError(f"name must be text or None, got {name!r:.60}",
+                                   argument="name", value=name)
         self.name = name or getattr(step, "__name__", "Map")
         self._box = _as_box(box, self._n)
         self._check_callable(step, "step", (self._n,))
@@ -231,8 +234,13 @@ class Map(RecurrentMap):
         return f(x, p, *extra) if self._m == 0 else f(x, u, p, *extra)
 
     def _check_callable(self, f, argument: str, expected: tuple[int, ...]) -> None:
-        x = np.zeros(self._n)
-        u = np.zeros(self._m) if self._m else None
+        try:
+            x = np.zeros(self._n)
+            u = np.zeros(self._m) if self._m else None
+        except MemoryError:
+            raise InvalidInputError(f"n_states={self._n}, n_inputs={self._m}: one state does not "
+                                    "fit in memory", argument="n_states",
+                                    value=self._n) from None
         try:
             out = np.asarray(self._call(f, x, u))
         except Exception as exc:  # the user's code failed: report it against the argument
@@ -528,8 +536,17 @@ class Map(RecurrentMap):
             raise InvalidTypeError(f"{argument} must hold sympy symbols or names, got {s!r}",
                                    argument=argument, value=s)
 
-        states = [symbol(s, "states") for s in states]
-        inputs = [symbol(s, "inputs") for s in (inputs or [])]
+        def sequence(value, argument):
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple,
+                                                                          sympy.MatrixBase)):
+                raise InvalidTypeError(f"{argument} must be a list of sympy expressions, symbols "
+                                       f"or names, got {type(value).__name__} {value!r:.60}",
+                                       argument=argument, value=value)
+            return list(value)
+
+        states = [symbol(s, "states") for s in sequence(states, "states")]
+        inputs = [symbol(s, "inputs") for s in (sequence(inputs, "inputs")
+                                                 if inputs is not None else [])]
         params = {symbol(k, "params"): float(as_finite_array(v, f"params[{k!s}]"))
                   for k, v in _as_params_mapping(params).items()}
         declared = set(states) | set(inputs) | set(params)
@@ -539,8 +556,7 @@ class Map(RecurrentMap):
             raise InvalidInputError(f"symbol(s) {', '.join(twice)} declared more than once among "
                                     "states, inputs and params", argument="states",
                                     value=twice)
-        if isinstance(exprs, (sympy.Matrix, sympy.ImmutableMatrix)):
-            exprs = list(exprs)
+        exprs = sequence(exprs, "exprs")
         parsed = []
         for i, e in enumerate(exprs):
             try:
