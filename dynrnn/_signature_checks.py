@@ -43,11 +43,15 @@ def _resolve(function) -> dict[str, Any]:
     for name, annotation in getattr(function, "__annotations__", {}).items():
         if name == "return":
             continue
-        if isinstance(annotation, str):
-            try:
-                annotation = eval(annotation, namespace)     # noqa: S307 - the library's own hints
-            except Exception:   # a name only imported for type checkers: leave it unchecked
-                continue
+        # twice: a quoted hint under `from __future__ import annotations` is a string of a string
+        for _ in range(2):
+            if isinstance(annotation, str):
+                try:
+                    annotation = eval(annotation, namespace)   # noqa: S307 - the library's hints
+                except Exception:   # a name only imported for type checkers: left unchecked
+                    annotation = None
+        if annotation is None:
+            continue
         hints[name] = annotation
     return hints
 
@@ -114,6 +118,8 @@ def _describe(hint) -> str:
         return "callable"
     if hint is os.PathLike:
         return "a path"
+    if origin in (collections.abc.Mapping, dict) or hint in (collections.abc.Mapping, dict):
+        return "a mapping"
     return getattr(hint, "__name__", str(hint))
 
 

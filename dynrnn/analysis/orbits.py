@@ -244,7 +244,9 @@ def orbit_diagram(system: RecurrentMap, param: str, values, *, n_transient: int 
             raise InvalidInputError(f"component must be an integer in [0, {n}) or None, got "
                                     f"{component!r}", argument="component", value=component)
         component = int(component) % n
-    n_orbits = values.size * (int(n_initial) if x0s is None else max(1, np.size(x0s) // n))
+    if x0s is not None:
+        x0s = as_state(x0s, n, "x0s")
+    n_orbits = values.size * (int(n_initial) if x0s is None else max(1, x0s.size // n))
     _check_budget(n_orbits, n, int(n_transient), int(n_keep), component, max_memory,
                   max_updates)
     u = system.resolve_input(u)

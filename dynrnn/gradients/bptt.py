@@ -155,6 +155,10 @@ def _as_readout(readout) -> Readout | None:
     if readout is None or isinstance(readout, Readout):
         return readout
     if isinstance(readout, Mapping):
+        if "W_out" not in readout:
+            raise InvalidInputError(f"readout given as a dict needs the key 'W_out' (and "
+                                    f"optionally 'b_out'), got the keys {sorted(readout)}",
+                                    argument="readout", value=readout)
         return Readout(readout["W_out"], readout.get("b_out"))
     if isinstance(readout, (tuple, list)) and len(readout) == 2:
         return Readout(readout[0], readout[1])
@@ -461,7 +465,11 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     if where not in ("all", "last"):
         raise InvalidInputError(f"where must be 'all' or 'last', got {where!r}", argument="where",
                                 value=where)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"dtype must be float32 or float64, got {dtype!r:.60}",
+                               argument="dtype", value=dtype) from None
     if dtype not in (np.float32, np.float64):
         raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}", argument="dtype",
                                 value=dtype)

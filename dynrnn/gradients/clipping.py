@@ -163,7 +163,19 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     if nonfinite == "shrink" and (weights is None or "W_rec" not in weights):
         raise InvalidInputError("nonfinite='shrink' needs weights={'W_rec': ...}",
                                 argument="weights", value=None)
-    counted = {k: np.asarray(v) for k, v in grads.items() if k not in exclude}
+    if isinstance(exclude, str) or not isinstance(exclude, (tuple, list, set, frozenset)) \
+            or not all(isinstance(name, str) for name in exclude):
+        raise InvalidTypeError(f"exclude must be a tuple of gradient names, got {exclude!r:.60}",
+                               argument="exclude", value=exclude)
+    counted = {}
+    for name, value in grads.items():
+        if name in exclude:
+            continue
+        try:
+            counted[name] = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidTypeError(f"grads[{name!r}] must be a numeric array, got "
+                                   f"{value!r:.60}", argument="grads", value=value) from None
     with np.errstate(over="ignore", invalid="ignore"):
         norm = global_norm(counted)
     bad = not np.isfinite(norm) or norm > huge

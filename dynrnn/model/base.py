@@ -239,6 +239,8 @@ class RecurrentMap(abc.ABC):
     def resolve_input(self, u=None) -> np.ndarray | None:
         """Validate an input ``u`` (shape ``(..., n_inputs)``); None means the constant input."""
         if self.n_inputs == 0:
+            if u is not None:
+                u = as_finite_array(u, "u")     # a ragged or text u is named, not np.size's error
             if u is not None and np.size(u) != 0:
                 raise ShapeError(f"{type(self).__name__} takes no input, got u of shape "
                                  f"{np.shape(u)}", argument="u", expected=(0,),
@@ -370,6 +372,10 @@ class RecurrentMap(abc.ABC):
             The trajectory, starting with ``x0``.
         """
         x = as_state(x0, self.n_states, "x0")
+        if n_steps is not None and (isinstance(n_steps, bool)
+                                    or not isinstance(n_steps, (int, np.integer))):
+            raise InvalidTypeError(f"n_steps must be an integer, got {n_steps!r:.60}",
+                                   argument="n_steps", value=n_steps)
         if inputs is not None:
             inputs = as_finite_array(inputs, "inputs")
             if inputs.ndim < 2 or inputs.shape[-1] != self.n_inputs:
@@ -385,9 +391,6 @@ class RecurrentMap(abc.ABC):
             x = np.broadcast_to(x, batch + (self.n_states,))
         elif n_steps is None:
             raise ShapeError("run needs n_steps when no inputs are given", argument="n_steps")
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
-            raise InvalidTypeError(f"n_steps must be an integer, got {n_steps!r:.60}",
-                                   argument="n_steps", value=n_steps)
         n_steps = int(n_steps)
         if n_steps < 0:
             raise ShapeError(f"n_steps must be >= 0, got {n_steps}", argument="n_steps",

@@ -207,6 +207,9 @@ class Map(RecurrentMap):
                 raise ShapeError(f"parameter {key!r} must be a scalar, got shape {v.shape}",
                                  argument="params", expected=(), actual=v.shape)
             clean[key] = float(v)
+        if n_states > 2 ** 31 or n_inputs > 2 ** 31:
+            raise InvalidInputError(f"n_states={n_states}, n_inputs={n_inputs}: one state would "
+                                    "not fit in memory", argument="n_states", value=n_states)
         self._n, self._m = int(n_states), int(n_inputs)
         self._params = clean
         self._f, self._jac, self._pjac = step, jacobian, param_jacobian
@@ -527,6 +530,10 @@ class Map(RecurrentMap):
         array([1., 0.])
         """
         import sympy  # imported here: sympy is slow to import and only custom maps need it
+
+        if name is not None and not isinstance(name, str):
+            raise InvalidTypeError(f"name must be text or None, got {name!r:.60}",
+                                   argument="name", value=name)
 
         def symbol(s, argument):
             if isinstance(s, sympy.Symbol):
