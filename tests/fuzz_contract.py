@@ -21,8 +21,9 @@ import numpy as np
 
 import dynrnn as dr
 
-#: seconds a single fuzzed call may take (the baselines take milliseconds)
-CALL_SECONDS = 20
+#: seconds a single fuzzed call may take (the baselines take milliseconds; the margin is for a
+#: heavily loaded machine)
+CALL_SECONDS = 60
 
 NAN, INF = float("nan"), float("inf")
 
@@ -58,7 +59,8 @@ DOCUMENTED_NONFINITE = {
     "residual_history",      # FixedPointResult: NaN after a start has converged
     "unexplained_fraction",  # GradientEvents: NaN when there is no spike to explain
 }
-COMPLEX_FIELDS = ("eigenvalues", "multipliers", "exponents_complex")
+#: fields (by a word in their path) that hold eigenvalues or multipliers, complex by nature
+COMPLEX_FIELDS = ("eigen", "multiplier")
 
 
 class CallTimeout(Exception):
@@ -108,7 +110,7 @@ def check_result(result, label: str) -> None:
         if any(name in DOCUMENTED_NONFINITE for name in names):
             continue
         assert np.all(np.isfinite(arr)), f"{label}: successful result has NaN/inf at {path}"
-        if arr.dtype.kind == "c" and not any(name in COMPLEX_FIELDS for name in names):
+        if arr.dtype.kind == "c" and not any(word in path for word in COMPLEX_FIELDS):
             assert not np.any(arr.imag != 0), f"{label}: successful result is complex at {path}"
 
 

@@ -9,6 +9,7 @@ successful result holding NaN/complex numbers (tests/fuzz_contract.py).
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -65,10 +66,12 @@ def _fixed_point(system) -> np.ndarray:
     return x
 
 
+@functools.lru_cache(maxsize=1)
 def _fold_of_the_good_map():
     good = dr.Map(lambda x, p: p["a"] * np.tanh(x) + p["c"], 1, {"a": 2.0, "c": 0.0},
                   lambda x, p: p["a"] * (1 - np.tanh(x) ** 2)[None, :])
-    branch = dr.continuation(good, "c", [1.9], (-2.0, 2.0),
+    # x = 2 tanh(x) + c folds at c = ±0.5328; the upper branch through x = 1.9 meets −0.5328
+    branch = dr.continuation(good, "c", [1.9], (-2.0, 2.0), direction="both",
                              options=dr.ContinuationOptions(max_points=200))
     return good, branch.bifurcations[0]
 

@@ -204,6 +204,7 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
     flat: list[_Cell] = []
     n_cells = a.size
     n_levels = 0
+    n_broken = 0
     certified = can_certify
     while a.size:
         n_levels += 1
@@ -223,7 +224,13 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
             leftover.extend(cells[i] for i in np.flatnonzero(~change & ~is_flat & (da * db < 0)))
             break
         brackets.extend((a[i], b[i]) for i in np.flatnonzero(monotone & change))
-        todo = ~(monotone | no_root | is_flat)
+        # Where F^k is NaN or inf (the map left its domain or overflowed) nothing can be
+        # certified and bisection would only multiply the cells: they are counted, not split.
+        broken = ~(np.isfinite(ga) & np.isfinite(gb) & np.isfinite(da) & np.isfinite(db))
+        if np.any(broken):
+            certified = False
+            n_broken += int(np.count_nonzero(broken))
+        todo = ~(monotone | no_root | is_flat | broken)
         small = todo & (h <= h_min)
         leftover.extend(cells[i] for i in np.flatnonzero(small))
         split = todo & ~small
@@ -345,7 +352,8 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
         exact = [p for p in group if gs(p[0]) == 0.0]
         chosen = exact[0] if exact else next((p for p in group if p[1] == 1), group[0])
         (roots if chosen[1] == 0 else tangential).append(chosen[0])
-    certified = certified and unresolved == 0
+    certified = certified and unresolved == 0 and n_broken == 0
+    unresolved += n_broken
     return BracketOutcome(roots=np.asarray(roots, dtype=float),
                           tangential=np.asarray(tangential, dtype=float), certified=certified,
                           n_cells=int(n_cells), n_levels=n_levels, n_brent_iter=n_brent,

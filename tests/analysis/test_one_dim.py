@@ -118,3 +118,19 @@ def test_derivative_bounds_closed_form_and_grid_estimate():
     assert m1 >= 3.2 and m2 >= 6.4
     m1, m2, rigorous, _ = derivative_bounds(_logistic(3.2), None, 0.0, 1.0, bounds=(4, 7))
     assert (m1, m2, rigorous) == (4.0, 7.0, True)
+
+
+def test_a_map_that_leaves_its_domain_is_not_bisected_forever():
+    """Found by tests/test_fuzz_maps.py: where F^k is NaN every cell was bisected down to
+    max_cells. Those cells are now counted as unresolved and the outcome is uncertified."""
+    import time
+    x = sp.symbols("x")
+    # F(x) = sqrt(1 − x) − 0.5 is NaN for x > 1: half of [−1, 3] is outside its domain
+    system = dr.Map.from_sympy(["sqrt(1 - x) - 0.5"], [x], {})
+    start = time.perf_counter()
+    out = bracket_cycles(system, None, -1.0, 3.0, 1, m1=10.0, m2=100.0, tol=1e-10)
+    assert time.perf_counter() - start < 5.0
+    assert not out.certified and out.unresolved > 0
+    # the fixed point, sqrt(1 − x) = x + 0.5, by scipy on the domain
+    root = brentq(lambda v: math.sqrt(1 - v) - 0.5 - v, -1.0, 1.0, xtol=1e-15)
+    assert np.any(np.abs(out.roots - root) < 1e-10)
