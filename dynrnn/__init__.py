@@ -25,6 +25,10 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
+# basins and global continuation
+from .analysis import (Attractor, AttractorEvent, AttractorKind, BasinsOptions, BasinsResult,
+                       BasinsStatus, EventCause, EventKind, GlobalContinuationResult,
+                       GlobalContinuationStatus, basins, global_continuation)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -55,6 +59,10 @@ __all__ = [
     # analysis: continuation
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
+    # basins and global continuation
+    "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
+    "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
+    "AttractorEvent", "EventKind", "EventCause",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

@@ -245,3 +245,14 @@ def test_sweep_figures_redraw_identically_from_saved_results(attractor_run):
     second = _rgba(module.draw({k: dr.load(p) for k, p in zip(loaded, output.results)},
                                args)[""])
     assert np.array_equal(first, second)
+
+
+def test_basins_quick(tmp_path):
+    output = scripts.run("basins", ["--quick", "--quiet", "--out", str(tmp_path)])
+    check_output(output, tmp_path, 3)
+    along_b = dr.load(tmp_path / "results" / "basins_one_unit.npz")
+    from tests.problems import TANH_FOLDS_W5
+    np.testing.assert_allclose(sorted(e.param for e in along_b.events), TANH_FOLDS_W5,
+                               atol=1e-8)
+    training = dr.load(tmp_path / "results" / "basins_training.npz")
+    assert training.tracked_labels.shape == (training.values.size, 1)

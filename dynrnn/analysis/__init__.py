@@ -27,3 +27,14 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation",
            "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram"]
+
+# -- basins and global continuation (basins) --
+from .basins import (Attractor, AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
+                     basins)
+from .global_continuation import (AttractorEvent, EventCause, EventKind,
+                                  GlobalContinuationResult, GlobalContinuationStatus,
+                                  global_continuation)
+
+__all__ += ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",
+            "AttractorKind", "global_continuation", "GlobalContinuationResult",
+            "GlobalContinuationStatus", "AttractorEvent", "EventKind", "EventCause"]

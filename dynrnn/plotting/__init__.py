@@ -30,3 +30,11 @@ from .sweeps import (figure_sweep_attractors, figure_sweep_lyapunov, plot_attrac
 
 __all__ += ["plot_attractor_counts", "plot_lyapunov_map", "figure_sweep_attractors",
             "figure_sweep_lyapunov"]
+# -- basins and global continuation (basins) --
+from .basins import (figure_basins, figure_global_continuation, figure_training_basins,
+                     plot_attractor_positions, plot_basin_fractions, plot_basins,
+                     plot_fraction_areas, plot_training_basins)
+
+__all__ += ["plot_basins", "plot_basin_fractions", "plot_fraction_areas",
+            "plot_attractor_positions", "plot_training_basins", "figure_basins",
+            "figure_global_continuation", "figure_training_basins"]

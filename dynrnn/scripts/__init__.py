@@ -20,6 +20,8 @@ sweep_attractors       one-unit attractor counts over (w, b) with the fold curve
                        and the cusp (dynrnn.sweep + two-parameter continuation)
 sweep_lyapunov         largest Lyapunov exponent of random tanh networks over       no
                        (gain, bias scale), with the edge of chaos λ₁ = 0
+basins                 basins of a 2-unit network, global continuation of           no
+                       x -> 5 tanh(x) + b, basin fractions along a training run
 =====================  ==========================================================  =========
 """
 from __future__ import annotations
@@ -51,6 +53,8 @@ SCRIPTS = {
                         "curves and the cusp",
     "sweep_lyapunov": "largest Lyapunov exponent of random tanh networks over (gain, bias "
                       "scale): the edge of chaos",
+    "basins": "basins of a 2-unit network, global continuation of the one-unit tanh network, "
+              "basin fractions along a training run",
 }
 
 #: What ``dynrnn reproduce`` runs without names: (script, extra arguments).

@@ -1,0 +1,315 @@
+"""Plots of basins and global continuation: the basin image, fraction bars, stacked fractions
+against the parameter, attractor positions over a bifurcation diagram, and the basin chart of a
+training run under its loss and gradient norm. All take result objects and never recompute."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InvalidInputError, InvalidTypeError
+
+__all__ = ["plot_basins", "plot_basin_fractions", "plot_fraction_areas",
+           "plot_attractor_positions", "plot_training_basins", "figure_basins",
+           "figure_global_continuation", "figure_training_basins"]
+
+_UNSTABLE_COLOUR = "#ffffff"
+_UNRESOLVED_COLOUR = "#bbbbbb"
+
+
+def _colours(n: int) -> list:
+    import matplotlib
+    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _label(attractor, index: int) -> str:
+    return f"A{index}: {attractor.description}"
+
+
+def _check(result, cls_name: str, argument: str = "result"):
+    if type(result).__name__ != cls_name:
+        raise InvalidTypeError(f"{argument} must be a {cls_name}, got {type(result).__name__}",
+                               argument=argument, value=type(result).__name__)
+
+
+def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
+                legend: bool = True):
+    """The basins of a 1-D or 2-D grid (colour per attractor), attractors and saddles marked.
+
+    Parameters
+    ----------
+    result : BasinsResult
+        Computed on a grid (``grid=``); for sampled states the initial states are scattered.
+    ax : matplotlib Axes, optional
+    saddles, boundary : bool
+        Mark the saddles (×) and the bisection boundary points (small dots).
+    legend : bool
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    _check(result, "BasinsResult")
+    n_states = result.box.shape[1]
+    if n_states > 2 and not result.grid:
+        raise InvalidInputError(f"plot_basins draws 1-D or 2-D state spaces; this result has "
+                                f"{n_states} states (plot_basin_fractions draws any)",
+                                argument="result", value=n_states)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    colours = _colours(result.n_attractors)
+    cmap = ListedColormap([_UNSTABLE_COLOUR, _UNRESOLVED_COLOUR] + colours)
+    codes = np.asarray(result.labels) + 2          # -2 -> 0, -1 -> 1, attractor i -> i + 2
+    vmax = result.n_attractors + 1.5
+    if result.grid and n_states == 2:
+        x1, x2 = result.grid
+        ax.imshow(codes, origin="lower", extent=(x1[0], x1[-1], x2[0], x2[-1]), cmap=cmap,
+                  vmin=-0.5, vmax=vmax, interpolation="nearest", aspect="auto")
+    elif result.grid:
+        x1 = result.grid[0]
+        ax.imshow(codes[None], origin="lower", extent=(x1[0], x1[-1], -0.5, 0.5), cmap=cmap,
+                  vmin=-0.5, vmax=vmax, interpolation="nearest", aspect="auto")
+        ax.set_yticks([])
+    else:
+        states = result.initial_states
+        y = states[:, 1] if n_states == 2 else np.zeros(states.shape[0])
+        ax.scatter(states[:, 0], y, c=codes, cmap=cmap, vmin=-0.5, vmax=vmax, s=4,
+                   linewidths=0)
+    for i, (attractor, colour) in enumerate(zip(result.attractors, colours)):
+        if attractor.states.shape[0] == 0:
+            continue
+        pts = attractor.states
+        y = pts[:, 1] if n_states == 2 else np.zeros(pts.shape[0])
+        if attractor.period:
+            ax.plot(pts[:, 0], y, "o", color="black", markerfacecolor="white", markersize=7,
+                    zorder=4)
+        else:
+            ax.plot(pts[:, 0], y, ",", color="black", alpha=0.6, zorder=3)
+    if boundary and result.boundary_points.size:
+        bp = result.boundary_points
+        ax.plot(bp[:, 0], bp[:, 1] if n_states == 2 else np.zeros(bp.shape[0]), ".",
+                color="black", markersize=2, zorder=3)
+    if n_states == 1 and result.exact_boundary.size:
+        for point in result.exact_boundary:
+            ax.axvline(point, color="black", linewidth=0.8, linestyle=":")
+    if saddles:
+        for point in result.saddles:
+            y = point.x[1] if n_states == 2 else 0.0
+            ax.plot(point.x[0], y, "x", color="black", markersize=8, markeredgewidth=2,
+                    zorder=5)
+    ax.set_xlabel("$x_1$")
+    if n_states == 2:
+        ax.set_ylabel("$x_2$")
+    if legend:
+        handles = [Patch(color=c, label=_label(a, i))
+                   for i, (a, c) in enumerate(zip(result.attractors, colours))]
+        if result.saddles:
+            from matplotlib.lines import Line2D
+            handles.append(Line2D([], [], marker="x", color="black", linestyle="",
+                                  label="saddle"))
+        ax.legend(handles=handles, fontsize="small", loc="upper right", framealpha=0.85)
+    return ax
+
+
+def plot_basin_fractions(result, ax=None):
+    """Basin fractions as bars with their binomial (Wilson) confidence intervals.
+
+    Parameters
+    ----------
+    result : BasinsResult
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check(result, "BasinsResult")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 3))
+    n = result.n_attractors
+    colours = _colours(n)
+    f = result.fractions
+    error = np.abs(result.intervals.T - f[None]) if n else np.zeros((2, 0))
+    ax.bar(np.arange(n), f, color=colours, yerr=error, capsize=4, edgecolor="black")
+    ax.set_xticks(np.arange(n), [f"A{i}\n{a.description}" for i, a in
+                                 enumerate(result.attractors)], fontsize="small")
+    ax.set_ylabel(f"basin fraction ({result.confidence:.0%} interval)")
+    ax.set_ylim(0, 1)
+    return ax
+
+
+def plot_fraction_areas(result, ax=None, *, legend: bool = True, step: str | None = None):
+    """Basin fractions against the parameter as stacked areas (one colour per identity).
+
+    Parameters
+    ----------
+    result : GlobalContinuationResult
+    ax : matplotlib Axes, optional
+    legend : bool
+    step : None, "pre", "post" or "mid"
+        Draw the areas as steps (for discrete values such as training steps).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check(result, "GlobalContinuationResult")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    colours = _colours(result.n_ids)
+    fractions = np.nan_to_num(result.fractions)
+    labels = [f"A{j}: {result.kind_of(j).value}" for j in range(result.n_ids)]
+    ax.stackplot(result.values, fractions.T, colors=colours, labels=labels, step=step)
+    for event in result.events:
+        style = {"FOLD": "-", "FLIP": "--"}.get(event.cause.name, ":")
+        ax.axvline(event.param, color="black", linewidth=0.8, linestyle=style)
+    ax.set_xlim(result.values.min(), result.values.max())
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(result.param_name)
+    ax.set_ylabel("basin fraction")
+    if legend and result.n_ids:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def plot_attractor_positions(result, ax=None, *, component: int = 0, diagram=None):
+    """Attractor positions (state ``component``) against the parameter, one colour per identity,
+    optionally over an orbit diagram or bifurcation branches.
+
+    Parameters
+    ----------
+    result : GlobalContinuationResult
+    ax : matplotlib Axes, optional
+    component : int
+    diagram : OrbitDiagram, Branch or sequence of Branch, optional
+        Drawn underneath (grey orbit diagram; branches solid/dashed by stability).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check(result, "GlobalContinuationResult")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    if diagram is not None:
+        from .diagrams import plot_branch
+        from .two_parameter import plot_orbit_diagram
+        items = diagram if isinstance(diagram, (list, tuple)) else [diagram]
+        for item in items:
+            if type(item).__name__ == "OrbitDiagram":
+                plot_orbit_diagram(item, ax=ax, component=component, color="0.6")
+            else:
+                plot_branch(item, ax=ax, component=component, color="0.5", annotate=True)
+    colours = _colours(result.n_ids)
+    for j in range(result.n_ids):
+        xs, ys = [], []
+        for value, row in zip(result.values, result.attractors):
+            attractor = row[j]
+            if attractor is None or attractor.states.shape[0] == 0:
+                continue
+            xs.extend([value] * attractor.states.shape[0])
+            ys.extend(attractor.states[:, component])
+        if xs:
+            ax.plot(xs, ys, "o", color=colours[j], markersize=3.5,
+                    label=f"A{j}: {result.kind_of(j).value}")
+    for event in result.events:
+        if event.bifurcation is not None:
+            ax.plot(event.bifurcation.param, event.bifurcation.x[component], "s",
+                    markerfacecolor="none", markeredgecolor="black", markersize=8)
+    ax.set_xlabel(result.param_name)
+    ax.set_ylabel(f"$x_{{{component + 1}}}$")
+    if result.n_ids:
+        ax.legend(fontsize="small", loc="best")
+    return ax
+
+
+def plot_training_basins(result, axes=None):
+    """The training run's basin chart: loss and gradient norm above, the basin fractions of the
+    autonomous network at each stored θ_k below, with the attractor of the loss's initial state.
+
+    Parameters
+    ----------
+    result : GlobalContinuationResult
+        From :func:`dynrnn.global_continuation` on a training result or history.
+    axes : sequence of 3 matplotlib Axes, optional
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    _check(result, "GlobalContinuationResult")
+    if result.loss.size == 0:
+        raise InvalidInputError("plot_training_basins needs a global continuation along a "
+                                "training run (dr.global_continuation(training_result))",
+                                argument="result", value=result.param_name)
+    if axes is None:
+        _, axes = plt.subplots(3, 1, figsize=(7, 7), sharex=True,
+                               gridspec_kw={"height_ratios": [1, 1, 1.6]})
+    axes = np.asarray(axes).ravel()
+    axes[0].semilogy(result.steps, result.loss, color="black", linewidth=1)
+    axes[0].set_ylabel("loss")
+    axes[1].semilogy(result.steps, result.grad_norm, color="tab:red", linewidth=1)
+    axes[1].set_ylabel("‖∇E‖")
+    plot_fraction_areas(result, ax=axes[2], step="post")
+    axes[2].set_xlabel("training step")
+    colours = _colours(result.n_ids)
+    labels = result.tracked_labels
+    if labels.size:
+        for k in range(labels.shape[1]):
+            for j in np.unique(labels[:, k]):
+                on = labels[:, k] == j
+                colour = colours[j] if j >= 0 else _UNRESOLVED_COLOUR
+                axes[2].plot(result.values[on], np.full(on.sum(), 1.02 + 0.03 * k), "s",
+                             color=colour, markersize=3, clip_on=False,
+                             markeredgecolor="black", markeredgewidth=0.3)
+        axes[2].set_title("basin fractions; squares above: the attractor of x₀", fontsize="small")
+        changes = np.flatnonzero(np.any(labels[1:] != labels[:-1], axis=1)) + 1
+        for index in changes:
+            for ax in axes:
+                ax.axvline(result.values[index], color="tab:purple", linewidth=0.8, alpha=0.7)
+    return axes
+
+
+# -- figures of the scripted run ------------------------------------------------------------------
+def figure_basins(result):
+    """Basin image and fraction bars of one :class:`BasinsResult`, side by side."""
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2),
+                                      gridspec_kw={"width_ratios": [1.6, 1]})
+    plot_basins(result, ax=left)
+    left.set_title("basins (× saddles, · boundary points)")
+    plot_basin_fractions(result, ax=right)
+    right.set_title("basin fractions")
+    fig.tight_layout()
+    return fig
+
+
+def figure_global_continuation(result, diagram=None):
+    """Attractor positions over the bifurcation diagram, and stacked basin fractions."""
+    import matplotlib.pyplot as plt
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    plot_attractor_positions(result, ax=top, diagram=diagram)
+    top.set_title("attractors found from the ensemble (□ linked bifurcation) over the branches")
+    plot_fraction_areas(result, ax=bottom)
+    bottom.set_title("basin fractions (lines: births and deaths; solid: fold)")
+    fig.tight_layout()
+    return fig
+
+
+def figure_training_basins(result):
+    """The training-run basin chart (see :func:`plot_training_basins`)."""
+    axes = plot_training_basins(result)
+    fig = axes[0].figure
+    fig.tight_layout()
+    return fig
