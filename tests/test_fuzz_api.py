@@ -11,6 +11,7 @@ tests/conftest.py); ``-m slow`` runs every (function, argument, bad value) case.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import tempfile
 from pathlib import Path
@@ -64,6 +65,13 @@ def _fixtures() -> dict:
 F = _fixtures()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _in_a_scratch_directory():
+    """Bad paths such as "abc" are valid relative paths: write them in a scratch directory."""
+    with contextlib.chdir(tempfile.mkdtemp(prefix="dynrnn-fuzz-cwd-")):
+        yield
+
+
 def _polynomial(x, y):
     from tests.sweep_functions import polynomial
     return polynomial(x, y)
@@ -112,6 +120,11 @@ SPECS: dict[str, tuple] = {
                                                          bounds=(2.6, 3.1),
                                                          options=F["options"],
                                                          max_period_doublings=0)),
+    "basins": (dr.basins, dict(system=F["fold_net"], grid=20, box=([-5.0], [5.0]),
+                               progress=False)),
+    "global_continuation": (dr.global_continuation, dict(
+        system=dr.RNN([[5.0]], b=[0.0]), param="b[0]", values=np.linspace(-5.0, 5.0, 3),
+        n_samples=20, progress=False)),
     "ContinuationOptions": (dr.ContinuationOptions, dict(ds=0.01, ds_max=0.1, max_points=50)),
     "BifurcationCurveOptions": (dr.BifurcationCurveOptions, dict(ds=0.02, max_steps=50)),
     # files

@@ -110,6 +110,13 @@ def _argv(command: str, option: str, value: str) -> list[str]:
     return [command, *argv, "--quiet", "--json"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _in_a_scratch_directory():
+    """--out abc or --store nan are valid relative paths: write them in a scratch directory."""
+    with contextlib.chdir(tempfile.mkdtemp(prefix="dynrnn-cli-fuzz-cwd-")):
+        yield
+
+
 def run_cli(argv: list[str], seconds: float = 60.0):
     from dynrnn.cli import main
     out, err = io.StringIO(), io.StringIO()
