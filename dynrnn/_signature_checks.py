@@ -81,7 +81,8 @@ def _matches(value, hint) -> bool | object:
             return isinstance(value, collections.abc.Mapping)
         return _UNKNOWN         # tuple[...], Sequence[...], list[...]: the function checks them
     if hint is bool:
-        return _UNKNOWN         # flags: read by truthiness
+        # flags are read by truthiness, but an array or a container has no single truth value
+        return not isinstance(value, (np.ndarray, list, tuple, dict, set, str, bytes))
     if hint is int:
         return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
     if hint is float:
@@ -105,11 +106,14 @@ def _describe(hint) -> str:
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(h) for h in typing.get_args(hint))
     if origin is typing.Literal:
-        return "one of " + ", ".join(repr(c) for c in typing.get_args(hint))
+        choices = [repr(c) for c in typing.get_args(hint)]
+        return choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + " or " + choices[-1]
     if hint is type(None) or hint is None:
         return "None"
     if hint is int:
         return "an integer"
+    if hint is bool:
+        return "True or False"
     if hint is float:
         return "a real number (not NaN)"
     if hint is str:

@@ -172,9 +172,11 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
         if name in exclude:
             continue
         try:
+            if np.iscomplexobj(value):
+                raise TypeError("complex")
             counted[name] = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
-            raise InvalidTypeError(f"grads[{name!r}] must be a numeric array, got "
+            raise InvalidTypeError(f"grads[{name!r}] must be a real numeric array, got "
                                    f"{value!r:.60}", argument="grads", value=value) from None
     with np.errstate(over="ignore", invalid="ignore"):
         norm = global_norm(counted)
