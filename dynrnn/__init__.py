@@ -12,6 +12,7 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
                      UnknownParameterError)
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
+from .model import ArrayNetwork
 from .analysis import Bifurcation, BifurcationKind
 # -- fixed points, cycles, stability, Lyapunov spectra, §2.1 diagnostic (fixedpoints) --
 from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientRegimeKind,
@@ -26,23 +27,25 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
 # basins and global continuation
-from .analysis import (Attractor, AttractorEvent, AttractorKind, BasinsOptions, BasinsResult,
-                       BasinsStatus, EventCause, EventKind, GlobalContinuationResult,
-                       GlobalContinuationStatus, basins, global_continuation)
+from .analysis import (Attractor, AttractorEvent, AttractorEventCause, AttractorEventKind,
+                       AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
+                       GlobalContinuationResult, GlobalContinuationStatus, basins,
+                       global_continuation)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
 # -- gradients (gradients) --
 from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposition,
                         ErrorSurface, GradientEvents, JacobianProducts, OmegaResult, Readout, Task,
-                        TrainingHistory, TrainingResult, bptt, clip_gradients, descent_paths,
+                        TrainingHistory, TrainingOptions, TrainingResult, bptt, clip_gradients,
+                        descent_paths,
                         error_surface, find_gradient_events, get_task, gradient_by_distance,
                         initialise, jacobian_products, omega, omega_terms, train)
 
 __all__ = [
     "__version__",
     # model
-    "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "Map", "RNN",
+    "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "ArrayNetwork", "Map", "RNN",
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
@@ -62,7 +65,7 @@ __all__ = [
     # basins and global continuation
     "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
     "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
-    "AttractorEvent", "EventKind", "EventCause",
+    "AttractorEvent", "AttractorEventKind", "AttractorEventCause",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",
@@ -70,7 +73,8 @@ __all__ = [
     "bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
     "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
     "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
-    "TrainingResult", "TrainingHistory", "find_gradient_events", "GradientEvents",
+    "TrainingOptions", "TrainingResult", "TrainingHistory", "find_gradient_events",
+    "GradientEvents",
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",

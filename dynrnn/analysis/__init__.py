@@ -31,10 +31,10 @@ __all__ = ["Bifurcation", "BifurcationKind",
 # -- basins and global continuation (basins) --
 from .basins import (Attractor, AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
                      basins)
-from .global_continuation import (AttractorEvent, EventCause, EventKind,
+from .global_continuation import (AttractorEvent, AttractorEventCause, AttractorEventKind,
                                   GlobalContinuationResult, GlobalContinuationStatus,
                                   global_continuation)
 
 __all__ += ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",
             "AttractorKind", "global_continuation", "GlobalContinuationResult",
-            "GlobalContinuationStatus", "AttractorEvent", "EventKind", "EventCause"]
+            "GlobalContinuationStatus", "AttractorEvent", "AttractorEventKind", "AttractorEventCause"]

@@ -1,18 +1,24 @@
 """The one interface every recurrent map implements, and the checks shared by all of them.
 
-Every algorithm in dynrnn (fixed points, cycles, continuation, Lyapunov spectra, gradients) uses only
-the methods of :class:`RecurrentMap`, so a user's own map works wherever a built-in one does.
+Every algorithm in dynrnn (fixed points, cycles, continuation, Lyapunov spectra, gradients) uses
+only the methods of :class:`RecurrentMap`, so a user's own map works wherever a built-in one does.
 """
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Callable, Iterable, Mapping, Sequence, final
+from typing import final
 
 import numpy as np
 
-from ..errors import (InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError,
-                      UnknownParameterError)
+from ..errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    NonFiniteError,
+    ShapeError,
+    UnknownParameterError,
+)
 
 __all__ = ["RecurrentMap", "as_state", "as_finite_array"]
 
@@ -140,7 +146,7 @@ class RecurrentMap(abc.ABC):
         """All named scalar parameters and their current values."""
 
     @abc.abstractmethod
-    def replace_params(self, updates: dict[str, float]) -> "RecurrentMap":
+    def replace_params(self, updates: dict[str, float]) -> RecurrentMap:
         """A copy with the (already validated) parameters in ``updates`` changed."""
 
     @abc.abstractmethod
@@ -164,7 +170,8 @@ class RecurrentMap(abc.ABC):
         The default makes the three separate calls; maps whose evaluation has a fixed overhead
         (lambdified sympy expressions) override it with one fused call.
         """
-        return self.step_unchecked(x, u), self.jacobian_unchecked(x, u), self.param_jacobian_unchecked(x, names, u)
+        return (self.step_unchecked(x, u), self.jacobian_unchecked(x, u),
+                self.param_jacobian_unchecked(x, names, u))
 
     def derivatives_along(self, name: str, u: np.ndarray | None
                            ) -> Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray,
@@ -325,7 +332,7 @@ class RecurrentMap(abc.ABC):
 
     @final
     def with_params(self, updates: Mapping[str, float] | None = None, **kwargs: float
-                    ) -> "RecurrentMap":
+                    ) -> RecurrentMap:
         """Return a new map with some named parameters changed; this one is unchanged.
 
         Examples
