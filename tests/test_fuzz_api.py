@@ -208,11 +208,11 @@ KNOWN_DEFECTS: dict[tuple[str, str], str] = {
     ("omega_terms", "states"): "array arguments converted without a check (regularizer)",
     ("train", "x0"): "a text/object x0: float() errors (training, structure)",
     ("train", "task"): "task=None: AttributeError (training, structure)",
-    ("save", "path"): "a path that is a directory: IsADirectoryError (issue 10 #11, structure)",
-    ("save_model", "path"): "a path that is a directory: IsADirectoryError (#11, structure)",
-    ("sweep", "executor"): "a bad executor: RuntimeError without a message (sweeps, structure)",
     ("sweep_from_config", "config_path"): "a binary file: UnicodeDecodeError (structure)",
-    ("sweep_from_config", "scheduler"): "a bad scheduler: RuntimeError (sweeps, structure)",
+    ("basins", "seed"): "a negative seed: numpy's ValueError (basins)",
+    ("basins", "executor"): "an array as executor: 'truth value is ambiguous' (basins)",
+    ("global_continuation", "seed"): "a negative seed: numpy's ValueError (basins)",
+    ("global_continuation", "executor"): "an array as executor: numpy's ValueError (basins)",
 }
 
 

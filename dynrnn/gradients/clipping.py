@@ -131,7 +131,11 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     """
     single = not isinstance(grads, Mapping)
     if single:
-        grads = {"g": np.asarray(grads)}
+        try:
+            grads = {"g": np.asarray(grads)}
+        except (TypeError, ValueError):      # a ragged list
+            raise InvalidTypeError(f"grads must be a numeric array or a dict of them, got "
+                                   f"{grads!r:.60}", argument="grads", value=grads) from None
     try:
         c = float(threshold)
     except (TypeError, ValueError):
