@@ -142,6 +142,10 @@ def _mismatch(name: str, value, hint) -> Exception:
     shown = f"{value!r}"
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     message = f"{name} must be {_describe(hint)}, got {type(value).__name__} {shown}"
+    if value is None and "PathLike" in repr(hint):
+        # a missing path is a missing value (as dynrnn.save has always said), not a wrong type
+        return InvalidInputError(f"{name} must be a file path, got None", argument=name,
+                                 value=value)
     if isinstance(value, (float, np.floating)) and math.isnan(value):
         return NonFiniteError(f"{name} must be finite, got NaN", argument=name, value=value)
     literals = _literals(hint)

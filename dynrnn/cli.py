@@ -268,7 +268,8 @@ def _cmd_continue(args) -> int:
         # would only give that branch again. The chord between two branch points is within
         # about ds_max² of the branch.
         z0 = np.append(x0, p0)
-        tol = max(args.ds_max ** 2, 1e-8) * (1 + np.max(np.abs(z0)))
+        with np.errstate(over="ignore"):    # --ds-max 1e308: an infinite tolerance, no error
+            tol = max(float(np.square(np.float64(args.ds_max))), 1e-8) * (1 + np.max(np.abs(z0)))
         if any(distance_to_polyline(z0, branch_points(b)) <= tol for b in branches):
             continue
         branches.append(continuation(system, param, x0, (lo, hi), p0=p0, period=args.period,
@@ -302,6 +303,10 @@ def _cmd_diagram(args) -> int:
         raise InvalidInputError(f"--values must be >= 2, got {args.values}",
                                 argument="--values", value=args.values)
     _check_component(args, system)
+    if args.values > 10 ** 7:
+        raise InvalidInputError(f"--values must be at most 10^7 (one orbit diagram column per "
+                                f"value), got {args.values}", argument="--values",
+                                value=args.values)
     out = _out_dir(args, default=".")
     # the orbit diagram first: it checks its sizes (memory, work) before the longer continuation
     orbits = orbit_diagram(system, param, np.linspace(lo, hi, args.values),
