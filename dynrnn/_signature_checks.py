@@ -149,9 +149,14 @@ def _mismatch(name: str, value, hint) -> Exception:
     if isinstance(value, (float, np.floating)) and math.isnan(value):
         return NonFiniteError(f"{name} must be finite, got NaN", argument=name, value=value)
     literals = _literals(hint)
+    members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union,
+                                                                    types.UnionType) else (hint,)
+    numeric_member = any(m in (int, float) for m in members)
     if literals and (isinstance(value, str) or (
             isinstance(value, numbers.Number) and not isinstance(value, bool)
-            and any(isinstance(v, numbers.Number) for v in literals))):
+            and not numeric_member)):
+        # a word or number outside the choices is a wrong value; a float where an integer or
+        # one of the words is expected (column_block=1.5) stays a wrong type
         return InvalidInputError(message, argument=name, value=value)
     return InvalidTypeError(message, argument=name, value=value)
 

@@ -321,7 +321,7 @@ def _local_link(family_at, attractor: Attractor, index: int, values: np.ndarray,
     start_value = lo if forward else hi
     system = base(start_value)
     bounds = (min(lo, hi), max(lo, hi))
-    direction = 1 if (hi > lo) == forward else -1
+    direction = "forward" if (hi > lo) == forward else "backward"
     try:
         branch = continuation(system, param, attractor.x, bounds, p0=start_value,
                               period=attractor.period, direction=direction)
