@@ -69,6 +69,11 @@ def _matches(value, hint) -> bool | object:
             return True
         return _UNKNOWN if any(o is _UNKNOWN for o in outcomes) else False
     if origin is typing.Literal:
+        if isinstance(value, numbers.Number) and not isinstance(value, bool) and not any(
+                isinstance(choice, numbers.Number) for choice in typing.get_args(hint)):
+            # a number for a choice of words: the function may read old spellings
+            # (continuation's direction=1/-1, deprecated); it checks the value itself
+            return _UNKNOWN
         return (isinstance(value, (str, numbers.Number)) and not isinstance(value, bool)
                 and any(type(value) is type(choice) or (isinstance(value, numbers.Number)
                                                           and isinstance(choice, numbers.Number))
