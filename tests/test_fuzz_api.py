@@ -244,11 +244,15 @@ def run_case(name: str, argument: str, label: str):
         raise
 
 
-#: public functions merged after this suite was written (bifdepth): not fuzzed yet, listed
+#: public functions merged after this suite was written (bifdepth, gated, events): not fuzzed
+#: yet, listed
 #: so that the completeness check below still catches any other new function
 NOT_YET_COVERED = {"normal_form", "criticality_along", "continue_piecewise",
                    "border_collisions_between", "continue_cycle", "period_doubling_cascade",
-                   "switch_at_codim2"}
+                   "switch_at_codim2",
+                   # gated and events (torch import and recordings), merged last
+                   "from_torch", "read_torch", "to_torch_state", "from_torch_state",
+                   "load_recording"}
 
 
 def test_every_public_function_has_a_baseline():
