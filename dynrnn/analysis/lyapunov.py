@@ -19,6 +19,7 @@ import numpy as np
 from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_state
+from .._signature_checks import checked_arguments
 
 __all__ = ["lyapunov_spectrum", "LyapunovResult", "LyapunovStatus"]
 
@@ -73,6 +74,7 @@ class LyapunovResult:
         return float(out) if np.ndim(out) == 0 else out
 
 
+@checked_arguments
 def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int = 100,
                       u=None, *, n_exponents: int | None = None, record_every: int = 100,
                       progress: bool = False) -> LyapunovResult:
