@@ -8,11 +8,18 @@ from .errors import InvalidInputError, InvalidTypeError
 __all__ = ["check_count"]
 
 
-def check_count(value, argument: str, minimum: int) -> int:
-    """An integer count ``>= minimum`` (bools rejected), or a dynrnn error naming ``argument``."""
+def check_count(value, argument: str, minimum: int, *,
+                non_integer: type[InvalidInputError] | type[InvalidTypeError] = InvalidTypeError
+                ) -> int:
+    """An integer count ``>= minimum`` (bools rejected), or a dynrnn error naming ``argument``.
+
+    A value that is not an integer raises ``non_integer`` (InvalidTypeError; the functions
+    that have always answered InvalidInputError, a ValueError, pass that to stay compatible);
+    one below ``minimum`` raises InvalidInputError.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidTypeError(f"{argument} must be an integer, got {value!r}",
-                               argument=argument, value=value)
+        raise non_integer(f"{argument} must be an integer >= {minimum}, got {value!r}",
+                          argument=argument, value=value)
     if value < minimum:
         raise InvalidInputError(f"{argument} must be >= {minimum}, got {value}",
                                 argument=argument, value=value)

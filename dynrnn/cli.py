@@ -1,7 +1,8 @@
 """The ``dynrnn`` command.
 
 Exit codes: 0 done, 1 the analysis failed (the reason is printed), 2 bad input. Errors print one
-line on stderr; ``--debug`` shows the traceback. ``--json`` prints machine-readable results on stdout.
+line on stderr; ``--debug`` shows the traceback. ``--json`` prints machine-readable results on
+stdout.
 Progress bars go to stderr (``--quiet`` turns them off).
 
 Subcommands::
@@ -26,14 +27,20 @@ import argparse
 import json
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from . import __version__
-from .errors import (ConvergenceError, DynrnnError, InvalidInputError, InvalidTypeError,
-                     MissingDependencyError, UnknownParameterError)
+from .errors import (
+    ConvergenceError,
+    DynrnnError,
+    InvalidInputError,
+    InvalidTypeError,
+    MissingDependencyError,
+    UnknownParameterError,
+)
 from .io.codec import to_jsonable
 
 __all__ = ["main", "build_parser"]
@@ -258,8 +265,8 @@ def _from_torch_space(system, hidden: np.ndarray, args) -> np.ndarray:
         if hidden.ndim != 2 or hidden.shape[1] != system.n_states:
             return hidden
         return system.to_elman().to_pascanu_state(hidden, system.resolve_input(args.input_u))
-    from .model.gated import GatedNetwork
     from .model import ElmanRNN
+    from .model.gated import GatedNetwork
     if isinstance(system, (GatedNetwork, ElmanRNN)):
         return hidden          # their state is torch's hidden state ([h, c] for an LSTM)
     raise InvalidInputError(f"--state-space torch: {type(system).__name__} is not a PyTorch "
@@ -436,7 +443,7 @@ def _cmd_continue(args) -> int:
         direction = "forward" if direction == "up" else "backward"
         print(f"dynrnn continue: --direction {args.direction} is deprecated; use --direction "
               f"{direction}", file=sys.stderr)
-    branches = []
+    branches: list = []
     for x0 in starts:
         # A start on a branch already computed (the other fixed points of an S-shaped branch)
         # would only give that branch again. The chord between two branch points is within
@@ -482,6 +489,7 @@ def _cmd_diagram(args) -> int:
                                 f"value), got {args.values}", argument="--values",
                                 value=args.values)
     out = _out_dir(args, default=".")
+    assert out is not None      # _out_dir returns None only without a default
     # the orbit diagram first: it checks its sizes (memory, work) before the longer continuation
     orbits = orbit_diagram(system, param, np.linspace(lo, hi, args.values),
                            n_transient=args.transient, n_keep=args.keep, seed=args.seed,

@@ -86,7 +86,7 @@ class UnknownActivationError(InvalidInputError):
 
 
 class UndeclaredSymbolError(InvalidInputError):
-    """A sympy expression uses symbols that were declared neither as states, inputs nor parameters."""
+    """A sympy expression uses symbols declared neither as states, inputs nor parameters."""
 
     def __init__(self, message: str, *, argument: str | None = None, symbols: tuple[str, ...] = ()):
         super().__init__(message, argument=argument, value=symbols)

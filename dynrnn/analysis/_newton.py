@@ -46,7 +46,7 @@ class NewtonRun:
     history: np.ndarray      # (n_iter_max + 1, m) residual per iteration, NaN after the end
 
 
-def _evaluate(system, u, X):
+def orbit_residuals(system, u, X):
     """Residuals r_j = F(x_j) − x_{j+1} for X (m, k, n) and their norms."""
     with np.errstate(all="ignore"):
         FX = system.step_unchecked(X, u)
@@ -93,7 +93,7 @@ def _solve_stack(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _direction(system, u, X, R, dtype=np.float64):
+def newton_direction(system, u, X, R, dtype=np.float64):
     """The condensed Newton direction δX (m, k, n); rows with a singular system are NaN.
 
     The n×n solve runs in ``dtype``: float32 halves the cost of the LU factorisations (the
@@ -154,7 +154,7 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
     if box is not None:
         lo, hi = box
         X = np.clip(X, lo, hi)
-    R, res = _evaluate(system, u, X)
+    R, res = orbit_residuals(system, u, X)
     outcome = np.zeros(m, dtype=np.int8)
     n_iter = np.zeros(m, dtype=np.int64)
     history = np.full((max_iter + 1, m), np.nan)
@@ -181,11 +181,11 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
                 scale = 1.0 + np.sqrt(np.einsum("mkn,mkn->m", X[idx], X[idx]))
                 low = (res[idx] > _FLOAT32_ABOVE * scale) & ~force64[idx]
             if np.any(low):
-                D[low] = _direction(system, u, X[idx[low]], R[idx[low]], np.float32)
+                D[low] = newton_direction(system, u, X[idx[low]], R[idx[low]], np.float32)
                 redo = ~np.all(np.isfinite(D), axis=(1, 2)) & low
                 low &= ~redo
             if not np.all(low):
-                D[~low] = _direction(system, u, X[idx[~low]], R[idx[~low]])
+                D[~low] = newton_direction(system, u, X[idx[~low]], R[idx[~low]])
             bad = ~np.all(np.isfinite(D), axis=(1, 2))
             outcome[idx[bad]] = Outcome.SINGULAR
             idx, D, low = idx[~bad], D[~bad], low[~bad]
@@ -204,7 +204,7 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
                 trial = X[idx[p]] + alpha[p, None, None] * D[p]
                 if box is not None:
                     trial = np.clip(trial, lo, hi)
-                Rt, rt = _evaluate(system, u, trial)
+                Rt, rt = orbit_residuals(system, u, trial)
                 ok = rt <= (1.0 - 1e-4 * alpha[p]) * reference[p]
                 # at the rounding floor no decrease is possible: accept a full step there
                 ok |= (alpha[p] == 1.0) & (rt <= goal[idx[p]])

@@ -112,9 +112,9 @@ def _doubled_cycle(system, name1, q1, x, v, u, amplitudes):
     k-cycle or fails)."""
     from ..model.families import as_family
     from .continuation.engine import CorrectorSettings, correct
-    from .multiple_shooting import _ShootingProblem
+    from .multiple_shooting import ShootingProblem
     k, n = x.shape
-    problem = _ShootingProblem(as_family(system, name1), n, 2 * k, u)
+    problem = ShootingProblem(as_family(system, name1), n, 2 * k, u)
     row = np.zeros(2 * k * n + 1)
     row[-1] = 1.0
     for xi in amplitudes:

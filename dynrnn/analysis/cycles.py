@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap
 from .fixed_points import FixedPointResult, search
@@ -72,13 +73,8 @@ def find_cycles(system: RecurrentMap, period: int, u=None, *, n_starts: int = 25
     >>> len(result), result.exhaustive, [round(float(v), 6) for v in result[0].orbit[:, 0]]
     (1, True, [0.513045, 0.799455])
     """
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)):
-        raise InvalidTypeError(f"period must be an integer >= 1, got {period!r}",
-                               argument="period", value=period)
-    if period < 1:
-        raise InvalidInputError(f"period must be >= 1, got {period}", argument="period",
-                                value=period)
-    return search(system, u, int(period), n_starts=n_starts, seed=seed, starts=starts, tol=tol,
+    period = check_count(period, "period", 1)
+    return search(system, u, period, n_starts=n_starts, seed=seed, starts=starts, tol=tol,
                   max_iter=max_iter, slow_points=False, raise_on_failure=raise_on_failure,
                   progress=progress, method=method, box=box, dedupe_tol=dedupe_tol,
                   eig_tol=eig_tol, derivative_bounds=derivative_bounds, n_grid=n_grid,

@@ -70,7 +70,7 @@ def deflated_newton(system, u, X0: np.ndarray, roots: np.ndarray, *, max_iter: i
         X = np.clip(X, box[0], box[1])
 
     def merit(Y):
-        R, res = nw._evaluate(system, u, Y[:, None, :])
+        R, res = nw.orbit_residuals(system, u, Y[:, None, :])
         if roots.shape[0]:
             log_mu, _ = log_multiplier_gradient(Y, roots, power=power, shift=shift)
             with np.errstate(all="ignore"):
@@ -86,7 +86,7 @@ def deflated_newton(system, u, X0: np.ndarray, roots: np.ndarray, *, max_iter: i
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        D = nw._direction(system, u, X[idx, None, :], R[idx])[:, 0]
+        D = nw.newton_direction(system, u, X[idx, None, :], R[idx])[:, 0]
         if roots.shape[0]:
             _, grad = log_multiplier_gradient(X[idx], roots, power=power, shift=shift)
             with np.errstate(all="ignore"):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .branch_overlap import duplicates_branch as _duplicate   # the one de-duplicator
@@ -136,11 +137,7 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
     """
     opts = options if options is not None else ContinuationOptions()
     family = resolve_family(system, param)
-    if (isinstance(max_period_doublings, bool) or not isinstance(max_period_doublings, int)
-            or max_period_doublings < 0):
-        raise InvalidInputError(f"max_period_doublings must be an integer >= 0, got "
-                                f"{max_period_doublings!r}", argument="max_period_doublings",
-                                value=max_period_doublings)
+    check_count(max_period_doublings, "max_period_doublings", 0, non_integer=InvalidInputError)
     try:
         lo = float(bounds[0])
     except (TypeError, IndexError, ValueError):
@@ -259,18 +256,18 @@ def _build_graph(branches: list, parents: list) -> "nx.MultiGraph":
                                        period=bif.period, branch=bi)
     for bi, br in enumerate(branches):
         m = br.n_points
-        seq = [(0.0, None), (float(m - 1), None)]
+        seq: list[tuple[float, int | None]] = [(0.0, None), (float(m - 1), None)]
         seq += [(b.index + 0.5, node_of_bif[(bi, j)]) for j, b in enumerate(br.bifurcations)]
         parent = parents[bi]
         if parent != (-1, -1):
             # the switching point is a point of this branch: reuse the parent's node
             origin = node_of_bif[parent]
             p_star = branches[parent[0]].bifurcations[parent[1]].param
-            pos = int(np.argmin(np.abs(br.params - p_star)
-                                + np.linalg.norm(br.states - branches[parent[0]]
-                                                 .bifurcations[parent[1]].x, axis=1)))
-            seq = [s for s in seq if not (s[1] is None and s[0] == float(pos))]
-            seq.append((float(pos), origin))
+            switch = int(np.argmin(np.abs(br.params - p_star)
+                                   + np.linalg.norm(br.states - branches[parent[0]]
+                                                    .bifurcations[parent[1]].x, axis=1)))
+            seq = [s for s in seq if not (s[1] is None and s[0] == float(switch))]
+            seq.append((float(switch), origin))
         seq.sort(key=lambda s: s[0])
         if parent != (-1, -1) and br.end_statuses[1].name == "COLLAPSED":
             # the doubled cycle ends at another flip of its parent: join that node

@@ -530,8 +530,8 @@ def _resolve_degenerate(system, u, orbits, order, *, tol, box, dedupe_tol, radiu
     check = np.isnan(radius)
     step = np.zeros(m)
     if np.any(check):
-        R, _ = nw._evaluate(system, u, orbits[check])
-        step[check] = np.max(np.abs(nw._direction(system, u, orbits[check], R)[:, 0]), axis=1)
+        R, _ = nw.orbit_residuals(system, u, orbits[check])
+        step[check] = np.max(np.abs(nw.newton_direction(system, u, orbits[check], R)[:, 0]), axis=1)
     step[~np.isfinite(step)] = np.inf
     loose = check & (step > dedupe_tol * scale)
     known = np.where(check, 0.0, radius)
@@ -546,8 +546,8 @@ def _resolve_degenerate(system, u, orbits, order, *, tol, box, dedupe_tol, radiu
                      "here (a saturated unit or gate flattens F(x) − x), but Newton from it "
                      f"does not reach a root (residual {run.residual[k]:.1e} after refinement)"))
     refined = run.X[ok]
-    Rr, res_r = nw._evaluate(system, u, refined)
-    step_r = np.max(np.abs(nw._direction(system, u, refined, Rr)[:, 0]), axis=1)
+    Rr, res_r = nw.orbit_residuals(system, u, refined)
+    step_r = np.max(np.abs(nw.newton_direction(system, u, refined, Rr)[:, 0]), axis=1)
     step_r[~np.isfinite(step_r)] = np.inf
     scale_r = 1.0 + np.max(np.abs(refined[:, 0, :]), axis=1)
     still = step_r > dedupe_tol * scale_r
@@ -631,7 +631,7 @@ def _run_bracket(system, u, period, box, *, tol, n_grid, bounds, user_box) -> di
     roots = np.concatenate([br.roots, br.tangential])
     X0 = nw.initial_orbits(system, u, roots[:, None], period)
     # residuals of the roots, to order duplicates (the most accurate is kept)
-    _, res = nw._evaluate(system, u, X0)
+    _, res = nw.orbit_residuals(system, u, X0)
     ok = res <= nw.attainable_tolerance(X0, max(tol, 1e3 * tol))
     exhaustive = rigorous and br.certified
     where = "the given box" if user_box else "the invariant interval"

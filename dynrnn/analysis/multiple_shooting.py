@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from ..model.families import as_family
@@ -62,14 +63,14 @@ class _Evaluation:
         self.J, self.gp = J, gp
 
 
-class _ShootingProblem:
+class ShootingProblem:
     """z = (x_1..x_k, p): the engine's problem interface (see continuation.engine)."""
 
     def __init__(self, family, n: int, period: int, u):
         self.family, self.n, self.k, self.u = family, n, period, u
         self.n_unknowns = n * period + 1
         self.parameter_indices = (n * period,)
-        self._point = family._evaluator(u)
+        self._point = family.evaluator(u)
 
     def evaluate(self, z, context=None):
         n, k = self.n, self.k
@@ -220,9 +221,7 @@ def _check(system, bounds, period, n):
     if not isinstance(system, RecurrentMap):
         raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
                                argument="system", value=system)
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-        raise InvalidInputError(f"period must be a positive integer, got {period!r}",
-                                argument="period", value=period)
+    check_count(period, "period", 1, non_integer=InvalidInputError)
     if period * n > MAX_SHOOTING_SIZE:
         raise InvalidInputError(
             f"period {period} with {n} states gives {period * n} shooting unknowns, more than "
@@ -249,7 +248,7 @@ def continue_cycle(system: RecurrentMap, param, cycle, p0: float, bounds, *,
     cycle = np.atleast_2d(as_state(cycle, system.n_states, "cycle"))
     k, n = cycle.shape
     lo, hi = _check(system, bounds, k, n)
-    problem = _ShootingProblem(family, n, k, None if u is None else system.resolve_input(u))
+    problem = ShootingProblem(family, n, k, None if u is None else system.resolve_input(u))
     z0 = np.concatenate([cycle.ravel(), [float(p0)]])
     ev = problem.evaluate(z0)
     if tangent is None:
@@ -330,7 +329,7 @@ def period_doubling_cascade(system: RecurrentMap, param, start, p0: float, bound
         sign = np.concatenate([np.ones(k), -np.ones(k)])
         base = np.concatenate([cycle, cycle])
         vv = np.concatenate([v, v])
-        problem = _ShootingProblem(family, n, 2 * k, None if u is None else
+        problem = ShootingProblem(family, n, 2 * k, None if u is None else
                                    system.resolve_input(u))
         row = np.concatenate([(sign[:, None] * vv).ravel(), [0.0]])
         row /= np.linalg.norm(row)

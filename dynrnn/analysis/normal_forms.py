@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from .special_points import Bifurcation, BifurcationKind
@@ -427,9 +428,7 @@ def _check_kind(kind) -> BifurcationKind:
 
 
 def _check_period(period) -> int:
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-        raise InvalidInputError(f"period must be a positive integer, got {period!r}",
-                                argument="period", value=period)
+    check_count(period, "period", 1, non_integer=InvalidInputError)
     if period > MAX_CYCLE_PERIOD:
         raise InvalidInputError(
             f"period {period} is larger than MAX_CYCLE_PERIOD = {MAX_CYCLE_PERIOD}: the "

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
 from .._signature_checks import checked_arguments
@@ -231,9 +232,7 @@ def orbit_diagram(system: RecurrentMap, param: str, values, *, n_transient: int 
                          argument="values", expected=("P",), actual=values.shape)
     for name, value, least in (("n_transient", n_transient, 0), ("n_keep", n_keep, 1),
                                ("n_initial", n_initial, 1)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
-            raise InvalidInputError(f"{name} must be an integer >= {least}, got {value!r}",
-                                    argument=name, value=value)
+        check_count(value, name, least, non_integer=InvalidInputError)
     if not (isinstance(divergence_bound, (int, float)) and divergence_bound > 0):
         raise InvalidInputError(f"divergence_bound must be a positive number, got "
                                 f"{divergence_bound!r}", argument="divergence_bound",

@@ -136,7 +136,7 @@ def random_region_search(A, W, c, period: int, n_starts: int, rng: np.random.Gen
     else:
         D = np.asarray(initial, dtype=bool)
     m = D.shape[0]
-    seen = [set() for _ in range(m)]
+    seen: list[set] = [set() for _ in range(m)]
     active = np.ones(m, dtype=bool)
     found_orbits, found_mult = [], []
     n_conv = n_sing = n_iter = 0

@@ -5,11 +5,11 @@ r"""Exact backpropagation through time for the RNN of Pascanu et al. (2013), eq.
     x_t = W_{rec}\,\sigma(x_{t-1}) + W_{in}\,u_t + b, \qquad
     y_t = W_{out}\,\sigma(x_t) + b_{out}\ \text{(optional readout)}
 
-The loss is :math:`E = \frac{1}{B}\sum_b \sum_{t \in S} m_{t,b}\,L(y^b_t, z^b_t)` with S every step
-(``where="all"``) or the last step only (``where="last"``), an optional mask m, and L the squared error
-:math:`\sum_i (y_i - z_i)^2` (no factor ½) or the softmax cross-entropy. Without a readout the output
-is the hidden state :math:`h_t = \sigma(x_t)` (not the pre-activation ``x_t``); a readout of the
-pre-activation is not offered.
+The loss is :math:`E = \frac{1}{B}\sum_b \sum_{t \in S} m_{t,b}\,L(y^b_t, z^b_t)` with S every
+step (``where="all"``) or the last step only (``where="last"``), an optional mask m, and L the
+squared error :math:`\sum_i (y_i - z_i)^2` (no factor ½) or the softmax cross-entropy. Without a
+readout the output is the hidden state :math:`h_t = \sigma(x_t)` (not the pre-activation
+``x_t``); a readout of the pre-activation is not offered.
 
 The backward recursion (total derivative :math:`g_t = \partial E/\partial x_t`, row vectors):
 
@@ -30,16 +30,22 @@ P. J. Werbos, "Backpropagation through time: what it does and how to do it", Pro
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 import numpy as np
 
-from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError, \
-    UnknownParameterError
 from .._checks import check_count
-from ..model.rnn import RNN
 from .._signature_checks import checked_arguments
+from ..errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    NonFiniteError,
+    ShapeError,
+    UnknownParameterError,
+)
+from ..model.rnn import RNN
 
 __all__ = ["Readout", "BPTTResult", "bptt", "LOSSES", "forward", "ForwardPass"]
 
@@ -151,7 +157,8 @@ def _canonical_loss(loss) -> str:
     return key
 
 
-def _as_readout(readout) -> Readout | None:
+def as_readout(readout) -> Readout | None:
+    """A :class:`Readout` from None, a Readout or a dict with ``W_out`` (and ``b_out``)."""
     if readout is None or isinstance(readout, Readout):
         return readout
     if isinstance(readout, Mapping):
@@ -198,7 +205,7 @@ def _finite(a: np.ndarray, argument: str) -> None:
                              argument=argument)
 
 
-def _prepare(net, x0, inputs, n_steps, dtype):
+def prepare_sequences(net, x0, inputs, n_steps, dtype):
     """Validate and batch x0 (B, n) and inputs (T, B, m); return them and whether batched."""
     if not isinstance(net, RNN):
         raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
@@ -249,7 +256,7 @@ def _prepare(net, x0, inputs, n_steps, dtype):
     return x0b, U, batched
 
 
-def _activation_and_derivative(act, X, H, out=None):
+def activation_and_derivative(act, X, H, out=None):
     """σ'(X) reusing σ(X) = H where the closed form allows (tanh, sigmoid)."""
     name = act.name
     if name == "tanh":
@@ -325,7 +332,10 @@ def _sequential_product(M: np.ndarray, batch: int, column_block: int | None):
 
 def forward(net: RNN, x0b: np.ndarray, U: np.ndarray, dtype=np.float64,
             exact_tanh: bool = True, column_block: int | None = None) -> ForwardPass:
-    """Run eq. (2) for all sequences at once; X[0] = x0, X[t] = W_rec σ(X[t-1]) + W_in U[t-1] + b."""
+    """Run eq. (2) for all sequences at once.
+
+    X[0] = x0, X[t] = W_rec σ(X[t-1]) + W_in U[t-1] + b.
+    """
     T, B, m = U.shape
     n = net.n_units
     act = net.activation
@@ -374,7 +384,8 @@ def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
         z = z[None]
     if loss == "cross_entropy" and np.issubdtype(z.dtype, np.integer):
         if z.shape != (T_sel, B):
-            raise ShapeError(f"class-label targets must have shape {(T_sel, B) if where == 'all' else (B,)}"
+            shape = (T_sel, B) if where == 'all' else (B,)
+            raise ShapeError(f"class-label targets must have shape {shape}"
                              f", got {np.shape(targets)}", argument="targets",
                              expected=(T_sel, B), actual=np.shape(targets))
         if z.size and (z.min() < 0 or z.max() >= k):
@@ -423,7 +434,8 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
         :math:`(\sigma(x_{50}) - 0.7)^2` is ``where="last"``); ``"cross_entropy"`` is
         :math:`-\sum_i z_i \log\mathrm{softmax}(y)_i`.
     readout : Readout or (W_out, b_out), optional
-        Linear readout :math:`y_t = W_{out}\sigma(x_t) + b_{out}`; without it :math:`y_t = \sigma(x_t)`.
+        Linear readout :math:`y_t = W_{out}\sigma(x_t) + b_{out}`; without it
+        :math:`y_t = \sigma(x_t)`.
     where : {"all", "last"}
         Loss at every step or at the last step only.
     mask : array_like, shape (T_sel, B) or (T_sel,) unbatched, optional
@@ -473,12 +485,12 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     if dtype not in (np.float32, np.float64):
         raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}", argument="dtype",
                                 value=dtype)
-    ro = _as_readout(readout)
+    ro = as_readout(readout)
     if ro is not None and ro.W_out.shape[1] != net.n_units:
         raise ShapeError(f"readout W_out must have {net.n_units} columns to match the net, got "
                          f"{ro.W_out.shape}", argument="readout",
                          expected=("n_outputs", net.n_units), actual=ro.W_out.shape)
-    x0b, U, batched = _prepare(net, x0, inputs, n_steps, dtype)
+    x0b, U, batched = prepare_sequences(net, x0, inputs, n_steps, dtype)
     T, B, m = U.shape
     n = net.n_units
     k = ro.n_outputs if ro is not None else n
@@ -543,7 +555,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     loss_value = float(per.sum(dtype=np.float64) / B)
 
     # Immediate terms e_t = dE/dh_t * σ'(x_t), written into the buffer that becomes g_t.
-    D = _activation_and_derivative(net.activation, X, H)  # (T+1, B, n)
+    D = activation_and_derivative(net.activation, X, H)  # (T+1, B, n)
     dH = dY @ W_out if ro is not None else dY
     if where == "all":
         G = np.multiply(dH, D[1:], out=dH if dH is not Y else None)

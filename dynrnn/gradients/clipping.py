@@ -8,8 +8,9 @@ r"""Gradient-norm clipping (Pascanu et al. 2013, Algorithm 1) and the authors' s
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal
 
 import numpy as np
 
@@ -24,7 +25,8 @@ class ClipAction(str, enum.Enum):
 
     UNCHANGED = "the gradient norm was below the threshold; gradients unchanged"
     CLIPPED = "the gradient was rescaled to the threshold norm"
-    SKIPPED = "the gradient norm was not finite (or above `huge`); gradients set to zero (skip step)"
+    SKIPPED = ("the gradient norm was not finite (or above `huge`); gradients set to zero "
+               "(skip step)")
     SHRUNK = ("the gradient norm was not finite (or above `huge`); shrink step g_W_rec = "
               "shrink_factor * W_rec, other gradients zero")
 
@@ -187,9 +189,9 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     bad = not np.isfinite(norm) or norm > huge
     if bad:
         if nonfinite == "raise":
-            raise NonFiniteError(f"grads: gradient norm is {norm} (NaN, inf or above huge={huge}); use "
-                                 "nonfinite='skip' or 'shrink' to continue", argument="grads",
-                                 value=norm)
+            raise NonFiniteError(f"grads: gradient norm is {norm} (NaN, inf or above "
+                                 f"huge={huge}); use nonfinite='skip' or 'shrink' to continue",
+                                 argument="grads", value=norm)
         out = {k: np.zeros_like(np.asarray(v)) for k, v in grads.items()}
         action = ClipAction.SKIPPED
         if nonfinite == "shrink":

@@ -28,11 +28,13 @@ training", NeurIPS 2023.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap
 from .spikes import SpikeDefinition
@@ -166,7 +168,8 @@ class GradientEvent:
     ----------
     step : int
     grad_norm, ratio : float
-        ‖g_k‖ and its ratio to the reference median (:class:`~dynrnn.gradients.spikes.SpikeDefinition`).
+        ‖g_k‖ and its ratio to the reference median
+        (:class:`~dynrnn.gradients.spikes.SpikeDefinition`).
     loss_jump : float
         E(θ_{k+1}) − E(θ_k) (NaN at the end of the history).
     crossings : tuple of Crossing
@@ -498,10 +501,7 @@ CrossingFinder = Callable[[RecurrentMap, RecurrentMap, int, int], list]
 def _check_count(name: str, value, minimum: int, allow_none: bool = False):
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidInputError(f"{name} must be an integer >= {minimum}"
-                                + (" or None" if allow_none else "") + f", got {value!r}",
-                                argument=name, value=value)
+    check_count(value, name, minimum, non_integer=InvalidInputError)
 
 
 def _check_positive(name: str, value, allow_zero: bool = False):

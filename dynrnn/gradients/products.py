@@ -22,7 +22,7 @@ import numpy as np
 from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.rnn import RNN
-from .bptt import _activation_and_derivative, _prepare, bptt, forward
+from .bptt import activation_and_derivative, bptt, forward, prepare_sequences
 
 __all__ = ["JacobianProducts", "jacobian_products", "DistanceDecomposition",
            "gradient_by_distance", "product_bound"]
@@ -176,11 +176,11 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
     if dtype not in (np.float32, np.float64):
         raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}",
                                 argument="dtype", value=dtype)
-    x0b, U, _ = _prepare(net, x0, inputs, n_steps, dtype)
+    x0b, U, _ = prepare_sequences(net, x0, inputs, n_steps, dtype)
     fp = forward(net, x0b, U, dtype)
     X = fp.X[:, 0]
     T, n = X.shape[0] - 1, X.shape[1]
-    D = _activation_and_derivative(net.activation, fp.X, fp.H)[:, 0]  # σ'(x_i), (T+1, n)
+    D = activation_and_derivative(net.activation, fp.X, fp.H)[:, 0]  # σ'(x_i), (T+1, n)
     W = net.W_rec.astype(dtype)
     lam1 = float(np.linalg.norm(net.W_rec, 2))
     eye = np.eye(n, dtype=dtype)
@@ -321,12 +321,12 @@ def gradient_by_distance(net: RNN, x0, inputs, targets, loss: str = "mse", *, re
     """
     r = bptt(net, x0, inputs, targets, loss, readout=readout, where=where, mask=mask,
              n_steps=n_steps)
-    x0b, U, batched = _prepare(net, x0, inputs, n_steps, np.float64)
+    x0b, U, batched = prepare_sequences(net, x0, inputs, n_steps, np.float64)
     fp = forward(net, x0b, U, np.float64)
     X, H = fp.X, fp.H
     T, B, m = U.shape
     n = net.n_units
-    D = _activation_and_derivative(net.activation, X, H)
+    D = activation_and_derivative(net.activation, X, H)
     # Immediate terms e_t = ∂E_t/∂x_t (t = 1..T): recover them from g_t − (g_{t+1} W) σ'(x_t).
     G = r.state_grads if batched else r.state_grads[:, None, :]
     E = G.copy()

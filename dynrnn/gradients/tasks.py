@@ -14,8 +14,9 @@ Pascanu, Mikolov, Bengio (2013), §4.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -66,7 +67,10 @@ class Task:
     min_length: int = 10
 
     def sample(self, batch_size: int, length: int | tuple[int, int], seed=None) -> Batch:
-        """A batch; ``length`` an int or a (low, high) range drawn once per batch (mixed lengths)."""
+        """A batch; ``length`` an int or a (low, high) range drawn once per batch.
+
+        A range gives mixed lengths across batches, one length within a batch.
+        """
         rng = np.random.default_rng(seed)
         if isinstance(length, tuple):
             lo, hi = length

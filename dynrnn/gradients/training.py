@@ -41,7 +41,7 @@ from ..errors import (
 )
 from ..io.atomic import atomic_write, check_writable
 from ..model.rnn import RNN
-from .bptt import Readout, _as_readout, bptt
+from .bptt import Readout, as_readout, bptt
 from .clipping import ClipAction, clip_gradients, global_norm
 from .regularizer import omega
 from .spikes import SpikeDefinition
@@ -328,7 +328,7 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     """
     steps, opts, checkpoint_path, x0v = _check_arguments(net, steps, x0, options, option_values,
                                                          checkpoint, resume, callback)
-    ro = _as_readout(readout)
+    ro = as_readout(readout)
     layout = _layout(net, ro)
     get_batch, task_obj = _batch_source(task, opts.batch_size, opts.length, opts.seed)
     arrays = {k: np.array(v, dtype=np.float64) for k, v in

@@ -5,8 +5,8 @@ below 1/γ, the long-term gradient components vanish.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.special import expit

@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Mapping, Sequence, final
+from typing import final
 
 import numpy as np
 
-from ..errors import (DerivativeFallbackWarning, InvalidInputError, InvalidTypeError,
-                      MapEvaluationError, ShapeError, UndeclaredSymbolError)
+from ..errors import (
+    DerivativeFallbackWarning,
+    InvalidInputError,
+    InvalidTypeError,
+    MapEvaluationError,
+    ShapeError,
+    UndeclaredSymbolError,
+)
 from .base import RecurrentMap, as_finite_array
 
 __all__ = ["Map"]
@@ -477,7 +484,7 @@ class Map(RecurrentMap):
     @classmethod
     def from_sympy(cls, exprs: Sequence, states: Sequence, params: Mapping | None = None,
                    inputs: Sequence | None = None, *, box=None, name: str | None = None
-                   ) -> "Map":
+                   ) -> Map:
         r"""A map from sympy expressions, with state and parameter Jacobians derived symbolically.
 
         Parameters

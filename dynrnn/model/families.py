@@ -60,9 +60,6 @@ class ParameterFamily(abc.ABC):
 
         return evaluate
 
-    def _evaluator(self, u):
-        # the name continuation.py used before evaluator became public; kept until it moves
-        return self.evaluator(u)
 
 
 def _check_family_name(name) -> None:

@@ -12,8 +12,8 @@ stacked gates: GRU; four: LSTM) and an explicit ``kind`` is checked against it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 

@@ -78,7 +78,7 @@ def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
         y = states[:, 1] if n_states == 2 else np.zeros(states.shape[0])
         ax.scatter(states[:, 0], y, c=codes, cmap=cmap, vmin=-0.5, vmax=vmax, s=4,
                    linewidths=0)
-    for i, (attractor, colour) in enumerate(zip(result.attractors, colours)):
+    for attractor in result.attractors:
         if attractor.states.shape[0] == 0:
             continue
         pts = attractor.states
@@ -104,7 +104,7 @@ def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
     if n_states == 2:
         ax.set_ylabel("$x_2$")
     if legend:
-        handles = [Patch(color=c, label=_label(a, i))
+        handles: list = [Patch(color=c, label=_label(a, i))
                    for i, (a, c) in enumerate(zip(result.attractors, colours))]
         if result.saddles:
             from matplotlib.lines import Line2D

@@ -5,7 +5,7 @@ recomputes; matplotlib is imported inside the functions only.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

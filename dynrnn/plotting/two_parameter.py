@@ -5,7 +5,7 @@ pattern and marker shape as well as by colour, so the figures stay readable in g
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -94,7 +94,8 @@ def plot_two_parameter(curves: BifurcationCurve | Sequence[BifurcationCurve], ax
         if not label_points:
             continue
         for point in curve.codim2:
-            xy = (point.param, point.param2) if cols == [0, 1] else (point.param2, point.param)
+            xy = np.array((point.param, point.param2) if cols == [0, 1]
+                          else (point.param2, point.param), dtype=float)
             kind = point.kind
             # the same point found on several curves (R1 on a fold and on an NS curve) is
             # drawn and labelled once

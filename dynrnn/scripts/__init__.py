@@ -35,7 +35,7 @@ import runpy
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import UnknownParameterError
 from ._common import ScriptOutput, default_figure_dir, default_result_dir, source_root
@@ -66,7 +66,7 @@ SCRIPTS = {
 }
 
 #: What ``dynrnn reproduce`` runs without names: (script, extra arguments).
-QUICK = (("fig3_bifurcation", []), ("fig6_error_surface", []),
+QUICK: tuple[tuple[str, list[str]], ...] = (("fig3_bifurcation", []), ("fig6_error_surface", []),
          ("training_atlas", ["--one-unit"]))
 
 
@@ -83,7 +83,7 @@ def reproduction_plan(names: Sequence[str] = (), *, all_: bool = False) -> list:
         return [(name, []) for name in SCRIPTS]
     if not names:
         return [(name, list(extra)) for name, extra in QUICK]
-    plan = []
+    plan: list[tuple[str, list[str]]] = []
     for name in names:
         key = Path(name).stem if name.endswith(".py") else name
         if key not in SCRIPTS:

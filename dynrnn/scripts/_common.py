@@ -6,8 +6,9 @@ import argparse
 import dataclasses
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from .. import io
 from ..plotting.figures import save_figure

@@ -69,8 +69,7 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.basins import (figure_basins, figure_global_continuation,
-                                   figure_training_basins)
+    from ..plotting.basins import figure_basins, figure_global_continuation, figure_training_basins
     return {"two_unit": figure_basins(loaded["two_unit"]),
             "one_unit": figure_global_continuation(loaded["one_unit"],
                                                    diagram=[loaded["one_unit_branch"]]),

@@ -27,7 +27,7 @@ STATES = {"sigmoid": (-5.0, 5.0), "tanh": (-10.0, 10.0)}
 
 def compute(args) -> dict:
     n_values = 120 if args.quick else 600
-    results = {}
+    results: dict[str, object] = {}
     for activation, (lo, hi) in WINDOWS.items():
         net = RNN([[W]], b=[lo], activation=activation)
         results[f"{activation}_branches"] = bifurcation_diagram(net, "b[0]", (lo, hi),

@@ -12,6 +12,8 @@ lengths 10, 20 and 40; success means below 1 % errors on 1,000 fresh sequences (
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..gradients import initialise, train
@@ -22,8 +24,8 @@ from ._common import execute, parse_args, report
 NAME = "fig7_success_rate"
 INITS = ("sigmoid", "basic_tanh", "smart_tanh")
 METHODS = ("sgd", "clip+reg")
-FULL = dict(lengths=(10, 20, 40), seeds=5, steps=2000, n_units=20)
-QUICK = dict(lengths=(10,), seeds=2, steps=20, n_units=4)
+FULL: dict[str, Any] = dict(lengths=(10, 20, 40), seeds=5, steps=2000, n_units=20)
+QUICK: dict[str, Any] = dict(lengths=(10,), seeds=2, steps=20, n_units=4)
 SCALE_NOTE = ("scaled down: {n_units} units, {steps:,} updates, lengths {lengths}, {seeds} seeds\n"
               "(the paper: 50 units, up to 5M updates, lengths 50 to 200)")
 

@@ -95,8 +95,8 @@ def test_deflated_step_is_the_newton_step_of_the_deflated_residual():
     h = 1e-6
     Jg = np.stack([(g(x + h * e) - g(x - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
     newton_g = np.linalg.solve(Jg, -g(x))
-    R, _ = nw._evaluate(net, u, x[None, None])
-    d_f = nw._direction(net, u, x[None, None], R)[0, 0]
+    R, _ = nw.orbit_residuals(net, u, x[None, None])
+    d_f = nw.newton_direction(net, u, x[None, None], R)[0, 0]
     _, grad = log_multiplier_gradient(x[None], roots)
     tau = 1.0 / (1.0 - grad[0] @ d_f)
     np.testing.assert_allclose(tau * d_f, newton_g, rtol=1e-6, atol=1e-9)

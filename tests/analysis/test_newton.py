@@ -15,8 +15,8 @@ def test_condensed_direction_equals_dense_multiple_shooting_step():
     k, n = 3, 4
     X = rng.standard_normal((2, k, n))
     u = net.resolve_input(None)
-    R, _ = nw._evaluate(net, u, X)
-    D = nw._direction(net, u, X, R)
+    R, _ = nw.orbit_residuals(net, u, X)
+    D = nw.newton_direction(net, u, X, R)
     for m in range(2):
         J = net.jacobian_unchecked(X[m], u)
         big = np.zeros((k * n, k * n))

@@ -35,6 +35,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from ..._checks import check_count
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily, as_family
@@ -234,9 +235,7 @@ class FixedPointProblem:
         self._cache_u: np.ndarray | None = None
         self.eye = np.eye(n)
         # (x, p) -> (F, F_x, F_p) without building a map per call where the family allows
-        # (ParameterFamily.evaluator; named _evaluator before the map interface went public)
-        evaluator = getattr(family, "evaluator", None) or family._evaluator
-        self._point = evaluator(u)
+        self._point = family.evaluator(u)
 
     @property
     def name(self) -> str:
@@ -312,7 +311,8 @@ def _correct_state(problem: FixedPointProblem, x: np.ndarray, p: float, tol: flo
     return False, z[:-1], res, max_iter
 
 
-def _callback_adapter(callback, problem, offset=0):
+def point_callback(callback, problem, offset=0):
+    """The engine's ``on_point`` hook calling a user's ``callback`` with a ContinuationPoint."""
     if callback is None:
         return None
     n = problem.n
@@ -328,8 +328,8 @@ def _callback_adapter(callback, problem, offset=0):
 # ---------------------------------------------------------------------------------------------
 # assembling a Branch
 # ---------------------------------------------------------------------------------------------
-def _assemble(problem: FixedPointProblem, points: list, statuses: tuple, n_rejected: int,
-              opts: ContinuationOptions, skip_segments=(), raise_on_failure=False) -> Branch:
+def assemble_branch(problem: FixedPointProblem, points: list, statuses: tuple, n_rejected: int,
+                    opts: ContinuationOptions, skip_segments=(), raise_on_failure=False) -> Branch:
     """Build the Branch from ordered points (tangents oriented forward) and locate specials."""
     n = problem.n
     Z = np.array([pt.z for pt in points])
@@ -453,9 +453,7 @@ def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float]
         raise InvalidTypeError(f"options must be a ContinuationOptions, got "
                                f"{type(opts).__name__}", argument="options", value=opts)
     family = resolve_family(system, param)
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-        raise InvalidInputError(f"period must be a positive integer, got {period!r}",
-                                argument="period", value=period)
+    check_count(period, "period", 1, non_integer=InvalidInputError)
     direction = as_direction(direction)
     if p0 is None:
         p0 = family.current_value()
@@ -479,7 +477,7 @@ def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float]
     first = _start_point(problem, x0, p0, opts)
     points, statuses, n_rejected = _run(problem, first, opts, (lo, hi), direction, callback,
                                         progress)
-    return _assemble(problem, points, statuses, n_rejected, opts,
+    return assemble_branch(problem, points, statuses, n_rejected, opts,
                      raise_on_failure=raise_on_failure)
 
 
@@ -517,7 +515,7 @@ def _run(problem, first, opts, box, direction, callback, progress):
     try:
         runs = run_directions(problem, first, opts.step_control(),
                               ((problem.n,), (box[0],), (box[1],)), direction,
-                              on_point=_callback_adapter(callback, problem), bar=bar)
+                              on_point=point_callback(callback, problem), bar=bar)
     finally:
         if bar is not None:
             bar.close()

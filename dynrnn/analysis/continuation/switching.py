@@ -18,7 +18,7 @@ from ...model.base import RecurrentMap
 from ...model.families import ParameterFamily
 from ..special_points import Bifurcation
 from .branch import (Branch, ContinuationOptions, ContinuationPoint, FixedPointProblem,
-                     _assemble, _callback_adapter, check_size, resolve_family)
+                     assemble_branch, point_callback, check_size, resolve_family)
 from .engine import ContinuationStatus, Point, bordered_tangent, check_interval, correct, march
 from ..._signature_checks import checked_arguments
 
@@ -189,7 +189,7 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         skip = {j - 1, j}
     if len(points) == 1:
         statuses = (ContinuationStatus.CORRECTOR_FAILED, ContinuationStatus.CORRECTOR_FAILED)
-    return _assemble(new, points, statuses, total_rejected, opts, skip_segments=skip,
+    return assemble_branch(new, points, statuses, total_rejected, opts, skip_segments=skip,
                      raise_on_failure=raise_on_failure)
 
 
@@ -211,6 +211,6 @@ def _half(old, new, kind, z_star, row, eps, box, opts, callback):
     if not lo <= z1[n] <= hi:
         return [first], ContinuationStatus.REACHED_BOUND, 0
     run = march(new, first, opts.step_control(), ((n,), (lo,), (hi,)),
-                on_point=_callback_adapter(callback, new),
+                on_point=point_callback(callback, new),
                 stop=_collapse_test(old, n) if kind == "PD" else None)
     return run.points, run.status, run.n_rejected
