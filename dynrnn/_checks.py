@@ -17,10 +17,12 @@ def check_count(value, argument: str, minimum: int, *,
     that have always answered InvalidInputError, a ValueError, pass that to stay compatible);
     one below ``minimum`` raises InvalidInputError.
     """
+    wanted = {0: "a non-negative integer (>= 0)", 1: "a positive integer (>= 1)"}.get(
+        minimum, f"an integer >= {minimum}")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise non_integer(f"{argument} must be an integer >= {minimum}, got {value!r}",
+        raise non_integer(f"{argument} must be {wanted}, got {value!r}",
                           argument=argument, value=value)
     if value < minimum:
-        raise InvalidInputError(f"{argument} must be >= {minimum}, got {value}",
+        raise InvalidInputError(f"{argument} must be {wanted}, got {value}",
                                 argument=argument, value=value)
     return int(value)
