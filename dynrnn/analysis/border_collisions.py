@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from ..model.families import ParameterFamily, as_family
@@ -266,9 +267,7 @@ def _check_inputs(system, bounds, p0, period, ds, max_collisions):
     if not lo <= p0 <= hi:
         raise InvalidInputError(f"p0 = {p0} lies outside bounds [{lo}, {hi}]", argument="p0",
                                 value=p0)
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-        raise InvalidInputError(f"period must be a positive integer, got {period!r}",
-                                argument="period", value=period)
+    check_count(period, "period", 1, non_integer=InvalidInputError)
     n = system.n_states
     if n * int(period) > 10_000_000:
         raise InvalidInputError(f"period {period} with {n} states would need {n * period} "
@@ -277,11 +276,7 @@ def _check_inputs(system, bounds, p0, period, ds, max_collisions):
     if ds is not None and not (isinstance(ds, (int, float)) and ds > 0 and math.isfinite(ds)):
         raise InvalidInputError(f"ds must be a positive number, got {ds!r}", argument="ds",
                                 value=ds)
-    if isinstance(max_collisions, bool) or not isinstance(max_collisions, (int, np.integer)) \
-            or max_collisions < 0:
-        raise InvalidInputError(f"max_collisions must be an integer >= 0, got "
-                                f"{max_collisions!r}", argument="max_collisions",
-                                value=max_collisions)
+    check_count(max_collisions, "max_collisions", 0, non_integer=InvalidInputError)
     return lo, hi
 
 
@@ -482,10 +477,7 @@ def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_p
     """
     from .cycles import find_cycles
     from .fixed_points import find_fixed_points
-    if isinstance(max_period, bool) or not isinstance(max_period, (int, np.integer)) \
-            or max_period < 1:
-        raise InvalidInputError(f"max_period must be a positive integer, got {max_period!r}",
-                                argument="max_period", value=max_period)
+    check_count(max_period, "max_period", 1, non_integer=InvalidInputError)
     if net_a.piecewise_linear_form(u) is None:
         raise InvalidTypeError(f"net_a ({type(net_a).__name__}) is not piecewise linear",
                                argument="net_a", value=repr(net_a))
