@@ -489,9 +489,9 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
     dedupe_tol : float
         Two points are the same when max|x_a − x_b| ≤ dedupe_tol·(1 + max(‖x_a‖∞, ‖x_b‖∞)).
     eig_tol : float
-        Non-hyperbolic when some ||λ| − 1| < eig_tol.
+        Non-hyperbolic when some ``||λ| − 1| < eig_tol``.
     derivative_bounds : (float, float), optional
-        (sup|F'|, sup|F''|) on the interval, for the bracket route of a custom 1-D map; makes its
+        ``(sup|F'|, sup|F''|)`` on the interval, for the bracket route of a custom 1-D map; makes its
         result provably exhaustive (closed-form for one-unit networks).
     n_grid : int
         Initial grid cells of the bracket route.

@@ -238,7 +238,7 @@ class BifurcationCurve:
     eigenvalues : ndarray, shape (m, n_states), complex
         Multipliers of the k-fold map (sorted by decreasing modulus).
     kappa : ndarray, shape (m,)
-        For NS curves κ = cos θ of the critical pair e^{±iθ} (|κ| > 1 marks neutral saddles);
+        For NS curves κ = cos θ of the critical pair e^{±iθ} (``|κ| > 1`` marks neutral saddles);
         NaN for LP and PD curves.
     codim2 : tuple of Bifurcation
         Located codimension-two points (kind CP, R1, R2 or LPPD) with ``param`` = p1,
