@@ -141,6 +141,8 @@ PLOTTING_INTRO = (
     "Plots take result objects (computed, or loaded from disk) and never recompute. They import "
     "matplotlib only when called, accept an ``ax=`` to draw into and return the matplotlib "
     "objects. The ``figure_*`` functions draw the figures of the scripted runs.")
+# constants have no __module__ of their own: their page by name
+DATA_PAGES = {"ACTIVATIONS": "models", "TASKS": "gradients"}
 # subpackages whose own __all__ adds public names beyond dynrnn.__all__ (absent ones are skipped)
 EXTRA_PUBLIC = ["dynrnn.torch"]
 
@@ -195,6 +197,9 @@ def write_api_pages() -> None:
     for full_name, (path, obj) in _public_names().items():
         short = full_name.rsplit(".", 1)[-1]
         module = _defining_module(obj)
+        if short in DATA_PAGES:
+            pages[DATA_PAGES[short]].append((path, short, obj))
+            continue
         for page, _title, prefixes, _intro in GROUPS:
             if any(module == p or module.startswith(p + ".") for p in prefixes):
                 pages[page].append((path, short, obj))
@@ -235,6 +240,8 @@ def write_api_pages() -> None:
              "around them.", "", ".. toctree::", "   :maxdepth: 1", ""]
     index += [f"   {page}" for page in toc]
     _write_if_changed(api / "index.rst", "\n".join(index) + "\n")
+    for stale in set(api.glob("*.rst")) - {api / f"{page}.rst" for page in toc + ["index"]}:
+        stale.unlink()   # a group emptied since the last build
 
 
 def write_cli_page(target: Path) -> None:

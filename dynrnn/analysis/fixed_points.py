@@ -20,6 +20,7 @@ from typing import Iterator, Literal
 
 import numpy as np
 
+from .._tables import TableSpec, Tabular
 from .._checks import check_count
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
@@ -58,7 +59,7 @@ class SearchMethod(str, enum.Enum):
 
 
 @dataclass(frozen=True, eq=False)
-class FixedPointResult:
+class FixedPointResult(Tabular):
     """The fixed points (or k-cycles) of a map found by one search.
 
     Iterating the result yields its :class:`FixedPoint` records, sorted by number of unstable
@@ -103,6 +104,9 @@ class FixedPointResult:
     n_states : int
         Dimension of the map's state.
     """
+
+    _table_spec = TableSpec(rows="points", columns=("x", "kind", "stable", "n_unstable",
+                                                    "spectral_radius", "residual", "period"))
 
     points: tuple[FixedPoint, ...]
     slow_points: tuple[FixedPoint, ...]

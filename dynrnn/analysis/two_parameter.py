@@ -77,6 +77,7 @@ import numpy as np
 from scipy.linalg.lapack import dgesv as _gesv, dgetrf as _getrf, dgetrs as _getrs
 from scipy.optimize import brentq
 
+from .._tables import TableSpec, Tabular
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .special_points import Bifurcation, BifurcationKind
@@ -221,7 +222,7 @@ class CurvePoint:
 
 
 @dataclass(frozen=True)
-class BifurcationCurve:
+class BifurcationCurve(Tabular):
     """A curve of codimension-one bifurcations in two parameters.
 
     Attributes
@@ -255,6 +256,8 @@ class BifurcationCurve:
     n_iter : int
         Newton iterations in all (continuation and location).
     """
+
+    _table_spec = TableSpec(columns=("params", "states", "kappa"))
 
     kind: BifurcationKind
     param_names: tuple[str, str]

@@ -33,6 +33,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.rnn import RNN
 from .training import TrainingHistory, TrainingResult
@@ -114,7 +115,7 @@ class GradientEvent:
 
 
 @dataclass(frozen=True)
-class GradientEvents:
+class GradientEvents(Tabular):
     """All detected spikes with their explanations.
 
     Attributes
@@ -132,6 +133,11 @@ class GradientEvents:
         "library" (dynrnn.analysis) or "fallback-1d" (the one-unit scan used before the library
         was available, folds only).
     """
+
+    _table_spec = TableSpec(rows="events", columns=(
+        "step", "grad_norm", "ratio", "loss_jump", "cause",
+        ("n_crossings", lambda e: len(e.crossings)),
+        ("n_basin_changes", lambda e: len(e.basin_changes))))
 
     events: tuple
     spike_steps: np.ndarray

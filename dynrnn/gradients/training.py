@@ -30,6 +30,7 @@ from typing import Literal, cast
 import numpy as np
 
 from .._checks import check_count
+from .._tables import TableSpec, Tabular
 from ..errors import (
     DynrnnWarning,
     FileFormatError,
@@ -146,7 +147,7 @@ class TrainingHistory:
 
 
 @dataclass(frozen=True)
-class TrainingResult:
+class TrainingResult(Tabular):
     """Outcome of :func:`train`.
 
     Attributes
@@ -165,6 +166,10 @@ class TrainingResult:
         Task error rate on a fresh evaluation batch at the end (NaN without a task).
     checkpoint : str
     """
+
+    _table_spec = TableSpec(columns=(("step", lambda r: range(len(r.history.loss))),
+                                     "loss=history.loss", "grad_norm=history.grad_norm",
+                                     "clipped=history.clipped", "action=history.actions"))
 
     net: RNN
     readout: Readout | None
