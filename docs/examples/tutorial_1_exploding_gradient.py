@@ -35,7 +35,8 @@ diagram = dr.bifurcation_diagram(net.with_params({"b[0]": -5.0}), "b[0]", (-5.0,
 folds = sorted(bif.param for branch in diagram.branches for bif in branch.bifurcations
                if bif.kind.value == "LP")
 print("folds at b =", np.round(folds, 4))
-ax = plot_bifurcation_diagram(diagram)
+figure, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+plot_bifurcation_diagram(diagram, ax=ax)
 ax.set_title("one-unit network, w = 5")
 
 # %%
@@ -62,5 +63,7 @@ plain, clipped = dr.descent_paths((5.0, b_wall - 1e-4), lr=0.01, steps=15, clips
 for name, run in (("plain", plain), ("clipped", clipped)):
     jumps = np.linalg.norm(np.diff(run.history.params, axis=0), axis=1)
     print(f"{name:8s} largest step {jumps.max():.3g}, final loss {run.history.loss[-1]:.3g}")
-ax = plot_error_surface(surface, paths=(plain, clipped), labels=("plain SGD", "clipped"))
+figure, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
+plot_error_surface(surface, paths=(plain, clipped), ax=ax,
+                   labels=("plain SGD", "clipped"))
 plt.show()

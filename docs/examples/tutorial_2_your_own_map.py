@@ -40,7 +40,8 @@ flip = branch.bifurcations[0]
 print(branch)
 print(flip.kind.value, "at a =", round(flip.param, 6),
       "(closed form", round(3 * 0.7**2 / 4, 6), ")")
-ax = plot_branch(branch)
+figure, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+plot_branch(branch, ax=ax)
 ax.set_xlabel("a")
 
 # %%
@@ -61,5 +62,6 @@ fold = next(bif for bif in to_fold.bifurcations if bif.kind.value == "LP")
 print("fold at a =", round(fold.param, 6), "(closed form", round(-0.7**2 / 4, 6), ")")
 fold_curve = dr.continue_bifurcation(henon.with_params({"a": fold.param}), fold, "b",
                                      (0.0, 0.6))
-ax = plot_two_parameter([flip_curve, fold_curve])
+figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+plot_two_parameter([flip_curve, fold_curve], ax=ax)
 plt.show()

@@ -55,9 +55,10 @@ print(f"loss after 60 steps: {loss.item():.3f}")
 # Load the state dict
 # -------------------
 # :func:`dynrnn.from_torch_state_dict` reads ``weight_hh_l0``, ``weight_ih_l0`` and the biases.
-# PyTorch's hidden state is :math:`h = \tanh(x)`; the default ``form="pascanu"`` gives the
-# conjugate network :math:`x_t = W\tanh(x_{t-1}) + U u_t + b` of the paper (``form="elman"``
-# keeps PyTorch's own state).
+# ``form="elman"`` keeps PyTorch's own hidden state :math:`h_t = \tanh(W h_{t-1} + U u_t + b)`;
+# the default ``form="pascanu"`` gives the conjugate network
+# :math:`x_t = W\tanh(x_{t-1}) + U u_t + b` of the paper (:math:`h = \tanh(x)`), which has the
+# same fixed points and multipliers.
 from dynrnn.model import from_torch_state_dict
 
 early = from_torch_state_dict(checkpoints[40], nonlinearity="tanh", form="elman")
@@ -73,7 +74,8 @@ points = dr.find_fixed_points(late, n_starts=64, seed=0)
 print(points)
 for point in points:
     print(f"{point.description:40s} max|λ| = {point.spectral_radius:.3f}")
-axes = plot_fixed_points(points)
+figure, axes = plt.subplots(1, 2, figsize=(8, 3.5), layout="constrained")
+plot_fixed_points(points, ax=axes)
 
 # %%
 # Between two checkpoints
@@ -83,6 +85,7 @@ axes = plot_fixed_points(points)
 segment = dr.bifurcation_diagram(early, ("line", late), (0.0, 1.0), n_starts=32, seed=0,
                                  progress=False)
 print(segment)
-ax = plot_bifurcation_diagram(segment)
+figure, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+plot_bifurcation_diagram(segment, ax=ax)
 ax.set_xlabel("s (checkpoint 40 → checkpoint 60)")
 plt.show()

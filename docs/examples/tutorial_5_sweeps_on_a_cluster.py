@@ -65,5 +65,6 @@ cluster.close()
 # ----------
 # One or two attractors: the bistable region is bounded by the two fold curves of the
 # one-unit map.
-ax = plot_attractor_counts(resumed, output="n_attractors")
+figure, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+plot_attractor_counts(resumed, ax=ax, output="n_attractors")
 plt.show()
