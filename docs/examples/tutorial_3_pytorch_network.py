@@ -54,7 +54,7 @@ print(f"loss after 60 steps: {loss.item():.3f}")
 # %%
 # Load the state dict
 # -------------------
-# :func:`dynrnn.from_torch_state_dict` reads ``weight_hh_l0``, ``weight_ih_l0`` and the biases.
+# :func:`dynrnn.model.from_torch_state_dict` reads ``weight_hh_l0``, ``weight_ih_l0`` and the biases.
 # ``form="elman"`` keeps PyTorch's own hidden state :math:`h_t = \tanh(W h_{t-1} + U u_t + b)`;
 # the default ``form="pascanu"`` gives the conjugate network
 # :math:`x_t = W\tanh(x_{t-1}) + U u_t + b` of the paper (:math:`h = \tanh(x)`), which has the

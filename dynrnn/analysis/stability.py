@@ -22,7 +22,7 @@ class PointKind(str, enum.Enum):
 
     "node" and "focus" describe the leading multiplier (largest modulus): real for a node,
     a complex pair for a focus (orbits spiral in or out). A saddle has multipliers on both sides
-    of the unit circle; its number of unstable directions is :attr:`FixedPoint.n_unstable`.
+    of the unit circle; its number of unstable directions is ``FixedPoint.n_unstable``.
     """
 
     STABLE_NODE = "stable node"
