@@ -94,7 +94,8 @@ GROUPS = [
       "dynrnn.analysis.two_parameter", "dynrnn.analysis.special_points",
       "dynrnn.analysis.normal_forms", "dynrnn.analysis.border_collisions",
       "dynrnn.analysis.piecewise", "dynrnn.analysis.branch_overlap",
-      "dynrnn.analysis.shooting", "dynrnn.analysis.multiple_shooting"],
+      "dynrnn.analysis.shooting", "dynrnn.analysis.multiple_shooting",
+      "dynrnn.analysis.codim2_switching"],
      "Pseudo-arclength continuation follows a fixed point or cycle as one parameter moves, "
      "detects folds (an eigenvalue +1), flips (-1) and Neimark-Sacker points (a complex pair on "
      "the unit circle) by sign changes of test functions, and locates them; "
@@ -102,7 +103,7 @@ GROUPS = [
      ":func:`dynrnn.bifurcation_diagram` assembles the branches of a family and "
      ":func:`dynrnn.orbit_diagram` shows what the branches miss (chaos, long cycles)."),
     ("global", "Global analysis: basins of attraction",
-     ["dynrnn.analysis.basins", "dynrnn.analysis.global_continuation", "dynrnn.analysis"],
+     ["dynrnn.analysis.basins", "dynrnn.analysis.global_continuation"],
      "Where do orbits go? :func:`dynrnn.basins` sends a grid or sample of initial states forward, "
      "groups the attractors they reach (fixed points, cycles, chaotic sets) and measures each "
      "basin's share; :func:`dynrnn.global_continuation` follows the attractors and their basins "

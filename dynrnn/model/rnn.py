@@ -165,6 +165,14 @@ class RNN(ArrayNetwork):
     def jacobian_unchecked(self, x, u):
         return self._arrays.by_name["W_rec"] * self._activation.derivative(x)[..., None, :]
 
+    def multilinear_forms(self, x, u):
+        # F = W σ(x) + ...: every higher derivative is W diag(σ^(k)(x)) applied componentwise
+        act = self._activation
+        if act.third_derivative is None:
+            return None
+        W, d2, d3 = self.W_rec, act.second_derivative(x), act.third_derivative(x)
+        return (lambda v, w: W @ (d2 * v * w)), (lambda v, w, y: W @ (d3 * v * w * y))
+
     def invariant_box(self, u=None):
         act = self._activation
         if not act.bounded:
