@@ -123,7 +123,7 @@ GROUPS = [
      "parameters, and a training loop (:func:`dynrnn.train`) that records the gradient norm and "
      "the state of the map at every step."),
     ("sweeps", "Sweeps",
-     ["dynrnn.sweeps", "dynrnn.sweep_examples"],
+     ["dynrnn.sweeps", "dynrnn.sweep_examples", "dynrnn.scripts.sweep_functions"],
      ":func:`dynrnn.sweep` runs one function over every point of a parameter :class:`dynrnn.Grid`, "
      "in processes or on a Dask cluster, stores each point's result as it arrives, and resumes "
      "an interrupted sweep from what is stored. A sweep can also be described by a TOML file "
@@ -146,7 +146,8 @@ PLOTTING_INTRO = (
     "matplotlib only when called, accept an ``ax=`` to draw into and return the matplotlib "
     "objects. The ``figure_*`` functions draw the figures of the scripted runs.")
 # constants have no __module__ of their own: their page by name
-DATA_PAGES = {"ACTIVATIONS": "models", "TASKS": "gradients"}
+DATA_PAGES = {"ACTIVATIONS": "models", "TASKS": "gradients", "INITIALISATIONS": "gradients",
+              "FORMAT_VERSION": "io"}
 # subpackages whose own __all__ adds public names beyond dynrnn.__all__ (absent ones are skipped)
 EXTRA_PUBLIC = ["dynrnn.model", "dynrnn.analysis", "dynrnn.gradients", "dynrnn.io",
                 "dynrnn.sweeps", "dynrnn.sweep_examples", "dynrnn.torch"]
