@@ -56,7 +56,7 @@ print(flip_curve)
 print(f"largest distance from the closed form: {error:.1e}")
 start = henon.with_params({"a": -0.1})
 point = dr.find_fixed_points(start, seed=0)[0]
-to_fold = dr.continuation(start, "a", point.x, bounds=(-0.5, 0.0), direction=-1,
+to_fold = dr.continuation(start, "a", point.x, bounds=(-0.5, 0.0), direction="backward",
                           progress=False)
 fold = next(bif for bif in to_fold.bifurcations if bif.kind.value == "LP")
 print("fold at a =", round(fold.param, 6), "(closed form", round(-0.7**2 / 4, 6), ")")

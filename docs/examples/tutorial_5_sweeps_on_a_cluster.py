@@ -26,7 +26,7 @@ from dynrnn.plotting import plot_attractor_counts
 from dynrnn.sweep_examples import one_unit_attractor_count
 
 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                       dashboard_address=None)
+                       dashboard_address=":0")   # any free port: no clash with a running one
 client = Client(cluster)
 grid = {"w": np.linspace(0.0, 10.0, 12), "b": np.linspace(-8.0, 2.0, 12)}
 store = Path(tempfile.mkdtemp()) / "one_unit_store"
