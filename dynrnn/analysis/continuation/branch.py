@@ -231,9 +231,9 @@ class FixedPointProblem:
         self.detect = detect
         self.n_unknowns = n + 1
         self.parameter_indices = (n,)
-        self._cache_p = None
-        self._cache_map = None
-        self._cache_u = None
+        self._cache_p: float | None = None
+        self._cache_map: RecurrentMap | None = None
+        self._cache_u: np.ndarray | None = None
         self.eye = np.eye(n)
         # (x, p) -> (F, F_x, F_p) without building a map per call where the family allows
         # (ParameterFamily.evaluator; named _evaluator before the map interface went public)

@@ -70,7 +70,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 from scipy.optimize import brentq
@@ -223,7 +223,7 @@ def _locate_codim2(problem, a: Point, b: Point, test: int, opts):
     if length == 0:
         return None
     d = chord / length
-    counter = {"iter": 0, "last": None}
+    counter: dict[str, Any] = {"iter": 0, "last": None}
     reference = (a.evaluation.V, a.evaluation.W)
     context = (a.context[0], a.evaluation.direction)
     settings = opts.corrector()

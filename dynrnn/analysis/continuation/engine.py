@@ -564,7 +564,7 @@ def run_directions(problem, start: Point, control: StepControl, box: tuple,
     interrupted, or (if ``stop_both_on_callback``) was stopped by the callback. Backward points
     are oriented along the backward march; :meth:`Point.reversed` flips them.
     """
-    runs = {}
+    runs: dict[str, MarchResult] = {}
     order = ("forward", "backward") if direction == "both" else (direction,)
     skip = {ContinuationStatus.CLOSED_LOOP, ContinuationStatus.INTERRUPTED}
     if stop_both_on_callback:

@@ -150,7 +150,7 @@ def locate_on_segment(problem, kind: BifurcationKind, z_a: np.ndarray, t_a: np.n
                               divergence_factor=2.0)
     loose = CorrectorSettings(opts.newton_tol, max_iter, relative=True, divergence_factor=2.0)
     s_hi = float(t_a @ (z_b - z_a))
-    cache = {}
+    cache: dict[float, tuple] = {}
 
     def at(s):
         if s in cache:
