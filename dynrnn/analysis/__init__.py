@@ -6,6 +6,7 @@ from .diagnostics import GradientRegime, GradientRegimeKind, gradient_regime
 from .fixed_points import FixedPointResult, SearchMethod, SearchStatus, find_fixed_points
 from .lyapunov import LyapunovResult, LyapunovStatus, lyapunov_spectrum
 from .stability import FixedPoint, PointKind, classify
+from .starts import trajectory_starts
 # -- continuation (cont1) --
 from .continuation import (Branch, ContinuationOptions, ContinuationPoint, ContinuationStatus,
                            continuation, switch_branch)
@@ -27,6 +28,7 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
            "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
            "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+           "trajectory_starts",
            # continuation
            "continuation", "Branch", "ContinuationOptions", "ContinuationStatus",
            "ContinuationPoint", "switch_branch", "bifurcation_diagram", "BifurcationDiagram",
