@@ -82,7 +82,7 @@ GROUPS = [
     ("fixed_points", "Fixed points, cycles and stability",
      ["dynrnn.analysis.fixed_points", "dynrnn.analysis.cycles", "dynrnn.analysis.stability",
       "dynrnn.analysis.lyapunov", "dynrnn.analysis.diagnostics", "dynrnn.analysis.one_dim",
-      "dynrnn.analysis.orbits", "dynrnn.analysis.starts", "dynrnn.analysis.deflation",
+      "dynrnn.analysis.orbits", "dynrnn.analysis.starts", "dynrnn.analysis.deflation", "dynrnn.analysis.edge_tracking",
       "dynrnn.analysis.edge"],
      "Solutions of :math:`F(x) - x = 0` (and of :math:`F^p(x) - x = 0` for cycles of period "
      ":math:`p`) found by Newton's method from many starts, each classified by the eigenvalues "
