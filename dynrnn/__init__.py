@@ -11,6 +11,7 @@ from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, D
                      UnknownParameterError)
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
+from .model import ArrayNetwork
 from .analysis import Bifurcation, BifurcationKind
 # -- fixed points, cycles, stability, Lyapunov spectra, §2.1 diagnostic (fixedpoints) --
 from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientRegimeKind,
@@ -34,14 +35,15 @@ from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResul
 # -- gradients (gradients) --
 from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposition,
                         ErrorSurface, GradientEvents, JacobianProducts, OmegaResult, Readout, Task,
-                        TrainingHistory, TrainingResult, bptt, clip_gradients, descent_paths,
+                        TrainingHistory, TrainingOptions, TrainingResult, bptt, clip_gradients,
+                        descent_paths,
                         error_surface, find_gradient_events, get_task, gradient_by_distance,
                         initialise, jacobian_products, omega, omega_terms, train)
 
 __all__ = [
     "__version__",
     # model
-    "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "Map", "RNN",
+    "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "ArrayNetwork", "Map", "RNN",
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
     # analysis
     "Bifurcation", "BifurcationKind",
@@ -69,7 +71,8 @@ __all__ = [
     "bptt", "BPTTResult", "Readout", "jacobian_products", "JacobianProducts",
     "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
     "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
-    "TrainingResult", "TrainingHistory", "find_gradient_events", "GradientEvents",
+    "TrainingOptions", "TrainingResult", "TrainingHistory", "find_gradient_events",
+    "GradientEvents",
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",

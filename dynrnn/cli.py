@@ -26,13 +26,14 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from . import __version__
 from .errors import (ConvergenceError, DynrnnError, InvalidInputError, InvalidTypeError,
                      MissingDependencyError, UnknownParameterError)
+from .io.codec import to_jsonable
 
 __all__ = ["main", "build_parser"]
 
@@ -41,48 +42,6 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 class AnalysisFailed(Exception):
     """Raised by a subcommand when the analysis ran but did not succeed (exit code 1)."""
-
-
-def to_jsonable(value: Any) -> Any:
-    """Turn results (dataclasses, arrays, enums, complex numbers) into JSON-compatible data.
-
-    Dataclass fields marked ``metadata={"transient": True}`` (such as a branch's parameter
-    family) and private fields are left out; networkx graphs become node-link dicts.
-    """
-    import dataclasses
-    import enum
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if not f.name.startswith("_") and not f.metadata.get("transient", False)}
-    if isinstance(value, enum.Enum):
-        return value.value if not isinstance(value.value, tuple) else value.name
-    if isinstance(value, np.ndarray):
-        if np.iscomplexobj(value):
-            return {"real": to_jsonable(value.real.tolist()),
-                    "imag": to_jsonable(value.imag.tolist())}
-        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            return to_jsonable(value.tolist())
-        return value.tolist()
-    if isinstance(value, (complex, np.complexfloating)):
-        return {"real": to_jsonable(float(value.real)), "imag": to_jsonable(float(value.imag))}
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, Path):
-        return str(value)
-    if type(value).__module__.startswith("networkx") and hasattr(value, "nodes"):
-        return {"nodes": [[to_jsonable(n), to_jsonable(d)] for n, d in value.nodes(data=True)],
-                "edges": [[to_jsonable(a), to_jsonable(b), to_jsonable(d)]
-                          for a, b, d in value.edges(data=True)]}
-    return repr(value)
 
 
 def _emit(args: argparse.Namespace, payload: dict, text: Callable[[], str]) -> None:
@@ -212,19 +171,9 @@ def _branch_text(branch) -> str:
     return "\n".join(lines)
 
 
-def _distance_to_polyline(z: np.ndarray, points: np.ndarray) -> float:
-    """Euclidean distance from ``z`` to the polyline through ``points`` (m, d)."""
-    if len(points) == 1:
-        return float(np.linalg.norm(points[0] - z))
-    a, b = points[:-1], points[1:]
-    ab = b - a
-    t = np.clip(np.einsum("ij,ij->i", z - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab),
-                                                              1e-300), 0.0, 1.0)
-    return float(np.min(np.linalg.norm(a + t[:, None] * ab - z, axis=1)))
-
-
 def _cmd_continue(args) -> int:
     from .analysis import ContinuationOptions, continuation, find_cycles
+    from .analysis.branch_overlap import branch_points, distance_to_polyline
 
     system = _load_model(args.model)
     param = _check_param(system, args.param)
@@ -260,8 +209,7 @@ def _cmd_continue(args) -> int:
         # about ds_max² of the branch.
         z0 = np.append(x0, p0)
         tol = max(args.ds_max ** 2, 1e-8) * (1 + np.max(np.abs(z0)))
-        if any(_distance_to_polyline(z0, np.column_stack([b.states, b.params])) <= tol
-               for b in branches):
+        if any(distance_to_polyline(z0, branch_points(b)) <= tol for b in branches):
             continue
         branches.append(continuation(system, param, x0, (lo, hi), p0=p0, period=args.period,
                                      options=options, direction=direction,

@@ -49,7 +49,11 @@ class ShapeError(InvalidInputError):
 
 
 class NonFiniteError(InvalidInputError):
-    """An argument (or a value computed from it) contains NaN or infinity."""
+    """An argument (or a value computed from it) contains NaN or infinity. Raised during a run,
+    it carries what was computed before: ``partial`` (an orbit) or ``result`` (a training run)."""
+
+    partial: Any = None
+    result: Any = None
 
 
 class UnknownParameterError(InvalidInputError):

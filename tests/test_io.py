@@ -546,3 +546,16 @@ def test_arbitrary_nested_values_round_trip(tmp_path_factory):
         assert_same({"value": value}, dr.load(path))
 
     check()
+
+
+def test_plain_json_of_a_result_is_readable_and_loses_no_number():
+    import json
+
+    from dynrnn.io.codec import to_jsonable
+    result = dr.find_fixed_points(dr.RNN([[0.5]], b=[0.2]))
+    plain = json.loads(json.dumps(to_jsonable(result)))
+    assert plain["success"] is True and plain["status"] == result.status.value
+    point = plain["points"][0]
+    assert point["x"] == [pytest.approx(float(result.points[0].x[0]), abs=0)]
+    assert to_jsonable(np.array([1 + 2j, np.nan])) == {"real": [1.0, "nan"], "imag": [2.0, 0.0]}
+    assert to_jsonable({(1, 2): float("inf")}) == {"(1, 2)": "inf"}

@@ -114,7 +114,7 @@ def test_lyapunov_exponent_is_deterministic_in_the_seed_and_validates():
     a = largest_lyapunov_exponent(2.0, seed=1, n=10, n_steps=200)
     assert a == largest_lyapunov_exponent(2.0, seed=1, n=10, n_steps=200)
     assert a != largest_lyapunov_exponent(2.0, seed=2, n=10, n_steps=200)
-    for bad in ({"n": 0}, {"n_steps": 1.5}, {"n_transient": -1}):
-        with pytest.raises(InvalidInputError) as info:
+    for bad in ({"n": 0}, {"n_steps": 1.5}, {"n_transient": -1}, {"seed": "abc"}):
+        with pytest.raises((InvalidInputError, dr.InvalidTypeError)) as info:
             largest_lyapunov_exponent(2.0, **bad)
         assert info.value.argument == next(iter(bad))

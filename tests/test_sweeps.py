@@ -106,7 +106,7 @@ def test_dask_scheduler_address_string(dask_cluster, tmp_path):
 
 def test_unreachable_scheduler_address_names_the_argument(monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("dynrnn.sweeps._CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr("dynrnn.sweeps.executors._CONNECT_TIMEOUT", 0.5)
     with pytest.raises(InvalidInputError, match="could not connect") as info:
         dr.sweep(sf.polynomial, GRID, executor="tcp://127.0.0.1:1", progress=False)
     assert info.value.argument == "executor"
@@ -221,7 +221,7 @@ def test_a_store_that_cannot_be_written_warns_and_keeps_the_results(tmp_path, mo
     def disk_full(self, *args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("dynrnn.sweeps._Store.save", disk_full)
+    monkeypatch.setattr("dynrnn.sweeps.store.Store.save", disk_full)
     with pytest.warns(dr.DynrnnWarning, match="3 finished point.*No space left"):
         result = dr.sweep(sf.moments, {"x": [1.0, 2.0, 3.0]}, executor="serial", store=tmp_path,
                           progress=False)

@@ -66,35 +66,7 @@ def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
     return bool(np.min(np.linalg.norm(pts - z, axis=1)) <= tol)
 
 
-def _duplicate(new: Branch, branches: list, tol: float) -> bool:
-    """Most of ``new`` lies on an existing branch of the same period, possibly following
-    another point of the same cycles (x, F(x), ..., F^{k-1}(x) are all on the branch of
-    k-cycles)."""
-    same = [b for b in branches if b.period == new.period]
-    if not same:
-        return False
-    step = max(1, new.n_points // 40)
-    params = new.params[::step]
-    states = new.states[::step]
-    family = new.family
-    orbits = [states]
-    if new.period > 1 and family is not None:
-        shifted = states
-        for _ in range(new.period - 1):
-            shifted = np.array([family.at(p).step_unchecked(x, new.u if new.u is not None else
-                                                   family.at(p).resolve_input(None))
-                                for p, x in zip(params, shifted)])
-            orbits.append(shifted)
-    for old in same:
-        ref = np.column_stack([old.states, old.params])
-        best = np.full(params.size, np.inf)
-        for orbit in orbits:
-            pts = np.column_stack([orbit, params])
-            dist = np.array([np.min(np.linalg.norm(ref - q, axis=1)) for q in pts])
-            best = np.minimum(best, dist)
-        if np.median(best) <= tol:
-            return True
-    return False
+from .branch_overlap import duplicates_branch as _duplicate  # noqa: E402  (the one de-duplicator)
 
 
 def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float], *,

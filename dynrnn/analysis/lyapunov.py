@@ -157,11 +157,18 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
             for t in range(n_transient + n_steps):
                 J = system.jacobian_unchecked(x, u)
                 x = system.step_unchecked(x, u)
-                Q, R = np.linalg.qr(J @ Q)
-                d = np.diagonal(R, axis1=-2, axis2=-1)
-                # keep the frame's orientation continuous: flip columns so diag(R) > 0
-                sign = np.where(d < 0, -1.0, 1.0)
-                Q = Q * sign[:, None, :]
+                if k == 1:
+                    # one tangent vector: QR is a normalisation (R = |v| > 0); a vector
+                    # annihilated by J (|v| = 0, e.g. saturated ReLUs) keeps its direction
+                    v = J @ Q
+                    d = np.linalg.norm(v, axis=-2)
+                    Q = np.where(d[:, None, :] > 0, v / np.where(d > 0, d, 1.0)[:, None, :], Q)
+                else:
+                    Q, R = np.linalg.qr(J @ Q)
+                    d = np.diagonal(R, axis1=-2, axis2=-1)
+                    # keep the frame's orientation continuous: flip columns so diag(R) > 0
+                    sign = np.where(d < 0, -1.0, 1.0)
+                    Q = Q * sign[:, None, :]
                 if not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
                     status = LyapunovStatus.DIVERGED
                     break

@@ -6,9 +6,11 @@ from .regularizer import OmegaResult, OmegaVariant, omega, omega_terms
 from .tasks import TASKS, Batch, Task, error_rate, get_task
 from .init import INITIALISATIONS, initialise
 from .training import TrainingHistory, TrainingResult, TrainingStatus, train
+from .training_options import TrainingOptions
 from .error_surface import ErrorSurface, descent_paths, error_surface, fig6_problem
 from .events import (BasinChange, Crossing, EventCause, GradientEvent, GradientEvents,
                      detect_spikes, find_gradient_events)
+from .regime import GradientRegime, GradientRegimeKind, gradient_regime
 from .products import (DistanceDecomposition, JacobianProducts, gradient_by_distance,
                        jacobian_products, product_bound)
 
@@ -17,7 +19,9 @@ __all__: list[str] = ["bptt", "BPTTResult", "Readout", "jacobian_products", "Jac
                      "clip_gradients", "ClipResult", "ClipAction", "global_norm",
                      "omega", "omega_terms", "OmegaResult", "OmegaVariant",
                      "TASKS", "Task", "Batch", "get_task", "error_rate", "INITIALISATIONS",
-                     "initialise", "train", "TrainingResult", "TrainingHistory", "TrainingStatus",
+                     "initialise", "train", "TrainingOptions", "TrainingResult",
+                     "TrainingHistory", "TrainingStatus", "gradient_regime", "GradientRegime",
+                     "GradientRegimeKind",
                      "error_surface", "ErrorSurface", "descent_paths", "fig6_problem",
                      "find_gradient_events", "GradientEvents", "GradientEvent", "Crossing",
                      "BasinChange", "EventCause", "detect_spikes"]

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidInputError, ShapeError
-from ..model.base import as_finite_array
 from ..model.activations import get_activation
+from ..model.base import as_finite_array
 from ..model.rnn import RNN
 from .tasks import Batch
+from .training import train
 
 __all__ = ["ErrorSurface", "error_surface", "fig6_problem", "descent_paths"]
 
@@ -133,7 +134,6 @@ def descent_paths(start: tuple[float, float], *, lr: float = 0.1, steps: int = 5
         Each with the full history (every θ_k is stored): ``history.params[:, 0]`` is w and
         ``history.params[:, 1]`` is b along the path.
     """
-    from .training import train
     net, batch, x0v = fig6_problem(start[0], start[1], n_steps=n_steps, x0=x0, target=target,
                                    activation=activation)
     return tuple(train(net, batch, steps=steps, lr=lr, clip=c, x0=x0v, history="full",

@@ -22,19 +22,29 @@ import collections
 import enum
 import json
 import os
-import tempfile
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal, cast
 
 import numpy as np
 
-from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, NonFiniteError, \
-    ShapeError
+from .._checks import check_count
+from ..errors import (
+    DynrnnWarning,
+    FileFormatError,
+    InvalidInputError,
+    InvalidTypeError,
+    NonFiniteError,
+    ShapeError,
+)
+from ..io.atomic import atomic_write, check_writable
 from ..model.rnn import RNN
 from .bptt import Readout, _as_readout, bptt
 from .clipping import ClipAction, clip_gradients, global_norm
-from .regularizer import REGULARIZER_VARIANTS, omega
+from .regularizer import omega
 from .tasks import Batch, Task, error_rate, get_task
+from .training_options import TrainingOptions
 
 __all__ = ["TrainingStatus", "TrainingHistory", "TrainingResult", "train", "pack_params",
            "unpack_params"]
@@ -168,19 +178,6 @@ class TrainingResult:
     extra: dict = field(default_factory=dict)
 
 
-def _atomic_savez(path: str, **arrays) -> None:
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 class _Recorder:
     """Accumulates the per-step history and the parameter snapshots (dense or strided+windows)."""
 
@@ -249,18 +246,11 @@ def _batch_source(task, batch_size, length, seed):
     return (lambda k: t.sample(batch_size, length, seed=np.random.default_rng([seed, k]))), t
 
 
-def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=None,
-          lr: float = 0.01, momentum: float = 0.0, batch_size: int = 20,
-          length: int | tuple[int, int] = 50, clip: float | None = None,
-          clip_compare: Literal[">=", ">"] = ">=",
-          regularizer: tuple[float, str] | None = None, record_omega: bool | None = None,
-          seed: int = 0, x0=None, history: Literal["auto", "full", "strided"] = "auto",
-          param_stride: int = 100, spike_window: int = 5, spike_ratio: float = 10.0,
-          max_dense_params: int = 20_000, checkpoint: str | None = None,
-          checkpoint_every: int = 500, resume: bool = False, progress: bool = True,
-          on_nonfinite: Literal["stop", "raise", "skip", "shrink"] = "stop",
-          eval_batch_size: int = 0,
-          callback: Callable[[int, float, float], bool] | None = None) -> TrainingResult:
+def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=None, x0=None,
+          options: TrainingOptions | None = None, checkpoint: str | os.PathLike | None = None,
+          resume: bool = False, progress: bool = True,
+          callback: Callable[[int, float, float], bool] | None = None,
+          **option_values) -> TrainingResult:
     r"""Train ``net`` (and ``readout``) by SGD on a task, recording a history of every step.
 
     Parameters
@@ -273,45 +263,34 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
         Total number of steps (a resumed run continues up to it).
     readout : Readout or (W_out, b_out), optional
         Trained together with the net; without it the loss is on σ(x_t).
-    lr, momentum : float
-        Learning rate η and momentum μ (0.01 and 0 in the paper).
-    batch_size : int
-        Sequences per step (20 in the paper).
-    length : int or (int, int)
-        Sequence length, or a range drawn per batch (mixed lengths).
-    clip : float, optional
-        Algorithm 1 threshold (1.0 in the paper); None for plain SGD.
-    regularizer : (weight, variant), optional
-        Add weight · Ω (``variant`` "ratio" = eq. 9, "squared" = eq. 10 / code).
-    record_omega : bool, optional
-        Record Ω at every step (default: only with a regulariser).
-    seed : int
     x0 : array_like, shape (n_units,), optional
         The initial state of every sequence (zeros by default).
-    history : {"auto", "full", "strided"}
-        "full" stores θ_k at every step; "strided" every ``param_stride`` steps plus the
-        ``spike_window`` steps on each side of every gradient-norm spike (norm above
-        ``spike_ratio`` × the running median); "auto" is "full" up to ``max_dense_params``
-        parameters.
-    checkpoint : str, optional
-        Path of an npz checkpoint, written atomically every ``checkpoint_every`` steps, at an
-        interruption and at the end.
+    options : TrainingOptions, optional
+        Learning rate, momentum, batch size, sequence length, clipping, regulariser, seed,
+        history mode, checkpoint interval, ... (see :class:`TrainingOptions`).
+    **option_values
+        Any field of :class:`TrainingOptions` as a keyword (``lr=0.1, clip=1.0``), applied on
+        top of ``options``.
+    checkpoint : str or path-like, optional
+        Path of an npz checkpoint, written atomically every ``options.checkpoint_every`` steps,
+        at an interruption and at the end. A checkpoint that cannot be written (disk full, the
+        directory removed) gives a :class:`~dynrnn.errors.DynrnnWarning` and the trained result
+        is still returned.
     resume : bool
         Continue from ``checkpoint`` if it exists.
     progress : bool
         Show a tqdm progress bar.
-    on_nonfinite : {"stop", "raise", "skip", "shrink"}
-        What to do when the loss or the gradient norm is NaN, infinite or above 1e10: stop and
-        return (status NONFINITE), raise :class:`NonFiniteError` (with the partial result as its
-        ``result`` attribute), skip the step, or take the authors' shrink step. Always recorded.
-    eval_batch_size : int
-        With a task, the size of a fresh batch on which the final error rate is measured.
     callback : callable, optional
         ``callback(step, loss, grad_norm) -> bool``; returning False stops (status INTERRUPTED).
 
     Returns
     -------
     TrainingResult
+
+    Raises
+    ------
+    InvalidInputError, InvalidTypeError
+        A bad argument or option, before the first step (naming it).
 
     References
     ----------
@@ -328,82 +307,23 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     >>> res.status.name, res.history.params.shape
     ('COMPLETED', (21, 2))
     """
-    if not isinstance(net, RNN):
-        raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
-                               argument="net", value=net)
-    if int(steps) < 0:
-        raise InvalidInputError(f"steps must be >= 0, got {steps}", argument="steps", value=steps)
-    if not (lr > 0 and np.isfinite(lr)):
-        raise InvalidInputError(f"lr must be finite and > 0, got {lr}", argument="lr", value=lr)
-    if on_nonfinite not in ("stop", "raise", "skip", "shrink"):
-        raise InvalidInputError(f"on_nonfinite must be 'stop', 'raise', 'skip' or 'shrink', got "
-                                f"{on_nonfinite!r}", argument="on_nonfinite", value=on_nonfinite)
-    if history not in ("auto", "full", "strided"):
-        raise InvalidInputError(f"history must be 'auto', 'full' or 'strided', got {history!r}",
-                                argument="history", value=history)
-    if regularizer is not None:
-        if not (isinstance(regularizer, (tuple, list)) and len(regularizer) == 2
-                and regularizer[1] in REGULARIZER_VARIANTS):
-            raise InvalidInputError(f"regularizer must be (weight, variant) with variant in "
-                                    f"{REGULARIZER_VARIANTS}, got {regularizer!r}",
-                                    argument="regularizer", value=regularizer)
-    if not (isinstance(momentum, (int, float, np.integer, np.floating))
-            and 0.0 <= momentum < 1.0):
-        raise InvalidInputError(f"momentum must be a number in [0, 1), got {momentum!r}",
-                                argument="momentum", value=momentum)
-    if regularizer is not None and not (isinstance(regularizer[0], (int, float, np.integer,
-                                                                    np.floating))
-                                        and 0.0 <= regularizer[0] < np.inf):
-        raise InvalidInputError(f"regularizer weight must be finite and >= 0 (eq. 9 adds "
-                                f"weight * Ω to the loss), got {regularizer[0]!r}",
-                                argument="regularizer", value=regularizer)
-    if clip is not None and not (clip > 0):
-        raise InvalidInputError(f"clip must be > 0 or None, got {clip}", argument="clip",
-                                value=clip)
-    if resume and checkpoint is None:
-        raise InvalidInputError("resume=True needs checkpoint=path", argument="checkpoint",
-                                value=None)
-    steps = int(steps)
+    steps, opts, checkpoint_path, x0v = _check_arguments(net, steps, x0, options, option_values,
+                                                         checkpoint, resume, callback)
     ro = _as_readout(readout)
     layout = _layout(net, ro)
-    n = net.n_units
-    x0v = np.zeros(n) if x0 is None else np.asarray(x0, dtype=np.float64)
-    if x0v.shape != (n,):
-        raise ShapeError(f"x0 must have shape ({n},), got {x0v.shape}", argument="x0",
-                         expected=(n,), actual=x0v.shape)
-    get_batch, task_obj = _batch_source(task, batch_size, length, seed)
-    record_omega = (regularizer is not None) if record_omega is None else record_omega
+    get_batch, task_obj = _batch_source(task, opts.batch_size, opts.length, opts.seed)
     arrays = {k: np.array(v, dtype=np.float64) for k, v in
               {**net.arrays(), **({"W_out": ro.W_out, "b_out": ro.b_out} if ro else {})}.items()
               if k in dict(layout)}
     theta = pack_params(arrays, layout)
     velocity = np.zeros_like(theta)
-    dense = history == "full" or (history == "auto" and theta.size <= max_dense_params)
-    rec = _Recorder(dense, max(int(param_stride), 1), max(int(spike_window), 0), spike_ratio)
+    dense = opts.history == "full" or (opts.history == "auto"
+                                       and theta.size <= opts.max_dense_params)
+    rec = _Recorder(dense, opts.param_stride, opts.spike_window, opts.spike_ratio)
+    store = _Checkpoint(checkpoint_path, layout, opts, net.activation.name)
     start = 0
-    config = json.dumps({"layout": [[k, list(s)] for k, s in layout], "lr": lr,
-                         "momentum": momentum, "clip": clip, "seed": seed,
-                         "activation": net.activation.name, "version": _CHECKPOINT_VERSION})
-    if resume and os.path.exists(checkpoint):
-        try:
-            with np.load(checkpoint, allow_pickle=False) as data:
-                saved = json.loads(str(data["config"]))
-                if saved["layout"] != json.loads(config)["layout"]:
-                    raise FileFormatError(f"checkpoint {checkpoint!r} was written for parameter "
-                                          f"layout {saved['layout']}, not {layout}",
-                                          argument="checkpoint", value=checkpoint)
-                theta = np.array(data["theta"])
-                velocity = np.array(data["velocity"])
-                start = int(data["step"])
-                rec.restore(data)
-        except (KeyError, ValueError, OSError) as exc:
-            raise FileFormatError(f"cannot resume from checkpoint {checkpoint!r}: {exc}",
-                                  argument="checkpoint", value=checkpoint) from exc
-
-    def save(step_next):
-        if checkpoint is not None:
-            _atomic_savez(checkpoint, theta=theta, velocity=velocity,
-                          step=np.asarray(step_next), config=np.asarray(config), **rec.state())
+    if resume:
+        theta, velocity, start = store.restore(theta, velocity, rec)
 
     def build(th):
         a = unpack_params(th, layout)
@@ -417,49 +337,27 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
         from tqdm.auto import tqdm
         pbar = tqdm(total=steps, initial=start, desc="train", leave=False)
     k = start
-    n_nonfinite = 0
     raise_exc = None
     try:
         while k < steps:
             net_k, ro_k, a = build(theta)
-            batch = get_batch(k)
-            X0 = np.broadcast_to(x0v, (batch.batch_size, n))
-            with np.errstate(over="ignore", invalid="ignore"):
-                r = bptt(net_k, X0, batch.inputs, batch.targets, batch.loss, readout=ro_k,
-                         where=batch.where, mask=batch.mask)
-            grads = {name: r.grads[name] for name, _ in layout}
-            om_value = np.nan
-            if record_omega or regularizer is not None:
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    om = omega(net_k, r, regularizer[1] if regularizer else "ratio")
-                om_value = om.value
-                if regularizer is not None:
-                    grads["W_rec"] = grads["W_rec"] + regularizer[0] * om.grad_W_rec
+            r, grads, om_value = _gradient(net_k, ro_k, get_batch(k), x0v, layout, opts)
             rec.before_step(k, theta)
             with np.errstate(over="ignore", invalid="ignore"):
                 gnorm = global_norm(grads)
             bad = not (np.isfinite(r.loss) and np.isfinite(gnorm) and gnorm <= 1e10)
-            if bad:
-                n_nonfinite += 1
-                if on_nonfinite in ("stop", "raise"):
-                    rec.after_step(k, r.loss, gnorm, om_value, False, True, "STOPPED")
-                    status = TrainingStatus.NONFINITE
-                    if on_nonfinite == "raise":
-                        raise_exc = NonFiniteError(
-                            f"non-finite loss or gradient at step {k} (loss={r.loss}, "
-                            f"|g|={gnorm}); the parameters before the step are kept in the "
-                            "result (exception.result)", argument="on_nonfinite", value=k)
-                    # θ is unchanged: the history's final θ is the last finite one.
-                    break
-                cr = clip_gradients(grads, clip or 1.0, nonfinite=on_nonfinite, weights=a)
-                g_apply, clipped, action = cr.grads, True, cr.action.name
-            elif clip is not None:
-                cr = clip_gradients(grads, clip, compare=clip_compare)
-                g_apply, clipped, action = cr.grads, cr.clipped, cr.action.name
-            else:
-                g_apply, clipped, action = grads, False, ClipAction.UNCHANGED.name
-            velocity *= momentum
-            velocity -= lr * pack_params(g_apply, layout)
+            if bad and opts.on_nonfinite in ("stop", "raise"):
+                rec.after_step(k, r.loss, gnorm, om_value, False, True, "STOPPED")
+                status = TrainingStatus.NONFINITE
+                if opts.on_nonfinite == "raise":
+                    raise_exc = NonFiniteError(
+                        f"non-finite loss or gradient at step {k} (loss={r.loss}, "
+                        f"|g|={gnorm}); the parameters before the step are kept in the "
+                        "result (exception.result)", argument="on_nonfinite", value=k)
+                break       # θ is unchanged: the history's final θ is the last finite one
+            g_apply, clipped, action = _clipped(grads, a, bad, opts)
+            velocity *= opts.momentum
+            velocity -= opts.lr * pack_params(g_apply, layout)
             theta = theta + velocity
             rec.after_step(k, r.loss, gnorm, om_value, clipped, bad, action)
             k += 1
@@ -467,8 +365,8 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                 pbar.update(1)
                 if k % 10 == 0:
                     pbar.set_postfix(loss=f"{r.loss:.4g}", gnorm=f"{gnorm:.3g}")
-            if checkpoint is not None and k % checkpoint_every == 0:
-                save(k)
+            if k % opts.checkpoint_every == 0:
+                store.save(k, theta, velocity, rec)
             if callback is not None and callback(k - 1, r.loss, gnorm) is False:
                 status = TrainingStatus.INTERRUPTED
                 break
@@ -480,27 +378,136 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     # The final θ belongs to the number of completed updates (a stopped step made none).
     n_done = len(rec.rows["loss"])
     k_final = n_done if status is not TrainingStatus.NONFINITE else n_done - 1
-    if status is TrainingStatus.INTERRUPTED or status is TrainingStatus.COMPLETED:
-        save(n_done)
-    elif checkpoint is not None:
-        save(k_final)
+    store.save(k_final, theta, velocity, rec)
     cols, psteps, params = rec.finish(k_final, theta)
     hist = TrainingHistory(cols["loss"].astype(float), cols["grad_norm"].astype(float),
                            cols["omega"].astype(float), cols["clipped"].astype(bool),
                            cols["nonfinite"].astype(bool), cols["actions"].astype(str), psteps,
-                           params, layout, net.activation.name, float(lr), float(momentum),
-                           float(clip) if clip is not None else 0.0, x0v)
+                           params, layout, net.activation.name, float(opts.lr),
+                           float(opts.momentum),
+                           float(opts.clip) if opts.clip is not None else 0.0, x0v)
     final_net, final_ro, _ = build(theta)
-    err = np.nan
-    if task_obj is not None and eval_batch_size > 0:
-        eb = task_obj.sample(eval_batch_size, length, seed=np.random.default_rng([seed, 2**62]))
-        r = bptt(final_net, np.broadcast_to(x0v, (eb.batch_size, n)), eb.inputs, eb.targets,
-                 eb.loss, readout=final_ro, where=eb.where, mask=eb.mask)
-        err = error_rate(task_obj, eb, r.outputs)
+    err = _final_error_rate(task_obj, final_net, final_ro, x0v, opts)
     result = TrainingResult(final_net, final_ro, hist, status,
                             status is TrainingStatus.COMPLETED, n_done,
-                            int(hist.nonfinite.sum()), float(err), checkpoint or "")
+                            int(hist.nonfinite.sum()), float(err), checkpoint_path or "",
+                            {"checkpoint_errors": store.errors} if store.errors else {})
     if raise_exc is not None:
         raise_exc.result = result
         raise raise_exc
     return result
+
+
+def _check_arguments(net, steps, x0, options, option_values, checkpoint, resume, callback
+                     ) -> tuple[int, TrainingOptions, str | None, np.ndarray]:
+    """Everything train checks before its first step: (steps, options, checkpoint, x0)."""
+    if not isinstance(net, RNN):
+        raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
+                               argument="net", value=net)
+    steps = check_count(steps, "steps", 0)
+    if options is not None and not isinstance(options, TrainingOptions):
+        raise InvalidTypeError(f"options must be a TrainingOptions, got "
+                               f"{type(options).__name__}", argument="options", value=options)
+    opts = (options or TrainingOptions()).with_overrides(option_values)
+    if resume and checkpoint is None:
+        raise InvalidInputError("resume=True needs checkpoint=path", argument="checkpoint",
+                                value=None)
+    path = None if checkpoint is None else str(check_writable(checkpoint, "checkpoint"))
+    if callback is not None and not callable(callback):
+        raise InvalidTypeError(f"callback must be callable, got {callback!r}",
+                               argument="callback", value=callback)
+    n = net.n_units
+    x0v = np.zeros(n) if x0 is None else np.asarray(x0, dtype=np.float64)
+    if x0v.shape != (n,):
+        raise ShapeError(f"x0 must have shape ({n},), got {x0v.shape}", argument="x0",
+                         expected=(n,), actual=x0v.shape)
+    return steps, opts, path, x0v
+
+
+def _gradient(net_k, ro_k, batch, x0v, layout, opts: TrainingOptions):
+    """(BPTT result, gradient by array name including the regulariser's, Ω or NaN) at θ_k."""
+    X0 = np.broadcast_to(x0v, (batch.batch_size, net_k.n_units))
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = bptt(net_k, X0, batch.inputs, batch.targets, batch.loss, readout=ro_k,
+                 where=batch.where, mask=batch.mask)
+    grads = {name: r.grads[name] for name, _ in layout}
+    regularizer = opts.regularizer
+    record_omega = regularizer is not None if opts.record_omega is None else opts.record_omega
+    om_value = np.nan
+    if record_omega or regularizer is not None:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            om = omega(net_k, r, cast(Literal["ratio", "squared"],
+                                      regularizer[1] if regularizer else "ratio"))
+        om_value = om.value
+        if regularizer is not None:
+            grads["W_rec"] = grads["W_rec"] + regularizer[0] * om.grad_W_rec
+    return r, grads, om_value
+
+
+def _clipped(grads, weights, bad: bool, opts: TrainingOptions):
+    """(gradient to apply, clipped?, action name): Algorithm 1, or the non-finite policy."""
+    if bad:
+        cr = clip_gradients(grads, opts.clip or 1.0, weights=weights,
+                            nonfinite=cast(Literal["skip", "shrink"], opts.on_nonfinite))
+        return cr.grads, True, cr.action.name
+    if opts.clip is not None:
+        cr = clip_gradients(grads, opts.clip, compare=opts.clip_compare)
+        return cr.grads, cr.clipped, cr.action.name
+    return grads, False, ClipAction.UNCHANGED.name
+
+
+def _final_error_rate(task_obj, net, readout, x0v, opts: TrainingOptions) -> float:
+    """With a task: the error rate on a fresh evaluation batch (seed (seed, 2^62)); else NaN."""
+    if task_obj is None or opts.eval_batch_size == 0:
+        return float("nan")
+    batch = task_obj.sample(opts.eval_batch_size, opts.length,
+                            seed=np.random.default_rng([opts.seed, 2**62]))
+    r = bptt(net, np.broadcast_to(x0v, (batch.batch_size, net.n_units)), batch.inputs,
+             batch.targets, batch.loss, readout=readout, where=batch.where, mask=batch.mask)
+    return error_rate(task_obj, batch, r.outputs)
+
+
+class _Checkpoint:
+    """The checkpoint file of a run: written atomically; a write that fails is a warning (the
+    trained parameters are worth more than the file), kept in ``errors``."""
+
+    def __init__(self, path: str | None, layout, opts: TrainingOptions, activation: str):
+        self.path, self.layout = path, layout
+        self.errors: list[str] = []
+        self.config = json.dumps({"layout": [[k, list(s)] for k, s in layout], "lr": opts.lr,
+                                  "momentum": opts.momentum, "clip": opts.clip,
+                                  "seed": opts.seed, "activation": activation,
+                                  "version": _CHECKPOINT_VERSION})
+
+    def save(self, step_next: int, theta, velocity, rec: _Recorder) -> None:
+        if self.path is None:
+            return
+        arrays = dict(theta=theta, velocity=velocity, step=np.asarray(step_next),
+                      config=np.asarray(self.config), **rec.state())
+        try:
+            atomic_write(self.path, lambda fh: np.savez(fh, **arrays), argument="checkpoint")
+        except (OSError, InvalidInputError) as exc:
+            self.errors.append(f"step {step_next}: {type(exc).__name__}: {exc}")
+            warnings.warn(f"could not write the checkpoint {self.path!r} at step {step_next} "
+                          f"({type(exc).__name__}: {exc}); training goes on and the result is "
+                          "returned", DynrnnWarning, stacklevel=3)
+
+    def restore(self, theta, velocity, rec: _Recorder):
+        """(θ, velocity, next step) from the file if it exists, else the given start."""
+        if self.path is None or not os.path.exists(self.path):
+            return theta, velocity, 0
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                saved = json.loads(str(data["config"]))
+                if saved["layout"] != json.loads(self.config)["layout"]:
+                    raise FileFormatError(
+                        f"checkpoint {self.path!r} was written for parameter layout "
+                        f"{saved['layout']}, not {self.layout}", argument="checkpoint",
+                        value=self.path)
+                theta, velocity = np.array(data["theta"]), np.array(data["velocity"])
+                start = int(data["step"])
+                rec.restore(data)
+        except (KeyError, ValueError, OSError) as exc:
+            raise FileFormatError(f"cannot resume from checkpoint {self.path!r}: {exc}",
+                                  argument="checkpoint", value=self.path) from exc
+        return theta, velocity, start

@@ -1,5 +1,6 @@
 """Recurrent maps: the RNN of Pascanu et al. eq. (2), its Elman form, piecewise-linear RNNs,
 user-defined maps, activations."""
+from ._arrays import ArrayNetwork, NamedArrays, network_classes
 from .activations import ACTIVATIONS, Activation, get_activation
 from .base import RecurrentMap
 from .custom import Map
@@ -9,6 +10,7 @@ from .elman import ElmanRNN
 from .plrnn import PLRNN
 from .torch_import import from_torch, from_torch_state_dict
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "Map", "RNN",
+__all__ = ["ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "ArrayNetwork",
+           "NamedArrays", "network_classes", "Map", "RNN",
            "ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family",
            "ElmanRNN", "PLRNN", "from_torch", "from_torch_state_dict"]

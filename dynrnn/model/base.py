@@ -1,18 +1,24 @@
 """The one interface every recurrent map implements, and the checks shared by all of them.
 
-Every algorithm in dynrnn (fixed points, cycles, continuation, Lyapunov spectra, gradients) uses only
-the methods of :class:`RecurrentMap`, so a user's own map works wherever a built-in one does.
+Every algorithm in dynrnn (fixed points, cycles, continuation, Lyapunov spectra, gradients) uses
+only the methods of :class:`RecurrentMap`, so a user's own map works wherever a built-in one does.
 """
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Callable, Iterable, Mapping, Sequence, final
+from typing import final
 
 import numpy as np
 
-from ..errors import (InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError,
-                      UnknownParameterError)
+from ..errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    NonFiniteError,
+    ShapeError,
+    UnknownParameterError,
+)
 
 __all__ = ["RecurrentMap", "as_state", "as_finite_array"]
 
@@ -106,7 +112,7 @@ class RecurrentMap(abc.ABC):
         """All named scalar parameters and their current values."""
 
     @abc.abstractmethod
-    def replace_params(self, updates: dict[str, float]) -> "RecurrentMap":
+    def replace_params(self, updates: dict[str, float]) -> RecurrentMap:
         """A copy with the (already validated) parameters in ``updates`` changed."""
 
     @abc.abstractmethod
@@ -130,7 +136,8 @@ class RecurrentMap(abc.ABC):
         The default makes the three separate calls; maps whose evaluation has a fixed overhead
         (lambdified sympy expressions) override it with one fused call.
         """
-        return self.step_unchecked(x, u), self.jacobian_unchecked(x, u), self.param_jacobian_unchecked(x, names, u)
+        return (self.step_unchecked(x, u), self.jacobian_unchecked(x, u),
+                self.param_jacobian_unchecked(x, names, u))
 
     def derivatives_along(self, name: str, u: np.ndarray | None
                            ) -> Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray,
@@ -248,7 +255,8 @@ class RecurrentMap(abc.ABC):
         """
         single = isinstance(names, str)
         checked = self.check_param_names(names, argument="names")
-        out = self.param_jacobian_unchecked(as_state(x, self.n_states), checked, self.resolve_input(u))
+        out = self.param_jacobian_unchecked(as_state(x, self.n_states), checked,
+                                            self.resolve_input(u))
         return out[..., 0] if single else out
 
     @final
@@ -285,7 +293,7 @@ class RecurrentMap(abc.ABC):
 
     @final
     def with_params(self, updates: Mapping[str, float] | None = None, **kwargs: float
-                    ) -> "RecurrentMap":
+                    ) -> RecurrentMap:
         """Return a new map with some named parameters changed; this one is unchanged.
 
         Examples
@@ -355,8 +363,8 @@ class RecurrentMap(abc.ABC):
                 out[t + 1] = self.step_unchecked(out[t], u_const if inputs is None else inputs[t])
                 if not np.all(np.isfinite(out[t + 1])):
                     err = NonFiniteError(
-                        f"the orbit from x0 overflowed to inf/NaN at step {t + 1} of {n_steps}; the "
-                        "map is unbounded there (ReLU or linear units with gain > 1?). The "
+                        f"the orbit from x0 overflowed to inf/NaN at step {t + 1} of {n_steps}; "
+                        "the map is unbounded there (ReLU or linear units with gain > 1?). The "
                         "finite part of the trajectory is in .partial",
                         argument="x0", value=None)
                     err.partial = out[: t + 1].copy()

@@ -20,12 +20,12 @@ one has :math:`h_t = \sigma(x_t)` and :math:`x_{t+1} = W \sigma(x_t) + U u_{t+1}
 """
 from __future__ import annotations
 
-from typing import Sequence, final
+from collections.abc import Mapping, Sequence
+from typing import final
 
 import numpy as np
 
-from ._arrays import (ArrayNetwork, NamedArrays, matrix_with_rows, square_matrix,
-                      vector)
+from ._arrays import ArrayNetwork, matrix_with_rows, square_matrix, vector
 from .activations import Activation, get_activation
 from .base import as_state
 
@@ -80,6 +80,8 @@ class ElmanRNN(ArrayNetwork):
     True
     """
 
+    ARRAYS = ("W", "U", "b", "u")
+    RECURRENT_ARRAY = "W"
     _EXTRA_REPLACEABLE = ("activation",)
 
     def __init__(self, W, U=None, b=None, activation: str | Activation = "tanh", u=None):
@@ -89,7 +91,7 @@ class ElmanRNN(ArrayNetwork):
         b = vector(b, n, "b", "W")
         u = vector(u, U.shape[1], "u", "U")
         self._activation = get_activation(activation)
-        self._arrays = NamedArrays({"W": W, "U": U, "b": b, "u": u})
+        self.store_arrays({"W": W, "U": U, "b": b, "u": u})
 
     # -- attributes ----------------------------------------------------------------------------
     @property
@@ -128,11 +130,7 @@ class ElmanRNN(ArrayNetwork):
         return (f"ElmanRNN(n_units={self.n_units}, n_inputs={self.n_inputs}, "
                 f"activation={self._activation.name!r})")
 
-    def _rebuild(self, arrays):
-        return ElmanRNN(arrays["W"], arrays["U"], arrays["b"],
-                        arrays.get("activation", self._activation), arrays["u"])
-
-    def direction_derivative(self, delta: dict[str, np.ndarray], h) -> np.ndarray:
+    def direction_derivative(self, delta: Mapping[str, np.ndarray], h) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network: σ'(a) ⊙ (ΔW h + ΔU u + U Δu + Δb), with
         a = W h + U u + b and u this network's constant input."""
         h = np.asarray(h, dtype=np.float64)
@@ -145,7 +143,7 @@ class ElmanRNN(ArrayNetwork):
     # -- conjugacy with eq. (2) ----------------------------------------------------------------
     def to_pascanu(self):
         """The conjugate network of Pascanu et al. eq. (2): ``RNN(W_rec=W, W_in=U, b=b)``."""
-        from .rnn import RNN
+        from .rnn import RNN  # here, not at the top: rnn.py imports elman.py (to_elman)
         return RNN(self.W, self.U, self.b, self._activation, self.u)
 
     def to_pascanu_state(self, h, u=None) -> np.ndarray:
@@ -159,7 +157,7 @@ class ElmanRNN(ArrayNetwork):
 
     # -- torch ---------------------------------------------------------------------------------
     @classmethod
-    def from_torch(cls, module) -> "ElmanRNN":
+    def from_torch(cls, module) -> ElmanRNN:
         """The Elman network with the weights of a single-layer ``torch.nn.RNN``.
 
         ``W = weight_hh_l0``, ``U = weight_ih_l0``, ``b = bias_ih_l0 + bias_hh_l0`` (zero without
@@ -167,7 +165,7 @@ class ElmanRNN(ArrayNetwork):
         converted to float64. ``batch_first`` does not affect the weights. See
         :func:`dynrnn.model.torch_import.from_torch` for the errors raised.
         """
-        from .torch_import import elman_arrays_from_module
+        from .torch_import import elman_arrays_from_module  # torch_import imports elman.py
         return cls(**elman_arrays_from_module(module))
 
     # -- the map -------------------------------------------------------------------------------
@@ -209,7 +207,7 @@ class ElmanRNN(ArrayNetwork):
     def stepper_over_param(self, name, values):
         # the pre-activation W h + U u + b is affine in every named parameter, so a whole sweep
         # is one batched step: shift the pre-activation by δ ∂a/∂θ, then apply σ
-        key, index = self._arrays.locate(name)
+        key, index = self._arrays.entry(name)
         delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
 
         def step(x, u):
@@ -233,7 +231,7 @@ class ElmanRNN(ArrayNetwork):
         d = self._activation.derivative(self._pre_activation(x, u))
         out = np.zeros(batch + (self.n_states, len(names)))
         for col, name in enumerate(names):
-            key, index = self._arrays.locate(name)
+            key, index = self._arrays.entry(name)
             i = index[0]
             if key == "W":
                 out[..., i, col] = d[..., i] * x[..., index[1]]

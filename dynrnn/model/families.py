@@ -3,25 +3,22 @@
 A family turns a scalar p into a map F(·; p) and gives ∂F/∂p. Three kinds cover what users ask:
 a named scalar parameter ("b[0]", "W_rec[1,2]", a sympy map's "a"), the straight line between two
 networks of the same shape (two training checkpoints), and a gain s·W_rec. The last two work for
-the three network classes (:class:`RNN`, :class:`ElmanRNN`, :class:`PLRNN`); the recurrent
-matrix scaled by the gain is ``W_rec`` for RNN and ``W`` for the other two.
+every :class:`~dynrnn.model._arrays.ArrayNetwork` (:class:`RNN`, :class:`ElmanRNN`,
+:class:`PLRNN`, the gated cells, a user's own): the line through the arrays the class declares,
+the gain on the array it names ``RECURRENT_ARRAY`` (``W_rec`` for RNN, ``W`` for ElmanRNN and
+PLRNN).
 """
 from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import final
+from typing import cast, final
 
 import numpy as np
 
 from ..errors import InvalidTypeError
+from ._arrays import ArrayNetwork
 from .base import RecurrentMap
-from .elman import ElmanRNN
-from .plrnn import PLRNN
-from .rnn import RNN
-
-NETWORKS = (RNN, ElmanRNN, PLRNN)
-_RECURRENT_KEY = {RNN: "W_rec", ElmanRNN: "W", PLRNN: "W"}
 
 __all__ = ["ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family"]
 
@@ -44,9 +41,9 @@ class ParameterFamily(abc.ABC):
     def current_value(self) -> float | None:
         """The parameter value of the map the family was built from (None if not defined)."""
 
-    def _evaluator(self, u):
+    def evaluator(self, u):
         """``evaluate(x, p) -> (F, ∂F/∂x, ∂F/∂p)`` for one state ``x`` (n_states,) on the map
-        at ``p`` (internal fast path of continuation's corrector). ``u`` is a resolved input or
+        at ``p`` (the fast path of continuation's corrector). ``u`` is a resolved input or
         None for each map's constant input. The default calls :meth:`at` once per new ``p``."""
         last: list = [None, None, None]
 
@@ -59,6 +56,10 @@ class ParameterFamily(abc.ABC):
                     np.asarray(self.derivative(system, x, u_p), dtype=float))
 
         return evaluate
+
+    def _evaluator(self, u):
+        # the name continuation.py used before evaluator became public; kept until it moves
+        return self.evaluator(u)
 
 
 @final
@@ -82,7 +83,7 @@ class NamedParameter(ParameterFamily):
     def current_value(self):
         return self.system.params[self.name]
 
-    def _evaluator(self, u):
+    def evaluator(self, u):
         return self.system.derivatives_along(self.name, u)
 
 
@@ -91,17 +92,19 @@ class NamedParameter(ParameterFamily):
 class LineBetween(ParameterFamily):
     """θ(s) = θ_a + s (θ_b − θ_a) between two networks of the same shape (s = 0 gives ``start``).
 
-    ``start`` and ``end`` are both RNN, both ElmanRNN or both PLRNN.
+    ``start`` and ``end`` are two :class:`~dynrnn.model._arrays.ArrayNetwork` of one class
+    (both RNN, both ElmanRNN, ...).
     """
 
-    start: RNN | ElmanRNN | PLRNN
-    end: RNN | ElmanRNN | PLRNN
+    start: ArrayNetwork
+    end: ArrayNetwork
     name: str = "s"
 
     def __post_init__(self):
-        if not isinstance(self.start, NETWORKS) or not isinstance(self.end, NETWORKS):
+        if not isinstance(self.start, ArrayNetwork) or not isinstance(self.end, ArrayNetwork):
             raise InvalidTypeError(
-                "LineBetween needs two networks of one class (RNN, ElmanRNN or PLRNN), got "
+                "LineBetween needs two networks of one class (RNN, ElmanRNN, PLRNN or another "
+                "ArrayNetwork), got "
                 f"{type(self.start).__name__} and {type(self.end).__name__}", argument="param")
         object.__setattr__(self, "_delta", self.start.difference(self.end))
 
@@ -118,17 +121,19 @@ class LineBetween(ParameterFamily):
 @final
 @dataclass(frozen=True, eq=False)
 class Gain(ParameterFamily):
-    """W(g) = g · W of ``system`` (``W_rec`` for an RNN, ``W`` for ElmanRNN and PLRNN); g = 1
-    is the network itself."""
+    """W(g) = g · W of ``system``, W its class's ``RECURRENT_ARRAY`` (``W_rec`` for an RNN, ``W``
+    for ElmanRNN and PLRNN); g = 1 is the network itself."""
 
-    system: RNN | ElmanRNN | PLRNN
+    system: ArrayNetwork
     name: str = "gain"
 
     def __post_init__(self):
-        if not isinstance(self.system, NETWORKS):
-            raise InvalidTypeError(f"Gain needs an RNN, ElmanRNN or PLRNN, got "
-                                   f"{type(self.system).__name__}", argument="param")
-        key = _RECURRENT_KEY[type(self.system)]
+        if not _has_gain(self.system):
+            raise InvalidTypeError(f"Gain needs a network with a recurrent matrix (an RNN, "
+                                   f"ElmanRNN, PLRNN or an ArrayNetwork declaring "
+                                   f"RECURRENT_ARRAY), got {type(self.system).__name__}",
+                                   argument="param")
+        key = self.system.RECURRENT_ARRAY
         # ∂F/∂g is the derivative along the direction ΔW = W (everything else fixed)
         delta = {k: (a if k == key else np.zeros_like(a))
                  for k, a in self.system.arrays().items()}
@@ -145,17 +150,22 @@ class Gain(ParameterFamily):
         return 1.0
 
 
+def _has_gain(system) -> bool:
+    return isinstance(system, ArrayNetwork) and system.RECURRENT_ARRAY is not None
+
+
 def as_family(system: RecurrentMap, param) -> ParameterFamily:
     """Turn what a user passes as ``param`` into a family: a name, ``("line", other_net)``,
     ``"gain"``, or a :class:`ParameterFamily` (returned unchanged)."""
     if isinstance(param, ParameterFamily):
         return param
     if isinstance(param, str):
-        if param == "gain" and isinstance(system, NETWORKS) and not system.has_param("gain"):
+        if (param == "gain" and isinstance(system, ArrayNetwork) and _has_gain(system)
+                and not system.has_param("gain")):
             return Gain(system)
         return NamedParameter(system, param)
     if isinstance(param, tuple) and len(param) == 2 and param[0] == "line":
-        return LineBetween(system, param[1])
+        return LineBetween(cast(ArrayNetwork, system), param[1])  # checked in __post_init__
     raise InvalidTypeError(
         f"param must be a parameter name, 'gain', ('line', other_network) or a ParameterFamily; "
         f"got {param!r}", argument="param", value=param)

@@ -6,14 +6,16 @@ affine, so its fixed points and k-cycles solve linear systems (Durstewitz 2017; 
 """
 from __future__ import annotations
 
-from typing import Sequence, final
+from collections.abc import Mapping, Sequence
+from typing import final
 
 import numpy as np
 
 from ..errors import InvalidInputError, ShapeError
-from ._arrays import ArrayNetwork, NamedArrays, matrix_with_rows, vector
+from ._arrays import ArrayNetwork, matrix_with_rows, vector
 from .activations import get_activation
 from .base import as_finite_array
+from .rnn import RNN
 
 __all__ = ["PLRNN"]
 
@@ -85,6 +87,9 @@ class PLRNN(ArrayNetwork):
     array([ 0.6, -1.2])
     """
 
+    ARRAYS = ("A", "W", "h", "C", "u")
+    RECURRENT_ARRAY = "W"
+
     def __init__(self, A, W, h=None, C=None, u=None):
         A = _diagonal(A)
         n = A.shape[0]
@@ -95,12 +100,11 @@ class PLRNN(ArrayNetwork):
         h = vector(h, n, "h", "A")
         C = matrix_with_rows(C, n, "C", "A")
         u = vector(u, C.shape[1], "u", "C")
-        self._arrays = NamedArrays({"A": A, "W": W, "h": h, "C": C, "u": u})
+        self.store_arrays({"A": A, "W": W, "h": h, "C": C, "u": u})
 
     @classmethod
-    def from_rnn(cls, net) -> "PLRNN":
+    def from_rnn(cls, net) -> PLRNN:
         """The PLRNN (A = 0) equal to a ReLU :class:`~dynrnn.RNN`."""
-        from .rnn import RNN
         if not isinstance(net, RNN) or net.activation.name != "relu":
             raise InvalidInputError("from_rnn needs an RNN with activation 'relu', got "
                                     f"{net!r}", argument="net", value=net)
@@ -148,10 +152,7 @@ class PLRNN(ArrayNetwork):
     def __repr__(self) -> str:
         return f"PLRNN(n_units={self.n_units}, n_inputs={self.n_inputs})"
 
-    def _rebuild(self, arrays):
-        return PLRNN(arrays["A"], arrays["W"], arrays["h"], arrays["C"], arrays["u"])
-
-    def direction_derivative(self, delta: dict[str, np.ndarray], z) -> np.ndarray:
+    def direction_derivative(self, delta: Mapping[str, np.ndarray], z) -> np.ndarray:
         """∂F/∂s along θ + s Δθ at this network: ΔA z + ΔW relu(z) + Δh + ΔC u + C Δu (exact:
         F is affine in the parameters), u this network's constant input."""
         z = np.asarray(z, dtype=np.float64)
@@ -185,12 +186,13 @@ class PLRNN(ArrayNetwork):
     def stepper_over_param(self, name, values):
         # F is affine in every named parameter (A, W, h, C, u): with δ = values − θ,
         # F(z; θ + δ) = F(z; θ) + δ ∂F/∂θ(z) exactly, one batched step for the whole sweep
-        key, index = self._arrays.locate(name)
+        key, index = self._arrays.entry(name)
         delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
 
         def step(x, u):
             shift = delta.reshape(delta.shape + (1,) * (x.ndim - 1))
-            return self.step_unchecked(x, u) + shift * self.param_jacobian_unchecked(x, [name], u)[..., 0]
+            return (self.step_unchecked(x, u)
+                    + shift * self.param_jacobian_unchecked(x, [name], u)[..., 0])
 
         return step
 
@@ -199,7 +201,7 @@ class PLRNN(ArrayNetwork):
         out = np.zeros(batch + (self.n_states, len(names)))
         r = None
         for col, name in enumerate(names):
-            key, index = self._arrays.locate(name)
+            key, index = self._arrays.entry(name)
             i = index[0]
             if key == "A":
                 out[..., i, col] = x[..., i]

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence, final
+from collections.abc import Mapping, Sequence
+from typing import final
 
 import numpy as np
 
-from ..errors import ShapeError, UnknownParameterError
-from ._arrays import check_same_shape
+from ._arrays import ArrayNetwork, matrix_with_rows, square_matrix, vector
 from .activations import Activation, get_activation
-from .base import RecurrentMap, as_finite_array, as_state
+from .base import as_state
 
 __all__ = ["RNN", "parse_param_name"]
 
@@ -28,14 +28,8 @@ def parse_param_name(name: str) -> tuple[str, tuple[int, ...]] | None:
     return None
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=np.float64, copy=True)
-    a.setflags(write=False)
-    return a
-
-
 @final
-class RNN(RecurrentMap):
+class RNN(ArrayNetwork):
     r"""The recurrent network of Pascanu et al. (2013), eq. (2).
 
     .. math::
@@ -80,51 +74,35 @@ class RNN(RecurrentMap):
     1.25
     """
 
+    ARRAYS = ("W_rec", "W_in", "b", "u")
+    RECURRENT_ARRAY = "W_rec"
+    _EXTRA_REPLACEABLE = ("activation",)
+
     def __init__(self, W_rec, W_in=None, b=None, activation: str | Activation = "tanh", u=None):
-        W_rec = as_finite_array(W_rec, "W_rec")
-        if W_rec.ndim != 2 or W_rec.shape[0] != W_rec.shape[1] or W_rec.shape[0] == 0:
-            raise ShapeError(f"W_rec must be a non-empty square matrix, got shape {W_rec.shape}",
-                             argument="W_rec", expected=("n_units", "n_units"),
-                             actual=W_rec.shape)
+        W_rec = square_matrix(W_rec, "W_rec")
         n = W_rec.shape[0]
-        if W_in is None:
-            W_in = np.zeros((n, 0))
-        W_in = as_finite_array(W_in, "W_in")
-        if W_in.ndim == 1 and n == 1:
-            W_in = W_in[None, :]
-        if W_in.ndim != 2 or W_in.shape[0] != n:
-            raise ShapeError(f"W_in must have shape ({n}, n_inputs) to match W_rec, got "
-                             f"{W_in.shape}", argument="W_in", expected=(n, "n_inputs"),
-                             actual=W_in.shape)
-        b = np.zeros(n) if b is None else as_finite_array(b, "b")
-        if b.shape != (n,):
-            raise ShapeError(f"b must have shape ({n},) to match W_rec, got {b.shape}",
-                             argument="b", expected=(n,), actual=b.shape)
-        m = W_in.shape[1]
-        u = np.zeros(m) if u is None else as_finite_array(u, "u")
-        if u.shape != (m,):
-            raise ShapeError(f"u must have shape ({m},) to match W_in, got {u.shape}",
-                             argument="u", expected=(m,), actual=u.shape)
+        W_in = matrix_with_rows(W_in, n, "W_in", "W_rec")
+        b = vector(b, n, "b", "W_rec")
+        u = vector(u, W_in.shape[1], "u", "W_in")
         self._activation = get_activation(activation)
-        self._W_rec, self._W_in, self._b, self._u = (_frozen(W_rec), _frozen(W_in), _frozen(b),
-                                                     _frozen(u))
+        self.store_arrays({"W_rec": W_rec, "W_in": W_in, "b": b, "u": u})
 
     # -- attributes ----------------------------------------------------------------------------
     @property
     def W_rec(self) -> np.ndarray:
-        return self._W_rec
+        return self._arrays["W_rec"]
 
     @property
     def W_in(self) -> np.ndarray:
-        return self._W_in
+        return self._arrays["W_in"]
 
     @property
     def b(self) -> np.ndarray:
-        return self._b
+        return self._arrays["b"]
 
     @property
     def u(self) -> np.ndarray:
-        return self._u
+        return self._arrays["u"]
 
     @property
     def activation(self) -> Activation:
@@ -132,34 +110,19 @@ class RNN(RecurrentMap):
 
     @property
     def n_states(self) -> int:
-        return self._W_rec.shape[0]
+        return self.W_rec.shape[0]
 
     @property
     def n_units(self) -> int:
-        return self._W_rec.shape[0]
+        return self.W_rec.shape[0]
 
     @property
     def n_inputs(self) -> int:
-        return self._W_in.shape[1]
+        return self.W_in.shape[1]
 
     def __repr__(self) -> str:
         return (f"RNN(n_units={self.n_units}, n_inputs={self.n_inputs}, "
                 f"activation={self._activation.name!r})")
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The weight arrays by name: ``W_rec``, ``W_in``, ``b``, ``u``."""
-        return {"W_rec": self._W_rec, "W_in": self._W_in, "b": self._b, "u": self._u}
-
-    def replace(self, **arrays) -> "RNN":
-        """A new network with whole arrays replaced, e.g. ``net.replace(W_rec=2 * net.W_rec)``."""
-        unknown = set(arrays) - {"W_rec", "W_in", "b", "u", "activation"}
-        if unknown:
-            raise UnknownParameterError(
-                f"RNN.replace got unknown array(s) {sorted(unknown)}; valid: W_rec, W_in, b, u, "
-                "activation", argument="arrays", value=sorted(unknown),
-                valid=("W_rec", "W_in", "b", "u", "activation"))
-        kw = {**self.arrays(), "activation": self._activation, **arrays}
-        return RNN(kw["W_rec"], kw["W_in"], kw["b"], kw["activation"], kw["u"])
 
     # -- the Elman form and PyTorch -----------------------------------------------------------
     def to_elman(self):
@@ -168,15 +131,15 @@ class RNN(RecurrentMap):
         Orbits correspond through h = σ(x), fixed points through h* = σ(x*), and the
         multipliers are equal (see :mod:`dynrnn.model.elman`).
         """
-        from .elman import ElmanRNN
-        return ElmanRNN(self._W_rec, self._W_in, self._b, self._activation, self._u)
+        from .elman import ElmanRNN  # here, not at the top: elman.py imports rnn.py
+        return ElmanRNN(self.W_rec, self.W_in, self.b, self._activation, self.u)
 
     def to_elman_state(self, x) -> np.ndarray:
         """The Elman hidden state h = σ(x) of the RNN state ``x``, shape ``(..., n_units)``."""
         return self._activation.function(as_state(x, self.n_states, "x"))
 
     @classmethod
-    def from_torch(cls, module) -> "RNN":
+    def from_torch(cls, module) -> RNN:
         """The network of eq. (2) conjugate to a single-layer ``torch.nn.RNN``.
 
         PyTorch's hidden state is h = σ(x): ``W_rec = weight_hh_l0``, ``W_in = weight_ih_l0``,
@@ -184,29 +147,29 @@ class RNN(RecurrentMap):
         state. Raises MissingDependencyError without PyTorch and InvalidTypeError for modules
         of other kinds (LSTM, GRU, several layers, bidirectional, projections).
         """
-        from .elman import ElmanRNN
+        from .elman import ElmanRNN  # here, not at the top: elman.py imports rnn.py
         return ElmanRNN.from_torch(module).to_pascanu()
 
     # -- the map -------------------------------------------------------------------------------
     def constant_input(self) -> np.ndarray:
-        return self._u
+        return self.u
 
     def step_unchecked(self, x, u):
-        out = self._activation.function(x) @ self._W_rec.T + self._b
+        out = self._activation.function(x) @ self.W_rec.T + self.b
         if self.n_inputs:
-            out = out + u @ self._W_in.T
+            out = out + u @ self.W_in.T
         return out
 
     def jacobian_unchecked(self, x, u):
-        return self._W_rec * self._activation.derivative(x)[..., None, :]
+        return self.W_rec * self._activation.derivative(x)[..., None, :]
 
     def invariant_box(self, u=None):
         act = self._activation
         if not act.bounded:
             return None
         u = self.resolve_input(u)
-        shift = self._b + (u @ self._W_in.T if self.n_inputs else 0.0)
-        W = self._W_rec
+        shift = self.b + (u @ self.W_in.T if self.n_inputs else 0.0)
+        W = self.W_rec
         low = np.where(W > 0, W * act.lower, W * act.upper).sum(axis=-1)
         high = np.where(W > 0, W * act.upper, W * act.lower).sum(axis=-1)
         return low + shift, high + shift
@@ -216,58 +179,20 @@ class RNN(RecurrentMap):
         if name not in ("relu", "identity"):
             return None
         u = self.resolve_input(u)
-        c = self._b + (u @ self._W_in.T if self.n_inputs else 0.0)
-        zero = np.zeros_like(self._W_rec)
+        c = self.b + (u @ self.W_in.T if self.n_inputs else 0.0)
+        zero = np.zeros_like(self.W_rec)
         if name == "relu":
-            return zero, self._W_rec.copy(), c
-        return self._W_rec.copy(), zero, c
+            return zero, self.W_rec.copy(), c
+        return self.W_rec.copy(), zero, c
 
     # -- parameters ----------------------------------------------------------------------------
-    def param_values(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        n, m = self._W_in.shape
-        for i in range(n):
-            for j in range(n):
-                out[f"W_rec[{i},{j}]"] = float(self._W_rec[i, j])
-        for i in range(n):
-            for j in range(m):
-                out[f"W_in[{i},{j}]"] = float(self._W_in[i, j])
-        for i in range(n):
-            out[f"b[{i}]"] = float(self._b[i])
-        for j in range(m):
-            out[f"u[{j}]"] = float(self._u[j])
-        return out
-
-    def _locate(self, name: str) -> tuple[str, tuple[int, ...]] | None:
-        parsed = parse_param_name(name)
-        if parsed is None:
-            return None
-        array = getattr(self, "_" + parsed[0])
-        if any(i >= s for i, s in zip(parsed[1], array.shape)):
-            return None
-        return parsed
-
-    def has_param(self, name: str) -> bool:
-        return self._locate(name) is not None
-
-    def replace_params(self, updates):
-        arrays = {k: np.array(v) for k, v in self.arrays().items()}
-        for name, value in updates.items():
-            key, index = self._locate(name)
-            arrays[key][index] = value
-        new = object.__new__(RNN)
-        new._activation = self._activation
-        new._W_rec, new._W_in, new._b, new._u = (_frozen(arrays[k]) for k in ("W_rec", "W_in",
-                                                                               "b", "u"))
-        return new
-
     def param_jacobian_unchecked(self, x, names: Sequence[str], u):
         batch = x.shape[:-1]
         n = self.n_states
         out = np.zeros(batch + (n, len(names)))
         s = None
         for col, name in enumerate(names):
-            key, index = self._locate(name)
+            key, index = self._arrays.entry(name)
             if key == "W_rec":
                 if s is None:
                     s = self._activation.function(x)
@@ -277,19 +202,19 @@ class RNN(RecurrentMap):
             elif key == "b":
                 out[..., index[0], col] = 1.0
             else:  # "u": only moves the state through W_in
-                out[..., :, col] = self._W_in[:, index[0]]
+                out[..., :, col] = self.W_in[:, index[0]]
         return out
 
     def derivatives_along(self, name, u):
-        key, index = self._locate(name)
+        key, index = self._arrays.entry(name)
         if key == "u":   # the constant input moves only when no input is given: keep it exact
             return super().derivatives_along(name, u)
         # private copies whose one entry is overwritten per call: no network is built
-        arrays = {"W_rec": self._W_rec.copy(), "W_in": self._W_in.copy(), "b": self._b.copy()}
+        arrays = {"W_rec": self.W_rec.copy(), "W_in": self.W_in.copy(), "b": self.b.copy()}
         W, W_in, b = arrays["W_rec"], arrays["W_in"], arrays["b"]
         target = arrays[key]
         sigma, dsigma = self._activation.function, self._activation.derivative
-        u_vec = (self._u if u is None else u) if self.n_inputs else None
+        u_vec = (self.u if u is None else u) if self.n_inputs else None
         n = self.n_states
         row = index[0]
 
@@ -313,10 +238,10 @@ class RNN(RecurrentMap):
     def stepper_over_param(self, name, values):
         # F is affine in every named parameter (W_rec, W_in, b, u): with δ = values − θ,
         # F(x; θ + δ) = F(x; θ) + δ ∂F/∂θ(x) exactly, one batched step for the whole sweep.
-        key, index = self._locate(name)
-        delta = np.asarray(values, dtype=np.float64) - float(getattr(self, "_" + key)[index])
+        key, index = self._arrays.entry(name)
+        delta = np.asarray(values, dtype=np.float64) - float(self._arrays[key][index])
         sigma = self._activation.function
-        W_rec_t, b = self._W_rec.T, self._b
+        W_rec_t, b = self.W_rec.T, self.b
 
         def step(x, u):
             shift = delta.reshape(delta.shape + (1,) * (x.ndim - 2))
@@ -324,7 +249,7 @@ class RNN(RecurrentMap):
             # one 2-D product (BLAS) instead of a stacked matmul over the batch axes
             out = (s.reshape(-1, s.shape[-1]) @ W_rec_t).reshape(s.shape) + b
             if self.n_inputs:
-                out = out + u @ self._W_in.T
+                out = out + u @ self.W_in.T
             if key == "W_rec":
                 out[..., index[0]] += shift * s[..., index[1]]
             elif key == "b":
@@ -332,24 +257,13 @@ class RNN(RecurrentMap):
             elif key == "W_in":
                 out[..., index[0]] += shift * u[..., index[1]]
             else:   # "u[j]" moves the state through the column W_in[:, j]
-                out += shift[..., None] * self._W_in[:, index[0]]
+                out += shift[..., None] * self.W_in[:, index[0]]
             return out
 
         return step
 
     # -- families of networks ------------------------------------------------------------------
-    def interpolate(self, other: "RNN", s: float) -> "RNN":
-        """The network θ(s) = θ_self + s (θ_other − θ_self), e.g. between two checkpoints."""
-        check_same_shape(self, other)
-        kw = {k: a + s * (other.arrays()[k] - a) for k, a in self.arrays().items()}
-        return self.replace(**kw)
-
-    def difference(self, other: "RNN") -> dict[str, np.ndarray]:
-        """Δθ = θ_other − θ_self by array name, for paths between two networks."""
-        check_same_shape(self, other)
-        return {k: other.arrays()[k] - a for k, a in self.arrays().items()}
-
-    def direction_derivative(self, delta: dict[str, np.ndarray], x) -> np.ndarray:
+    def direction_derivative(self, delta: Mapping[str, np.ndarray], x) -> np.ndarray:
         """∂F/∂s at this network along the direction θ + s Δθ, with ``delta`` = Δθ by array name.
 
         F is affine in W_rec, b and W_in u, so this is exact:
@@ -358,5 +272,5 @@ class RNN(RecurrentMap):
         x = np.asarray(x, dtype=np.float64)
         out = self._activation.function(x) @ delta["W_rec"].T + delta["b"]
         if self.n_inputs:
-            out = out + delta["W_in"] @ self._u + self._W_in @ delta["u"]
+            out = out + delta["W_in"] @ self.u + self.W_in @ delta["u"]
         return out

@@ -8,35 +8,34 @@ grey scale: stable branches solid, unstable dashed.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Literal
 
 import numpy as np
+
+from ..io.atomic import atomic_write
 
 __all__ = ["new_figure", "save_figure", "draw_diagram", "figure_diagram", "figure_fig3",
            "figure_fig6", "figure_training_atlas", "figure_success_rate",
            "figure_trained_network", "figure_custom_map"]
 
 
-def new_figure(width: float, height: float, layout: str | None = "constrained"):
+def new_figure(width: float, height: float,
+               layout: Literal["constrained", "compressed", "tight"] | None = "constrained"):
     """A figure not registered with pyplot (no global state; closed by garbage collection)."""
     from matplotlib.figure import Figure
     return Figure(figsize=(width, height), layout=layout)
 
 
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = 150) -> Path:
-    """Write ``fig`` (PNG by suffix) atomically: a temporary file renamed into place."""
+    """Write ``fig`` (PNG by suffix) atomically, through :func:`dynrnn.io.atomic.atomic_write`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png",
-                    metadata={"Software": None} if path.suffix.lower() == ".png" else None)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    png = path.suffix.lower() == ".png"
+    return atomic_write(path, lambda fh: fig.savefig(
+        fh, dpi=dpi, format=path.suffix.lstrip(".") or "png",
+        metadata={"Software": None} if png else None))
 
 
 def _point_label(ax, bif, param_name: str, side: int, period: int = 1) -> None:
@@ -69,7 +68,7 @@ def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: 
     ax.plot([], [], color="black", lw=1.6, ls="-", label="stable branch")
     ax.plot([], [], color="black", lw=1.6, ls="--", label="unstable branch")
     if label_points:
-        unique = []   # the same point may end one branch and start a switched one
+        unique: list = []   # the same point may end one branch and start a switched one
         for br in diagram.branches:
             for bif in br.bifurcations:
                 if not any(abs(bif.param - b.param) < 1e-6 and bif.kind == b.kind

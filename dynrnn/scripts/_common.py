@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from .. import io
+from ..plotting.figures import save_figure
+
 __all__ = ["ScriptOutput", "parse_args", "execute", "source_root", "default_figure_dir",
            "default_result_dir"]
 
@@ -105,9 +108,6 @@ def execute(name: str, args: argparse.Namespace,
     with the settings as metadata. ``draw(loaded, args)`` returns ``{key: Figure}``; each is
     saved as ``<out>/<name>_<key>.png`` (or ``<out>/<name>.png`` for the key ``""``).
     """
-    from .. import io
-    from ..plotting.figures import save_figure
-
     start = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     args.results.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,15 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..analysis import (bifurcation_diagram, continuation, continue_bifurcation,
-                        find_fixed_points, orbit_diagram)
+from ..analysis import (
+    bifurcation_diagram,
+    continuation,
+    continue_bifurcation,
+    find_fixed_points,
+    orbit_diagram,
+)
 from ..model import Map
+from ..plotting.figures import figure_custom_map
 from ._common import execute, parse_args, report
 
 NAME = "custom_map"
@@ -53,7 +59,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.figures import figure_custom_map
     curves = [v for k, v in sorted(loaded.items()) if k.startswith("curve_")]
     return {"": figure_custom_map(loaded["diagram"], loaded["orbits"], curves,
                                   title="The Hénon map (x, y) → (1 − a x² + y, b x), defined "

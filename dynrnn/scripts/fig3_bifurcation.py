@@ -13,6 +13,7 @@ import numpy as np
 
 from ..analysis import bifurcation_diagram, orbit_diagram
 from ..model import RNN
+from ..plotting.figures import figure_fig3
 from ._common import execute, parse_args, report
 
 NAME = "fig3_bifurcation"
@@ -39,7 +40,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.figures import figure_fig3
     panels = [(f"σ = {'logistic sigmoid' if a == 'sigmoid' else 'tanh'}",
                loaded[f"{a}_branches"], loaded[f"{a}_orbits"]) for a in WINDOWS]
     return {"": figure_fig3(panels)}

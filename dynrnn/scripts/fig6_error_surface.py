@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..gradients import descent_paths, error_surface
+from ..plotting.figures import figure_fig6
 from ._common import execute, parse_args, report
 
 NAME = "fig6_error_surface"
@@ -38,7 +39,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.figures import figure_fig6
     return {"": figure_fig6(loaded["surface"], loaded["plain"], loaded["clipped"],
                             zoom=loaded["zoom"], wall_w=W0)}
 

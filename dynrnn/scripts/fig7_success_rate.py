@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradients import initialise, train
+from ..plotting.figures import figure_success_rate
 from ..sweeps import sweep
 from ._common import execute, parse_args, report
 
@@ -61,7 +62,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.figures import figure_success_rate
     s = loaded["sweep"]          # the caption states the scale the results were computed at
     note = SCALE_NOTE.format(n_units=int(s.fixed["n_units"]), steps=int(s.fixed["steps"]),
                              seeds=len(s.coordinates["seed"]),

@@ -19,9 +19,10 @@ import numpy as np
 
 from ..analysis import continuation, continue_bifurcation, find_fixed_points
 from ..model import RNN
-from ..sweep_examples import one_unit_attractor_count
+from ..plotting.sweeps import figure_sweep_attractors
 from ..sweeps import sweep
 from ._common import execute, parse_args, report
+from .sweep_functions import one_unit_attractor_count
 
 NAME = "sweep_attractors"
 ACTIVATIONS = ("sigmoid", "tanh")
@@ -67,7 +68,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.sweeps import figure_sweep_attractors
     return {"": figure_sweep_attractors(
         loaded["counts"], {a: [loaded[f"{a}_folds"]] for a in ACTIVATIONS},
         activations=ACTIVATIONS)}

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sweep_examples import largest_lyapunov_exponent
+from ..plotting.sweeps import figure_sweep_lyapunov
 from ..sweeps import sweep
 from ._common import execute, parse_args, report
 from .sweep_attractors import add_arguments
+from .sweep_functions import largest_lyapunov_exponent
 
 NAME = "sweep_lyapunov"
 
@@ -42,7 +43,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.sweeps import figure_sweep_lyapunov
     result = loaded["exponents"]
     n = result.fixed.get("n")
     return {"": figure_sweep_lyapunov(

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..analysis import bifurcation_diagram, find_fixed_points
 from ..model import RNN
+from ..plotting.figures import figure_trained_network
 from ._common import execute, parse_args, report
 
 NAME = "trained_network"
@@ -84,7 +85,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.figures import figure_trained_network
     return {"": figure_trained_network(
         loaded["training"], loaded["fixed_points"], loaded["segment"],
         title=f"A trained torch.nn.RNN ({N_HIDDEN} tanh units, flip-flop task) as a dynamical "

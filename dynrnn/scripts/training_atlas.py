@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradients import error_surface, fig6_problem, find_gradient_events, initialise, train
+from ..plotting.figures import figure_training_atlas
 from ._common import execute, parse_args, report
 
 NAME = "training_atlas"
@@ -51,7 +52,6 @@ def compute(args) -> dict:
 
 
 def draw(loaded, args) -> dict:
-    from ..plotting.figures import figure_training_atlas
     figures = {"one_unit": figure_training_atlas(
         loaded["one_unit"], loaded["one_unit_events"], surface=loaded["one_unit_surface"],
         title=f"One unit, x → w σ(x) + b on the Fig. 6 loss, from (w, b) = {START}:\n"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import dynrnn as dr
-from dynrnn.gradients import (Batch, Readout, TrainingStatus, bptt, initialise, omega, train)
+from dynrnn.gradients import (Batch, Readout, TrainingStatus, bptt, error_rate, initialise, omega,
+                              train)
 from dynrnn.gradients.training import pack_params
 
 
@@ -43,23 +44,47 @@ def test_one_step_is_sgd_with_momentum_clip_and_regulariser():
                                atol=1e-14)
 
 
-def test_loss_decreases_and_clipped_steps_bounded():
+def test_sixty_steps_follow_a_hand_written_descent_and_clipped_steps_have_length_lr_clip():
     net, ro, batch = small_problem()
     res = train(net, batch, readout=ro, steps=60, lr=0.05, progress=False)
     assert res.success and res.status is TrainingStatus.COMPLETED
-    assert res.history.loss[-1] < 0.7 * res.history.loss[0]
+    # the same descent written out: θ_{k+1} = θ_k − η ∇E(θ_k), the loss of θ_k recorded at k
+    layout = res.history.layout
+    W, W_in, b, W_out, b_out = net.W_rec, net.W_in, net.b, ro.W_out, ro.b_out
+    for k in range(60):
+        r = bptt(dr.RNN(W, W_in, b), np.zeros((4, 3)), batch.inputs, batch.targets,
+                 readout=Readout(W_out, b_out), where="last")
+        assert res.history.loss[k] == pytest.approx(r.loss, rel=1e-12)
+        W, W_in, b = W - 0.05 * r.grads["W_rec"], W_in - 0.05 * r.grads["W_in"], \
+            b - 0.05 * r.grads["b"]
+        W_out, b_out = W_out - 0.05 * r.grads["W_out"], b_out - 0.05 * r.grads["b_out"]
+    np.testing.assert_allclose(
+        res.history.params[-1],
+        pack_params({"W_rec": W, "W_in": W_in, "b": b, "W_out": W_out, "b_out": b_out}, layout),
+        rtol=1e-10, atol=1e-13)
+    assert res.history.loss[-1] < 0.7 * res.history.loss[0]      # and it did descend
+    # Algorithm 1: a step has length η min(‖g‖, threshold), ‖g‖ as recorded before clipping
     resc = train(net, batch, readout=ro, steps=30, lr=0.05, clip=0.1, progress=False)
     steps = np.linalg.norm(np.diff(resc.history.params, axis=0), axis=1)
-    assert np.all(steps <= 0.05 * 0.1 * (1 + 1e-12))
+    np.testing.assert_allclose(steps, 0.05 * np.minimum(resc.history.grad_norm, 0.1),
+                               rtol=1e-10)
+    np.testing.assert_array_equal(resc.history.clipped, resc.history.grad_norm >= 0.1)
 
 
 def test_task_training_and_strided_history():
     net, ro = initialise("basic_tanh", 8, 6, 4, seed=1)
     res = train(net, "temporal_order", readout=ro, steps=40, length=20, batch_size=5, clip=1.0,
                 history="strided", param_stride=10, spike_window=2, progress=False,
-                eval_batch_size=50)
+                eval_batch_size=50, seed=1)
     h = res.history
-    assert h.n_steps == 40 and 0.0 <= res.error_rate <= 1.0
+    assert h.n_steps == 40
+    # the error rate is that of the final network on the evaluation batch (seed (1, 2^62))
+    task = dr.get_task("temporal_order")
+    evaluation = task.sample(50, 20, seed=np.random.default_rng([1, 2 ** 62]))
+    outputs = bptt(res.net, np.zeros((50, 8)), evaluation.inputs, evaluation.targets,
+                   evaluation.loss, readout=res.readout, where=evaluation.where,
+                   mask=evaluation.mask).outputs
+    assert res.error_rate == error_rate(task, evaluation, outputs)
     assert set(range(0, 41, 10)) <= set(h.param_steps.tolist())
     assert h.params.shape == (len(h.param_steps), 8 * 8 + 8 * 6 + 8 + 4 * 8 + 4)
     with pytest.raises(dr.InvalidInputError, match="step"):
