@@ -184,6 +184,17 @@ class RecurrentMap(abc.ABC):
 
         return step
 
+    def compiled_kernel(self):
+        """A description of this map for the compiled loops, or None (the default).
+
+        Returns a :class:`~dynrnn.model.kernels.MapKernel` when the map can be compiled by
+        numba (built-in networks with a standard activation, sympy-defined maps); trajectories
+        (:meth:`run`, :meth:`iterate`) and :func:`~dynrnn.lyapunov_spectrum` then run in machine
+        code. None keeps the generic numpy path, which computes the same thing; a third-party map
+        need not override this.
+        """
+        return None
+
     def has_param(self, name: str) -> bool:
         """Whether ``name`` is a parameter; override when listing all of them is costly."""
         return name in self.param_values()

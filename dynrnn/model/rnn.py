@@ -8,7 +8,7 @@ from typing import final
 import numpy as np
 
 from ._arrays import ArrayNetwork, matrix_with_rows, square_matrix, vector
-from .activations import Activation, get_activation
+from .activations import ACTIVATIONS, Activation, get_activation
 from .base import as_state
 
 __all__ = ["RNN", "parse_param_name"]
@@ -162,6 +162,12 @@ class RNN(ArrayNetwork):
 
     def jacobian_unchecked(self, x, u):
         return self.W_rec * self._activation.derivative(x)[..., None, :]
+
+    def compiled_kernel(self):
+        from .kernels import network_kernel
+        if ACTIVATIONS.get(self._activation.name) is not self._activation:
+            return None         # a user-defined activation: only numpy knows it
+        return network_kernel("RNN", self._activation.name, self.W_rec, self.W_in, self.b)
 
     def invariant_box(self, u=None):
         act = self._activation

@@ -1,0 +1,389 @@
+r"""numba-compiled loops over the kernels of :mod:`dynrnn.model.kernels`.
+
+The loops are written once, as plain Python functions calling two global kernels
+``_step_kernel(x, u, params, j, out)`` and ``_jacobian_kernel(x, u, params, j, out)`` (state
+row ``x``, input row ``u``, parameter set ``j``). For the network family they are compiled with
+these globals bound to the network kernels and cached on disk (``cache=True``: the compile
+latency, a few seconds, is paid once per installation); for a sympy map a copy of each loop is
+compiled with the globals bound to that map's kernels (no disk cache: the kernels are generated
+at run time; paid once per map and session).
+
+If numba cannot be imported, :func:`drivers` returns None after one warning and the callers keep
+their numpy path.
+"""
+from __future__ import annotations
+
+import math
+import types
+import warnings
+
+import numpy as np
+
+__all__ = ["drivers", "numba_available", "CompiledLoops"]
+
+_NUMBA = None          # the numba module once imported; False when it cannot be
+_WARNED = False
+_NETWORK_LOOPS = None
+
+
+def _import_numba():
+    global _NUMBA, _WARNED
+    if _NUMBA is None:
+        try:
+            import numba
+            _NUMBA = numba
+        except Exception as exc:   # ImportError, or a numba built against another numpy
+            _NUMBA = False
+            if not _WARNED:
+                _WARNED = True
+                warnings.warn(f"numba cannot be imported ({exc}); dynrnn falls back to its "
+                              "numpy loops, which compute the same results 30-100x slower for "
+                              "small maps. Install numba>=0.60 for the compiled path.",
+                              RuntimeWarning, stacklevel=3)
+    return _NUMBA or None
+
+
+def numba_available() -> bool:
+    """Whether the compiled loops can be used (imports numba on the first call)."""
+    return _import_numba() is not None
+
+
+# -- the network kernels (compiled with numba.njit in _network_loops) --------------------------
+def _activate(code, v):
+    if code == 0:
+        return math.tanh(v)
+    if code == 1:
+        if v >= 0.0:
+            return 1.0 / (1.0 + math.exp(-v))
+        e = math.exp(v)
+        return e / (1.0 + e)
+    if code == 2:
+        return v if v > 0.0 else 0.0
+    return v
+
+
+def _activate_derivative(code, v):
+    if code == 0:
+        t = math.tanh(v)
+        return 1.0 - t * t
+    if code == 1:
+        s = _activate(1, v)
+        return s * (1.0 - s)
+    if code == 2:
+        return 1.0 if v > 0.0 else 0.0
+    return 1.0
+
+
+def _network_step(x, u, params, j, out):
+    codes, A, B, c, d = params
+    kind, act = codes[0], codes[1]
+    n = x.shape[0]
+    m = u.shape[0]
+    for i in range(n):
+        s = 0.0
+        if kind == 0:
+            for l in range(n):
+                s += A[j, i, l] * _activate(act, x[l])
+        elif kind == 1:
+            for l in range(n):
+                s += A[j, i, l] * x[l]
+        else:
+            for l in range(n):
+                xl = x[l]
+                if xl > 0.0:
+                    s += A[j, i, l] * xl
+        s += c[j, i]
+        for l in range(m):
+            s += B[j, i, l] * u[l]
+        if kind == 1:
+            out[i] = _activate(act, s)
+        elif kind == 2:
+            out[i] = d[j, i] * x[i] + s
+        else:
+            out[i] = s
+
+
+def _network_jacobian(x, u, params, j, out):
+    codes, A, B, c, d = params
+    kind, act = codes[0], codes[1]
+    n = x.shape[0]
+    m = u.shape[0]
+    if kind == 0:
+        for l in range(n):
+            g = _activate_derivative(act, x[l])
+            for i in range(n):
+                out[i, l] = A[j, i, l] * g
+    elif kind == 1:
+        for i in range(n):
+            s = c[j, i]
+            for l in range(n):
+                s += A[j, i, l] * x[l]
+            for l in range(m):
+                s += B[j, i, l] * u[l]
+            g = _activate_derivative(act, s)
+            for l in range(n):
+                out[i, l] = g * A[j, i, l]
+    else:
+        for i in range(n):
+            for l in range(n):
+                out[i, l] = A[j, i, l] if x[l] > 0.0 else 0.0
+            out[i, i] += d[j, i]
+
+
+# -- the loops -----------------------------------------------------------------------------------
+def _orthonormalise(V, Q, r):
+    """Q R = V by Gram–Schmidt with one re-orthogonalisation pass ("twice is enough"): Q has
+    orthonormal columns, R's diagonal (returned in r) is positive, as numpy's QR with the
+    columns' signs flipped so that diag(R) > 0."""
+    n, k = V.shape
+    for a in range(k):
+        for i in range(n):
+            Q[i, a] = V[i, a]
+        for _ in range(2):
+            for b in range(a):
+                s = 0.0
+                for i in range(n):
+                    s += Q[i, b] * Q[i, a]
+                for i in range(n):
+                    Q[i, a] -= s * Q[i, b]
+        s = 0.0
+        for i in range(n):
+            s += Q[i, a] * Q[i, a]
+        norm = math.sqrt(s)
+        r[a] = norm
+        if norm > 0.0:
+            for i in range(n):
+                Q[i, a] /= norm
+
+
+def _run_loop(x0, u, params, pidx, n_steps, out):
+    """out[0] = x0, out[t+1] = F(out[t]); returns the first step whose state is not finite
+    (then out[:step] is the finite part) or -1."""
+    M, n = x0.shape
+    tu, mu = u.shape[0], u.shape[1]
+    for i in range(M):
+        for a in range(n):
+            out[0, i, a] = x0[i, a]
+    for t in range(n_steps):
+        bad = False
+        for i in range(M):
+            _step_kernel(out[t, i], u[t if tu > 1 else 0, i if mu > 1 else 0], params,
+                         pidx[i], out[t + 1, i])
+            for a in range(n):
+                if not math.isfinite(out[t + 1, i, a]):
+                    bad = True
+        if bad:
+            return t + 1
+    return -1
+
+
+def _iterate_loop(x0, u, params, pidx, n_steps):
+    M, n = x0.shape
+    mu = u.shape[1]
+    x = x0.copy()
+    buf = np.empty(n)
+    for i in range(M):
+        for t in range(n_steps):
+            _step_kernel(x[i], u[0, i if mu > 1 else 0], params, pidx[i], buf)
+            for a in range(n):
+                x[i, a] = buf[a]
+    return x
+
+
+def _lyapunov_loop(x, u, params, pidx, Q, n_transient, n_steps, record_every, history):
+    """The QR loop of lyapunov_spectrum, in place on x (M, n) and Q (M, n, k); fills history
+    (n_records, M, k) and returns (sums, done, diverged)."""
+    M, n = x.shape
+    k = Q.shape[2]
+    mu = u.shape[1]
+    sums = np.zeros((M, k))
+    logs = np.empty((M, k))
+    J = np.empty((n, n))
+    V = np.empty((n, k))
+    F = np.empty(n)
+    r = np.empty(k)
+    done = 0
+    n_rec = 0
+    diverged = False
+    for t in range(n_transient + n_steps):
+        for i in range(M):
+            ui = u[0, i if mu > 1 else 0]
+            _jacobian_kernel(x[i], ui, params, pidx[i], J)
+            _step_kernel(x[i], ui, params, pidx[i], F)
+            for a in range(n):
+                x[i, a] = F[a]
+                if not math.isfinite(F[a]):
+                    diverged = True
+            for a in range(n):
+                for b in range(k):
+                    s = 0.0
+                    for l in range(n):
+                        s += J[a, l] * Q[i, l, b]
+                    V[a, b] = s
+            _orthonormalise(V, Q[i], r)
+            for b in range(k):
+                if not math.isfinite(r[b]):
+                    diverged = True
+                logs[i, b] = math.log(r[b]) if r[b] > 0.0 else -math.inf
+        if diverged:
+            break
+        if t >= n_transient:
+            done += 1
+            for i in range(M):
+                for b in range(k):
+                    sums[i, b] += logs[i, b]
+            if done % record_every == 0 or done == n_steps:
+                for i in range(M):
+                    for b in range(k):
+                        history[n_rec, i, b] = sums[i, b] / done
+                n_rec += 1
+    return sums, done, diverged
+
+
+_LOOPS = ("_run_loop", "_iterate_loop", "_lyapunov_loop")
+
+
+class CompiledLoops:
+    """The three compiled loops for one family of kernels (attributes run, iterate, lyapunov)."""
+
+    def __init__(self, run, iterate, lyapunov):
+        self.run, self.iterate, self.lyapunov = run, iterate, lyapunov
+
+
+def _network_loops(numba):
+    global _NETWORK_LOOPS
+    if _NETWORK_LOOPS is None:
+        jit = numba.njit(cache=True)
+        module = globals()
+        # compile the helpers into the module's namespace, so the cached loops see them as
+        # ordinary global functions
+        for name in ("_activate", "_activate_derivative", "_network_step",
+                     "_network_jacobian", "_orthonormalise"):
+            if not hasattr(module[name], "py_func"):
+                module[name] = jit(module[name])
+        module["_step_kernel"] = module["_network_step"]
+        module["_jacobian_kernel"] = module["_network_jacobian"]
+        for name in _LOOPS:
+            if not hasattr(module[name], "py_func"):
+                module[name] = jit(module[name])
+        _NETWORK_LOOPS = CompiledLoops(module["_run_loop"], module["_iterate_loop"],
+                                       module["_lyapunov_loop"])
+    return _NETWORK_LOOPS
+
+
+def _sympy_source(name: str, call: str, n_args: int, n_out: int, columns: int) -> str:
+    """Source of a kernel writing the components of a lambdified function into ``out``."""
+    lines = [f"def {name}(x, u, params, j, out):", "    p = params[0]",
+             f"    r = {call}"]
+    for i in range(n_out):
+        target = f"out[{i}]" if columns == 0 else f"out[{i // columns}, {i % columns}]"
+        lines.append(f"    {target} = r[{i}]")
+    return "\n".join(lines) + "\n"
+
+
+def _sympy_loops(numba, kernel):
+    f_num, j_num, n_params = kernel.source
+    n, m = kernel.n_states, kernel.n_inputs
+    args = ([f"x[{i}]" for i in range(n)] + [f"u[{i}]" for i in range(m)]
+            + [f"p[j, {i}]" for i in range(n_params)])
+    namespace = {"f_num": numba.njit(f_num), "j_num": numba.njit(j_num)}
+    exec(_sympy_source("step", f"f_num({', '.join(args)})", len(args), n, 0), namespace)
+    exec(_sympy_source("jacobian", f"j_num({', '.join(args)})", len(args), n * n, n), namespace)
+    step, jacobian = numba.njit(namespace["step"]), numba.njit(namespace["jacobian"])
+    scope = dict(globals())
+    scope.update(_step_kernel=step, _jacobian_kernel=jacobian,
+                 _orthonormalise=numba.njit(_orthonormalise.py_func
+                                            if hasattr(_orthonormalise, "py_func")
+                                            else _orthonormalise))
+    loops = []
+    for name in _LOOPS:
+        template = globals()[name]
+        template = getattr(template, "py_func", template)
+        copy = types.FunctionType(template.__code__, scope, name)
+        loops.append(numba.njit(copy))
+    return CompiledLoops(*loops)
+
+
+def drivers(kernel) -> CompiledLoops | None:
+    """The compiled loops for ``kernel`` (a :class:`~dynrnn.model.kernels.MapKernel`), or None
+    when numba is unavailable (after a one-time warning)."""
+    numba = _import_numba()
+    if numba is None:
+        return None
+    if kernel.family == "network":
+        return _network_loops(numba)
+    if kernel.compiled.get("failed"):
+        return None
+    loops = kernel.compiled.get("loops")
+    if loops is None:
+        loops = kernel.compiled["loops"] = _sympy_loops(numba, kernel)
+    return loops
+
+
+def input_rows(u, n_inputs: int) -> np.ndarray:
+    """A constant input (or None) as the (1, 1, n_inputs) array the loops index."""
+    if u is None:
+        return np.zeros((1, 1, n_inputs))
+    return np.ascontiguousarray(np.asarray(u, dtype=np.float64).reshape(1, 1, n_inputs))
+
+
+def compile_failed(exc: Exception) -> bool:
+    """Whether ``exc`` is numba refusing to compile a kernel (then the numpy path is used)."""
+    numba = _NUMBA or None
+    return numba is not None and isinstance(exc, (numba.core.errors.NumbaError,))
+
+
+BACKENDS = ("auto", "numba", "numpy")
+_COMPILE_WARNED: set = set()
+
+
+def check_backend(backend) -> str:
+    """Validate a ``backend`` argument ("auto", "numba" or "numpy")."""
+    from ..errors import InvalidInputError
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise InvalidInputError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got "
+                                f"{backend!r}", argument="backend", value=backend)
+    return backend
+
+
+def compiled_for(systems, backend: str):
+    """``(kernel, loops)`` for one map or a list of maps of one structure (an ensemble over
+    parameter values), or None for the numpy path: ``backend="numpy"``, a map without a kernel
+    (third-party maps), or numba unavailable (one warning)."""
+    from ..errors import InvalidInputError
+    from .kernels import stack_kernels
+    backend = check_backend(backend)
+    if backend == "numpy":
+        return None
+    if not isinstance(systems, (list, tuple)):
+        systems = [systems]
+    kernels = [s.compiled_kernel() for s in systems]
+    if any(k is None for k in kernels) or len({k.key for k in kernels}) != 1:
+        if backend == "numba":
+            raise InvalidInputError(
+                f"backend='numba' needs a map with a compiled kernel; {type(systems[0]).__name__}"
+                " has none (its compiled_kernel() returns None): use backend='auto' or 'numpy'",
+                argument="backend", value=backend)
+        return None
+    kernel = kernels[0] if len(kernels) == 1 else stack_kernels(kernels)
+    loops = drivers(kernel)
+    if loops is None:
+        return None
+    return kernel, loops
+
+
+def call_compiled(kernel, function, *args):
+    """Call a compiled loop; if numba refuses to compile a kernel (a sympy function it does not
+    support), warn once per kind of failure and return None so the caller uses numpy."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        if not compile_failed(exc):
+            raise
+        kernel.compiled["failed"] = True   # do not try again for this map
+        key = type(exc).__name__
+        if key not in _COMPILE_WARNED:
+            _COMPILE_WARNED.add(key)
+            warnings.warn(f"numba could not compile this map's kernel ({str(exc)[:200]}...); "
+                          "using the numpy path", RuntimeWarning, stacklevel=3)
+        return None
