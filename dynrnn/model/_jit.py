@@ -154,6 +154,28 @@ def _orthonormalise(V, Q, r):
         if norm > 0.0:
             for i in range(n):
                 Q[i, a] /= norm
+        else:
+            # J annihilated this direction (a singular Jacobian: inactive ReLU units). Keep the
+            # frame orthonormal, as a Householder QR does, with the first unit vector that is
+            # independent of the columns before; the zero stays in r (log 0 = -inf).
+            for e in range(n):
+                for i in range(n):
+                    Q[i, a] = 1.0 if i == e else 0.0
+                for _ in range(2):
+                    for b in range(a):
+                        s = 0.0
+                        for i in range(n):
+                            s += Q[i, b] * Q[i, a]
+                        for i in range(n):
+                            Q[i, a] -= s * Q[i, b]
+                s = 0.0
+                for i in range(n):
+                    s += Q[i, a] * Q[i, a]
+                if s > 0.25:
+                    s = math.sqrt(s)
+                    for i in range(n):
+                        Q[i, a] /= s
+                    break
 
 
 def _run_loop(x0, u, params, pidx, n_steps, out):
