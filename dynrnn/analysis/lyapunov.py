@@ -168,9 +168,10 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
         n_records = -(-n_steps // record_every)
         hist = np.zeros((n_records, m, k))
         pidx = (np.arange(m) if systems is not None else np.zeros(m)).astype(np.int64)
+        frames = np.ascontiguousarray(Q.transpose(0, 2, 1))     # one frame vector per row
         returned = call_compiled(kernel, loops.lyapunov, x, input_rows(u, system.n_inputs),
-                                 kernel.params, pidx, Q, n_transient, n_steps, record_every,
-                                 hist)
+                                 kernel.params, pidx, frames, n_transient, n_steps,
+                                 record_every, hist)
         if returned is not None:
             sums, done, diverged = returned
             status = LyapunovStatus.DIVERGED if diverged else LyapunovStatus.COMPLETED

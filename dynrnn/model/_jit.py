@@ -80,27 +80,27 @@ def _network_step(x, u, params, j, out):
     n = x.shape[0]
     m = u.shape[0]
     for i in range(n):
-        s = 0.0
-        if kind == 0:
-            for l in range(n):
-                s += A[j, i, l] * _activate(act, x[l])
-        elif kind == 1:
-            for l in range(n):
-                s += A[j, i, l] * x[l]
-        else:
-            for l in range(n):
-                xl = x[l]
-                if xl > 0.0:
-                    s += A[j, i, l] * xl
-        s += c[j, i]
+        s = c[j, i]
         for l in range(m):
             s += B[j, i, l] * u[l]
-        if kind == 1:
-            out[i] = _activate(act, s)
-        elif kind == 2:
-            out[i] = d[j, i] * x[i] + s
+        out[i] = s
+    # column by column, so that each unit's activation is computed once
+    for l in range(n):
+        if kind == 0:
+            g = _activate(act, x[l])
+        elif kind == 1:
+            g = x[l]
         else:
-            out[i] = s
+            g = x[l] if x[l] > 0.0 else 0.0
+        if g != 0.0:
+            for i in range(n):
+                out[i] += A[j, i, l] * g
+    if kind == 1:
+        for i in range(n):
+            out[i] = _activate(act, out[i])
+    elif kind == 2:
+        for i in range(n):
+            out[i] += d[j, i] * x[i]
 
 
 def _network_jacobian(x, u, params, j, out):
@@ -132,49 +132,58 @@ def _network_jacobian(x, u, params, j, out):
 
 # -- the loops -----------------------------------------------------------------------------------
 def _orthonormalise(V, Q, r):
-    """Q R = V by Gram–Schmidt with one re-orthogonalisation pass ("twice is enough"): Q has
-    orthonormal columns, R's diagonal (returned in r) is positive, as numpy's QR with the
-    columns' signs flipped so that diag(R) > 0."""
-    n, k = V.shape
+    """Q R = Vᵀ by Gram–Schmidt on the rows of V (k, n), the k vectors: Q's rows orthonormal,
+    R's diagonal (returned in r) positive, as numpy's QR with the columns' signs flipped so that
+    diag(R) > 0. A row is re-orthogonalised when a pass cancels more than half of its norm
+    (Kahan–Parlett, "twice is enough"; Giraud et al. 2005). Rows keep the loops contiguous."""
+    k, n = V.shape
     for a in range(k):
+        before = 0.0
         for i in range(n):
-            Q[i, a] = V[i, a]
-        for _ in range(2):
+            Q[a, i] = V[a, i]
+            before += V[a, i] * V[a, i]
+        s = before
+        for sweep in range(2):
+            if a == 0:
+                break
             for b in range(a):
-                s = 0.0
+                dot = 0.0
                 for i in range(n):
-                    s += Q[i, b] * Q[i, a]
+                    dot += Q[b, i] * Q[a, i]
                 for i in range(n):
-                    Q[i, a] -= s * Q[i, b]
-        s = 0.0
-        for i in range(n):
-            s += Q[i, a] * Q[i, a]
+                    Q[a, i] -= dot * Q[b, i]
+            s = 0.0
+            for i in range(n):
+                s += Q[a, i] * Q[a, i]
+            if s > 0.25 * before:
+                break
+            before = s
         norm = math.sqrt(s)
         r[a] = norm
         if norm > 0.0:
             for i in range(n):
-                Q[i, a] /= norm
+                Q[a, i] /= norm
         else:
             # J annihilated this direction (a singular Jacobian: inactive ReLU units). Keep the
             # frame orthonormal, as a Householder QR does, with the first unit vector that is
-            # independent of the columns before; the zero stays in r (log 0 = -inf).
+            # independent of the rows before; the zero stays in r (log 0 = -inf).
             for e in range(n):
                 for i in range(n):
-                    Q[i, a] = 1.0 if i == e else 0.0
+                    Q[a, i] = 1.0 if i == e else 0.0
                 for _ in range(2):
                     for b in range(a):
-                        s = 0.0
+                        dot = 0.0
                         for i in range(n):
-                            s += Q[i, b] * Q[i, a]
+                            dot += Q[b, i] * Q[a, i]
                         for i in range(n):
-                            Q[i, a] -= s * Q[i, b]
+                            Q[a, i] -= dot * Q[b, i]
                 s = 0.0
                 for i in range(n):
-                    s += Q[i, a] * Q[i, a]
+                    s += Q[a, i] * Q[a, i]
                 if s > 0.25:
                     s = math.sqrt(s)
                     for i in range(n):
-                        Q[i, a] /= s
+                        Q[a, i] /= s
                     break
 
 
@@ -213,15 +222,15 @@ def _iterate_loop(x0, u, params, pidx, n_steps):
 
 
 def _lyapunov_loop(x, u, params, pidx, Q, n_transient, n_steps, record_every, history):
-    """The QR loop of lyapunov_spectrum, in place on x (M, n) and Q (M, n, k); fills history
-    (n_records, M, k) and returns (sums, done, diverged)."""
+    """The QR loop of lyapunov_spectrum, in place on x (M, n) and on the frames Q (M, k, n),
+    one vector per row; fills history (n_records, M, k) and returns (sums, done, diverged)."""
     M, n = x.shape
-    k = Q.shape[2]
+    k = Q.shape[1]
     mu = u.shape[1]
     sums = np.zeros((M, k))
     logs = np.empty((M, k))
     J = np.empty((n, n))
-    V = np.empty((n, k))
+    V = np.empty((k, n))
     F = np.empty(n)
     r = np.empty(k)
     done = 0
@@ -236,12 +245,12 @@ def _lyapunov_loop(x, u, params, pidx, Q, n_transient, n_steps, record_every, hi
                 x[i, a] = F[a]
                 if not math.isfinite(F[a]):
                     diverged = True
-            for a in range(n):
-                for b in range(k):
+            for b in range(k):          # V = (J Q)ᵀ: row b is J times frame vector b
+                for a in range(n):
                     s = 0.0
                     for l in range(n):
-                        s += J[a, l] * Q[i, l, b]
-                    V[a, b] = s
+                        s += J[a, l] * Q[i, b, l]
+                    V[b, a] = s
             _orthonormalise(V, Q[i], r)
             for b in range(k):
                 if not math.isfinite(r[b]):
@@ -276,18 +285,21 @@ def _network_loops(numba):
     global _NETWORK_LOOPS
     if _NETWORK_LOOPS is None:
         jit = numba.njit(cache=True)
+        # reassociation lets LLVM vectorise the dot products; NaN/inf semantics are kept, since
+        # the loops detect divergence with isfinite
+        fast = numba.njit(cache=True, fastmath={"reassoc", "contract"})
         module = globals()
         # compile the helpers into the module's namespace, so the cached loops see them as
         # ordinary global functions
         for name in ("_activate", "_activate_derivative", "_network_step",
                      "_network_jacobian", "_orthonormalise"):
             if not hasattr(module[name], "py_func"):
-                module[name] = jit(module[name])
+                module[name] = (fast if name == "_orthonormalise" else jit)(module[name])
         module["_step_kernel"] = module["_network_step"]
         module["_jacobian_kernel"] = module["_network_jacobian"]
         for name in _LOOPS:
             if not hasattr(module[name], "py_func"):
-                module[name] = jit(module[name])
+                module[name] = (fast if name == "_lyapunov_loop" else jit)(module[name])
         _NETWORK_LOOPS = CompiledLoops(module["_run_loop"], module["_iterate_loop"],
                                        module["_lyapunov_loop"])
     return _NETWORK_LOOPS
@@ -313,16 +325,15 @@ def _sympy_loops(numba, kernel):
     exec(_sympy_source("jacobian", f"j_num({', '.join(args)})", len(args), n * n, n), namespace)
     step, jacobian = numba.njit(namespace["step"]), numba.njit(namespace["jacobian"])
     scope = dict(globals())
+    fast = numba.njit(fastmath={"reassoc", "contract"})
     scope.update(_step_kernel=step, _jacobian_kernel=jacobian,
-                 _orthonormalise=numba.njit(_orthonormalise.py_func
-                                            if hasattr(_orthonormalise, "py_func")
-                                            else _orthonormalise))
+                 _orthonormalise=fast(getattr(_orthonormalise, "py_func", _orthonormalise)))
     loops = []
     for name in _LOOPS:
         template = globals()[name]
         template = getattr(template, "py_func", template)
         copy = types.FunctionType(template.__code__, scope, name)
-        loops.append(numba.njit(copy))
+        loops.append((fast if name == "_lyapunov_loop" else numba.njit)(copy))
     return CompiledLoops(*loops)
 
 
