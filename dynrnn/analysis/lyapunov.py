@@ -104,8 +104,8 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
         value, shape ``(n_values, n_states)``, and the result has one row per value.
     backend : {"auto", "numba", "numpy"}
         ``"auto"`` runs the QR loop compiled by numba when the map has a compiled kernel
-        (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, sympy maps) and
-        numba imports, else in numpy; ``"numpy"`` forces the generic path (same results to
+        (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, sympy maps), has at
+        most 32 states (beyond, LAPACK's QR is as fast) and numba imports, else in numpy; ``"numpy"`` forces the generic path (same results to
         rounding); ``"numba"`` requires a kernel.
     progress : bool
         Show a tqdm bar (numpy path; the compiled loop runs in one call).
@@ -162,7 +162,7 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
                                 f"{u.shape}", argument="u", value=u.shape)
     m = x.shape[0]
     Q = np.broadcast_to(np.eye(n)[:, :k], (m, n, k)).copy()
-    compiled = compiled_for(systems if systems is not None else system, backend)
+    compiled = compiled_for(systems if systems is not None else system, backend, "lyapunov")
     if compiled is not None:
         kernel, loops = compiled
         n_records = -(-n_steps // record_every)

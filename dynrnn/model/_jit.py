@@ -379,7 +379,12 @@ def check_backend(backend) -> str:
     return backend
 
 
-def compiled_for(systems, backend: str):
+#: with backend="auto", the sizes up to which the compiled loops beat numpy's BLAS/LAPACK calls
+#: (measured by benchmarks/bench_small_maps.py: at n = 50 the QR loop ties with LAPACK)
+AUTO_MAX_STATES = {"lyapunov": 32, "run": 64}
+
+
+def compiled_for(systems, backend: str, purpose: str = "run"):
     """``(kernel, loops)`` for one map or a list of maps of one structure (an ensemble over
     parameter values), or None for the numpy path: ``backend="numpy"``, a map without a kernel
     (third-party maps), or numba unavailable (one warning)."""
@@ -390,6 +395,8 @@ def compiled_for(systems, backend: str):
         return None
     if not isinstance(systems, (list, tuple)):
         systems = [systems]
+    if backend == "auto" and systems[0].n_states > AUTO_MAX_STATES[purpose]:
+        return None
     kernels = [s.compiled_kernel() for s in systems]
     if any(k is None for k in kernels) or len({k.key for k in kernels}) != 1:
         if backend == "numba":
