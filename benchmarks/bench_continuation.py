@@ -79,8 +79,9 @@ _LOCATE_TIME = [0.0]
 
 
 def _install_location_timer():
-    """Time detect_and_locate (detection + location) inside the real runs."""
-    import dynrnn.analysis.bifurcations as bif
+    """Time detect_and_locate (detection + location) inside the real runs (patched where the
+    branch code looks it up)."""
+    import dynrnn.analysis.continuation.branch as bif
     inner = bif.detect_and_locate
 
     def timed(*a, **k):
@@ -187,7 +188,7 @@ def main():
     logistic = P.logistic_map(2.8)
     opts = dr.ContinuationOptions(ds_max=0.002, ds=0.002)
     fixed, info = case("logistic, r in [2.8, 3.6]", logistic, "r", [1 - 1 / 2.8], (2.8, 3.6),
-                       opts, [("PD", 3.0)], r, direction=1)
+                       opts, [("PD", 3.0)], r, direction="forward")
     report_vs_root("continuation_logistic_fixed_points", info)
     t_sw, cyc = median_time(lambda: dr.switch_branch(fixed, fixed.bifurcations[0],
                                                      options=opts), r)
@@ -198,7 +199,7 @@ def main():
     one = P.one_unit(5.0, 0.0, "sigmoid")
     opts = dr.ContinuationOptions(ds_max=0.05)
     case("one unit 5 sigmoid + b, b in [-5, 0]", one, "b[0]", one.iterate([0.0], 100),
-         (-5.0, 0.0), opts, [("LP", v) for v in P.SIGMOID_FOLDS_W5], r, direction=-1,
+         (-5.0, 0.0), opts, [("LP", v) for v in P.SIGMOID_FOLDS_W5], r, direction="backward",
          baseline=False)
 
     for n in (50,) if args.quick else (50, 200):
@@ -215,7 +216,7 @@ def main():
         _, info = case(f"tanh net n={n}, b[0] in [-8, -4]", net, "b[0]",
                        net.with_params({"b[0]": -8.0}).iterate(np.full(n, -3.0), 300),
                        (-8.0, -4.0), dr.ContinuationOptions(ds_max=0.05), [],
-                       1 if n == 200 else r, p0=-8.0, direction=1)
+                       1 if n == 200 else r, p0=-8.0, direction="forward")
         report_vs_root(f"continuation_tanh_net_{n}_units", info)
 
 

@@ -75,7 +75,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="3 repeats instead of 5")
     repeats = 3 if parser.parse_args().quick else REPEATS
     henon, lp = henon_fold_record()
-    options = dr.BifurcationCurveOptions(max_steps=N_POINTS - 1)
+    options = dr.BifurcationCurveOptions(max_points=N_POINTS)
     run = lambda: dr.continue_bifurcation(henon, lp, "b", (-50.0, 50.0),   # noqa: E731
                                           direction="forward", options=options)
     run()   # warm up (lambdified code, imports)

@@ -201,7 +201,12 @@ def _cmd_continue(args) -> int:
                                  f"{param} = {p0:g} ({found.status}); pass --start")
     options = ContinuationOptions(max_points=args.max_points, ds_max=args.ds_max,
                                   ds=min(0.01, args.ds_max))
-    direction = {"both": "both", "up": 1, "down": -1}[args.direction]
+    direction = args.direction
+    if direction in ("up", "down"):
+        # the one direction vocabulary of dynrnn; the old words keep working, with a note
+        direction = "forward" if direction == "up" else "backward"
+        print(f"dynrnn continue: --direction {args.direction} is deprecated; use --direction "
+              f"{direction}", file=sys.stderr)
     branches = []
     for x0 in starts:
         # A start on a branch already computed (the other fixed points of an S-shaped branch)
@@ -492,7 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--p0", type=float, help="start value of the parameter (default: the "
                                             "model's)")
     p.add_argument("--period", type=int, default=1, metavar="K")
-    p.add_argument("--direction", choices=("both", "up", "down"), default="both")
+    p.add_argument("--direction", choices=("both", "forward", "backward", "up", "down"),
+                   default="both", help="forward: increasing parameter, backward: decreasing, "
+                                        "both (default); 'up'/'down' are deprecated spellings")
     p.add_argument("--max-points", type=int, default=2000)
     p.add_argument("--ds-max", type=float, default=0.1, help="largest arclength step")
     p.add_argument("--starts", type=int, default=256)

@@ -10,9 +10,9 @@ from .stability import FixedPoint, PointKind, classify
 from .continuation import (Branch, ContinuationOptions, ContinuationPoint, ContinuationStatus,
                            continuation, switch_branch)
 from .diagram import BifurcationDiagram, bifurcation_diagram
-# two-parameter curves and orbit diagrams
-from .two_parameter import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
-                            continue_bifurcation)
+# two-parameter curves (the same continuation package) and orbit diagrams
+from .continuation import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
+                           continue_bifurcation)
 from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 
 __all__ = ["Bifurcation", "BifurcationKind",

@@ -9,8 +9,10 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
-from .continuation import (Branch, ContinuationOptions, _check_bounds, _resolve_family,
-                           continuation, switch_branch)
+from .continuation.branch import Branch, ContinuationOptions, continuation, resolve_family
+from .continuation.engine import check_interval
+from .continuation.switching import switch_branch
+from .fixed_points import find_fixed_points
 
 if TYPE_CHECKING:  # networkx is imported when a diagram is built, not with dynrnn
     import networkx as nx
@@ -59,6 +61,22 @@ class BifurcationDiagram:
     def __repr__(self) -> str:
         return (f"BifurcationDiagram({self.param_name} in {self.bounds}, {len(self.branches)} "
                 f"branches, {len(self.bifurcations)} special points, success={self.success})")
+
+    def __str__(self) -> str:
+        """A few lines: branches and their periods, special points by kind, the outcome."""
+        periods = sorted({b.period for b in self.branches})
+        kinds: dict = {}
+        for b in self.bifurcations:
+            kinds.setdefault(b.kind.value, []).append(f"{b.param:.6g}")
+        found = "; ".join(f"{k} at {self.param_name} = {', '.join(v)}"
+                          for k, v in kinds.items()) or "none"
+        return "\n".join([
+            f"Bifurcation diagram over {self.param_name} in [{self.bounds[0]:.6g}, "
+            f"{self.bounds[1]:.6g}]: {len(self.branches)} branches (periods "
+            f"{', '.join(map(str, periods)) or '-'})",
+            f"  {self.n_starts} starts, {self.n_duplicates} on branches already computed; "
+            f"{'success' if self.success else 'FAILED'}: {self.message}",
+            f"  {len(self.bifurcations)} special points: {found}"])
 
 
 def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
@@ -117,7 +135,7 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
     [('PD', 1, 3.0), ('PD', 2, 3.44949), ('PD', 4, 3.54409)]
     """
     opts = options if options is not None else ContinuationOptions()
-    family = _resolve_family(system, param)
+    family = resolve_family(system, param)
     if (isinstance(max_period_doublings, bool) or not isinstance(max_period_doublings, int)
             or max_period_doublings < 0):
         raise InvalidInputError(f"max_period_doublings must be an integer >= 0, got "
@@ -128,11 +146,10 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
     except (TypeError, IndexError, ValueError):
         raise InvalidInputError(f"bounds must be a pair (lo, hi), got {bounds!r}",
                                 argument="bounds", value=bounds) from None
-    lo, hi = _check_bounds(bounds, lo)
+    lo, hi = check_interval(bounds, "bounds", lo)
     if find_options:
         import inspect
 
-        from . import find_fixed_points
         accepted = set(inspect.signature(find_fixed_points).parameters) - {"system", "u"}
         for name in find_options:
             if name not in accepted:
@@ -148,7 +165,6 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
     map_lo = family.at(lo)
     n = map_lo.n_states
     if starts is None:
-        from . import find_fixed_points  # written alongside; imported when needed
         found = find_fixed_points(map_lo, u=u, **find_options)
         starts = [np.asarray(fp.x, dtype=float) for fp in found]
     else:
@@ -157,6 +173,25 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             if s.shape != (n,):
                 raise InvalidInputError(f"each start must have shape ({n},), got {s.shape}",
                                         argument="starts", value=s)
+    branches, parents, n_duplicates = _primary_branches(map_lo, family, starts, (lo, hi), u,
+                                                        opts, progress)
+    _switched_branches(branches, parents, (lo, hi), opts, max_period_doublings,
+                       switch_at_branch_points)
+    graph = _build_graph(branches, parents)
+    bifurcations = tuple(b for br in branches for b in br.bifurcations)
+    success = all(br.success for br in branches)
+    failed = [i for i, br in enumerate(branches) if not br.success]
+    message = (f"{len(branches)} branch(es), {len(bifurcations)} special point(s) over "
+               f"{family.name} in [{lo:g}, {hi:g}]"
+               + ("" if success else f"; branch(es) {failed} stopped on a failure"))
+    return BifurcationDiagram(tuple(branches), bifurcations, tuple(parents), graph,
+                              family.name, (lo, hi), len(starts), n_duplicates, success,
+                              message)
+
+
+def _primary_branches(map_lo, family, starts, bounds, u, opts, progress):
+    """One branch per start not already on a branch: (branches, parents, n_duplicates)."""
+    lo, hi = bounds
     branches: list[Branch] = []
     parents: list[tuple[int, int]] = []
     n_duplicates = 0
@@ -166,7 +201,7 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             n_duplicates += 1
             continue
         br = continuation(map_lo, family, x0, (lo, hi), p0=lo, u=u, options=opts,
-                          direction=1, progress=progress)
+                          direction="forward", progress=progress)
         # a start that converged onto a branch already followed
         if any(_on_branch(np.append(br.states[0], br.params[0]), b,
                           1e-6 * (1 + np.max(np.abs(z0)))) for b in branches):
@@ -174,6 +209,13 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             continue
         branches.append(br)
         parents.append((-1, -1))
+    return branches, parents, n_duplicates
+
+
+def _switched_branches(branches, parents, bounds, opts, max_period_doublings,
+                       switch_at_branch_points):
+    """Breadth first: the cycles born at flips (up to ``max_period_doublings`` deep) and the
+    crossing branches at branch points, appended to ``branches`` and ``parents``."""
     depth = {i: 0 for i in range(len(branches))}
     queue = list(range(len(branches)))
     while queue:
@@ -187,7 +229,7 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             else:
                 continue
             try:
-                new = switch_branch(br, bif, bounds=(lo, hi), options=opts)
+                new = switch_branch(br, bif, bounds=bounds, options=opts)
             except (InvalidInputError, np.linalg.LinAlgError):
                 continue
             if new.n_points < 2 or _duplicate(new, branches, opts.ds_max):
@@ -196,16 +238,6 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
             parents.append((bi, j))
             depth[len(branches) - 1] = next_depth
             queue.append(len(branches) - 1)
-    graph = _build_graph(branches, parents)
-    bifurcations = tuple(b for br in branches for b in br.bifurcations)
-    success = all(br.success for br in branches)
-    failed = [i for i, br in enumerate(branches) if not br.success]
-    message = (f"{len(branches)} branch(es), {len(bifurcations)} special point(s) over "
-               f"{family.name} in [{lo:g}, {hi:g}]"
-               + ("" if success else f"; branch(es) {failed} stopped on a failure"))
-    return BifurcationDiagram(tuple(branches), bifurcations, tuple(parents), graph,
-                              family.name, (lo, hi), len(starts), n_duplicates, success,
-                              message)
 
 
 def _build_graph(branches: list, parents: list) -> "nx.MultiGraph":

@@ -8,13 +8,15 @@ k-fold map, J(x_k) ⋯ J(x_1), which do not depend on the point of the cycle one
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError
 
-__all__ = ["PointKind", "FixedPoint", "classify", "count_unstable", "sort_eigenvalues"]
+__all__ = ["PointKind", "FixedPoint", "classify", "count_unstable", "sort_eigenvalues",
+           "sorted_multipliers"]
 
 
 class PointKind(str, enum.Enum):
@@ -38,12 +40,55 @@ class PointKind(str, enum.Enum):
 
 def sort_eigenvalues(eigenvalues) -> np.ndarray:
     """Eigenvalues as complex numbers, by decreasing modulus, ties by decreasing real, then
-    imaginary part (a deterministic order, so results compare across runs)."""
-    lam = np.asarray(eigenvalues, dtype=np.complex128).ravel()
+    imaginary part (a deterministic order, so results compare across runs). Any shape is
+    flattened. This is the one ordering rule of dynrnn (:func:`sorted_multipliers` uses it too).
+    """
+    return _sort_last_axis(np.asarray(eigenvalues, dtype=np.complex128).ravel())
+
+
+def _sort_last_axis(lam: np.ndarray) -> np.ndarray:
     # Round the keys so that rounding noise does not reorder a conjugate pair.
     mod = np.round(np.abs(lam), 12)
-    order = np.lexsort((-np.round(lam.imag, 12), -np.round(lam.real, 12), -mod))
-    return lam[order]
+    order = np.lexsort((-np.round(lam.imag, 12), -np.round(lam.real, 12), -mod), axis=-1)
+    return np.take_along_axis(lam, order, axis=-1)
+
+
+def sorted_multipliers(M: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a square matrix (n, n), or of a stack (m, n, n), in the order of
+    :func:`sort_eigenvalues`.
+
+    1×1 and 2×2 matrices use closed forms in plain Python floats (continuation calls this at
+    every point of a branch, and numpy's per-call overhead would dominate); the 2×2 roots are
+    computed in the cancellation-free order (Vieta for the smaller one).
+    """
+    if type(M) is not np.ndarray or M.dtype is not _FLOAT64:
+        M = np.asarray(M, dtype=float)
+    shape = M.shape
+    if shape == (2, 2):
+        return _multipliers_2x2(M)
+    if shape == (1, 1):
+        return M[0].astype(complex)
+    return _sort_last_axis(np.linalg.eigvals(M).astype(np.complex128, copy=False))
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _multipliers_2x2(M: np.ndarray) -> np.ndarray:
+    (m00, m01), (m10, m11) = M.tolist()
+    half_trace = 0.5 * (m00 + m11)
+    det = m00 * m11 - m01 * m10
+    disc = half_trace * half_trace - det
+    if disc >= 0:
+        big = half_trace + math.copysign(math.sqrt(disc), half_trace)
+        small = det / big if big != 0 else 0.0
+        # equal moduli (to rounding) are ordered by decreasing real part, as the sort does
+        if abs(small) > abs(big) or (small > big and abs(abs(small) - abs(big)) < 1e-12):
+            big, small = small, big
+        return np.array([big, small], dtype=complex)
+    # a complex pair: equal moduli and real parts, +imag first
+    root = math.sqrt(-disc)
+    return np.array([complex(half_trace, root), complex(half_trace, -root)])
 
 
 def count_unstable(eigenvalues, tol: float = 1e-8) -> int:

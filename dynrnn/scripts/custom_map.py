@@ -47,7 +47,7 @@ def compute(args) -> dict:
     # fixed point at a = 0 by continuing towards smaller a.
     at_zero = system.with_params({"a": 0.0})
     fold_branch = continuation(at_zero, "a", find_fixed_points(at_zero).stable_points[0].x,
-                               (-0.5, 0.0), direction=-1)
+                               (-0.5, 0.0), direction="backward")
     specials = [fold_branch.bifurcations[0]]
     specials += [b for br in diagram.branches for b in br.bifurcations
                  if b.kind.value == "PD" and br.period <= 2][:2]

@@ -69,7 +69,7 @@ def check_invariants(branch, ds_max=None):
 def test_sigmoid_one_unit_two_folds():
     net = P.one_unit(5.0, 0.0, "sigmoid")
     x0 = net.iterate([0.0], 100)
-    branch = dr.continuation(net, "b[0]", x0, bounds=(-5.0, 0.0), direction=-1)
+    branch = dr.continuation(net, "b[0]", x0, bounds=(-5.0, 0.0), direction="backward")
     assert branch.success and branch.status == ContinuationStatus.REACHED_BOUND
     assert kinds(branch) == ["LP", "LP"]
     exact = sorted(P.one_unit_folds(5.0, "sigmoid"))
@@ -402,13 +402,14 @@ def test_one_unit_folds_for_any_gain(w, activation):
     lo, hi = exact[0] - 2.0, exact[1] + 2.0
     start_net = net.with_params({"b[0]": hi})
     x0 = start_net.iterate([w], 200)
-    branch = dr.continuation(net, "b[0]", x0, bounds=(lo, hi), p0=hi, direction=-1)
+    branch = dr.continuation(net, "b[0]", x0, bounds=(lo, hi), p0=hi, direction="backward")
     assert kinds(branch) == ["LP", "LP"]
     np.testing.assert_allclose(sorted(b.param for b in branch.bifurcations), exact, atol=LOC_TOL)
 
 
 def test_internal_linear_algebra_matches_numpy():
-    from dynrnn.analysis.continuation import _multipliers, _solve
+    from dynrnn.analysis.continuation.engine import solve_bordered as _solve
+    from dynrnn.analysis.stability import sort_eigenvalues, sorted_multipliers as _multipliers
     rng = np.random.default_rng(0)
     for _ in range(300):
         n = int(rng.integers(1, 7))
@@ -423,6 +424,8 @@ def test_internal_linear_algebra_matches_numpy():
         assert np.all(np.diff(np.abs(mu)) <= 1e-12)
         for m in ref:
             assert np.min(np.abs(mu - m)) < 1e-9 * (1 + abs(m))
+        # the one ordering rule: the closed forms order like the general sort
+        np.testing.assert_allclose(mu, sort_eigenvalues(ref), atol=1e-9)
 
 
 @pytest.mark.slow

@@ -58,7 +58,7 @@ def sigmoid_fold_biases(w):
 
 def test_one_unit_sigmoid_folds_continue_in_w():
     net = P.one_unit(5.0, 0.0, "sigmoid")
-    branch = dr.continuation(net, "b[0]", net.iterate([0.0], 100), (-5.0, 0.0), direction=-1)
+    branch = dr.continuation(net, "b[0]", net.iterate([0.0], 100), (-5.0, 0.0), direction="backward")
     folds = [bif for bif in branch.bifurcations if bif.kind is BifurcationKind.LP]
     assert len(folds) == 2
     np.testing.assert_allclose(sorted(f.param for f in folds),

@@ -30,9 +30,11 @@ def test_saddle_reports_its_unstable_directions():
     net = dr.RNN(np.diag([3.0, 3.0, 0.5]), activation="tanh")
     result = dr.find_fixed_points(net, n_starts=100, seed=0)
     origin = [p for p in result if np.allclose(p.x, 0)][0]
-    assert origin.kind is dr.PointKind.UNSTABLE_NODE or origin.n_unstable == 2
+    # multipliers 3, 3 (outside the circle) and 0.5 (inside): a saddle, not an unstable node
+    assert origin.kind is dr.PointKind.SADDLE
+    np.testing.assert_allclose(origin.eigenvalues, [3.0, 3.0, 0.5], atol=1e-12)
     assert origin.n_unstable == count_unstable(origin.eigenvalues) == 2
-    assert "2 unstable directions" in origin.description
+    assert origin.description == "saddle with 2 unstable directions"
 
 
 def test_fixed_point_is_frozen():

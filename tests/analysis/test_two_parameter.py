@@ -164,7 +164,7 @@ def test_henon_ns_curve_ends_at_r1_and_r2():
     record = Bifurcation(BifurcationKind.NS, b0, x0, mu, (b0, b0), param_name="b",
                          angle=float(abs(np.angle(mu[0]))))
     curve = continue_bifurcation(henon, record, "a", (-2.0, 4.0),
-                                 options=BifurcationCurveOptions(max_steps=120))
+                                 options=BifurcationCurveOptions(max_points=121))
     assert curve.kind is BifurcationKind.NS
     b, a = curve.params.T
     assert np.max(np.abs(b + 1)) < 1e-8
@@ -271,7 +271,7 @@ def test_closed_ns_curve_with_four_strong_resonances():
 def test_bordering_gradients_match_finite_differences():
     """The rows of DH from the bordering trick against central differences of H itself
     (borders held fixed), for LP, PD and NS, at points near but off the curves."""
-    from dynrnn.analysis.two_parameter import _DefiningSystem
+    from dynrnn.analysis.continuation.defining import DefiningSystem
     net = P.random_tanh_net(3, 1.5, seed=4, bias_scale=0.3)
     names = ("b[0]", "W_rec[1,2]")
     z_net = np.array([0.3, -0.2, 0.5, 0.1, -0.4])
@@ -284,18 +284,18 @@ def test_bordering_gradients_match_finite_differences():
              (BifurcationKind.PD, net, names, 2, z_net),
              (BifurcationKind.NS, net, names, 2, np.append(z_net, 0.2))]
     for kind, m, names, period, z in cases:
-        problem = _DefiningSystem(m, kind, names, period, None, 1e-5)
+        problem = DefiningSystem(m, kind, names, period, None, 1e-5)
         borders = problem.initial_borders(z)
-        ev = problem.evaluate(z, borders, None)
+        ev = problem.evaluate(z, (borders, None))
         # the LP/PD rows use the direction of the previous null vector; give the exact one
-        ev = problem.evaluate(z, borders, ev.direction)
+        ev = problem.evaluate(z, (borders, ev.direction))
         h = 1e-6
         fd = np.empty_like(ev.DH)
         for k in range(z.size):
             e = np.zeros(z.size)
             e[k] = h
-            fd[:, k] = (problem.evaluate(z + e, borders, ev.direction).H
-                        - problem.evaluate(z - e, borders, ev.direction).H) / (2 * h)
+            fd[:, k] = (problem.evaluate(z + e, (borders, ev.direction)).H
+                        - problem.evaluate(z - e, (borders, ev.direction)).H) / (2 * h)
         np.testing.assert_allclose(ev.DH, fd, atol=1e-6, err_msg=kind.value)
 
 
@@ -324,10 +324,10 @@ def test_generalised_flip_against_the_second_iterate_on_the_centre_manifold():
     (gpd,) = [b for b in curve.codim2 if b.kind is BifurcationKind.GPD]
     assert abs(gpd.param2 - float(nu_star)) < 1e-8
     # the flip coefficient itself, at ν = 0.5, against c(0.5)
-    from dynrnn.analysis.two_parameter import _DefiningSystem
-    problem = _DefiningSystem(m, BifurcationKind.PD, ("mu", "nu"), 1, None, 1e-5)
+    from dynrnn.analysis.continuation.defining import DefiningSystem
+    problem = DefiningSystem(m, BifurcationKind.PD, ("mu", "nu"), 1, None, 1e-5)
     z = np.array([0.0, 0.0, 0.0, 0.5])
-    ev = problem.evaluate(z, problem.initial_borders(z), None)
+    ev = problem.evaluate(z, (problem.initial_borders(z), None))
     assert problem.flip_coefficient(ev) == pytest.approx(float(c.subs(nu, 0.5)), abs=1e-8)
 
 
