@@ -20,6 +20,7 @@ from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientReg
                        lyapunov_spectrum)
 from .model import ElmanRNN, PLRNN
 from .io import load, load_model, save, save_model
+from ._threads import blas_threads, get_blas_threads, set_blas_threads
 # two-parameter curves and orbit diagrams
 from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
@@ -42,6 +43,8 @@ from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposit
 
 __all__ = [
     "__version__",
+    # BLAS threads of the heavy calls
+    "set_blas_threads", "get_blas_threads", "blas_threads",
     # model
     "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "ArrayNetwork", "Map", "RNN",
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",

@@ -85,8 +85,10 @@ def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
 
 
 from .branch_overlap import duplicates_branch as _duplicate  # noqa: E402  (the one de-duplicator)
+from .._threads import limited_blas
 
 
+@limited_blas
 def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float], *,
                         starts=None, max_period_doublings: int = 1,
                         switch_at_branch_points: bool = True, u=None,

@@ -27,6 +27,7 @@ from . import _newton as nw
 from .one_dim import bracket_cycles, derivative_bounds as _derivative_bounds
 from .piecewise import enumerate_cycles, random_region_search
 from .stability import FixedPoint, make_point
+from .._threads import limited_blas
 
 __all__ = ["find_fixed_points", "FixedPointResult", "SearchStatus", "SearchMethod"]
 
@@ -437,6 +438,7 @@ def _slow_points(system, u, starts, points, *, tol, threshold, dedupe_tol, eig_t
     return extra, tuple(slow)
 
 
+@limited_blas
 def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
                       seed: int | np.random.Generator | None = None, starts=None,
                       tol: float = 1e-10, max_iter: int = 60, slow_points: bool = False,

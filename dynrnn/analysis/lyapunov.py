@@ -18,7 +18,8 @@ import numpy as np
 
 from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
-from ..model._jit import call_compiled, check_backend, compiled_for, input_rows
+from .._threads import _limit, get_blas_threads
+from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
 from ..model.base import RecurrentMap, as_finite_array, as_state
 
 __all__ = ["lyapunov_spectrum", "LyapunovResult", "LyapunovStatus"]
@@ -179,8 +180,17 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
                                              else 0)
             steps = [min((r + 1) * record_every, n_steps) for r in range(n_kept)]
             return _result(sums, done, hist[:n_kept], steps, x, single, n_transient, status)
-    if systems is not None:
-        return _ensemble_numpy(systems, x, u, Q, n_transient, n_steps, record_every, single)
+    # the numpy path's QR is LAPACK: a large network uses the library's BLAS-thread setting
+    with _limit(get_blas_threads() if n > AUTO_MAX_STATES["lyapunov"] else None):
+        if systems is not None:
+            return _ensemble_numpy(systems, x, u, Q, n_transient, n_steps, record_every,
+                                   single)
+        return _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single,
+                           progress)
+
+
+def _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single, progress):
+    m = x.shape[0]
     sums = np.zeros((m, k))
     history, steps = [], []
     status = LyapunovStatus.COMPLETED

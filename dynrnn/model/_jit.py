@@ -131,7 +131,7 @@ def _network_jacobian(x, u, params, j, out):
 
 
 # -- the loops -----------------------------------------------------------------------------------
-def _orthonormalise(V, Q, r):
+def _orthonormalise(V, Q, r, spare):
     """Q R = Vᵀ by Gram–Schmidt on the rows of V (k, n), the k vectors: Q's rows orthonormal,
     R's diagonal (returned in r) positive, as numpy's QR with the columns' signs flipped so that
     diag(R) > 0. A row is re-orthogonalised when a pass cancels more than half of its norm
@@ -140,6 +140,7 @@ def _orthonormalise(V, Q, r):
     for a in range(k):
         before = 0.0
         for i in range(n):
+            spare[i] = Q[a, i]          # the previous frame vector, kept if J annihilates it
             Q[a, i] = V[a, i]
             before += V[a, i] * V[a, i]
         s = before
@@ -164,12 +165,13 @@ def _orthonormalise(V, Q, r):
             for i in range(n):
                 Q[a, i] /= norm
         else:
-            # J annihilated this direction (a singular Jacobian: inactive ReLU units). Keep the
-            # frame orthonormal, as a Householder QR does, with the first unit vector that is
-            # independent of the rows before; the zero stays in r (log 0 = -inf).
-            for e in range(n):
+            # J annihilated this direction (a singular Jacobian: saturated or inactive units).
+            # Keep the frame orthonormal with the previous vector (as the numpy path does for
+            # one exponent) or else the first unit vector independent of the rows before; the
+            # zero stays in r (log 0 = -inf).
+            for e in range(-1, n):
                 for i in range(n):
-                    Q[a, i] = 1.0 if i == e else 0.0
+                    Q[a, i] = spare[i] if e < 0 else (1.0 if i == e else 0.0)
                 for _ in range(2):
                     for b in range(a):
                         dot = 0.0
@@ -233,6 +235,7 @@ def _lyapunov_loop(x, u, params, pidx, Q, n_transient, n_steps, record_every, hi
     V = np.empty((k, n))
     F = np.empty(n)
     r = np.empty(k)
+    spare = np.empty(n)
     done = 0
     n_rec = 0
     diverged = False
@@ -251,7 +254,7 @@ def _lyapunov_loop(x, u, params, pidx, Q, n_transient, n_steps, record_every, hi
                     for l in range(n):
                         s += J[a, l] * Q[i, b, l]
                     V[b, a] = s
-            _orthonormalise(V, Q[i], r)
+            _orthonormalise(V, Q[i], r, spare)
             for b in range(k):
                 if not math.isfinite(r[b]):
                     diverged = True

@@ -84,6 +84,7 @@ from .defining import CODIM2_TESTS, DefiningSystem
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, correct,
                      null_tangent, run_directions)
 from .options import BifurcationCurveOptions
+from ..._threads import limited_blas
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation"]
@@ -268,6 +269,7 @@ class _LocateFailed(Exception):
 # ------------------------------------------------------------------------------------------------
 # the public entry
 # ------------------------------------------------------------------------------------------------
+@limited_blas
 def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2: str,
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,
                          options: BifurcationCurveOptions | None = None,
