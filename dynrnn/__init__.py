@@ -17,7 +17,7 @@ from .analysis import Bifurcation, BifurcationKind
 from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientRegimeKind,
                        LyapunovResult, LyapunovStatus, PointKind, SearchMethod, SearchStatus,
                        classify, find_cycles, find_fixed_points, gradient_regime,
-                       lyapunov_spectrum)
+                       lyapunov_spectrum, run_over_param)
 from .model import ElmanRNN, PLRNN
 from .io import load, load_model, save, save_model
 from ._threads import blas_threads, get_blas_threads, set_blas_threads
@@ -52,7 +52,7 @@ __all__ = [
     "Bifurcation", "BifurcationKind",
     # fixed points, cycles, stability (fixedpoints)
     "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
-    "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
+    "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param", "LyapunovResult",
     "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",

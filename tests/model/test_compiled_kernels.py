@@ -220,3 +220,32 @@ def test_sympy_paths_agree(name):
                                      values=[1.0, 1.2, 1.4])
         one = dr.lyapunov_spectrum(system.with_params(a=1.2), [0.1, 0.1], 200, backend="numpy")
         np.testing.assert_allclose(sweep.exponents[1], one.exponents, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["RNN-input", "Elman-tanh", "PLRNN"])
+def test_run_over_param_matches_one_run_per_value(name):
+    net = NETWORKS[name]
+    param = {"RNN-input": "W_rec[1,2]", "Elman-tanh": "b[0]", "PLRNN": "h[2]"}[name]
+    values = np.linspace(-1.0, 1.0, 5)
+    x0 = np.random.default_rng(5).normal(size=3)
+    fast = dr.run_over_param(net, x0, 25, param, values)
+    slow = dr.run_over_param(net, x0, 25, param, values, backend="numpy")
+    assert fast.shape == (26, 5, 3)
+    for i, v in enumerate(values):
+        one = net.with_params({param: v}).run(x0, n_steps=25, backend="numpy")
+        np.testing.assert_allclose(fast[:, i], one, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(slow[:, i], one, rtol=1e-12, atol=1e-12)
+
+
+def test_run_over_param_bad_input_and_overflow():
+    net = dr.RNN(np.eye(2), activation="identity")
+    with pytest.raises(dr.errors.UnknownParameterError):
+        dr.run_over_param(net, [1.0, 1.0], 5, "gain", [1.0])
+    with pytest.raises(dr.errors.ShapeError, match="values"):
+        dr.run_over_param(net, [1.0, 1.0], 5, "b[0]", [[1.0]])
+    with pytest.raises(dr.errors.ShapeError, match="x0"):
+        dr.run_over_param(net, np.ones((3, 2)), 5, "b[0]", [1.0, 2.0])
+    for backend in ("numba", "numpy"):
+        with pytest.raises(dr.errors.NonFiniteError) as info:
+            dr.run_over_param(net, [1.0, 1.0], 2000, "W_rec[0,0]", [0.5, 3.0], backend=backend)
+        assert info.value.partial.shape[1:] == (2, 2) and np.all(np.isfinite(info.value.partial))
