@@ -204,12 +204,15 @@ def _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single, 
             for t in range(n_transient + n_steps):
                 J = system.jacobian_unchecked(x, u)
                 x = system.step_unchecked(x, u)
-                if k == 1:
-                    # one tangent vector: QR is a normalisation (R = |v| > 0); a vector
-                    # annihilated by J (|v| = 0, e.g. saturated ReLUs) keeps its direction
-                    v = J @ Q
-                    d = np.linalg.norm(v, axis=-2)
-                    Q = np.where(d[:, None, :] > 0, v / np.where(d > 0, d, 1.0)[:, None, :], Q)
+                if k == 1 and m == 1:
+                    # one tangent vector of one orbit: QR is a normalisation (R = |v| > 0), done
+                    # on plain vectors; a vector annihilated by J (|v| = 0, e.g. saturated
+                    # ReLUs) keeps its direction
+                    v = J[0] @ Q[0, :, 0]
+                    norm = float(np.sqrt(v @ v))
+                    d = np.array([[norm]])
+                    if norm > 0:
+                        Q = (v / norm)[None, :, None]
                 else:
                     Q, R = np.linalg.qr(J @ Q)
                     d = np.diagonal(R, axis1=-2, axis2=-1)

@@ -98,10 +98,12 @@ class NamedArrays:
         In the order the parameters should be listed; 1-d and 2-d arrays only.
     """
 
-    __slots__ = ("_arrays",)
+    __slots__ = ("_arrays", "by_name")
 
     def __init__(self, arrays: Mapping[str, np.ndarray]):
         self._arrays = {k: frozen(v) for k, v in arrays.items()}
+        #: the read-only arrays in a plain dict (for hot loops: one dict lookup per array)
+        self.by_name: Mapping[str, np.ndarray] = self._arrays
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self._arrays[key]

@@ -20,6 +20,9 @@ from ..errors import InvalidTypeError
 from ._arrays import ArrayNetwork
 from .base import RecurrentMap
 
+#: the network classes LineBetween and Gain accept: every ArrayNetwork (kept for old imports)
+NETWORKS: tuple[type, ...] = (ArrayNetwork,)
+
 __all__ = ["ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family"]
 
 

@@ -155,13 +155,15 @@ class RNN(ArrayNetwork):
         return self.u
 
     def step_unchecked(self, x, u):
-        out = self._activation.function(x) @ self.W_rec.T + self.b
-        if self.n_inputs:
-            out = out + u @ self.W_in.T
+        arrays = self._arrays.by_name     # this runs millions of times: plain dict lookups
+        out = self._activation.function(x) @ arrays["W_rec"].T + arrays["b"]
+        W_in = arrays["W_in"]
+        if W_in.shape[1]:
+            out = out + u @ W_in.T
         return out
 
     def jacobian_unchecked(self, x, u):
-        return self.W_rec * self._activation.derivative(x)[..., None, :]
+        return self._arrays.by_name["W_rec"] * self._activation.derivative(x)[..., None, :]
 
     def compiled_kernel(self):
         from .kernels import network_kernel
