@@ -36,9 +36,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
 import sympy  # noqa: E402
+from _report import report  # noqa: E402
 
 import dynrnn as dr  # noqa: E402
-from _report import report  # noqa: E402
 
 
 def henon():
@@ -164,7 +164,7 @@ def main(argv=None):
         maps[f"rnn{n}" if n != 2 else "rnn2-random"] = (tanh_rnn(n), rng.normal(size=n))
     for name, (system, x0) in maps.items():
         rows, compile_s = measure(name, system, x0, n_steps, n_old)
-        for what, (new, old, plain, exps) in rows.items():
+        for what, (new, old, plain, _exponents) in rows.items():
             n = system.n_states
             print(f"{name:12s} n={n:3d} {what:9s} compiled {new * 1e6:7.3f} µs/step, "
                   f"old {old * 1e6:8.2f}, plain numpy {plain * 1e6:8.2f} "
@@ -199,6 +199,7 @@ def main(argv=None):
 
 def plot(per_n):
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
@@ -208,6 +209,8 @@ def plot(per_n):
                                 (2, "plain numpy loop", "^:")):
             ax.loglog(ns, [per_n[what][n][k] * 1e6 for n in ns], style, label=label)
         ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_xticks(ns, [str(n) for n in ns])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         ax.set_xlabel("n (states)")
         ax.set_title({"lyapunov": "lyapunov_spectrum (full spectrum)",
                       "run": "run (trajectory)"}[what])

@@ -20,7 +20,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from .errors import InvalidInputError
 

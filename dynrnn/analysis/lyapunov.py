@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_count
-from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from .._threads import _limit, get_blas_threads
+from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
 from ..model.base import RecurrentMap, as_finite_array, as_state
 
@@ -106,8 +106,9 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     backend : {"auto", "numba", "numpy"}
         ``"auto"`` runs the QR loop compiled by numba when the map has a compiled kernel
         (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, sympy maps), has at
-        most 32 states (beyond, LAPACK's QR is as fast) and numba imports, else in numpy; ``"numpy"`` forces the generic path (same results to
-        rounding); ``"numba"`` requires a kernel.
+        most 32 states (beyond, LAPACK's QR is as fast) and numba imports, else in numpy;
+        ``"numpy"`` forces the generic path (same results to rounding); ``"numba"`` requires a
+        kernel.
     progress : bool
         Show a tqdm bar (numpy path; the compiled loop runs in one call).
 

@@ -81,20 +81,20 @@ def _network_step(x, u, params, j, out):
     m = u.shape[0]
     for i in range(n):
         s = c[j, i]
-        for l in range(m):
-            s += B[j, i, l] * u[l]
+        for col in range(m):
+            s += B[j, i, col] * u[col]
         out[i] = s
     # column by column, so that each unit's activation is computed once
-    for l in range(n):
+    for col in range(n):
         if kind == 0:
-            g = _activate(act, x[l])
+            g = _activate(act, x[col])
         elif kind == 1:
-            g = x[l]
+            g = x[col]
         else:
-            g = x[l] if x[l] > 0.0 else 0.0
+            g = x[col] if x[col] > 0.0 else 0.0
         if g != 0.0:
             for i in range(n):
-                out[i] += A[j, i, l] * g
+                out[i] += A[j, i, col] * g
     if kind == 1:
         for i in range(n):
             out[i] = _activate(act, out[i])
@@ -109,25 +109,31 @@ def _network_jacobian(x, u, params, j, out):
     n = x.shape[0]
     m = u.shape[0]
     if kind == 0:
-        for l in range(n):
-            g = _activate_derivative(act, x[l])
+        for col in range(n):
+            g = _activate_derivative(act, x[col])
             for i in range(n):
-                out[i, l] = A[j, i, l] * g
+                out[i, col] = A[j, i, col] * g
     elif kind == 1:
         for i in range(n):
             s = c[j, i]
-            for l in range(n):
-                s += A[j, i, l] * x[l]
-            for l in range(m):
-                s += B[j, i, l] * u[l]
+            for col in range(n):
+                s += A[j, i, col] * x[col]
+            for col in range(m):
+                s += B[j, i, col] * u[col]
             g = _activate_derivative(act, s)
-            for l in range(n):
-                out[i, l] = g * A[j, i, l]
+            for col in range(n):
+                out[i, col] = g * A[j, i, col]
     else:
         for i in range(n):
-            for l in range(n):
-                out[i, l] = A[j, i, l] if x[l] > 0.0 else 0.0
+            for col in range(n):
+                out[i, col] = A[j, i, col] if x[col] > 0.0 else 0.0
             out[i, i] += d[j, i]
+
+
+# the loops below call these two names; the network loops see them as they are (compiled in
+# _network_loops), a sympy map's copies of the loops see that map's kernels instead
+_step_kernel = _network_step
+_jacobian_kernel = _network_jacobian
 
 
 # -- the loops -----------------------------------------------------------------------------------
@@ -144,7 +150,7 @@ def _orthonormalise(V, Q, r, spare):
             Q[a, i] = V[a, i]
             before += V[a, i] * V[a, i]
         s = before
-        for sweep in range(2):
+        for _sweep in range(2):
             if a == 0:
                 break
             for b in range(a):
@@ -216,7 +222,7 @@ def _iterate_loop(x0, u, params, pidx, n_steps):
     x = x0.copy()
     buf = np.empty(n)
     for i in range(M):
-        for t in range(n_steps):
+        for _ in range(n_steps):
             _step_kernel(x[i], u[0, i if mu > 1 else 0], params, pidx[i], buf)
             for a in range(n):
                 x[i, a] = buf[a]
@@ -251,8 +257,8 @@ def _lyapunov_loop(x, u, params, pidx, Q, n_transient, n_steps, record_every, hi
             for b in range(k):          # V = (J Q)ᵀ: row b is J times frame vector b
                 for a in range(n):
                     s = 0.0
-                    for l in range(n):
-                        s += J[a, l] * Q[i, b, l]
+                    for col in range(n):
+                        s += J[a, col] * Q[i, b, col]
                     V[b, a] = s
             _orthonormalise(V, Q[i], r, spare)
             for b in range(k):

@@ -31,7 +31,7 @@ This module is pure description (numpy only); the compilation lives in :mod:`dyn
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -112,5 +112,3 @@ def sympy_kernel(source: Any, values: np.ndarray, n_states: int, n_inputs: int,
                      (np.asarray(values, dtype=np.float64).reshape(1, -1),),
                      n_states, n_inputs, source, compiled)
 
-
-Stepper = Callable[..., Any]
