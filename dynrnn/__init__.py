@@ -26,10 +26,18 @@ from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, Cu
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
 from .analysis import (BifurcationDiagram, Branch, ContinuationOptions, ContinuationStatus,
                        bifurcation_diagram, continuation, switch_branch)
+# normal-form coefficients and border collisions
+from .analysis import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
+                       criticality_along, normal_form)
+from .analysis import (ShootingBranch, continue_cycle, period_doubling_cascade,
+                       switch_at_codim2)
+from .analysis import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
+                       border_collisions_between, continue_piecewise)
 # basins and global continuation
-from .analysis import (Attractor, AttractorEvent, AttractorKind, BasinsOptions, BasinsResult,
-                       BasinsStatus, EventCause, EventKind, GlobalContinuationResult,
-                       GlobalContinuationStatus, basins, global_continuation)
+from .analysis import (Attractor, AttractorEvent, AttractorEventCause, AttractorEventKind,
+                       AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
+                       GlobalContinuationResult, GlobalContinuationStatus, basins,
+                       global_continuation)
 # sweeps
 from .sweeps import (Grid, PointStatus, SweepError, SweepInterrupted, SweepResult, SweepStatus,
                      sweep, sweep_from_config)
@@ -63,10 +71,16 @@ __all__ = [
     # analysis: continuation
     "continuation", "Branch", "ContinuationOptions", "ContinuationStatus", "switch_branch",
     "bifurcation_diagram", "BifurcationDiagram",
+    # normal forms and border collisions
+    "normal_form", "NormalForm", "NormalFormStatus", "Criticality", "criticality_along",
+    "CurveCriticality",
+    "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
+    "border_collisions_between", "continue_cycle", "period_doubling_cascade", "ShootingBranch",
+    "switch_at_codim2",
     # basins and global continuation
     "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
     "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
-    "AttractorEvent", "EventKind", "EventCause",
+    "AttractorEvent", "AttractorEventKind", "AttractorEventCause",
     # sweeps
     "sweep", "sweep_from_config", "Grid", "SweepResult", "SweepStatus", "PointStatus",
     "SweepError", "SweepInterrupted",

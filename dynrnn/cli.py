@@ -160,6 +160,19 @@ def _cmd_cycles(args) -> int:
     return EXIT_OK
 
 
+def _criticality_text(bif) -> str:
+    """', supercritical (c = 9)' for a located LP/PD/NS with a normal-form coefficient."""
+    border = getattr(bif, "extra", {}).get("type") if bif.kind.value == "BC" else None
+    if border is not None:      # a border collision of a ReLU map: its classification
+        return f", {border.value.split(':')[0]}"
+    criticality = getattr(bif, "criticality", None)
+    if criticality is None:
+        return ""
+    symbol = {"LP": "a", "PD": "c", "NS": "d"}.get(bif.kind.value, "coefficient")
+    value = "" if bif.coefficient is None else f" ({symbol} = {bif.coefficient:.6g})"
+    return f", {criticality}{value}"
+
+
 def _branch_text(branch) -> str:
     lo, hi = float(np.min(branch.params)), float(np.max(branch.params))
     lines = [f"branch of {'fixed points' if branch.period == 1 else f'{branch.period}-cycles'}"
@@ -167,7 +180,7 @@ def _branch_text(branch) -> str:
              f"{branch.status.name.lower().replace('_', ' ')}"]
     for bif in branch.bifurcations:
         lines.append(f"    {bif.kind.value} at {branch.param_name} = {bif.param:.10g}, "
-                     f"x = {_fmt_x(bif.x)}")
+                     f"x = {_fmt_x(bif.x)}{_criticality_text(bif)}")
     return "\n".join(lines)
 
 

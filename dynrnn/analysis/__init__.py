@@ -15,6 +15,13 @@ from .diagram import BifurcationDiagram, bifurcation_diagram
 from .continuation import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
                            continue_bifurcation)
 from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
+# normal-form coefficients and border collisions (bifdepth)
+from .normal_forms import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
+                           criticality_along, normal_form)
+from .multiple_shooting import ShootingBranch, continue_cycle, period_doubling_cascade
+from .codim2_switching import switch_at_codim2
+from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,
+                                border_collisions_between, continue_piecewise)
 
 __all__ = ["Bifurcation", "BifurcationKind",
            # fixedpoints
@@ -27,15 +34,22 @@ __all__ = ["Bifurcation", "BifurcationKind",
            # two-parameter curves and orbit diagrams
            "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation",
-           "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram"]
+           "OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram",
+           # normal forms and border collisions
+           "normal_form", "NormalForm", "NormalFormStatus", "Criticality",
+           "criticality_along", "CurveCriticality",
+           "continue_piecewise", "PiecewiseBranch", "PiecewiseStatus", "BorderCollisionType",
+           "border_collisions_between",
+           "continue_cycle", "period_doubling_cascade", "ShootingBranch",
+           "switch_at_codim2"]
 
 # -- basins and global continuation (basins) --
 from .basins import (Attractor, AttractorKind, BasinsOptions, BasinsResult, BasinsStatus,
                      basins)
-from .global_continuation import (AttractorEvent, EventCause, EventKind,
+from .global_continuation import (AttractorEvent, AttractorEventCause, AttractorEventKind,
                                   GlobalContinuationResult, GlobalContinuationStatus,
                                   global_continuation)
 
 __all__ += ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",
             "AttractorKind", "global_continuation", "GlobalContinuationResult",
-            "GlobalContinuationStatus", "AttractorEvent", "EventKind", "EventCause"]
+            "GlobalContinuationStatus", "AttractorEvent", "AttractorEventKind", "AttractorEventCause"]

@@ -9,6 +9,8 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
+from .._threads import limited_blas
+from .branch_overlap import duplicates_branch as _duplicate   # the one de-duplicator
 from .continuation.branch import Branch, ContinuationOptions, continuation, resolve_family
 from .continuation.engine import check_interval
 from .continuation.switching import switch_branch
@@ -82,10 +84,6 @@ class BifurcationDiagram:
 def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
     pts = np.column_stack([branch.states, branch.params])
     return bool(np.min(np.linalg.norm(pts - z, axis=1)) <= tol)
-
-
-from .branch_overlap import duplicates_branch as _duplicate  # noqa: E402  (the one de-duplicator)
-from .._threads import limited_blas
 
 
 @limited_blas

@@ -43,13 +43,13 @@ from .basins import (UNRESOLVED, Attractor, AttractorKind, BasinsOptions,
 from .special_points import Bifurcation, BifurcationKind
 
 __all__ = ["global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
-           "AttractorEvent", "EventKind", "EventCause", "hausdorff_distance"]
+           "AttractorEvent", "AttractorEventKind", "AttractorEventCause", "hausdorff_distance"]
 
 #: States kept per attractor for matching (clouds are subsampled to this).
 SAMPLE_SIZE = 256
 
 
-class EventKind(str, enum.Enum):
+class AttractorEventKind(str, enum.Enum):
     BIRTH = "birth"
     DEATH = "death"
     PERIOD_CHANGE = "period change"
@@ -58,7 +58,7 @@ class EventKind(str, enum.Enum):
         return self.value
 
 
-class EventCause(str, enum.Enum):
+class AttractorEventCause(str, enum.Enum):
     """What local continuation says about an event."""
 
     FOLD = "fold (LP) found by local continuation in the interval"
@@ -89,7 +89,7 @@ class AttractorEvent:
 
     Attributes
     ----------
-    kind : EventKind
+    kind : AttractorEventKind
     attractor : int
         The attractor's identity (column of ``fractions``).
     index : int
@@ -102,17 +102,17 @@ class AttractorEvent:
         For a sequence of networks or a training run, the bifurcation is found on the straight
         line θ(s) = θ_{i-1} + s (θ_i − θ_{i-1}) and ``param`` is values[i-1] + s (values[i] −
         values[i-1]) (``bifurcation.param`` is s).
-    cause : EventCause
+    cause : AttractorEventCause
     bifurcation : Bifurcation or None
         The local bifurcation linked to the event.
     """
 
-    kind: EventKind
+    kind: AttractorEventKind
     attractor: int
     index: int
     interval: tuple
     param: float
-    cause: EventCause
+    cause: AttractorEventCause
     bifurcation: Bifurcation | None = None
 
     def __repr__(self) -> str:
@@ -195,8 +195,8 @@ class GlobalContinuationResult:
                                 argument="identity", value=identity)
 
     def __repr__(self) -> str:
-        births = sum(e.kind is EventKind.BIRTH for e in self.events)
-        deaths = sum(e.kind is EventKind.DEATH for e in self.events)
+        births = sum(e.kind is AttractorEventKind.BIRTH for e in self.events)
+        deaths = sum(e.kind is AttractorEventKind.DEATH for e in self.events)
         counts = self.n_attractors[: self.n_done]
         span = f"{counts.min()}–{counts.max()}" if counts.size else "none"
         return (f"GlobalContinuationResult({self.param_name} over {self.values.size} values "
@@ -315,25 +315,25 @@ def _local_link(family_at, attractor: Attractor, index: int, values: np.ndarray,
     values[index] backwards for a birth), or a cause without bifurcation."""
     from .continuation import continuation
     if attractor.period < 1 or family_at is None:
-        return EventCause.UNKNOWN, None
+        return AttractorEventCause.UNKNOWN, None
     base, param, lo, hi = family_at(index)
     start_value = lo if forward else hi
     system = base(start_value)
     bounds = (min(lo, hi), max(lo, hi))
-    direction = 1 if (hi > lo) == forward else -1
+    direction = "forward" if (hi > lo) == forward else "backward"
     try:
         branch = continuation(system, param, attractor.x, bounds, p0=start_value,
                               period=attractor.period, direction=direction)
     except (ConvergenceError, InvalidInputError, InvalidTypeError, np.linalg.LinAlgError):
-        return EventCause.UNKNOWN, None
-    causes = {BifurcationKind.LP: EventCause.FOLD, BifurcationKind.PD: EventCause.FLIP,
-              BifurcationKind.NS: EventCause.NEIMARK_SACKER}
+        return AttractorEventCause.UNKNOWN, None
+    causes = {BifurcationKind.LP: AttractorEventCause.FOLD, BifurcationKind.PD: AttractorEventCause.FLIP,
+              BifurcationKind.NS: AttractorEventCause.NEIMARK_SACKER}
     for bifurcation in branch.bifurcations:
         if bifurcation.kind in causes and bounds[0] <= bifurcation.param <= bounds[1]:
             return causes[bifurcation.kind], bifurcation
     if not branch.success:
-        return EventCause.UNKNOWN, None
-    return EventCause.GLOBAL, None
+        return AttractorEventCause.UNKNOWN, None
+    return AttractorEventCause.GLOBAL, None
 
 
 # -- input ----------------------------------------------------------------------------------------
@@ -530,12 +530,12 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
         if i > 0 and local_labels[-1] is not None:
             for identity, a in row.items():
                 if identity not in previous:
-                    events.append((EventKind.BIRTH, identity, i, a))
+                    events.append((AttractorEventKind.BIRTH, identity, i, a))
                 elif previous[identity].period != a.period:
-                    events.append((EventKind.PERIOD_CHANGE, identity, i, previous[identity]))
+                    events.append((AttractorEventKind.PERIOD_CHANGE, identity, i, previous[identity]))
             for identity, a in previous.items():
                 if identity not in row:
-                    events.append((EventKind.DEATH, identity, i, a))
+                    events.append((AttractorEventKind.DEATH, identity, i, a))
         rows.append(row)
         local_labels.append((summary["labels"], identities))
         previous = row
@@ -569,10 +569,10 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     linked = []
     for kind, identity, i, a in events:
         interval = (float(values[i - 1]), float(values[i]))
-        cause, bifurcation = EventCause.UNKNOWN, None
+        cause, bifurcation = AttractorEventCause.UNKNOWN, None
         if family_at is not None:
             cause, bifurcation = _local_link(family_at, a, i, values,
-                                             forward=kind is not EventKind.BIRTH)
+                                             forward=kind is not AttractorEventKind.BIRTH)
         if bifurcation is None:
             param_value = 0.5 * (interval[0] + interval[1])
         elif isinstance(param, str) or family is not None:

@@ -16,6 +16,7 @@ class BifurcationKind(str, enum.Enum):
     PD = "PD"    #: flip / period doubling: a multiplier at −1
     NS = "NS"    #: Neimark–Sacker: a complex pair of multipliers crosses the unit circle
     BP = "BP"    #: branch point: two branches of fixed points cross
+    BC = "BC"    #: border collision of a piecewise-linear map (a point hits x_i = 0)
     CP = "CP"    #: cusp on a fold curve (codim 2)
     R1 = "R1"    #: 1:1 strong resonance (codim 2)
     R2 = "R2"    #: 1:2 strong resonance (codim 2)
@@ -53,6 +54,13 @@ class Bifurcation:
         Second parameter value, for codim-2 points on two-parameter curves.
     test_value : float
         The residual of the defining test function at the located point.
+    coefficient : float or None
+        The critical normal-form coefficient (a for LP, c for PD, d for NS; see
+        :mod:`dynrnn.analysis.normal_forms`); None when not computed, degenerate, or for other
+        kinds.
+    criticality : str or None
+        ``"supercritical"``, ``"subcritical"``, ``"degenerate"`` or (LP) ``"nondegenerate"``
+        (a :class:`~dynrnn.analysis.normal_forms.Criticality`); None when not computed.
     """
 
     kind: BifurcationKind
@@ -67,8 +75,15 @@ class Bifurcation:
     param2: float | None = None
     test_value: float = float("nan")
     extra: dict = field(default_factory=dict)
+    coefficient: float | None = None
+    criticality: str | None = None
 
     def __repr__(self) -> str:
         extra = f", angle={self.angle:.6g}" if self.angle is not None else ""
+        if self.criticality is not None:
+            extra += f", {self.criticality}"
+            if self.coefficient is not None:
+                symbol = {"LP": "a", "PD": "c", "NS": "d"}.get(self.kind.value, "coefficient")
+                extra += f" ({symbol}={self.coefficient:.6g})"
         return (f"Bifurcation({self.kind.value} at {self.param_name or 'p'}={self.param:.10g}, "
                 f"period={self.period}{extra})")

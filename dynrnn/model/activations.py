@@ -1,4 +1,4 @@
-"""Activation functions σ with their first and second derivatives and γ = sup|σ'|.
+"""Activation functions σ with their first, second and third derivatives and γ = sup|σ'|.
 
 γ enters the §2.1 condition of Pascanu et al. (2013): if the largest singular value of W_rec is
 below 1/γ, the long-term gradient components vanish.
@@ -33,6 +33,9 @@ class Activation:
         The infimum and supremum of σ (±inf when unbounded). Used for invariant boxes.
     piecewise_linear : bool
         True for ReLU and identity: the map is affine on each region of constant σ'.
+    third_derivative : callable or None
+        σ''', vectorised (used by normal-form coefficients of flips and Neimark–Sacker points);
+        None when unknown, in which case those coefficients fall back to finite differences.
     """
 
     name: str
@@ -43,6 +46,7 @@ class Activation:
     lower: float
     upper: float
     piecewise_linear: bool = False
+    third_derivative: ArrayFunction | None = None
 
     @property
     def bounded(self) -> bool:
@@ -61,6 +65,12 @@ def _tanh_d2(x):
     return -2.0 * t * (1.0 - t * t)
 
 
+def _tanh_d3(x):
+    # d/dx of -2 t (1 - t^2) with t' = 1 - t^2: -2 (1 - t^2)(1 - 3 t^2)
+    t = np.tanh(x)
+    return -2.0 * (1.0 - t * t) * (1.0 - 3.0 * t * t)
+
+
 def _sigmoid_d1(x):
     s = expit(x)
     return s * (1.0 - s)
@@ -69,6 +79,12 @@ def _sigmoid_d1(x):
 def _sigmoid_d2(x):
     s = expit(x)
     return s * (1.0 - s) * (1.0 - 2.0 * s)
+
+
+def _sigmoid_d3(x):
+    # d/dx of s' (1 - 2 s) with s' = s (1 - s): s' (1 - 6 s + 6 s^2)
+    s = expit(x)
+    return s * (1.0 - s) * (1.0 - 6.0 * s + 6.0 * s * s)
 
 
 def _relu(x):
@@ -95,13 +111,15 @@ def _ones_like(x):
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, gamma=1.0, lower=-1.0, upper=1.0),
+    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, gamma=1.0, lower=-1.0, upper=1.0,
+                       third_derivative=_tanh_d3),
     "sigmoid": Activation("sigmoid", expit, _sigmoid_d1, _sigmoid_d2, gamma=0.25, lower=0.0,
-                          upper=1.0),
+                          upper=1.0, third_derivative=_sigmoid_d3),
     "relu": Activation("relu", _relu, _relu_d1, _zeros_like, gamma=1.0, lower=0.0, upper=np.inf,
-                       piecewise_linear=True),
+                       piecewise_linear=True, third_derivative=_zeros_like),
     "identity": Activation("identity", _identity, _ones_like, _zeros_like, gamma=1.0,
-                           lower=-np.inf, upper=np.inf, piecewise_linear=True),
+                           lower=-np.inf, upper=np.inf, piecewise_linear=True,
+                           third_derivative=_zeros_like),
 }
 _ALIASES = {"logistic": "sigmoid", "linear": "identity"}
 

@@ -85,7 +85,8 @@ class RecurrentMap(abc.ABC):
     :meth:`stepper_over_param` (fused or batched evaluations used by continuation and orbit
     diagrams), :meth:`has_param`, :meth:`constant_input`, :meth:`invariant_box` (bounds on F,
     which make fixed-point searches exhaustive in 1-D and seed them in n-D) and
-    :meth:`piecewise_linear_form` (exact region solves for ReLU maps).
+    :meth:`piecewise_linear_form` (exact region solves for ReLU maps) and
+    :meth:`multilinear_forms` (second and third derivatives, for normal-form coefficients).
 
     **What wraps it** (shared and final): :meth:`step`, :meth:`jacobian` and
     :meth:`param_jacobian` validate shapes, dtypes and finiteness, then call the unchecked
@@ -208,6 +209,20 @@ class RecurrentMap(abc.ABC):
 
         On the region where the units in D are active, F is affine: (A + W diag(D)) x + c, so
         its fixed points and cycles are exact solutions of linear systems.
+        """
+        return None
+
+    def multilinear_forms(self, x: np.ndarray, u: np.ndarray | None
+                          ) -> tuple[Callable, Callable] | None:
+        r"""The second and third derivatives of F at one state, as multilinear forms.
+
+        Returns ``(B, C)`` with :math:`B(v, w) = \sum_{jk} \partial^2 F/\partial x_j
+        \partial x_k\, v_j w_k` and :math:`C(v, w, y)` likewise from the third derivatives,
+        each taking (possibly complex) vectors of shape ``(n_states,)`` and returning shape
+        ``(n_states,)``; or None (the default) when the map does not know them, in which case
+        :func:`dynrnn.analysis.normal_form` uses sympy derivatives (maps built by
+        :meth:`~dynrnn.Map.from_sympy`) or finite differences of :meth:`jacobian_unchecked`.
+        Used for normal-form coefficients at fold, flip and Neimark–Sacker points.
         """
         return None
 

@@ -191,6 +191,17 @@ class ElmanRNN(ArrayNetwork):
             return None         # a user-defined activation: only numpy knows it
         return network_kernel("ElmanRNN", self._activation.name, self.W, self.U, self.b)
 
+    def multilinear_forms(self, x, u):
+        # F = σ(a) with a = W h + ... affine in h: the k-th derivative is σ^(k)(a) times the
+        # product of the k directions mapped by W
+        act = self._activation
+        if act.third_derivative is None:
+            return None
+        a = self._pre_activation(x, u)
+        W, d2, d3 = self.W, act.second_derivative(a), act.third_derivative(a)
+        return ((lambda v, w: d2 * (W @ v) * (W @ w)),
+                (lambda v, w, y: d3 * (W @ v) * (W @ w) * (W @ y)))
+
     def invariant_box(self, u=None):
         act = self._activation
         if not act.bounded:

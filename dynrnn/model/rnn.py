@@ -171,6 +171,14 @@ class RNN(ArrayNetwork):
             return None         # a user-defined activation: only numpy knows it
         return network_kernel("RNN", self._activation.name, self.W_rec, self.W_in, self.b)
 
+    def multilinear_forms(self, x, u):
+        # F = W σ(x) + ...: every higher derivative is W diag(σ^(k)(x)) applied componentwise
+        act = self._activation
+        if act.third_derivative is None:
+            return None
+        W, d2, d3 = self.W_rec, act.second_derivative(x), act.third_derivative(x)
+        return (lambda v, w: W @ (d2 * v * w)), (lambda v, w, y: W @ (d3 * v * w * y))
+
     def invariant_box(self, u=None):
         act = self._activation
         if not act.bounded:

@@ -1,7 +1,10 @@
 """Plots of continuation results: branches and bifurcation diagrams.
 
 Stable parts are drawn solid, unstable parts dashed, and special points are marked with a shape
-per kind and labelled (LP, PD, NS, BP), so the figure reads in grey scale too.
+per kind and labelled (LP, PD, NS, BP), so the figure reads in grey scale too. A flip or
+Neimark–Sacker marker is filled when the point is supercritical (a stable cycle or invariant
+curve is born: a soft crossing), open when subcritical (a jump), and half-filled when its
+criticality is unknown or degenerate and for LP and BP points.
 """
 from __future__ import annotations
 
@@ -10,6 +13,16 @@ import numpy as np
 __all__ = ["plot_branch", "plot_bifurcation_diagram"]
 
 _MARKERS = {"LP": "o", "PD": "s", "NS": "D", "BP": "^"}
+
+
+def _fill(bifurcation, color: str) -> dict:
+    """Marker fill by criticality: filled supercritical, open subcritical, else half."""
+    criticality = getattr(bifurcation, "criticality", None)
+    if criticality == "supercritical":
+        return {"markerfacecolor": color}
+    if criticality == "subcritical":
+        return {"markerfacecolor": "white"}
+    return {"markerfacecolor": color, "fillstyle": "left", "markerfacecoloralt": "white"}
 
 
 def _runs(mask: np.ndarray):
@@ -62,7 +75,7 @@ def plot_branch(branch, ax=None, component: int = 0, *, color: str = "black",
         kind = bif.kind.value
         ax.plot([bif.param], [bif.x[component]], linestyle="none",
                 marker=_MARKERS.get(kind, "*"), markersize=marker_size,
-                markerfacecolor="white", markeredgecolor=color)
+                markeredgecolor=color, **_fill(bif, color))
         if annotate:
             text = kind if branch.period == 1 else f"{kind}{branch.period}"
             ax.annotate(text, (bif.param, bif.x[component]), textcoords="offset points",

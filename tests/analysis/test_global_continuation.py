@@ -24,10 +24,10 @@ def test_tanh_one_two_one_attractors_with_folds(tanh_run):
     expected = np.where((result.values > lower) & (result.values < upper), 2, 1)
     np.testing.assert_array_equal(result.n_attractors, expected)
     assert result.success and result.n_ids == 2
-    births = [e for e in result.events if e.kind is dr.EventKind.BIRTH]
-    deaths = [e for e in result.events if e.kind is dr.EventKind.DEATH]
+    births = [e for e in result.events if e.kind is dr.AttractorEventKind.BIRTH]
+    deaths = [e for e in result.events if e.kind is dr.AttractorEventKind.DEATH]
     assert len(births) == len(deaths) == 1
-    assert births[0].cause is deaths[0].cause is dr.EventCause.FOLD
+    assert births[0].cause is deaths[0].cause is dr.AttractorEventCause.FOLD
     np.testing.assert_allclose(births[0].param, lower, atol=1e-8)
     np.testing.assert_allclose(deaths[0].param, upper, atol=1e-8)
     assert births[0].interval[0] < lower < births[0].interval[1]
@@ -61,7 +61,7 @@ def test_logistic_flip_is_a_period_change_linked_to_pd():
     periods = [row[0].period for row in result.attractors]
     assert periods == [1] * 4 + [2] * 5             # r = 2.81, ..., 2.96 | 3.01, ..., 3.21
     (event,) = result.events
-    assert event.kind is dr.EventKind.PERIOD_CHANGE and event.cause is dr.EventCause.FLIP
+    assert event.kind is dr.AttractorEventKind.PERIOD_CHANGE and event.cause is dr.AttractorEventCause.FLIP
     np.testing.assert_allclose(event.param, 3.0, atol=1e-8)     # r = 3, closed form
 
 
@@ -72,7 +72,7 @@ def test_along_a_line_between_networks():
                                     n_samples=100, progress=False)
     (event,) = result.events
     s_fold = (TANH_FOLDS_W5[0] + 5.0) / 5.0                   # b(s) = -5 + 5 s
-    assert event.kind is dr.EventKind.BIRTH and event.cause is dr.EventCause.FOLD
+    assert event.kind is dr.AttractorEventKind.BIRTH and event.cause is dr.AttractorEventCause.FOLD
     np.testing.assert_allclose(event.param, s_fold, atol=1e-8)
 
 
@@ -84,7 +84,7 @@ def test_along_a_sequence_of_networks():
     (event,) = result.events
     # located on the straight line between networks 1 and 2: b = -4 + s
     np.testing.assert_allclose(event.param, 1 + (TANH_FOLDS_W5[0] + 4.0), atol=1e-8)
-    assert event.cause is dr.EventCause.FOLD
+    assert event.cause is dr.AttractorEventCause.FOLD
 
 
 def test_along_a_training_run():
@@ -131,7 +131,7 @@ def test_a_jump_beyond_the_threshold_is_a_global_death_and_birth():
                                     n_samples=50, match_threshold=1e-3, progress=False)
     kinds = sorted(e.kind.value for e in result.events)
     assert kinds == ["birth", "death"]
-    assert all(e.cause is dr.EventCause.GLOBAL for e in result.events)
+    assert all(e.cause is dr.AttractorEventCause.GLOBAL for e in result.events)
 
 
 @pytest.mark.slow
@@ -145,7 +145,7 @@ def test_henon_cascade_into_chaos_keeps_one_identity():
     row = [r[bounded] for r in result.attractors]
     assert [a.period for a in row[:2]] == [4, 8]
     assert row[-1].kind is dr.AttractorKind.CHAOTIC and abs(row[-1].lyapunov - 0.419) < 0.03
-    flips = [e for e in result.events if e.cause is dr.EventCause.FLIP]
+    flips = [e for e in result.events if e.cause is dr.AttractorEventCause.FLIP]
     # the 2 -> 4 flip of the Hénon map at b = 0.3 lies below a = 1; the 4 -> 8 one in (1, 1.05)
     assert flips and 1.0 < flips[0].param < 1.05
     # independently: the stable 4-cycle's multiplier crosses -1 there (find_cycles by Newton)

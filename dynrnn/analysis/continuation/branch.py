@@ -38,6 +38,7 @@ import numpy as np
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily, as_family
+from ..border_collisions import is_piecewise, piecewise_branch
 from ..stability import sorted_multipliers
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
                      evaluation_tangent, null_tangent, run_directions)
@@ -228,9 +229,9 @@ class FixedPointProblem:
         self.detect = detect
         self.n_unknowns = n + 1
         self.parameter_indices = (n,)
-        self._cache_p = None
-        self._cache_map = None
-        self._cache_u = None
+        self._cache_p: float | None = None
+        self._cache_map: RecurrentMap | None = None
+        self._cache_u: np.ndarray | None = None
         self.eye = np.eye(n)
         # (x, p) -> (F, F_x, F_p) without building a map per call where the family allows
         # (ParameterFamily.evaluator; named _evaluator before the map interface went public)
@@ -471,6 +472,9 @@ def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float]
         raise ShapeError(f"start must have shape ({n},), got {x0.shape}", argument="start",
                          expected=(n,), actual=x0.shape)
     u_res = None if u is None else map0.resolve_input(u)
+    if is_piecewise(map0, u_res):   # ReLU maps: exact regions and border collisions
+        return piecewise_branch(family, x0, p0, (lo, hi), int(period), u_res, direction,
+                                raise_on_failure=raise_on_failure)
     problem = FixedPointProblem(family, n, u_res, int(period), opts.detect)
     first = _start_point(problem, x0, p0, opts)
     points, statuses, n_rejected = _run(problem, first, opts, (lo, hi), direction, callback,

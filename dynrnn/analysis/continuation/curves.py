@@ -70,13 +70,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 from scipy.optimize import brentq
 
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
+from ..normal_forms import codim2_extra
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sorted_multipliers
 from .branch import check_size
@@ -220,7 +221,7 @@ def _locate_codim2(problem, a: Point, b: Point, test: int, opts):
     if length == 0:
         return None
     d = chord / length
-    counter = {"iter": 0, "last": None}
+    counter: dict[str, Any] = {"iter": 0, "last": None}
     reference = (a.evaluation.V, a.evaluation.W)
     context = (a.context[0], a.evaluation.direction)
     settings = opts.corrector()
@@ -560,6 +561,9 @@ def _detect(problem, points, opts, closed: bool = False):
             extra = {"curve_kind": problem.kind.value, "param2_name": problem.names[1]}
             if kappa is not None:
                 extra["kappa"] = kappa
+            # cusp coefficient at CP, the flip's verdict on both sides of GPD (normal_forms)
+            extra.update(codim2_extra(problem.system, problem.names, problem.u, kind,
+                                      problem.period, z, points[i].z, points[j].z))
             found.append(Bifurcation(
                 kind=kind, param=float(z[n]), x=z[:n].copy(),
                 eigenvalues=sorted_multipliers(ev.Gx), bracket=(float(points[i].z[n]),

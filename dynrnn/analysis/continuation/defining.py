@@ -170,10 +170,9 @@ class DefiningSystem:
     def tests(self, ev: CurveEvaluation) -> np.ndarray:
         """The codimension-two test values at an evaluated point (in the order of
         ``CODIM2_TESTS[kind]``)."""
-        if self.kind is BifurcationKind.NS:
+        if ev.tests is not None:        # NS points get theirs at evaluation
             return ev.tests
-        if ev.tests is not None:
-            return ev.tests
+        assert ev.dGx is not None and ev.along is not None, "LP/PD evaluations carry dGx"
         eye = self.eye
         v_hat = ev.V[:, 0] / np.linalg.norm(ev.V)
         w_hat = ev.W[:, 0] / np.linalg.norm(ev.W)
@@ -201,6 +200,7 @@ class DefiningSystem:
         """
         n = self.n
         z = ev.z
+        assert z is not None, "a flip evaluation records its point"
         x, p = z[:n], z[n:n + 2]
         q = ev.V[:, 0] / np.linalg.norm(ev.V)
         left = ev.W[:, 0] / (ev.W[:, 0] @ q)

@@ -252,15 +252,15 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
     for it in range(settings.max_iter + 1):
         ev = evaluate(z, context)
         context = ev.context
-        if fill is None:
-            fill = getattr(ev, "fill_jacobian", None) or False
+        if fill is None:      # the unbound method, looked up once per solve
+            fill = getattr(type(ev), "fill_jacobian", None) or False
         res[:m] = ev.residual
         if single:
             res[m] = rows @ (z - anchor)
         else:
             res[m:] = rows @ (z - anchor)
         if fill:
-            ev.fill_jacobian(A)
+            fill(ev, A)
         else:
             A[:m] = ev.jacobian
         # Python on the short list; the sums make NaN/inf anywhere in H or DH visible
@@ -564,7 +564,7 @@ def run_directions(problem, start: Point, control: StepControl, box: tuple,
     interrupted, or (if ``stop_both_on_callback``) was stopped by the callback. Backward points
     are oriented along the backward march; :meth:`Point.reversed` flips them.
     """
-    runs = {}
+    runs: dict[str, MarchResult] = {}
     order = ("forward", "backward") if direction == "both" else (direction,)
     skip = {ContinuationStatus.CLOSED_LOOP, ContinuationStatus.INTERRUPTED}
     if stop_both_on_callback:

@@ -163,7 +163,7 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         # the period-k branch is regular at a flip: its exact tangent
         t_old = bordered_tangent(old.evaluate(z_star).jacobian, t_guess)[0]
         new = FixedPointProblem(family, n, u, 2 * k, opts.detect)
-        signs = (1.0,)                  # x* ± εv are two points of the same doubled cycle
+        signs: tuple[float, ...] = (1.0,)                  # x* ± εv are two points of the same doubled cycle
     else:
         t_old = t_guess
         new = FixedPointProblem(family, n, u, k, opts.detect)

@@ -37,6 +37,7 @@ import math
 import numpy as np
 
 from ..stability import sort_eigenvalues
+from ..normal_forms import coefficient_for_bifurcation
 from ..special_points import Bifurcation, BifurcationKind
 from .engine import CorrectorSettings, bordered_tangent, correct
 
@@ -149,7 +150,7 @@ def locate_on_segment(problem, kind: BifurcationKind, z_a: np.ndarray, t_a: np.n
                               divergence_factor=2.0)
     loose = CorrectorSettings(opts.newton_tol, max_iter, relative=True, divergence_factor=2.0)
     s_hi = float(t_a @ (z_b - z_a))
-    cache = {}
+    cache: dict[float, tuple] = {}
 
     def at(s):
         if s in cache:
@@ -296,9 +297,12 @@ def detect_and_locate(problem, Z, T, mu, det_sign, signs, arclength, opts, skip_
                      "arclength_bracket": (float(arclength[i]), float(arclength[i + 1])),
                      "n_iter": int(n_iter), "located": bool(located)}
             extra.update(_critical_vectors(problem, kind, z))
+            # the normal-form coefficient (soft or hard crossing): a new module, one call here
+            coefficient, criticality = coefficient_for_bifurcation(
+                problem.map_at(float(z[n]))[0], z[:n], kind, problem.period, problem.u)
             out.append(Bifurcation(
                 kind=kind, param=float(z[n]), x=z[:n].copy(), eigenvalues=mu_c,
                 bracket=(float(Z[i, n]), float(Z[i + 1, n])), param_name=name,
                 period=problem.period, angle=angle, index=i, test_value=float(psi),
-                extra=extra))
+                extra=extra, coefficient=coefficient, criticality=criticality))
     return out

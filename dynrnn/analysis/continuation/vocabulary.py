@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import math
 import warnings
-from typing import Literal
+from typing import Literal, cast
 
 from ...errors import InvalidInputError
 
@@ -68,7 +68,7 @@ _FAILURES = frozenset({ContinuationStatus.CORRECTOR_FAILED, ContinuationStatus.S
 
 
 def as_direction(direction, *, argument: str = "direction", allow_both: bool = True,
-                 legacy: bool = True) -> str:
+                 legacy: bool = True) -> Direction:
     """Normalise a direction to "forward", "backward" or "both".
 
     The former spellings 1 / -1 (one-parameter continuation) and "up" / "down" (the command
@@ -76,7 +76,7 @@ def as_direction(direction, *, argument: str = "direction", allow_both: bool = T
     """
     allowed = DIRECTIONS if allow_both else DIRECTIONS[:2]
     if isinstance(direction, str) and direction in allowed:
-        return direction
+        return cast(Direction, direction)
     if legacy and not isinstance(direction, bool):
         try:
             new = _OLD_DIRECTIONS.get(direction)
@@ -86,7 +86,7 @@ def as_direction(direction, *, argument: str = "direction", allow_both: bool = T
             warnings.warn(f"{argument}={direction!r} is deprecated; use {new!r} (directions "
                           f"are {', '.join(map(repr, allowed))})", DeprecationWarning,
                           stacklevel=3)
-            return new
+            return cast(Direction, new)
     raise InvalidInputError(f"{argument} must be {', '.join(map(repr, allowed[:-1]))} or "
                             f"{allowed[-1]!r}, got {direction!r}", argument=argument,
                             value=direction)
