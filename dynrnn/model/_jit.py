@@ -423,16 +423,25 @@ def compiled_for(systems, backend: str, purpose: str = "run"):
 
 def call_compiled(kernel, function, *args):
     """Call a compiled loop; if numba refuses to compile a kernel (a sympy function it does not
-    support), warn once per kind of failure and return None so the caller uses numpy."""
+    support), warn once per kind of failure and return None so the caller uses numpy.
+
+    numba reports some unsupported code with plain exceptions (ValueError, NotImplementedError)
+    rather than its own, so for a sympy map any exception of a loop's first call is taken as a
+    failure to compile; after that only numba's own errors are."""
+    ran = kernel.compiled.setdefault("ran", set())
     try:
-        return function(*args)
+        out = function(*args)
     except Exception as exc:
-        if not compile_failed(exc):
+        first = kernel.family != "network" and function.__name__ not in ran
+        if not (compile_failed(exc) or first):
             raise
         kernel.compiled["failed"] = True   # do not try again for this map
         key = type(exc).__name__
         if key not in _COMPILE_WARNED:
             _COMPILE_WARNED.add(key)
-            warnings.warn(f"numba could not compile this map's kernel ({str(exc)[:200]}...); "
-                          "using the numpy path", RuntimeWarning, stacklevel=3)
+            warnings.warn(f"numba could not compile this map's kernel ({key}: "
+                          f"{str(exc)[:200]}); using the numpy path", RuntimeWarning,
+                          stacklevel=3)
         return None
+    ran.add(function.__name__)
+    return out

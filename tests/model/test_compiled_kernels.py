@@ -249,3 +249,19 @@ def test_run_over_param_bad_input_and_overflow():
         with pytest.raises(dr.errors.NonFiniteError) as info:
             dr.run_over_param(net, [1.0, 1.0], 2000, "W_rec[0,0]", [0.5, 3.0], backend=backend)
         assert info.value.partial.shape[1:] == (2, 2) and np.all(np.isfinite(info.value.partial))
+
+
+def test_sympy_map_numba_cannot_compile_falls_back_with_a_warning(monkeypatch):
+    x, y, a = sympy.symbols("x y a")
+    # sympy's Max lambdifies to numpy's amax of a tuple, which numba does not compile
+    system = dr.Map.from_sympy([sympy.Max(x, 0) * a + 0.1 * y, sympy.tanh(x)], [x, y],
+                               {a: 0.5})
+    monkeypatch.setattr(_jit, "_COMPILE_WARNED", set())
+    with pytest.warns(RuntimeWarning, match="numba could not compile"):
+        res = dr.lyapunov_spectrum(system, [0.1, 0.2], 50)
+    ref = dr.lyapunov_spectrum(system, [0.1, 0.2], 50, backend="numpy")
+    np.testing.assert_array_equal(res.exponents, ref.exponents)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")     # no second attempt, no second warning
+        np.testing.assert_array_equal(system.run([0.1, 0.2], n_steps=5),
+                                      system.run([0.1, 0.2], n_steps=5, backend="numpy"))
