@@ -2,7 +2,7 @@
 
     python3 benchmarks/bench_large_continuation.py            # n = 64 … 1024, 8 points each
     python3 benchmarks/bench_large_continuation.py --quick    # n = 64 … 512, 5 points
-    python3 benchmarks/bench_large_continuation.py --plot     # also figures/scaling_continuation.png
+    python3 benchmarks/bench_large_continuation.py --plot     # and the figure in figures/
 
 ``dr.continuation(net, "gain", x0, (1, 6))`` with detection on (the defaults), one BLAS thread
 (dynrnn's default), on random networks W = 0.5·N(0, 1)/√n, b = 0.3·N(0, 1). Wall time per
@@ -24,9 +24,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
+from _report import report  # noqa: E402
 
 import dynrnn as dr  # noqa: E402
-from _report import report  # noqa: E402
 
 GOALS = {256: 0.040, 1024: 0.150}
 
