@@ -60,8 +60,8 @@ __all__ = [
     "Bifurcation", "BifurcationKind",
     # fixed points, cycles, stability (fixedpoints)
     "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
-    "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param", "LyapunovResult",
-    "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+    "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param",
+    "LyapunovResult", "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # two-parameter curves and orbit diagrams
