@@ -19,6 +19,9 @@ from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientReg
                        classify, find_cycles, find_fixed_points, gradient_regime,
                        lyapunov_spectrum, run_over_param)
 from .model import ElmanRNN, PLRNN
+# gated networks with torch's equations, and import from PyTorch (gated)
+from .model import (ElmanStack, GRU, LSTM, TorchNetwork, from_torch, from_torch_state,
+                    read_torch, to_torch_state)
 from .io import load, load_model, save, save_model
 from ._threads import blas_threads, get_blas_threads, set_blas_threads
 # two-parameter curves and orbit diagrams
@@ -48,6 +51,8 @@ from .gradients import (TASKS, Batch, BPTTResult, ClipResult, DistanceDecomposit
                         descent_paths,
                         error_surface, find_gradient_events, get_task, gradient_by_distance,
                         initialise, jacobian_products, omega, omega_terms, train)
+from .gradients import SpikeDefinition
+from .gradients.recording import Recording, load_recording
 
 __all__ = [
     "__version__",
@@ -64,6 +69,9 @@ __all__ = [
     "LyapunovResult", "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
+    # gated networks and PyTorch import (gated)
+    "GRU", "LSTM", "ElmanStack", "from_torch", "read_torch", "TorchNetwork", "to_torch_state",
+    "from_torch_state",
     # two-parameter curves and orbit diagrams
     "BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
     "continue_bifurcation",
@@ -89,7 +97,7 @@ __all__ = [
     "gradient_by_distance", "DistanceDecomposition", "clip_gradients", "ClipResult", "omega",
     "omega_terms", "OmegaResult", "TASKS", "Task", "Batch", "get_task", "initialise", "train",
     "TrainingOptions", "TrainingResult", "TrainingHistory", "find_gradient_events",
-    "GradientEvents",
+    "GradientEvents", "SpikeDefinition", "Recording", "load_recording",
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",

@@ -11,13 +11,14 @@ Subcommands::
     dynrnn continue MODEL --param P --bounds LO HI [--start X ...]
     dynrnn diagram MODEL --param P --bounds LO HI   bifurcation diagram over the orbit diagram
     dynrnn train TASK                             SGD on a task of Pascanu et al. §4 (or fig6)
-    dynrnn events HISTORY                         gradient spikes of a saved training run
+    dynrnn events HISTORY|RECORDING/              gradient spikes of a training run or recording
     dynrnn run SCRIPT_OR_CONFIG [ARGS ...]        an analysis script, or a sweep TOML config
     dynrnn reproduce [NAME ...] [--all]           the paper's figures
     dynrnn sweep CONFIG [--scheduler tcp://HOST:PORT]
 
-MODEL is a ``.npz`` (:func:`dynrnn.save_model`), a torch ``nn.RNN`` state dict (``.pt``) or a
-TOML map definition (see :func:`dynrnn.load_model`).
+MODEL is a ``.npz`` (:func:`dynrnn.save_model`), a PyTorch ``nn.RNN``/``GRU``/``LSTM`` state dict
+or saved module (``.pt``, ``.pth``; ``--kind``, ``--nonlinearity``, ``--prefix`` say what the file
+cannot) or a TOML map definition (see :func:`dynrnn.load_model`).
 """
 from __future__ import annotations
 
@@ -78,9 +79,44 @@ def _save(args, obj, name: str, metadata: dict | None = None) -> Path | None:
     return path
 
 
-def _load_model(path: str):
+_TORCH_SUFFIXES = (".pt", ".pth")
+
+
+def _load_model(path: str, args: argparse.Namespace | None = None):
+    """The map in ``path``; for PyTorch files with ``--kind``/``--nonlinearity``/``--prefix``
+    (a state dict does not record an nn.RNN's nonlinearity: it is required, never guessed).
+    What was read from a PyTorch file is kept in ``args.torch_network``."""
+    kind = getattr(args, "kind", None)
+    nonlinearity = getattr(args, "nonlinearity", None)
+    prefix = getattr(args, "prefix", None)
+    if Path(path).suffix.lower() in _TORCH_SUFFIXES:
+        from .model.torch_network import read_torch_file
+        read = read_torch_file(path, kind, nonlinearity, prefix, readout=None)
+        if args is not None:
+            args.torch_network = read
+        return read.network
+    given = [flag for flag, value in (("--kind", kind), ("--nonlinearity", nonlinearity),
+                                      ("--prefix", prefix)) if value is not None]
+    if given:
+        raise InvalidInputError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} "
+                                f"to PyTorch files (.pt, .pth) only; {path} is a "
+                                f"{Path(path).suffix or 'file without suffix'} file "
+                                "(which records its own network)", argument=given[0],
+                                value=str(path))
     from .io import load_model
     return load_model(path)
+
+
+def _network_line(args, system) -> str:
+    """One line saying what was analysed (what a PyTorch file held, and where)."""
+    read = getattr(args, "torch_network", None)
+    if read is None:
+        return f"model: {system!r} from {args.model}"
+    where = f" under prefix {read.prefix!r}" if read.prefix else ""
+    nonlinearity = f" {read.nonlinearity}" if read.nonlinearity else ""
+    return (f"model: torch {read.kind}{nonlinearity}, {read.n_layers} layer(s), hidden size "
+            f"{read.hidden_size}, input size {read.input_size}{where} from {args.model} -> "
+            f"{system!r}")
 
 
 def _check_param(system, name: str) -> str:
@@ -114,31 +150,151 @@ def _points_text(title: str, points) -> str:
 
 
 # -- subcommands: analysis of a model -----------------------------------------------------------
+def _starts_option(value: str, system, args):
+    """``--starts``: a number of Newton starts, or a ``.npy`` file of starting states (in the
+    state space of ``--state-space``). Returns ``(n_starts, starts)``."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = None
+    if n is not None:
+        if n < 1:
+            raise InvalidInputError(f"--starts must be a positive number of starts or a .npy "
+                                    f"file of starting states, got {value!r}",
+                                    argument="--starts", value=value)
+        return n, None
+    path = Path(value)
+    if path.suffix.lower() != ".npy":
+        raise InvalidInputError(f"--starts must be a number of starts or a .npy file of "
+                                f"starting states, got {value!r}", argument="--starts",
+                                value=value)
+    if not path.is_file():
+        raise FileNotFoundError(f"--starts: no such file: {value}")
+    try:
+        starts = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise InvalidInputError(f"--starts: {value} is not a readable .npy array ({exc})",
+                                argument="--starts", value=value) from None
+    from .model.base import as_finite_array
+    starts = as_finite_array(starts, "--starts")
+    if starts.ndim == 1:
+        starts = starts[None, :]
+    if args.state_space == "torch":
+        starts = _from_torch_space(system, starts, args)
+    if starts.ndim != 2 or starts.shape[1] != system.n_states or len(starts) == 0:
+        raise InvalidInputError(
+            f"--starts: {value} must hold an array of shape (n_starts, {system.n_states}) "
+            f"(states of the {args.state_space} state space), got {starts.shape}",
+            argument="--starts", value=starts.shape)
+    return len(starts), starts
+
+
+def _from_torch_space(system, hidden: np.ndarray, args) -> np.ndarray:
+    """dynrnn states from torch hidden states (rows). The Pascanu RNN's state is the
+    pre-activation: from h we take x = W h + U u + b, the state one step on (defined for every h,
+    also relu and saturated tanh units; equal to σ⁻¹(h) at fixed points)."""
+    from .model import RNN
+    if isinstance(system, RNN):
+        if hidden.ndim != 2 or hidden.shape[1] != system.n_states:
+            return hidden
+        return system.to_elman().to_pascanu_state(hidden, system.resolve_input(args.input_u))
+    from .model.gated import GatedNetwork
+    from .model import ElmanRNN
+    if isinstance(system, (GatedNetwork, ElmanRNN)):
+        return hidden          # their state is torch's hidden state ([h, c] for an LSTM)
+    raise InvalidInputError(f"--state-space torch: {type(system).__name__} is not a PyTorch "
+                            "network (RNN, ElmanRNN, GRU, LSTM)", argument="--state-space",
+                            value=type(system).__name__)
+
+
+def _torch_point(system, x) -> dict:
+    """A point in torch's hidden-state space: {"h": ...} (and "c" for an LSTM)."""
+    from .model.torch_network import to_torch_state
+    state = to_torch_state(system, x)
+    if isinstance(state, tuple):
+        return {"h": np.asarray(state[0]), "c": np.asarray(state[1])}
+    return {"h": np.asarray(state)}
+
+
 def _cmd_fixed_points(args) -> int:
     from .analysis import find_fixed_points
 
-    system = _load_model(args.model)
-    result = find_fixed_points(system, n_starts=args.starts, seed=args.seed,
-                               progress=_progress(args))
+    system = _load_model(args.model, args)
+    args.input_u = None
+    if args.input is not None:
+        if system.n_inputs == 0:
+            raise InvalidInputError(f"--input: {args.model} takes no input", argument="--input",
+                                    value=args.input)
+        if len(args.input) != system.n_inputs:
+            raise InvalidInputError(f"--input needs {system.n_inputs} value(s) (the network's "
+                                    f"input size), got {len(args.input)}", argument="--input",
+                                    value=args.input)
+        args.input_u = np.asarray(args.input, dtype=float)
+    if args.state_space == "torch":
+        _torch_point(system, np.zeros(system.n_states))   # refuse maps without a torch state
+    n_starts, starts = _starts_option(args.starts, system, args)
+    result = find_fixed_points(system, args.input_u, n_starts=n_starts, starts=starts,
+                               seed=args.seed, progress=_progress(args))
     points = list(result)
+    torch_space = args.state_space == "torch"
+
+    def point_record(p) -> dict:
+        record = {"x": p.x, "kind": getattr(p.kind, "value", p.kind), "stable": p.stable,
+                  "n_unstable": getattr(p, "n_unstable", None), "residual": p.residual,
+                  "eigenvalues": p.eigenvalues}
+        if torch_space:
+            record["torch_state"] = _torch_point(system, p.x)
+        return record
 
     def text() -> str:
         title = (f"{len(points)} fixed point(s) of {args.model}"
                  + (" (all of them: exhaustive search)" if getattr(result, "exhaustive", False)
                     else ""))
-        return _points_text(title, points)
+        lines = [_network_line(args, system), f"status: {result.status}"]
+        if torch_space:
+            with_c = "c" in _torch_point(system, np.zeros(system.n_states))
+            lines.append("points in torch's hidden-state space"
+                         + (" (h of every layer, then c)" if with_c else ""))
+            shown = [_TorchShown(p, np.concatenate([np.ravel(v) for v in
+                                                    _torch_point(system, p.x).values()]))
+                     for p in points]
+            return "\n".join(lines + [_points_text(title, shown).replace("x = ", "h = ")])
+        return "\n".join(lines + [_points_text(title, points)])
 
-    _emit(args, {"model": str(args.model), "result": result, "fixed_points": points}, text)
+    summary = {k: getattr(result, k) for k in
+               ("success", "status", "exhaustive", "method", "n_starts", "n_converged",
+                "n_failed", "n_duplicates", "note")}
+    summary["n_fixed_points"] = len(points)
+    read = getattr(args, "torch_network", None)
+    network = {"class": type(system).__name__, "n_states": system.n_states,
+               "n_inputs": system.n_inputs}
+    if read is not None:
+        network.update(kind=read.kind, nonlinearity=read.nonlinearity, n_layers=read.n_layers,
+                       hidden_size=read.hidden_size, input_size=read.input_size,
+                       prefix=read.prefix)
+    _emit(args, {"model": str(args.model), "network": network, "state_space": args.state_space,
+                 "input": system.resolve_input(args.input_u), "result": summary,
+                 "fixed_points": [point_record(p) for p in points]}, text)
     _save(args, result, "fixed_points.npz", {"model": str(args.model), "seed": args.seed})
     if not getattr(result, "success", True):
         raise AnalysisFailed(str(result.status))
     return EXIT_OK
 
 
+class _TorchShown:
+    """A fixed point shown with its torch hidden state in place of x (for the text output)."""
+
+    def __init__(self, point, hidden):
+        self._point, self.x = point, hidden
+
+    def __getattr__(self, name):
+        return getattr(self._point, name)
+
+
 def _cmd_cycles(args) -> int:
     from .analysis import find_cycles
 
-    system = _load_model(args.model)
+    system = _load_model(args.model, args)
     if args.period < 1:
         raise InvalidInputError(f"--period must be >= 1, got {args.period}",
                                 argument="--period", value=args.period)
@@ -188,7 +344,7 @@ def _cmd_continue(args) -> int:
     from .analysis import ContinuationOptions, continuation, find_cycles
     from .analysis.branch_overlap import branch_points, distance_to_polyline
 
-    system = _load_model(args.model)
+    system = _load_model(args.model, args)
     param = _check_param(system, args.param)
     lo, hi = _bounds(args.bounds)
     p0 = system.params[param] if param != "gain" else 1.0
@@ -248,7 +404,7 @@ def _cmd_diagram(args) -> int:
     from .io import load, save
     from .plotting.figures import figure_diagram, save_figure
 
-    system = _load_model(args.model)
+    system = _load_model(args.model, args)
     param = _check_param(system, args.param)
     if param == "gain":
         raise InvalidInputError("diagram needs a named parameter (the orbit diagram sweeps it); "
@@ -330,21 +486,33 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_events(args) -> int:
+    from pathlib import Path
+
     from . import gradients as g
     from .io import load
 
-    source = load(args.history)
-    if not isinstance(source, (g.TrainingResult, g.TrainingHistory)):
-        raise InvalidInputError(f"{args.history} holds a {type(source).__name__}, not a training "
-                                "result (save one with `dynrnn train ... --out DIR`)",
-                                argument="HISTORY", value=args.history)
+    if Path(args.history).is_dir():
+        # A recording of a PyTorch loop (dynrnn.torch.Recorder): read without torch.
+        from .gradients.recording import load_recording
+        source = load_recording(args.history)
+        hint = "record with a smaller stride or a larger window"
+    else:
+        source = load(args.history)
+        hint = "train with --full-history"
+        if not isinstance(source, (g.TrainingResult, g.TrainingHistory)):
+            raise InvalidInputError(f"{args.history} holds a {type(source).__name__}, not a "
+                                    "training result (save one with `dynrnn train ... --out DIR`)"
+                                    " or a recording directory", argument="HISTORY",
+                                    value=args.history)
     events = g.find_gradient_events(source, threshold_ratio=args.threshold,
-                                    window=args.window, progress=_progress(args))
+                                    window=args.window, form=args.form,
+                                    relevance_radius=args.relevance_radius,
+                                    follow=args.follow, max_events=args.max_events,
+                                    progress=_progress(args))
     _emit(args, {"history": str(args.history), "events": events}, events.summary)
     _save(args, events, "events.npz", {"history": str(args.history)})
     if not events.success:
-        raise AnalysisFailed("some spikes could not be analysed: their parameters were not "
-                             "stored (train with --full-history)")
+        raise AnalysisFailed(f"{events.status.value} ({hint})")
     return EXIT_OK
 
 
@@ -481,25 +649,42 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     common.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    model_help = ("MODEL: .npz (W_rec, W_in, b, activation), torch nn.RNN state dict (.pt) or "
-                  "TOML map definition")
+    model_help = ("MODEL: .npz (save_model), a PyTorch nn.RNN/GRU/LSTM state dict or saved "
+                  "module (.pt, .pth) or a TOML map definition")
+    torch_options = argparse.ArgumentParser(add_help=False)
+    group = torch_options.add_argument_group("PyTorch files (.pt, .pth)")
+    group.add_argument("--kind", choices=("RNN", "GRU", "LSTM"),
+                       help="the recurrent layer's kind (checked against the file)")
+    group.add_argument("--nonlinearity", choices=("tanh", "relu"),
+                       help="required for an nn.RNN state dict, which does not record it")
+    group.add_argument("--prefix", metavar="PREFIX",
+                       help='key prefix of the recurrent layer when the file holds several, '
+                            'e.g. "rnn."')
 
-    p = sub.add_parser("fixed-points", parents=[common],
+    p = sub.add_parser("fixed-points", parents=[common, torch_options],
                        help="all fixed points of a model and their stability")
     p.add_argument("model", help=model_help)
-    p.add_argument("--starts", type=int, default=256, help="Newton starts for n-D maps")
+    p.add_argument("--starts", default="256", metavar="N|FILE.npy",
+                   help="number of Newton starts for n-D maps, or a .npy file of starting "
+                        "states, shape (n_starts, n_states), in the --state-space")
+    p.add_argument("--input", nargs="+", type=float, metavar="U",
+                   help="the constant input (default: the model's own, zeros for PyTorch "
+                        "files)")
+    p.add_argument("--state-space", choices=("dynrnn", "torch"), default="dynrnn",
+                   help="print points as dynrnn's state (default) or torch's hidden state "
+                        "(h = tanh(x) for an nn.RNN; (h, c) for an LSTM)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_cmd_fixed_points)
 
-    p = sub.add_parser("cycles", parents=[common], help="k-cycles of a model and their "
-                                                        "multipliers")
+    p = sub.add_parser("cycles", parents=[common, torch_options],
+                       help="k-cycles of a model and their multipliers")
     p.add_argument("model", help=model_help)
     p.add_argument("--period", type=int, required=True, metavar="K")
     p.add_argument("--starts", type=int, default=256)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_cmd_cycles)
 
-    p = sub.add_parser("continue", parents=[common],
+    p = sub.add_parser("continue", parents=[common, torch_options],
                        help="follow fixed points (or k-cycles) as one parameter varies")
     p.add_argument("model", help=model_help)
     p.add_argument("--param", required=True, metavar="NAME",
@@ -519,7 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_cmd_continue)
 
-    p = sub.add_parser("diagram", parents=[common],
+    p = sub.add_parser("diagram", parents=[common, torch_options],
                        help="bifurcation diagram over the orbit diagram, as an image in --out")
     p.add_argument("model", help=model_help)
     p.add_argument("--param", required=True, metavar="NAME")
@@ -557,10 +742,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("events", parents=[common],
                        help="gradient spikes of a saved training run and the bifurcations "
                             "that explain them")
-    p.add_argument("history", metavar="HISTORY", help="training result saved by `dynrnn train`")
+    p.add_argument("history", metavar="HISTORY",
+                   help="training result saved by `dynrnn train`, or a recording directory "
+                        "written by dynrnn.torch.Recorder")
     p.add_argument("--threshold", type=float, default=10.0,
-                   help="a spike is a norm this many times the running median")
+                   help="a spike is a norm this many times the median of the 50 steps before")
     p.add_argument("--window", type=int, default=1)
+    p.add_argument("--form", choices=("elman", "pascanu"), default="elman",
+                   help="nn.RNN recordings: analyse the Elman map (torch's h) or its Pascanu "
+                        "conjugate")
+    p.add_argument("--relevance-radius", type=float, default=0.1,
+                   help="a crossing within this × max(1, RMS state norm) of the loss states or "
+                        "the trajectory is relevant")
+    p.add_argument("--follow", choices=("auto", "all", "visited"), default="auto",
+                   help="continue every fixed point, or only those the trajectories visit")
+    p.add_argument("--max-events", type=int, default=None)
     p.set_defaults(handler=_cmd_events)
 
     p = sub.add_parser("run", parents=[common],

@@ -486,22 +486,28 @@ def test_unsupported_metadata_is_named(files):
 # ---------------------------------------------------------------------------------------------
 def _torch_cases():
     torch = pytest.importorskip("torch")
-    from dynrnn.model.torch_import import from_torch, from_torch_state_dict
+    from dynrnn.model.torch_network import from_torch, from_torch_state_dict
     nan = float("nan")
     return [
-        (lambda: from_torch(torch.nn.LSTM(2, 3)), dr.InvalidTypeError, "module", "LSTM"),
-        (lambda: from_torch(torch.nn.GRU(2, 3)), dr.InvalidTypeError, "module", "GRU"),
+        (lambda: dr.RNN.from_torch(torch.nn.LSTM(2, 3)), dr.InvalidTypeError, "module", "LSTM"),
+        (lambda: dr.RNN.from_torch(torch.nn.GRU(2, 3)), dr.InvalidTypeError, "module", "GRU"),
         (lambda: from_torch(torch.nn.Linear(2, 3)), dr.InvalidTypeError, "module", "Linear"),
-        (lambda: from_torch(torch.nn.RNN(2, 3, num_layers=2)), dr.InvalidTypeError, "module",
-         "num_layers=2"),
+        (lambda: dr.RNN.from_torch(torch.nn.RNN(2, 3, num_layers=2)), dr.InvalidTypeError,
+         "module", "num_layers=2"),
+        (lambda: from_torch(torch.nn.GRU(2, 3, bidirectional=True)), dr.InvalidTypeError,
+         "module", "bidirectional"),
+        (lambda: from_torch(torch.nn.RNN(2, 3).state_dict()), dr.InvalidInputError,
+         "nonlinearity", "does not record"),
+        (lambda: from_torch(torch.nn.GRU(2, 3), kind="LSTM"), dr.InvalidInputError, "kind",
+         "GRU"),
         (lambda: from_torch(np.eye(2)), dr.InvalidTypeError, "module", "ndarray"),
         (lambda: from_torch(torch.nn.RNN(2, 3), form="lstm"), dr.InvalidInputError, "form",
          "'elman'"),
-        (lambda: from_torch_state_dict({"weight_hh_l0": torch.eye(2)}), dr.InvalidInputError,
-         "state_dict", "weight_ih_l0"),
+        (lambda: from_torch_state_dict({"weight_hh_l0": torch.eye(2)}, "tanh"),
+         dr.InvalidInputError, "state_dict", "weight_ih_l0"),
         (lambda: from_torch_state_dict({"weight_hh_l0": torch.full((2, 2), nan),
-                                        "weight_ih_l0": torch.zeros(2, 1)}),
-         dr.NonFiniteError, "W", "NaN"),
+                                        "weight_ih_l0": torch.zeros(2, 1)}, "tanh"),
+         dr.NonFiniteError, "state_dict", "NaN"),
     ]
 
 
@@ -513,10 +519,10 @@ def test_unsupported_torch_modules_raise_named_errors():
         assert fragment in str(info.value)
 
 
-def test_lstm_state_dict_file_is_rejected(tmp_path):
+def test_bidirectional_state_dict_file_is_rejected(tmp_path):
     torch = pytest.importorskip("torch")
-    torch.save(torch.nn.LSTM(2, 3).state_dict(), tmp_path / "lstm.pt")
-    with pytest.raises(dr.FileFormatError, match="LSTM") as info:
+    torch.save(torch.nn.LSTM(2, 3, bidirectional=True).state_dict(), tmp_path / "lstm.pt")
+    with pytest.raises(dr.FileFormatError, match=r"lstm\.pt.*bidirectional") as info:
         dr.load_model(tmp_path / "lstm.pt")
     assert info.value.argument == "path"
 

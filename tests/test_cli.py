@@ -307,3 +307,115 @@ def test_reproduce_quick_set(tmp_path):
             dr.load(res)
     # the quick set does not include the network part of the training atlas
     assert not (tmp_path / "training_atlas_network.png").exists()
+
+
+# -- PyTorch files -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def torch_files(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    d = tmp_path_factory.mktemp("torch")
+    torch.manual_seed(0)
+    relu = torch.nn.RNN(2, 3, nonlinearity="relu").double()
+    with torch.no_grad():
+        relu.weight_hh_l0.mul_(2.0)
+    gru = torch.nn.GRU(2, 4).double()
+    lstm = torch.nn.LSTM(2, 3, num_layers=2).double()
+    two = torch.nn.ModuleDict({"a": torch.nn.RNN(2, 3), "b": torch.nn.RNN(2, 5)})
+    torch.save(relu.state_dict(), d / "relu.pt")
+    torch.save({"epoch": 1, "model": gru.state_dict()}, d / "gru.pth")
+    torch.save(lstm, d / "lstm_module.pt")
+    torch.save(two.state_dict(), d / "two.pt")
+    return {"dir": d, "relu": relu, "gru": gru, "lstm": lstm, "two": two}
+
+
+def _torch_fixed_point_residual(module, h, u):
+    """‖step(h) − h‖ with torch's own module, h in torch's hidden-state space."""
+    import torch
+    inp = torch.tensor(np.asarray(u, dtype=float)).reshape(1, 1, -1)
+    with torch.no_grad():
+        if isinstance(h, tuple):
+            hh, cc = (torch.tensor(np.asarray(a)).reshape(a.shape[0], 1, -1) for a in h)
+            _, (hn, cn) = module(inp, (hh, cc))
+            return max(float((hn - hh).abs().max()), float((cn - cc).abs().max()))
+        hh = torch.tensor(np.asarray(h)).reshape(-1, 1, module.hidden_size)
+        _, hn = module(inp, hh)
+        return float((hn - hh).abs().max())
+
+
+def test_relu_state_dict_needs_the_nonlinearity(torch_files):
+    """Issue 10 defect 16: a ReLU nn.RNN state dict was analysed as tanh without a word."""
+    path = torch_files["dir"] / "relu.pt"
+    line = one_error_line(dynrnn_here("fixed-points", path), 2)
+    assert "nonlinearity" in line and "--nonlinearity" in line
+    out = as_json(dynrnn_here("fixed-points", path, "--nonlinearity", "relu", "--json",
+                              "--state-space", "torch"))
+    assert out["network"]["nonlinearity"] == "relu" and out["network"]["kind"] == "RNN"
+    net = dr.from_torch(torch_files["relu"])
+    direct = dr.find_fixed_points(net, seed=0)
+    np.testing.assert_allclose([p["x"] for p in out["fixed_points"]], direct.states,
+                               atol=1e-12)
+    for p in out["fixed_points"]:
+        h = np.array(p["torch_state"]["h"])
+        np.testing.assert_allclose(h, np.maximum(p["x"], 0), atol=1e-15)
+        assert _torch_fixed_point_residual(torch_files["relu"], h, [0, 0]) < 1e-12
+
+
+def test_gru_checkpoint_with_input_in_torch_space(torch_files):
+    path = torch_files["dir"] / "gru.pth"
+    out = as_json(dynrnn_here("fixed-points", path, "--json", "--state-space", "torch",
+                              "--input", "0.5", "-1.0", "--quiet"))
+    assert out["network"]["class"] == "GRU" and out["input"] == [0.5, -1.0]
+    assert out["fixed_points"]
+    for p in out["fixed_points"]:
+        h = np.array(p["torch_state"]["h"])
+        assert h.shape == (1, 4)
+        assert _torch_fixed_point_residual(torch_files["gru"], h, [0.5, -1.0]) < 1e-10
+    text = dynrnn_here("fixed-points", path, "--state-space", "torch", "--input", "0.5", "-1.0",
+                       "--quiet").stdout
+    assert "torch GRU" in text and "h = [" in text and "status:" in text
+
+
+def test_whole_lstm_module_file_and_compact_json(torch_files):
+    path = torch_files["dir"] / "lstm_module.pt"
+    proc = dynrnn("fixed-points", path, "--json", "--state-space", "torch", "--quiet")
+    out = as_json(proc)
+    assert out["network"]["kind"] == "LSTM" and out["network"]["n_layers"] == 2
+    assert set(out["result"]) >= {"success", "status", "exhaustive", "n_fixed_points"}
+    assert "residual_history" not in proc.stdout and "points" not in out["result"]
+    for p in out["fixed_points"]:
+        h, c = np.array(p["torch_state"]["h"]), np.array(p["torch_state"]["c"])
+        assert h.shape == c.shape == (2, 3)
+        assert _torch_fixed_point_residual(torch_files["lstm"], (h, c), [0, 0]) < 1e-10
+    # each point once (today's output listed every point twice plus a residual history)
+    assert proc.stdout.count('"eigenvalues"') == len(out["fixed_points"])
+    assert len(proc.stdout) < 4000 * max(1, len(out["fixed_points"]))
+
+
+def test_starts_file_and_prefix(torch_files, tmp_path):
+    path = torch_files["dir"] / "two.pt"
+    line = one_error_line(dynrnn_here("fixed-points", path, "--nonlinearity", "tanh"), 2)
+    assert "--prefix" in line and "'a.'" in line and "'b.'" in line
+    starts = np.random.default_rng(0).uniform(-0.9, 0.9, (5, 5))
+    np.save(tmp_path / "starts.npy", starts)
+    out = as_json(dynrnn_here("fixed-points", path, "--nonlinearity", "tanh", "--prefix", "b",
+                              "--starts", tmp_path / "starts.npy", "--state-space", "torch",
+                              "--json"))
+    assert out["result"]["n_starts"] == 5
+    net = dr.from_torch(torch_files["two"].state_dict(), nonlinearity="tanh", prefix="b")
+    x_starts = net.to_elman().to_pascanu_state(starts, np.zeros(2))
+    direct = dr.find_fixed_points(net, starts=x_starts, seed=0)
+    np.testing.assert_allclose([p["x"] for p in out["fixed_points"]], direct.states,
+                               atol=1e-12)
+    # a file of the wrong width, and a count that is not positive
+    np.save(tmp_path / "wide.npy", np.zeros((2, 7)))
+    line = one_error_line(dynrnn_here("fixed-points", path, "--nonlinearity", "tanh",
+                                      "--prefix", "b", "--starts", tmp_path / "wide.npy"), 2)
+    assert "(n_starts, 5)" in line
+    one_error_line(dynrnn_here("fixed-points", path, "--nonlinearity", "tanh", "--prefix", "b",
+                               "--starts", "0"), 2)
+
+
+def test_torch_options_refused_for_other_files(models):
+    path, _ = models["one_unit"]
+    line = one_error_line(dynrnn_here("fixed-points", path, "--nonlinearity", "relu"), 2)
+    assert "--nonlinearity" in line and ".pt" in line

@@ -377,13 +377,20 @@ def test_torch_state_dict_round_trip(tmp_path, nonlinearity):
 def test_torch_file_errors(tmp_path, monkeypatch):
     torch = pytest.importorskip("torch")
     module = torch.nn.RNN(2, 3)
-    torch.save(module, tmp_path / "whole_module.pt")  # pickled module, not a state dict
-    with pytest.raises(dr.FileFormatError, match=r"whole_module\.pt.*state_dict"):
-        dr.load_model(tmp_path / "whole_module.pt")
-    torch.save(torch.nn.LSTM(2, 3).state_dict(), tmp_path / "lstm.pt")
-    with pytest.raises(dr.FileFormatError, match=r"lstm\.pt.*gates"):
+    torch.save(module, tmp_path / "whole_module.pt")  # a pickled torch.nn module loads safely
+    assert dr.load_model(tmp_path / "whole_module.pt").activation.name == "tanh"
+
+    # a module of other classes may need code to unpickle: refused, never executed
+    torch.save(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1)), tmp_path / "custom.pt")
+    with pytest.raises(dr.FileFormatError, match=r"custom\.pt.*state_dict"):
+        dr.load_model(tmp_path / "custom.pt")
+    torch.save(torch.nn.LSTM(2, 3, bidirectional=True).state_dict(), tmp_path / "lstm.pt")
+    with pytest.raises(dr.FileFormatError, match=r"lstm\.pt.*bidirectional"):
         dr.load_model(tmp_path / "lstm.pt")
     torch.save(module.state_dict(), tmp_path / "rnn.pt")
+    with pytest.raises(dr.InvalidInputError, match="nonlinearity") as info:  # never guessed
+        dr.load_model(tmp_path / "rnn.pt")
+    assert info.value.argument == "nonlinearity"
     (tmp_path / "cut.pt").write_bytes((tmp_path / "rnn.pt").read_bytes()[:100])
     with pytest.raises(dr.FileFormatError, match=r"cut\.pt"):
         dr.load_model(tmp_path / "cut.pt")
@@ -391,7 +398,7 @@ def test_torch_file_errors(tmp_path, monkeypatch):
         dr.load_model(tmp_path / "rnn.pt", nonlinearity="sigmoid")
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(dr.MissingDependencyError, match="PyTorch"):
-        dr.load_model(tmp_path / "rnn.pt")
+        dr.load_model(tmp_path / "rnn.pt", nonlinearity="tanh")
 
 
 # -- symbolic maps in TOML ----------------------------------------------------------------------

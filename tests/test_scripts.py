@@ -4,6 +4,7 @@ from the results in memory; the analysis/ wrappers and the README tour run."""
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -161,18 +162,41 @@ def readme_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
+def readme_blocks_and_outputs() -> list[tuple[str, list[str] | None]]:
+    """Each python block of the README with what the text after it says it prints (the
+    indented lines after "It prints", before the next block), or None."""
+    text = (ROOT / "README.md").read_text()
+    out = []
+    for match in re.finditer(r"```python\n(.*?)```(.*?)(?=```python|\Z)", text, flags=re.S):
+        promised = re.search(r"\A\s*It prints\n\n((?:    .*\n)+)", match.group(2))
+        out.append((match.group(1), None if promised is None else
+                    [line[4:] for line in promised.group(1).splitlines()]))
+    return out
+
+
 def test_readme_tour_runs(tmp_path, monkeypatch, capsys):
-    blocks = readme_blocks()
+    blocks = readme_blocks_and_outputs()
     assert blocks, "README.md has no python block"
+    assert blocks[0][1] is not None, "the tour says what it prints"
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    for block in blocks:
+    for block, expected in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
-    # What the README says the tour prints is what it prints.
+        # What the README says a block prints is what it prints.
+        printed = capsys.readouterr().out.splitlines()
+        if expected is not None:
+            assert printed == expected
+    # the shell commands of the PyTorch section, on the files its block wrote
     text = (ROOT / "README.md").read_text()
-    promised = re.search(r"It prints\n\n((?:    .*\n)+)", text).group(1)
-    expected = [line[4:] for line in promised.splitlines()]
-    assert capsys.readouterr().out.splitlines() == expected
+    section = text[text.index("## Analysing a network you trained in PyTorch"):]
+    section = section[: section.index("\n## ", 1)]
+    commands = re.findall(r"^    (dynrnn .*?)(?:\s+#.*)?$", section, flags=re.M)
+    assert len(commands) >= 3
+    from dynrnn.cli import main
+    for command in commands:
+        args = shlex.split(command)[1:]
+        assert main(args + ["--quiet"]) == 0, command
+        assert capsys.readouterr().out.strip(), command
 
 
 # -- the sweep scripts: attractor counts with fold curves, Lyapunov map ---------------------------

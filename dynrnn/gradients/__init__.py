@@ -8,8 +8,10 @@ from .init import INITIALISATIONS, initialise
 from .training import TrainingHistory, TrainingResult, TrainingStatus, train
 from .training_options import TrainingOptions
 from .error_surface import ErrorSurface, descent_paths, error_surface, fig6_problem
-from .events import (BasinChange, Crossing, EventCause, GradientEvent, GradientEvents,
-                     detect_spikes, find_gradient_events)
+from .spikes import SpikeDefinition, SpikeMonitor
+from .events import (BasinChange, Crossing, CrossingRole, EventCause, EventsStatus, GradientEvent,
+                     GradientEvents, Relevance, crossing_relevance, detect_spikes,
+                     find_gradient_events)
 from .regime import GradientRegime, GradientRegimeKind, gradient_regime
 from .products import (DistanceDecomposition, JacobianProducts, gradient_by_distance,
                        jacobian_products, product_bound)
@@ -24,4 +26,6 @@ __all__: list[str] = ["bptt", "BPTTResult", "Readout", "jacobian_products", "Jac
                      "GradientRegimeKind",
                      "error_surface", "ErrorSurface", "descent_paths", "fig6_problem",
                      "find_gradient_events", "GradientEvents", "GradientEvent", "Crossing",
-                     "BasinChange", "EventCause", "detect_spikes"]
+                     "BasinChange", "EventCause", "detect_spikes", "SpikeDefinition",
+                     "SpikeMonitor", "CrossingRole", "Relevance", "EventsStatus",
+                     "crossing_relevance"]

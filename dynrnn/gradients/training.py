@@ -43,6 +43,7 @@ from ..model.rnn import RNN
 from .bptt import Readout, _as_readout, bptt
 from .clipping import ClipAction, clip_gradients, global_norm
 from .regularizer import omega
+from .spikes import SpikeDefinition
 from .tasks import Batch, Task, error_rate, get_task
 from .training_options import TrainingOptions
 
@@ -177,22 +178,41 @@ class TrainingResult:
     checkpoint: str = ""
     extra: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        h = self.history
+        loss = (f"loss {h.loss[0]:.4g} -> {h.loss[-1]:.4g}" if h.n_steps else "no steps")
+        gmax = float(np.nanmax(h.grad_norm)) if h.n_steps and np.any(np.isfinite(h.grad_norm)) \
+            else float("nan")
+        err = f"; error rate {self.error_rate:.4g}" if np.isfinite(self.error_rate) else ""
+        return (f"TrainingResult({self.net.n_units}-unit {h.activation} RNN, {self.n_steps} "
+                f"step(s), status {self.status.name}: {self.status.value}\n  {loss}; max |g| "
+                f"{gmax:.4g}; clipped {int(h.clipped.sum())}; non-finite {self.n_nonfinite}; "
+                f"θ stored at {h.param_steps.size} step(s){err})")
+
+    __str__ = __repr__
+
 
 class _Recorder:
-    """Accumulates the per-step history and the parameter snapshots (dense or strided+windows)."""
+    """Accumulates the per-step history and the parameter snapshots (dense or strided+windows).
 
-    def __init__(self, dense: bool, stride: int, window: int, spike_ratio: float,
-                 median_window: int = 50):
+    Spikes are judged by the one definition in :mod:`dynrnn.gradients.spikes` (the same one
+    :func:`~dynrnn.gradients.find_gradient_events` applies afterwards), so every spike the analysis
+    finds has θ stored ``window`` steps on both sides.
+    """
+
+    def __init__(self, dense: bool, stride: int, window: int, spike_ratio: float):
         self.rows: dict[str, list] = {k: [] for k in ("loss", "grad_norm", "omega", "clipped",
                                                       "nonfinite", "actions")}
         self.snapshots: dict[int, np.ndarray] = {}
-        self.dense, self.stride, self.window, self.ratio = dense, stride, window, spike_ratio
+        self.dense, self.stride, self.window = dense, stride, window
+        definition = SpikeDefinition(ratio=spike_ratio)
+        self.monitor = definition.monitor()
+        self.keep_always = definition.keep_always(window)
         self.recent: collections.deque = collections.deque(maxlen=max(window, 1) + 1)
-        self.norms: collections.deque = collections.deque(maxlen=median_window)
         self.keep_until = -1
 
     def before_step(self, k: int, theta: np.ndarray) -> None:
-        if self.dense or k % self.stride == 0 or k <= self.keep_until:
+        if self.dense or k % self.stride == 0 or k <= self.keep_until or k < self.keep_always:
             self.snapshots[k] = theta.copy()
         else:
             self.recent.append((k, theta.copy()))
@@ -200,15 +220,12 @@ class _Recorder:
     def after_step(self, k: int, loss, gnorm, om, clipped, nonfinite, action) -> None:
         for key, v in zip(self.rows, (loss, gnorm, om, clipped, nonfinite, action)):
             self.rows[key].append(v)
-        if not self.dense:
-            med = np.median(self.norms) if len(self.norms) >= 5 else np.inf
-            if nonfinite or (np.isfinite(gnorm) and gnorm > self.ratio * med):
-                for kk, th in self.recent:  # the window before the spike
-                    self.snapshots[kk] = th
-                self.recent.clear()
-                self.keep_until = k + 1 + self.window
-        if np.isfinite(gnorm):
-            self.norms.append(gnorm)
+        is_spike, _ = self.monitor.update(gnorm, bool(nonfinite))
+        if not self.dense and is_spike:
+            for kk, th in self.recent:  # the window before the spike
+                self.snapshots[kk] = th
+            self.recent.clear()
+            self.keep_until = k + 1 + self.window
 
     def finish(self, k_final: int, theta: np.ndarray):
         self.snapshots[k_final] = theta.copy()
@@ -225,14 +242,14 @@ class _Recorder:
             "snap_steps": steps,
             "snap_params": (np.stack([self.snapshots[s] for s in steps]) if steps.size
                             else np.zeros((0, 0))),
-            "norms": np.asarray(self.norms, dtype=np.float64),
+            "norms": self.monitor.state()["spike_norms"],
             "keep_until": np.asarray(self.keep_until)}
 
     def restore(self, data) -> None:
         for k in self.rows:
             self.rows[k] = list(data["h_" + k])
         self.snapshots = {int(s): p for s, p in zip(data["snap_steps"], data["snap_params"])}
-        self.norms.extend(float(v) for v in data["norms"])
+        self.monitor.restore(data["norms"], len(self.rows["loss"]))
         self.keep_until = int(data["keep_until"])
 
 

@@ -71,12 +71,14 @@ class TrainingOptions:
         Non-negative; batches depend only on ``(seed, step)``, so a resumed run is exact.
     history : {"auto", "full", "strided"}
         "full" stores θ_k at every step; "strided" every ``param_stride`` steps plus the
-        ``spike_window`` steps on each side of every gradient-norm spike (norm above
-        ``spike_ratio`` × the running median); "auto" is "full" up to ``max_dense_params``.
+        ``spike_window`` steps on each side of every gradient-norm spike (as defined by
+        :class:`~dynrnn.gradients.spikes.SpikeDefinition` with ratio ``spike_ratio``: a norm at
+        least that many times the median of the 50 finite norms before it; its start-up steps are
+        always kept); "auto" is "full" up to ``max_dense_params``.
     param_stride, spike_window, max_dense_params : int
         >= 1, >= 0, >= 0.
     spike_ratio : float
-        > 0.
+        > 1 (a spike is a norm that many times the running median).
     checkpoint_every : int
         Steps between checkpoints, >= 1.
     on_nonfinite : {"stop", "raise", "skip", "shrink"}
@@ -148,8 +150,8 @@ class TrainingOptions:
             raise InvalidInputError(f"history must be 'auto', 'full' or 'strided', got "
                                     f"{self.history!r}", argument="history", value=self.history)
         put("spike_ratio", _real(self.spike_ratio, "spike_ratio"))
-        if self.spike_ratio <= 0:
-            raise InvalidInputError(f"spike_ratio must be > 0, got {self.spike_ratio!r}",
+        if not self.spike_ratio > 1:
+            raise InvalidInputError(f"spike_ratio must be > 1, got {self.spike_ratio!r}",
                                     argument="spike_ratio", value=self.spike_ratio)
         if self.on_nonfinite not in _NONFINITE_ACTIONS:
             raise InvalidInputError(f"on_nonfinite must be 'stop', 'raise', 'skip' or 'shrink', "

@@ -1,5 +1,6 @@
 """Model files: a network's arrays as a plain ``.npz`` readable without dynrnn, a sympy map as
-TOML, and ``torch.nn.RNN`` state dicts (``.pt``/``.pth``, read only)."""
+TOML, and PyTorch ``nn.RNN``/``GRU``/``LSTM`` state dicts and modules (``.pt``/``.pth``, read
+only, through :func:`dynrnn.model.torch_network.read_torch_file`)."""
 from __future__ import annotations
 
 import os
@@ -13,7 +14,7 @@ from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, Unkno
 from ..model import RNN, ElmanRNN
 from ..model.base import RecurrentMap
 from ..model.toml_maps import load_map_toml, map_spec_to_toml
-from ..model.torch_import import from_torch_state_dict, import_torch  # imports torch lazily
+from ..model.torch_network import read_torch_file  # imports torch lazily
 from .atomic import atomic_write, check_writable
 from .codec import Encoder
 from .networks import SYMPY_KIND, model_arrays, model_from_npz
@@ -78,27 +79,33 @@ def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) ->
     return path
 
 
-def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh",
+def load_model(path: str | os.PathLike, *, nonlinearity: str | None = None,
                form: Literal["pascanu", "rnn", "elman"] | None = None,
-               prefix: str | None = None):
+               prefix: str | None = None, kind: str | None = None):
     """Read a network or map from ``path``, by suffix.
 
     Parameters
     ----------
     path : str or path-like
         ``.npz`` written by :func:`save_model` (or by :func:`save` with a network at the root);
-        ``.pt``/``.pth``: a ``torch.nn.RNN`` state dict (``torch.save(module.state_dict())``,
-        possibly nested in a checkpoint dict or under a prefix such as ``"rnn."``), read with
-        ``torch.load(weights_only=True)``; ``.toml``: a map defined symbolically (see the module
-        docstring), returned as :meth:`Map.from_sympy <dynrnn.Map.from_sympy>`.
-    nonlinearity : {"tanh", "relu"}
-        For ``.pt`` files, which do not record it.
+        ``.pt``/``.pth``: a ``torch.nn.RNN``/``GRU``/``LSTM`` (or ``*Cell``) state dict
+        (``torch.save(module.state_dict())``, possibly nested in a checkpoint dict or under a
+        prefix such as ``"rnn."``) or a whole saved module of ``torch.nn`` layers, read with
+        ``torch.load(weights_only=True)`` (see :func:`dynrnn.from_torch`); ``.toml``: a map
+        defined symbolically (see the module docstring), returned as
+        :meth:`Map.from_sympy <dynrnn.Map.from_sympy>`.
+    nonlinearity : {"tanh", "relu"}, optional
+        Required for ``.pt`` files holding an ``nn.RNN`` state dict, which does not record it
+        (refused, never guessed).
     form : {"pascanu", "rnn", "elman"}, optional
         For ``.pt`` files, which form to return (default: :class:`~dynrnn.RNN`, the form of
         Pascanu et al. eq. (2)); for ``.npz`` files, convert an RNN/ElmanRNN to this form
         (default: as stored).
     prefix : str, optional
-        For ``.pt`` files holding several RNN layers: the key prefix of the one to import.
+        For ``.pt`` files holding several recurrent networks: the key prefix of the one to
+        import.
+    kind : {"RNN", "GRU", "LSTM"}, optional
+        For ``.pt`` files: checked against the file.
 
     Raises
     ------
@@ -113,13 +120,13 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh",
     if form not in (None, "pascanu", "rnn", "elman"):
         raise InvalidInputError(f"form must be 'pascanu', 'rnn' or 'elman', got {form!r}",
                                 argument="form", value=form)
-    if nonlinearity not in ("tanh", "relu"):
+    if nonlinearity not in (None, "tanh", "relu"):
         # checked for every suffix, so a misspelt name is not silently ignored for .npz files
         raise UnknownActivationError(f"nonlinearity must be 'tanh' or 'relu' (the units of "
                                      f"torch.nn.RNN), got {nonlinearity!r}",
                                      argument="nonlinearity", value=nonlinearity)
     if suffix in (".pt", ".pth"):
-        return _load_torch(path, nonlinearity, form or "pascanu", prefix)  # form checked above
+        return read_torch_file(path, kind, nonlinearity, prefix, form=form, readout=None).network
     if suffix == ".toml":
         return load_map_toml(path)
     if suffix != ".npz":
@@ -141,40 +148,3 @@ def load_model(path: str | os.PathLike, *, nonlinearity: str = "tanh",
         raise InvalidInputError(f"form={form!r} applies to RNN and ElmanRNN files; {path} holds "
                                 f"a {type(net).__name__}", argument="form", value=form)
     return net
-
-
-def _load_torch(path: Path, nonlinearity: str, form: Literal["pascanu", "rnn", "elman"],
-                prefix: str | None):
-    torch = import_torch()
-    if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    try:
-        state = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as exc:  # torch raises many kinds (UnpicklingError, RuntimeError, EOF)
-        raise FileFormatError(
-            f"{path} could not be read as a PyTorch state dict ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}); save the module with "
-            "torch.save(module.state_dict(), path)", argument="path", value=str(path)) from exc
-    if not isinstance(state, Mapping):
-        raise FileFormatError(f"{path} holds a {type(state).__name__}, not a state dict",
-                              argument="path", value=str(path))
-    flat = _flatten(state)
-    try:
-        return from_torch_state_dict(flat, nonlinearity, form, prefix)
-    except InvalidInputError as exc:
-        if exc.argument in ("nonlinearity", "form"):
-            raise
-        raise FileFormatError(str(exc) if str(path) in str(exc) else f"{path}: {exc}",
-                              argument="path", value=str(path)) from exc
-
-
-def _flatten(state: Mapping, prefix: str = "") -> dict:
-    """Nested checkpoint dicts -> one dict with dotted keys."""
-    out = {}
-    for k, v in state.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, Mapping):
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out

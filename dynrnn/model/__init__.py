@@ -8,9 +8,13 @@ from .families import Gain, LineBetween, NamedParameter, ParameterFamily, as_fam
 from .rnn import RNN
 from .elman import ElmanRNN
 from .plrnn import PLRNN
-from .torch_import import from_torch, from_torch_state_dict
+from .gated import GRU, LSTM, ElmanStack, GatedNetwork
+from .torch_network import (TorchNetwork, from_torch, from_torch_state, from_torch_state_dict,
+                            read_torch, to_torch_state)
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "ArrayNetwork",
            "NamedArrays", "network_classes", "Map", "RNN",
            "ParameterFamily", "NamedParameter", "LineBetween", "Gain", "as_family",
-           "ElmanRNN", "PLRNN", "from_torch", "from_torch_state_dict"]
+           "ElmanRNN", "PLRNN", "GRU", "LSTM", "GatedNetwork", "ElmanStack", "from_torch",
+           "from_torch_state_dict", "read_torch", "TorchNetwork", "to_torch_state",
+           "from_torch_state"]

@@ -158,15 +158,36 @@ class ElmanRNN(ArrayNetwork):
     # -- torch ---------------------------------------------------------------------------------
     @classmethod
     def from_torch(cls, module) -> ElmanRNN:
-        """The Elman network with the weights of a single-layer ``torch.nn.RNN``.
+        """The Elman network with the weights of a single-layer ``torch.nn.RNN`` (or
+        ``nn.RNNCell``); its state is PyTorch's hidden state h.
 
         ``W = weight_hh_l0``, ``U = weight_ih_l0``, ``b = bias_ih_l0 + bias_hh_l0`` (zero without
         biases), activation ``tanh`` or ``relu`` as the module's ``nonlinearity``; weights are
-        converted to float64. ``batch_first`` does not affect the weights. See
-        :func:`dynrnn.model.torch_import.from_torch` for the errors raised.
+        converted to float64. ``batch_first`` does not affect the weights. For GRU, LSTM and
+        several layers use :func:`dynrnn.from_torch`. Raises MissingDependencyError without
+        PyTorch and InvalidTypeError for other modules.
         """
-        from .torch_import import elman_arrays_from_module  # torch_import imports elman.py
-        return cls(**elman_arrays_from_module(module))
+        from ..errors import InvalidTypeError
+        from .torch_import import import_torch, read_torch_arrays
+        torch = import_torch()
+        if not isinstance(module, (torch.nn.RNN, torch.nn.RNNCell)):
+            kind = type(module).__name__
+            why = ("gated units are not Elman networks; use dynrnn.from_torch, which gives a "
+                   "dynrnn.GRU or dynrnn.LSTM" if isinstance(
+                       module, (torch.nn.LSTM, torch.nn.GRU, torch.nn.LSTMCell, torch.nn.GRUCell))
+                   else "for a state dict use dynrnn.from_torch(state_dict, nonlinearity=...)"
+                   if hasattr(module, "items") else "not an RNN layer")
+            raise InvalidTypeError(f"module must be a torch.nn.RNN, got {kind}: {why}",
+                                   argument="module", value=kind)
+        if getattr(module, "num_layers", 1) != 1:
+            raise InvalidTypeError(
+                f"unsupported torch.nn.RNN: num_layers={module.num_layers} (ElmanRNN is one "
+                "layer; dynrnn.from_torch gives the stack as one ElmanStack)",
+                argument="module", value=module.num_layers)
+        read = read_torch_arrays(module)
+        a = read.arrays
+        return cls(W=a["weight_hh_l0"], U=a["weight_ih_l0"],
+                   b=a["bias_ih_l0"] + a["bias_hh_l0"], activation=str(read.nonlinearity))
 
     # -- the map -------------------------------------------------------------------------------
     def constant_input(self) -> np.ndarray:

@@ -144,8 +144,10 @@ class RNN(ArrayNetwork):
 
         PyTorch's hidden state is h = σ(x): ``W_rec = weight_hh_l0``, ``W_in = weight_ih_l0``,
         ``b = bias_ih_l0 + bias_hh_l0``. Use :meth:`ElmanRNN.from_torch` to keep PyTorch's
-        state. Raises MissingDependencyError without PyTorch and InvalidTypeError for modules
-        of other kinds (LSTM, GRU, several layers, bidirectional, projections).
+        state; :func:`dynrnn.from_torch` for GRU, LSTM and several layers, and
+        :func:`dynrnn.to_torch_state`/:func:`dynrnn.from_torch_state` to convert states. Raises
+        MissingDependencyError without PyTorch and InvalidTypeError for modules of other kinds
+        (LSTM, GRU, several layers, bidirectional, projections).
         """
         from .elman import ElmanRNN  # here, not at the top: elman.py imports rnn.py
         return ElmanRNN.from_torch(module).to_pascanu()

@@ -18,10 +18,11 @@ def plot_training_atlas(result, events=None, *, surface=None, param_names=("W_re
 
     Parameters
     ----------
-    result : TrainingResult (or TrainingHistory)
+    result : TrainingResult, TrainingHistory or Recording
     events : GradientEvents, optional
-        Spikes are marked, and every bifurcation crossing (kind, at step a + s) and basin change is
-        drawn as a vertical line labelled with its kind.
+        Spikes are marked, and every relevant bifurcation crossing (kind, at step a + s) and basin
+        change is drawn as a vertical line labelled with its kind; irrelevant crossings dotted
+        grey.
     surface : ErrorSurface, optional
         For one-unit networks: a third panel with the parameter path over the (w, b) error
         surface.
@@ -63,6 +64,12 @@ def plot_training_atlas(result, events=None, *, surface=None, param_names=("W_re
                 seen.add(c.kind)
                 for ax in (ax_loss, ax_g):
                     ax.axvline(c.step_a + c.s, color=col, lw=0.8, alpha=0.7,
+                               label=lab if ax is ax_g else None)
+            for c in getattr(e, "irrelevant_crossings", ()):
+                lab = "irrelevant crossing" if "irrelevant" not in seen else None
+                seen.add("irrelevant")
+                for ax in (ax_loss, ax_g):
+                    ax.axvline(c.step_a + c.s, color="0.6", ls=":", lw=0.8,
                                label=lab if ax is ax_g else None)
             for bc in e.basin_changes:
                 lab = "basin change" if "basin" not in seen else None

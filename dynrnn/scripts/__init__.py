@@ -20,6 +20,8 @@ sweep_attractors       one-unit attractor counts over (w, b) with the fold curve
                        and the cusp (dynrnn.sweep + two-parameter continuation)
 sweep_lyapunov         largest Lyapunov exponent of random tanh networks over       no
                        (gain, bias scale), with the edge of chaos λ₁ = 0
+torch_events           spikes of nn.RNN/GRU/LSTM trained with Adam in plain         no
+                       PyTorch (recorded), explained by relevant crossings
 basins                 basins of a 2-unit network, global continuation of           no
                        x -> 5 tanh(x) + b, basin fractions along a training run
 =====================  ==========================================================  =========
@@ -53,6 +55,8 @@ SCRIPTS = {
                         "curves and the cusp",
     "sweep_lyapunov": "largest Lyapunov exponent of random tanh networks over (gain, bias "
                       "scale): the edge of chaos",
+    "torch_events": "gradient spikes of nn.RNN, nn.GRU and nn.LSTM trained with Adam in plain "
+                    "PyTorch, recorded and explained by the relevant crossings",
     "basins": "basins of a 2-unit network, global continuation of the one-unit tanh network, "
               "basin fractions along a training run",
 }

@@ -4,6 +4,7 @@ import pytest
 from scipy.special import expit
 
 import dynrnn as dr
+from tests.gradients.oracle_1d import scan_1d
 from dynrnn.gradients import (EventCause, bptt, descent_paths, detect_spikes, error_surface,
                               find_gradient_events, fig6_problem, train)
 from tests.problems import SIGMOID_FOLDS_W5
@@ -38,17 +39,8 @@ def test_error_surface_has_a_wall():
     assert abs(b[np.argmax(g)] - B_WALL) < 2e-4
 
 
-def _library_or_skip(method):
-    if method == "library":
-        pytest.importorskip("dynrnn.analysis.continuation",
-                            reason="needs the library continuation (cont1)")
-        pytest.importorskip("dynrnn.analysis.fixed_points",
-                            reason="needs the library fixed points (fixedpoints)")
-
-
-@pytest.mark.parametrize("method", ["fallback-1d", "library"])
+@pytest.mark.parametrize("method", ["scan_1d", "library"])
 def test_fig6_spike_attributed_and_clipping_bounds_steps(method):
-    _library_or_skip(method)
     start = (5.0, B_WALL - 1e-4)          # on the high-loss side of the wall
     lr, threshold = 0.01, 1.0
     plain, clipped = descent_paths(start, lr=lr, steps=30, clips=(None, threshold))
@@ -57,7 +49,8 @@ def test_fig6_spike_attributed_and_clipping_bounds_steps(method):
     assert g[k] > 1e3 * np.median(g)
     big_step = np.linalg.norm(plain.history.params[k + 1] - plain.history.params[k])
     assert big_step > 100 * lr * threshold
-    ev = find_gradient_events(plain, continuation_method=method)
+    ev = find_gradient_events(plain, continuation_method=scan_1d if method == "scan_1d"
+                              else method)
     assert ev.continuation == method
     e = [e for e in ev if e.step == k][0]
     # The giant update k -> k+1 moves x0 = 0.5 out of the low attractor's basin: the unstable
@@ -71,8 +64,11 @@ def test_fig6_spike_attributed_and_clipping_bounds_steps(method):
     # At the located s the fixed-point equation holds at x0: 0.5 = w σ(0.5) + b.
     assert w_s * expit(0.5) + b_s == pytest.approx(0.5, abs=1e-6)
     # The fold of the low attractor on the same segment: at it w σ'(x) = 1 and x = w σ(x) + b.
-    lp = [c for c in e.crossings if c.kind == "LP"]
-    assert lp
+    # By then x0 has left that attractor and the fold point lies far from x0's states: it is
+    # listed apart as irrelevant.
+    lp = [c for c in e.irrelevant_crossings if c.kind == "LP"]
+    assert lp and not e.crossings
+    assert lp[0].relevance.distance_to_states > lp[0].relevance.radius
     w_f, b_f = th[k] + lp[0].s * (th[k + 1] - th[k])
     xf = lp[0].x[0]
     assert w_f * expit(xf) * (1 - expit(xf)) == pytest.approx(1.0, abs=1e-5)
@@ -101,7 +97,7 @@ def test_no_spike_no_event_and_unexplained_not_forced():
     # Far from any wall: smooth descent, no spikes.
     net, batch, x0 = fig6_problem(1.0, -1.0)
     res = train(net, batch, steps=30, lr=0.1, x0=x0, progress=False)
-    ev = find_gradient_events(res, continuation_method="fallback-1d")
+    ev = find_gradient_events(res, continuation_method=scan_1d)
     assert len(ev) == 0 and np.isnan(ev.unexplained_fraction)
     # A spike made by hand in the history, with parameters that barely move, has no crossing:
     # it stays unexplained.
@@ -109,7 +105,7 @@ def test_no_spike_no_event_and_unexplained_not_forced():
     from dataclasses import replace
     g = h.grad_norm.copy()
     g[10] *= 1e4
-    ev2 = find_gradient_events(replace(h, grad_norm=g), continuation_method="fallback-1d")
+    ev2 = find_gradient_events(replace(h, grad_norm=g), continuation_method=scan_1d)
     assert [e.step for e in ev2] == [10]
     assert ev2.events[0].cause is EventCause.UNEXPLAINED and ev2.unexplained_fraction == 1.0
 

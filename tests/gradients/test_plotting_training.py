@@ -6,7 +6,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from scipy.special import expit  # noqa: E402
 
-import dynrnn as dr  # noqa: E402
+import dynrnn as dr
+from tests.gradients.oracle_1d import scan_1d  # noqa: E402
 from dynrnn.gradients import (descent_paths, error_surface, find_gradient_events,  # noqa: E402
                               gradient_by_distance, jacobian_products)
 from dynrnn.plotting import (plot_error_surface, plot_gradient_by_distance,  # noqa: E402
@@ -17,7 +18,7 @@ def test_atlas_and_surface_render(tmp_path):
     import matplotlib.pyplot as plt
     b_wall = 0.5 - 5 * expit(0.5)
     plain, clipped = descent_paths((5.0, b_wall - 1e-4), lr=0.01, steps=20)
-    ev = find_gradient_events(plain, continuation_method="fallback-1d")
+    ev = find_gradient_events(plain, continuation_method=scan_1d)
     surf = error_surface(np.linspace(3, 11, 60), np.linspace(-5, 6, 60))
     fig = plot_training_atlas(plain, ev, surface=surf, title="Fig. 6")
     assert len(fig.axes) >= 3

@@ -50,6 +50,23 @@ def _plrnn(inputs):
     return build
 
 
+def _gated(cls, hidden, layers, inputs, **options):
+    gates = {dr.GRU: 3, dr.LSTM: 4, dr.ElmanStack: 1}[cls]
+
+    def build(rng):
+        sizes = [N_INPUTS if inputs else 0] + [hidden] * layers
+        arrays = {}
+        for k in range(layers):
+            arrays[f"weight_ih_l{k}"] = rng.standard_normal((gates * hidden, sizes[k]))
+            arrays[f"weight_hh_l{k}"] = 1.5 * rng.standard_normal((gates * hidden, hidden))
+            arrays[f"bias_ih_l{k}"] = rng.standard_normal(gates * hidden)
+            arrays[f"bias_hh_l{k}"] = rng.standard_normal(gates * hidden)
+        if inputs:
+            arrays["u"] = rng.standard_normal(N_INPUTS)
+        return cls.from_arrays(arrays, **options)
+    return build
+
+
 def _coupled_step(x, p):
     """x' = a tanh(x) + c roll(x) + d x0 x1 (component-wise), complex-analytic."""
     return p["a"] * np.tanh(x) + p["c"] * np.roll(x, 1, axis=-1) + p["d"] * x[..., :1] * x
@@ -125,6 +142,14 @@ for _act in ("tanh", "sigmoid", "relu", "identity"):
 CASES.update({
     "plrnn": (_plrnn(False), _relu_args_rnn),
     "plrnn-inputs": (_plrnn(True), _relu_args_rnn),
+    # gated networks have many parameters per unit: small sizes keep the central differences fast
+    "gru": (_gated(dr.GRU, 3, 1, False), None),
+    "gru-inputs": (_gated(dr.GRU, 2, 1, True), None),
+    "gru-2layers-inputs": (_gated(dr.GRU, 1, 2, True), None),
+    "lstm": (_gated(dr.LSTM, 2, 1, False), None),
+    "lstm-inputs": (_gated(dr.LSTM, 2, 1, True), None),
+    "lstm-2layers-inputs": (_gated(dr.LSTM, 1, 2, True), None),
+    "elman-stack-tanh-2layers-inputs": (_gated(dr.ElmanStack, 2, 2, True), None),
     "map-callable-jacobian": (_map_callable("jacobian"), None),
     "map-callable-complex-step": (_map_callable("complex-step"), None),
     "map-callable-differences": (_map_callable("differences"), None),
@@ -262,7 +287,7 @@ def _state_strategy(n):
 
 @pytest.mark.parametrize("case", IDS)
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), x=_state_strategy(N_UNITS),
+@given(seed=st.integers(0, 2**32 - 1), x=_state_strategy(4),   # up to an LSTM's state [h, c]
        u=arrays(np.float64, (N_INPUTS,), elements=st.floats(-2.0, 2.0, allow_nan=False)))
 def test_jacobians_match_central_differences(case, seed, x, u):
     system = build(case, seed)

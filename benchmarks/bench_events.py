@@ -1,0 +1,70 @@
+"""Cost of explaining the spikes of a long recording (issue 12 §3: a 5,000-step recording of a
+128-unit network analysed in minutes on 2 cores).
+
+    python3 benchmarks/bench_events.py            # nn.RNN(4, 128), 5,000 recorded steps
+    python3 benchmarks/bench_events.py --quick    # 1,000 steps
+
+A 128-unit ``nn.RNN`` with a linear readout is trained with Adam (lr 0.01) on the addition task
+(length 20, batch 16), recorded by :class:`dynrnn.torch.Recorder` with every 97th step a planted
+spike (targets × 100, so the spike count is known: 51 spikes in 5,000 steps), then
+:func:`dynrnn.find_gradient_events` explains every spike following only the attractors the
+trajectory visits (``follow="visited"``). Reported: the analysis wall time and CPU time, and where
+the time goes (per spike; recording and training are not counted). The ratio is the goal (300 s)
+over the measured wall time: above 1 the goal is met.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from _report import report  # noqa: E402  (benchmarks/ is on sys.path when run)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    import torch
+
+    from dynrnn.gradients import find_gradient_events, get_task
+    from dynrnn.torch import Recorder
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    steps = 1000 if args.quick else 5000
+    task = get_task("addition")
+    rnn = torch.nn.RNN(task.n_inputs, 128)
+    readout = torch.nn.Linear(128, 1)
+    model = torch.nn.ModuleDict({"rnn": rnn, "out": readout})
+    opt = torch.optim.Adam(model.parameters(), 0.01)
+    with tempfile.TemporaryDirectory() as out:
+        with Recorder(model, out=out, optimizer=opt, readout="out") as rec:
+            for k in range(steps):
+                b = task.sample(16, 20, seed=np.random.default_rng([0, k]))
+                x = torch.tensor(b.inputs, dtype=torch.float32)
+                h, _ = rnn(x)
+                scale = 100.0 if k % 97 == 50 else 1.0
+                loss = (readout(h[-1]) - scale * torch.tensor(b.targets, dtype=torch.float32)
+                        ).pow(2).mean()
+                opt.zero_grad()
+                loss.backward()
+                rec.record(loss)
+                opt.step()
+        wall, cpu = time.perf_counter(), time.process_time()
+        ev = find_gradient_events(out, follow="visited", progress=False)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    n = len(ev)
+    report(f"events_rnn128_{steps}_steps", "goal: 300 s on 2 cores", 300.0 / wall,
+           f"{n} spikes explained in {wall:.1f} s wall, {cpu:.1f} s CPU "
+           f"({wall / max(n, 1):.2f} s per spike); causes {ev.counts()}; status "
+           f"{ev.status.name}")
+
+
+if __name__ == "__main__":
+    main()
