@@ -328,6 +328,9 @@ def _callback_adapter(callback, problem, offset=0):
 # ---------------------------------------------------------------------------------------------
 # assembling a Branch
 # ---------------------------------------------------------------------------------------------
+# the BLAS-thread limit (dynrnn._threads) is set on these three steps rather than on
+# continuation() itself, where a wrapper would shift the stacklevel of its argument warnings
+@limited_blas
 def _assemble(problem: FixedPointProblem, points: list, statuses: tuple, n_rejected: int,
               opts: ContinuationOptions, skip_segments=(), raise_on_failure=False) -> Branch:
     """Build the Branch from ordered points (tangents oriented forward) and locate specials."""
@@ -369,7 +372,6 @@ def _assemble(problem: FixedPointProblem, points: list, statuses: tuple, n_rejec
     return branch
 
 
-@limited_blas
 def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float], *,
                  p0: float | None = None, period: int = 1, u=None,
                  options: ContinuationOptions | None = None,
@@ -506,6 +508,7 @@ def check_size(n: int, period: int, max_points: int, argument: str = "period") -
                "lower options.max_points or raise ds_max")
 
 
+@limited_blas
 def _run(problem, first, opts, box, direction, callback, progress):
     """March in one or both directions; returns (points ordered along the branch, (first end
     status, last end status), n_rejected)."""
@@ -535,6 +538,7 @@ def _run(problem, first, opts, box, direction, callback, progress):
     return points, (back_status, forward.status), n_rejected
 
 
+@limited_blas
 def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
     ok, x, res, nit = _correct_state(problem, x0.copy(), p0, opts.newton_tol,
                                      max(opts.max_newton_iter, 20))
