@@ -7,8 +7,8 @@ Mikolov and Bengio 2013).
 from ._version import __version__
 from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, DynrnnWarning,
                      FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
-                     NonFiniteError, ShapeError, UndeclaredSymbolError, UnknownActivationError,
-                     UnknownParameterError)
+                     NonFiniteError, ResourceLimitError, ShapeError, UndeclaredSymbolError,
+                     UnknownActivationError, UnknownParameterError)
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .model import ArrayNetwork
@@ -17,7 +17,7 @@ from .analysis import Bifurcation, BifurcationKind
 from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientRegimeKind,
                        LyapunovResult, LyapunovStatus, PointKind, SearchMethod, SearchStatus,
                        classify, find_cycles, find_fixed_points, gradient_regime,
-                       lyapunov_spectrum, run_over_param)
+                       lyapunov_spectrum, run_over_param, trajectory_starts)
 from .model import ElmanRNN, PLRNN
 # gated networks with torch's equations, and import from PyTorch (gated)
 from .model import (ElmanStack, GRU, LSTM, TorchNetwork, from_torch, from_torch_state,
@@ -67,6 +67,7 @@ __all__ = [
     "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
     "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param",
     "LyapunovResult", "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+    "trajectory_starts",
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",
     # gated networks and PyTorch import (gated)
@@ -101,6 +102,7 @@ __all__ = [
     "error_surface", "ErrorSurface", "descent_paths",
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
-    "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError", "ConvergenceError",
+    "ResourceLimitError", "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError",
+    "ConvergenceError",
     "MissingDependencyError", "FileFormatError", "DynrnnWarning", "DerivativeFallbackWarning",
 ]

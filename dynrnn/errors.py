@@ -13,6 +13,7 @@ __all__ = [
     "InvalidInputError",
     "ShapeError",
     "NonFiniteError",
+    "ResourceLimitError",
     "UnknownParameterError",
     "UnknownActivationError",
     "UndeclaredSymbolError",
@@ -46,6 +47,20 @@ class ShapeError(InvalidInputError):
         super().__init__(message, argument=argument, value=actual)
         self.expected = expected
         self.actual = actual
+
+
+class ResourceLimitError(InvalidInputError):
+    """A request whose memory or work is beyond what a run can do (e.g. ``n_starts=10**12``).
+
+    Raised before any work starts; the message says how much was asked and the limit.
+    ``estimate`` holds the estimate (bytes or operations) and ``limit`` the bound.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None, value: Any = None,
+                 estimate: float | None = None, limit: float | None = None):
+        super().__init__(message, argument=argument, value=value)
+        self.estimate = estimate
+        self.limit = limit
 
 
 class NonFiniteError(InvalidInputError):

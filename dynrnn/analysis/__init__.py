@@ -7,6 +7,7 @@ from .fixed_points import FixedPointResult, SearchMethod, SearchStatus, find_fix
 from .lyapunov import LyapunovResult, LyapunovStatus, lyapunov_spectrum
 from .ensembles import run_over_param
 from .stability import FixedPoint, PointKind, classify
+from .starts import trajectory_starts
 # -- continuation (cont1) --
 from .continuation import (Branch, ContinuationOptions, ContinuationPoint, ContinuationStatus,
                            continuation, switch_branch)
@@ -28,6 +29,7 @@ __all__ = ["Bifurcation", "BifurcationKind",
            "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
            "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param", "LyapunovResult",
            "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+           "trajectory_starts",
            # continuation
            "continuation", "Branch", "ContinuationOptions", "ContinuationStatus",
            "ContinuationPoint", "switch_branch", "bifurcation_diagram", "BifurcationDiagram",

@@ -22,7 +22,7 @@ __all__ = ["find_cycles"]
 
 
 def find_cycles(system: RecurrentMap, period: int, u=None, *, n_starts: int = 256,
-                seed: int | np.random.Generator | None = None, starts=None, tol: float = 1e-10,
+                seed: int | np.random.Generator | None = 0, starts=None, tol: float = 1e-10,
                 max_iter: int = 60, raise_on_failure: bool = False, progress: bool = False,
                 method: Literal["auto", "newton", "bracket", "piecewise"] = "auto", box=None,
                 dedupe_tol: float = 1e-6, eig_tol: float = 1e-8,
@@ -44,7 +44,8 @@ def find_cycles(system: RecurrentMap, period: int, u=None, *, n_starts: int = 25
         The constant input.
     n_starts, seed, starts, tol, max_iter, raise_on_failure, progress, method, box, dedupe_tol,
     eig_tol, derivative_bounds, n_grid, max_regions
-        As for :func:`~dynrnn.find_fixed_points`. ``starts`` (n_starts, n_states) are first
+        As for :func:`~dynrnn.find_fixed_points` (the seed is fixed, 0, by default, so identical
+        calls give identical cycles). ``starts`` (n_starts, n_states) are first
         points; the others are their images. ``tol`` bounds the shooting residual
         ‖(F(x_j) − x_{j+1})_j‖₂. The piecewise route is exhaustive while 2^{n k} ≤ max_regions.
 

@@ -20,6 +20,8 @@ sweep_attractors       one-unit attractor counts over (w, b) with the fold curve
                        and the cusp (dynrnn.sweep + two-parameter continuation)
 sweep_lyapunov         largest Lyapunov exponent of random tanh networks over       no
                        (gain, bias scale), with the edge of chaos λ₁ = 0
+flipflop               nn.RNN, nn.GRU and nn.LSTM trained on the 3-bit flip-flop:   no
+                       fixed points, saddles, unstable manifolds (needs torch)
 torch_events           spikes of nn.RNN/GRU/LSTM trained with Adam in plain         no
                        PyTorch (recorded), explained by relevant crossings
 basins                 basins of a 2-unit network, global continuation of           no
@@ -55,6 +57,8 @@ SCRIPTS = {
                         "curves and the cusp",
     "sweep_lyapunov": "largest Lyapunov exponent of random tanh networks over (gain, bias "
                       "scale): the edge of chaos",
+    "flipflop": "nn.RNN, nn.GRU and nn.LSTM trained on the 3-bit flip-flop: fixed points, "
+                "saddles and unstable manifolds on the principal components",
     "torch_events": "gradient spikes of nn.RNN, nn.GRU and nn.LSTM trained with Adam in plain "
                     "PyTorch, recorded and explained by the relevant crossings",
     "basins": "basins of a 2-unit network, global continuation of the one-unit tanh network, "

@@ -95,7 +95,7 @@ def compute(args) -> dict:
     torch.set_num_threads(1)  # 8-unit networks: extra intra-op threads only add overhead
     s = _settings(args)
     steps = args.steps or s["steps"]
-    results = {}
+    results: dict[str, object] = {}
     for cell in s["cells"]:
         for task in s["tasks"]:
             for clip in s["clips"]:
