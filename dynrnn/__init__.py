@@ -6,9 +6,9 @@ Mikolov and Bengio 2013).
 """
 from ._version import __version__
 from .errors import (ConvergenceError, DerivativeFallbackWarning, DynrnnError, DynrnnWarning,
-                     FileFormatError, InvalidInputError, InvalidTypeError, MissingDependencyError,
-                     NonFiniteError, ResourceLimitError, ShapeError, UndeclaredSymbolError,
-                     UnknownActivationError, UnknownParameterError)
+                     FileFormatError, InvalidInputError, InvalidTypeError, MapEvaluationError,
+                     MissingDependencyError, NonFiniteError, ResourceLimitError, ShapeError,
+                     UndeclaredSymbolError, UnknownActivationError, UnknownParameterError)
 from .model import (ACTIVATIONS, Activation, Gain, LineBetween, Map, NamedParameter,
                     ParameterFamily, RNN, RecurrentMap, get_activation)
 from .model import ArrayNetwork
@@ -103,6 +103,6 @@ __all__ = [
     # errors
     "DynrnnError", "InvalidInputError", "ShapeError", "NonFiniteError", "UnknownParameterError",
     "ResourceLimitError", "UnknownActivationError", "UndeclaredSymbolError", "InvalidTypeError",
-    "ConvergenceError",
-    "MissingDependencyError", "FileFormatError", "DynrnnWarning", "DerivativeFallbackWarning",
+    "ConvergenceError", "MissingDependencyError", "FileFormatError", "MapEvaluationError",
+    "DynrnnWarning", "DerivativeFallbackWarning",
 ]

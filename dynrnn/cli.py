@@ -46,6 +46,7 @@ class AnalysisFailed(Exception):
 
 
 def _emit(args: argparse.Namespace, payload: dict, text: Callable[[], str]) -> None:
+    args.emitted = True
     if args.json:
         print(json.dumps(to_jsonable(payload), indent=2))
     else:
@@ -77,6 +78,65 @@ def _save(args, obj, name: str, metadata: dict | None = None) -> Path | None:
     path = save(obj, out / name, metadata=metadata)
     print(f"saved {path}", file=sys.stderr)
     return path
+
+
+# -- argument checks, all before any work -------------------------------------------------------
+#: option -> (smallest value, whether the smallest is allowed, type); checked when present
+_NUMERIC_OPTIONS: dict[str, tuple[float, bool, type]] = {
+    "starts": (1, True, int), "seed": (0, True, int), "period": (1, True, int),
+    "max_points": (1, True, int), "ds_max": (0.0, False, float), "values": (2, True, int),
+    "transient": (0, True, int), "keep": (1, True, int), "component": (0, True, int),
+    "period_doublings": (0, True, int), "steps": (0, True, int), "units": (1, True, int),
+    "length": (1, True, int), "batch_size": (1, True, int), "lr": (0.0, False, float),
+    "clip": (0.0, False, float), "regularizer": (0.0, True, float),
+    "eval_batch_size": (1, True, int), "threshold": (0.0, False, float),
+    "window": (1, True, int),
+}
+#: options that only need to be finite numbers
+_FINITE_OPTIONS = ("p0", "w", "b", "start", "bounds")
+
+
+def _check_args(args) -> None:
+    """Every option checked before the first computation, so a typo never costs a long run:
+    counts and step sizes in range, numbers finite, --out not an existing file."""
+    for name, (least, inclusive, kind) in _NUMERIC_OPTIONS.items():
+        value = getattr(args, name, None)
+        if value is None or isinstance(value, (list, tuple, str)):
+            continue
+        flag = "--" + name.replace("_", "-")
+        if not np.isfinite(value) or (value < least if inclusive else value <= least):
+            bound = f">= {least}" if inclusive else f"> {least}"
+            raise InvalidInputError(f"{flag} must be {'an integer' if kind is int else 'a number'}"
+                                    f" {bound}, got {value}", argument=flag, value=value)
+    for name in _FINITE_OPTIONS:
+        value = getattr(args, name, None)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if value is not None and not all(isinstance(v, (int, float)) and np.isfinite(v)
+                                         for v in values):
+            flag = "--" + name.replace("_", "-")
+            raise InvalidInputError(f"{flag} must be finite, got {value}", argument=flag,
+                                    value=value)
+    out = getattr(args, "out", None)
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise InvalidInputError(f"--out must be a directory, got the file {str(out)!r}",
+                                argument="--out", value=str(out))
+
+
+def _check_component(args, system) -> None:
+    """--component must index a state of the model (known once it is loaded)."""
+    component = getattr(args, "component", None)
+    if component is not None and not 0 <= component < system.n_states:
+        raise InvalidInputError(f"--component must be in [0, {system.n_states}) for a model "
+                                f"with {system.n_states} state(s), got {component}",
+                                argument="--component", value=component)
+
+
+def _status_line(result) -> str:
+    """The search's status when it was not exhaustive ('others may exist'), else ''."""
+    if getattr(result, "exhaustive", True):
+        return ""
+    return f"\n  status: {result.status} ({result.note})" if getattr(result, "note", "") \
+        else f"\n  status: {result.status}"
 
 
 _TORCH_SUFFIXES = (".pt", ".pth")
@@ -305,7 +365,7 @@ def _cmd_cycles(args) -> int:
     def text() -> str:
         title = (f"{len(points)} cycle(s) of period {args.period} of {args.model}"
                  + (" (all of them: exhaustive search)" if result.exhaustive else ""))
-        return _points_text(title, points)
+        return _points_text(title, points) + _status_line(result)
 
     _emit(args, {"model": str(args.model), "period": args.period, "result": result,
                  "cycles": points}, text)
@@ -382,14 +442,16 @@ def _cmd_continue(args) -> int:
         # would only give that branch again. The chord between two branch points is within
         # about ds_max² of the branch.
         z0 = np.append(x0, p0)
-        tol = max(args.ds_max ** 2, 1e-8) * (1 + np.max(np.abs(z0)))
+        with np.errstate(over="ignore"):    # --ds-max 1e308: an infinite tolerance, no error
+            tol = max(float(np.square(np.float64(args.ds_max))), 1e-8) * (1 + np.max(np.abs(z0)))
         if any(distance_to_polyline(z0, branch_points(b)) <= tol for b in branches):
             continue
         branches.append(continuation(system, param, x0, (lo, hi), p0=p0, period=args.period,
                                      options=options, direction=direction,
                                      progress=_progress(args)))
     _emit(args, {"model": str(args.model), "param": param, "bounds": [lo, hi],
-                 "branches": branches}, lambda: "\n".join(_branch_text(b) for b in branches))
+                 "success": all(br.success for br in branches), "branches": branches},
+          lambda: "\n".join(_branch_text(b) for b in branches))
     for k, br in enumerate(branches):
         _save(args, br, f"branch_{k}.npz", {"model": str(args.model), "param": param})
     failed = [k for k, br in enumerate(branches) if not br.success]
@@ -414,13 +476,19 @@ def _cmd_diagram(args) -> int:
     if args.values < 2:
         raise InvalidInputError(f"--values must be >= 2, got {args.values}",
                                 argument="--values", value=args.values)
+    _check_component(args, system)
+    if args.values > 10 ** 7:
+        raise InvalidInputError(f"--values must be at most 10^7 (one orbit diagram column per "
+                                f"value), got {args.values}", argument="--values",
+                                value=args.values)
     out = _out_dir(args, default=".")
-    diagram = bifurcation_diagram(system.with_params({param: lo}), param, (lo, hi),
-                                  max_period_doublings=args.period_doublings,
-                                  progress=_progress(args), n_starts=args.starts, seed=args.seed)
+    # the orbit diagram first: it checks its sizes (memory, work) before the longer continuation
     orbits = orbit_diagram(system, param, np.linspace(lo, hi, args.values),
                            n_transient=args.transient, n_keep=args.keep, seed=args.seed,
                            component=args.component)
+    diagram = bifurcation_diagram(system.with_params({param: lo}), param, (lo, hi),
+                                  max_period_doublings=args.period_doublings,
+                                  progress=_progress(args), n_starts=args.starts, seed=args.seed)
     stem = Path(args.model).stem
     meta = {"model": str(args.model), "param": param, "bounds": [lo, hi]}
     paths = {"branches": save(diagram, out / f"{stem}_diagram.npz", metadata=meta),
@@ -793,6 +861,13 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _emit_failure(args, status: str, exc: BaseException, code: int) -> None:
+    """With --json, a failure still prints one JSON object (unless the results were printed)."""
+    if getattr(args, "json", False) and not getattr(args, "emitted", False):
+        print(json.dumps({"command": args.command, "success": False, "status": status,
+                          "message": _one_line(exc), "exit_code": code}, indent=2))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -800,17 +875,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        _check_args(args)
         return int(args.handler(args))
     except (InvalidInputError, InvalidTypeError, FileNotFoundError, IsADirectoryError,
             NotADirectoryError, PermissionError, MissingDependencyError) as exc:
         if args.debug:
             traceback.print_exc()
         print(f"dynrnn {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        _emit_failure(args, "bad input", exc, EXIT_BAD_INPUT)
         return EXIT_BAD_INPUT
     except (AnalysisFailed, ConvergenceError, DynrnnError) as exc:
         if args.debug:
             traceback.print_exc()
         print(f"dynrnn {args.command}: analysis failed: {_one_line(exc)}", file=sys.stderr)
+        _emit_failure(args, "analysis failed", exc, EXIT_FAILED)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"dynrnn {args.command}: interrupted", file=sys.stderr)

@@ -21,6 +21,7 @@ __all__ = [
     "ConvergenceError",
     "MissingDependencyError",
     "FileFormatError",
+    "MapEvaluationError",
     "DynrnnWarning",
     "DerivativeFallbackWarning",
 ]
@@ -115,6 +116,17 @@ class MissingDependencyError(DynrnnError, ImportError):
 
 class FileFormatError(InvalidInputError):
     """A saved file is corrupt, truncated, or written by a newer format version."""
+
+
+class MapEvaluationError(InvalidInputError):
+    """A map's own code failed at run time: its step (or Jacobian) raised, or returned values
+    that are not real numbers. ``argument`` names the function ("step", "jacobian", ...) and
+    ``state`` is the state it was called at."""
+
+    def __init__(self, message: str, *, argument: str | None = None, value: Any = None,
+                 state: Any = None):
+        super().__init__(message, argument=argument, value=value)
+        self.state = state
 
 
 class DynrnnWarning(UserWarning):

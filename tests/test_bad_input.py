@@ -220,7 +220,7 @@ CASES = [
      dr.InvalidInputError, "period", "positive"),
     ("continuation period string", lambda: dr.continuation(ONE, "b[0]", [0.0], (-1.0, 1.0),
                                                            period="2"),
-     dr.InvalidInputError, "period", "positive integer"),
+     dr.InvalidTypeError, "period", "integer"),
     ("continuation direction", lambda: dr.continuation(ONE, "b[0]", [0.0], (-1.0, 1.0),
                                                        direction=2),
      dr.InvalidInputError, "direction", "'both'"),

@@ -39,6 +39,7 @@ from ..model.base import RecurrentMap, as_finite_array
 from .cycles import find_cycles
 from .fixed_points import find_fixed_points
 from .lyapunov import lyapunov_spectrum
+from .._signature_checks import checked_arguments
 
 __all__ = ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",
            "AttractorKind", "wilson_interval"]
@@ -888,6 +889,7 @@ def _saddles_and_graph(catalogue: _Catalogue, seed, boundary_labels: np.ndarray)
 
 
 # -- the public function -------------------------------------------------------------------------
+@checked_arguments
 def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[int] | None = None,
            box=None, n_samples: int = 1000,
            sampling: Literal["uniform", "gaussian"] = "uniform", spread: float = 0.1,

@@ -17,10 +17,12 @@ import numpy as np
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap
 from .fixed_points import FixedPointResult, search
+from .._signature_checks import checked_arguments
 
 __all__ = ["find_cycles"]
 
 
+@checked_arguments
 def find_cycles(system: RecurrentMap, period: int, u=None, *, n_starts: int = 256,
                 seed: int | np.random.Generator | None = 0, starts=None, tol: float = 1e-10,
                 max_iter: int = 60, raise_on_failure: bool = False, progress: bool = False,

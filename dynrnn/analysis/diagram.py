@@ -15,6 +15,7 @@ from .continuation.branch import Branch, ContinuationOptions, continuation, reso
 from .continuation.engine import check_interval
 from .continuation.switching import switch_branch
 from .fixed_points import find_fixed_points
+from .._signature_checks import checked_arguments
 
 if TYPE_CHECKING:  # networkx is imported when a diagram is built, not with dynrnn
     import networkx as nx
@@ -86,6 +87,7 @@ def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
     return bool(np.min(np.linalg.norm(pts - z, axis=1)) <= tol)
 
 
+@checked_arguments
 @limited_blas
 def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float], *,
                         starts=None, max_period_doublings: int = 1,

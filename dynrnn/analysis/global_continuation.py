@@ -41,6 +41,7 @@ from .basins import (UNRESOLVED, Attractor, AttractorKind, BasinsOptions,
                      _Catalogue, _Ensemble, _check_system, _resolve_input, initial_ensemble,
                      run_ensemble, summarise, wilson_interval)
 from .special_points import Bifurcation, BifurcationKind
+from .._signature_checks import checked_arguments
 
 __all__ = ["global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
            "AttractorEvent", "AttractorEventKind", "AttractorEventCause", "hausdorff_distance"]
@@ -352,6 +353,7 @@ def _from_training(source):
     return history, systems
 
 
+@checked_arguments
 def global_continuation(system, param=None, values=None, *, initial_states=None, box=None,
                         n_samples: int = 500,
                         sampling: Literal["uniform", "gaussian"] = "uniform",

@@ -19,6 +19,7 @@ import numpy as np
 from .._checks import check_count
 from .._threads import _limit, get_blas_threads
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
+from .._signature_checks import checked_arguments
 from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
 from ..model.base import RecurrentMap, as_finite_array, as_state
 
@@ -75,6 +76,7 @@ class LyapunovResult:
         return float(out) if np.ndim(out) == 0 else out
 
 
+@checked_arguments
 def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int = 100,
                       u=None, *, n_exponents: int | None = None, record_every: int = 100,
                       param: str | None = None, values=None, backend: str = "auto",

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import brentq
@@ -88,6 +89,56 @@ class BracketOutcome:
     unresolved: int           # uncertified cells with no root reported
 
 
+class _Cell(NamedTuple):
+    """A cell [lo, hi] of the search with g = F^k(x) − x and g' at both ends."""
+
+    lo: float
+    hi: float
+    g_lo: float
+    g_hi: float
+    slope_lo: float
+    slope_hi: float
+
+
+def _power(base: float, exponent: int) -> float:
+    """base ** exponent in float64, +inf where it overflows (a Python float raises instead)."""
+    with np.errstate(over="ignore"):
+        return float(np.power(np.float64(base), exponent))
+
+
+def _k_fold_bounds(m1: float, m2: float, k: int) -> tuple[float, float]:
+    """L1 ≥ sup|(F^k)' − 1| and L2 ≥ sup|(F^k)''| from M1, M2 (module notes); inf on overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        l1 = _power(m1, k) + 1.0
+        if m1 == 1.0:
+            geometric = float(k)
+        else:
+            geometric = float(np.sum(np.power(np.float64(m1), np.arange(k, dtype=float))))
+        l2 = float(np.float64(m2) * _power(m1, k - 1) * geometric)
+    return l1, (l2 if not math.isnan(l2) else math.inf)
+
+
+def _root(f, a: float, b: float) -> tuple[float, int]:
+    """A root of f in the bracket [a, b] to full relative precision, and Brent's iterations.
+
+    An exact zero at 0 (the origin of a bias-free network) is taken as it is: Brent's
+    absolute tolerance would have to shrink to the smallest float to stop there by itself.
+    Otherwise the tolerance is relative, 4 ulp of the root, plus an absolute floor far below
+    the resolution of any root not at 0; a bracketing estimate inside [a, b] is kept even if
+    Brent's method runs out of iterations (it then lies within the bracket it narrowed).
+    """
+    if a < 0.0 < b and f(0.0) == 0.0:
+        return 0.0, 0
+    try:
+        root, info = brentq(f, a, b, xtol=1e-200, rtol=4 * np.finfo(float).eps, maxiter=400,
+                            full_output=True, disp=False)
+    except ValueError:
+        # the map gave NaN inside the cell (it left its domain): the cell's middle is the best
+        # estimate, and the residual check of the caller decides whether it is a root
+        return 0.5 * (a + b), 0
+    return float(root), int(info.iterations)
+
+
 def _g(system, u, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """g = F^k(x) − x and g' = (F^k)'(x) − 1 for x (N,)."""
     y = x[:, None]
@@ -113,11 +164,11 @@ def _separated(gs, x1: float, x2: float, k: int, n: int = 9) -> bool:
     return x1 != x2 and n <= 2
 
 
-def _adjacent_runs(cells: list) -> list[list]:
-    """Group cells (a, b, ...) into runs whose consecutive cells share an end point."""
-    runs: list[list] = []
-    for cell in sorted(cells, key=lambda c: c[0]):
-        if runs and cell[0] <= runs[-1][-1][1]:
+def _adjacent_runs(cells: list[_Cell]) -> list[list[_Cell]]:
+    """Group cells into runs whose consecutive cells share an end point."""
+    runs: list[list[_Cell]] = []
+    for cell in sorted(cells, key=lambda c: c.lo):
+        if runs and cell.lo <= runs[-1][-1].hi:
             runs[-1].append(cell)
         else:
             runs.append([cell])
@@ -127,48 +178,67 @@ def _adjacent_runs(cells: list) -> list[list]:
 def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m2: float,
                    tol: float, n_grid: int = 2001, h_min: float | None = None,
                    max_cells: int = 2_000_000) -> BracketOutcome:
-    """Every root of F^k(x) − x on [lo, hi] (see the module notes for the argument)."""
+    """Every root of F^k(x) − x on [lo, hi] (see the module notes for the argument).
+
+    When the bounds L1, L2 of the k-fold map are so large (or overflow float64) that no cell
+    wider than ``h_min`` could ever be certified, bisection would only burn ``max_cells``: the
+    grid's sign changes are then solved directly and the outcome is not certified.
+    """
     k = period
-    L1 = m1 ** k + 1.0
-    L2 = m2 * m1 ** (k - 1) * sum(m1 ** i for i in range(k))
+    L1, L2 = _k_fold_bounds(m1, m2, k)
     width = hi - lo
     if h_min is None:
         h_min = 1e-11 * max(1.0, width, abs(lo), abs(hi))
     grid = np.linspace(lo, hi, n_grid + 1)
     g, d = _g(system, u, grid, k)
+    # A monotone cell needs |g'(a)| + |g'(b)| > L2 h with |g'| ≤ L1; a root-free one needs
+    # |g(a)| + |g(b)| > L1 h with |g| at most what the grid shows. Below h_min neither can hold.
+    with np.errstate(all="ignore"):
+        g_scale = float(np.nanmax(np.abs(g), initial=0.0))
+        can_certify = (math.isfinite(L1) and math.isfinite(L2)
+                       and (2.0 * L1 > L2 * h_min or 2.0 * g_scale > L1 * h_min))
     a, b = grid[:-1], grid[1:]
     ga, gb, da, db = g[:-1], g[1:], d[:-1], d[1:]
     brackets: list[tuple[float, float]] = []
-    leftover: list[tuple[float, float, float, float, float, float]] = []
+    leftover: list[_Cell] = []
+    flat: list[_Cell] = []
     n_cells = a.size
     n_levels = 0
-    certified = True
-    flat: list[tuple[float, float, float, float, float, float]] = []
+    n_broken = 0
+    certified = can_certify
     while a.size:
         n_levels += 1
         h = b - a
-        # Where g is below its own rounding error at both ends, its sign says nothing: such
-        # cells (around a degenerate root, e.g. the cusp) are set aside, not bisected, and each
-        # run of them gives one candidate point below.
-        is_flat = (np.abs(ga) <= _rounding(a, ga, k)) & (np.abs(gb) <= _rounding(b, gb, k))
-        for i in np.flatnonzero(is_flat):
-            flat.append((a[i], b[i], ga[i], gb[i], da[i], db[i]))
-        monotone = (da * db > 0) & (np.abs(da) + np.abs(db) > L2 * h) & ~is_flat
-        no_root = (ga * gb > 0) & (np.abs(ga) + np.abs(gb) > L1 * h)
-        change = ga * gb <= 0
-        for i in np.flatnonzero(monotone & change):
-            brackets.append((a[i], b[i]))
-        todo = ~(monotone | no_root | is_flat)
+        with np.errstate(all="ignore"):
+            # Where g is below its own rounding error at both ends, its sign says nothing: such
+            # cells (around a degenerate root, e.g. the cusp) are set aside, not bisected, and
+            # each run of them gives one candidate point below.
+            is_flat = (np.abs(ga) <= _rounding(a, ga, k)) & (np.abs(gb) <= _rounding(b, gb, k))
+            monotone = (da * db > 0) & (np.abs(da) + np.abs(db) > L2 * h) & ~is_flat
+            no_root = (ga * gb > 0) & (np.abs(ga) + np.abs(gb) > L1 * h)
+            change = ga * gb <= 0
+        cells = [_Cell(*row) for row in zip(a, b, ga, gb, da, db)]
+        flat.extend(cells[i] for i in np.flatnonzero(is_flat))
+        if not can_certify:
+            brackets.extend((a[i], b[i]) for i in np.flatnonzero(change & ~is_flat))
+            leftover.extend(cells[i] for i in np.flatnonzero(~change & ~is_flat & (da * db < 0)))
+            break
+        brackets.extend((a[i], b[i]) for i in np.flatnonzero(monotone & change))
+        # Where F^k is NaN or inf (the map left its domain or overflowed) nothing can be
+        # certified and bisection would only multiply the cells: they are counted, not split.
+        broken = ~(np.isfinite(ga) & np.isfinite(gb) & np.isfinite(da) & np.isfinite(db))
+        if np.any(broken):
+            certified = False
+            n_broken += int(np.count_nonzero(broken))
+        todo = ~(monotone | no_root | is_flat | broken)
         small = todo & (h <= h_min)
-        for i in np.flatnonzero(small):
-            leftover.append((a[i], b[i], ga[i], gb[i], da[i], db[i]))
+        leftover.extend(cells[i] for i in np.flatnonzero(small))
         split = todo & ~small
         if not np.any(split):
             break
         if n_cells + 2 * np.count_nonzero(split) > max_cells:
             certified = False
-            for i in np.flatnonzero(split):
-                leftover.append((a[i], b[i], ga[i], gb[i], da[i], db[i]))
+            leftover.extend(cells[i] for i in np.flatnonzero(split))
             break
         a, b, ga, gb, da, db = a[split], b[split], ga[split], gb[split], da[split], db[split]
         mid = 0.5 * (a + b)
@@ -194,46 +264,46 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
         if gb_c == 0.0:
             roots.append(hi_c)
             continue
-        r, info = brentq(gs, lo_c, hi_c, xtol=1e-300, rtol=4 * np.finfo(float).eps,
-                         full_output=True)
-        n_brent += info.iterations
+        r, n_iter = _root(gs, lo_c, hi_c)
+        n_brent += n_iter
         roots.append(r)
     tangential = []
     unresolved = 0
     # Uncertified cells come in runs of adjacent cells around one degenerate root (a fold, or
     # the triple root of x -> tanh(x) at w = 1): handle each run once, not cell by cell.
-    flat_starts = {c[0] for c in flat}
+    flat_starts = {cell.lo for cell in flat}
     zones: list[tuple[float, float, float]] = []
     for run in _adjacent_runs(leftover + flat):
-        if any(c[0] in flat_starts for c in run):
+        run_hi = max(cell.hi for cell in run)
+        turns = [cell for cell in run if cell.slope_lo * cell.slope_hi < 0]
+        if any(cell.lo in flat_starts for cell in run):
             # A zone where F^k(x) − x is rounding noise: one degenerate root, placed where g'
             # changes sign, else mid-zone (the root is only known to within the zone).
-            turns = [c for c in run if c[4] * c[5] < 0]
             if turns:
-                a_c, b_c = turns[len(turns) // 2][:2]
-                xc, info = brentq(dgs, a_c, b_c, xtol=1e-300, full_output=True)
-                n_brent += info.iterations
+                turn = turns[len(turns) // 2]
+                xc, n_iter = _root(dgs, turn.lo, turn.hi)
+                n_brent += n_iter
             else:
-                xc = 0.5 * (run[0][0] + max(c[1] for c in run))
-            zones.append((run[0][0], max(c[1] for c in run), xc))
+                xc = 0.5 * (run[0].lo + run_hi)
+            zones.append((run[0].lo, run_hi, xc))
             continue
-        changes = [c for c in run if c[2] * c[3] <= 0]
+        changes = [cell for cell in run if cell.g_lo * cell.g_hi <= 0]
         if changes:
-            a_c, b_c, ga_c, gb_c = changes[len(changes) // 2][:4]
-            if ga_c == 0.0 or gb_c == 0.0:
-                roots.append(a_c if ga_c == 0.0 else b_c)
+            cell = changes[len(changes) // 2]
+            if cell.g_lo == 0.0 or cell.g_hi == 0.0:
+                roots.append(cell.lo if cell.g_lo == 0.0 else cell.hi)
             else:
-                r, info = brentq(gs, a_c, b_c, xtol=1e-300, full_output=True)
-                n_brent += info.iterations
+                r, n_iter = _root(gs, cell.lo, cell.hi)
+                n_brent += n_iter
                 roots.append(r)
             continue
-        turns = [c for c in run if c[4] * c[5] < 0]
         if turns:
-            a_c, b_c = turns[len(turns) // 2][:2]
-            xc, info = brentq(dgs, a_c, b_c, xtol=1e-300, full_output=True)
-            n_brent += info.iterations
+            turn = turns[len(turns) // 2]
+            xc, n_iter = _root(dgs, turn.lo, turn.hi)
+            n_brent += n_iter
         else:
-            ends = [(abs(c[2]), c[0]) for c in run] + [(abs(c[3]), c[1]) for c in run]
+            ends = ([(abs(cell.g_lo), cell.lo) for cell in run]
+                    + [(abs(cell.g_hi), cell.hi) for cell in run])
             xc = min(ends)[1]
         if abs(gs(xc)) <= tol:
             tangential.append(xc)
@@ -282,7 +352,8 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
         exact = [p for p in group if gs(p[0]) == 0.0]
         chosen = exact[0] if exact else next((p for p in group if p[1] == 1), group[0])
         (roots if chosen[1] == 0 else tangential).append(chosen[0])
-    certified = certified and unresolved == 0
+    certified = certified and unresolved == 0 and n_broken == 0
+    unresolved += n_broken
     return BracketOutcome(roots=np.asarray(roots, dtype=float),
                           tangential=np.asarray(tangential, dtype=float), certified=certified,
                           n_cells=int(n_cells), n_levels=n_levels, n_brent_iter=n_brent,

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
+from .._signature_checks import checked_arguments
 
 __all__ = ["OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram"]
 
@@ -123,10 +124,36 @@ def _default_x0s(system: RecurrentMap, n_initial: int, seed, u) -> np.ndarray:
     return rng.uniform(-1.0, 1.0, (n_initial, n))
 
 
+def _check_budget(n_orbits: int, n_states: int, n_transient: int, n_keep: int,
+                  component: int | None, max_memory: float, max_updates: float) -> None:
+    """Refuse, before any work, a diagram whose samples or run would not fit the budget."""
+    for name, limit in (("max_memory", max_memory), ("max_updates", max_updates)):
+        if isinstance(limit, bool) or not isinstance(limit, (int, float, np.integer,
+                                                             np.floating)) or not limit > 0:
+            raise InvalidInputError(f"{name} must be a positive number, got {limit!r}",
+                                    argument=name, value=limit)
+    n_bytes = 8.0 * n_orbits * n_keep * (1 if component is not None else n_states)
+    if n_bytes > max_memory:
+        raise InvalidInputError(
+            f"n_keep={n_keep} asks for {n_bytes / 2 ** 30:.3g} GiB of samples ({n_orbits} "
+            f"orbits x {n_keep} kept states x 8 bytes), above max_memory = "
+            f"{max_memory / 2 ** 30:.3g} GiB; lower n_keep, the number of values or x0s, or "
+            "raise max_memory", argument="n_keep", value=n_keep)
+    n_updates = float(n_orbits) * (n_transient + n_keep) * n_states
+    if n_updates > max_updates:
+        raise InvalidInputError(
+            f"n_transient + n_keep = {n_transient + n_keep} steps over {n_orbits} orbits is "
+            f"{n_updates:.3g} state-component updates, above max_updates = {max_updates:.3g}; "
+            "lower n_transient or n_keep, or raise max_updates",
+            argument="n_transient" if n_transient >= n_keep else "n_keep", value=n_updates)
+
+
+@checked_arguments
 def orbit_diagram(system: RecurrentMap, param: str, values, *, n_transient: int = 1000,
                   n_keep: int = 200, x0s=None, n_initial: int = 4, component: int | None = 0,
                   u=None, seed: int | np.random.Generator | None = 0,
-                  divergence_bound: float = 1e12, vectorized: bool = True) -> OrbitDiagram:
+                  divergence_bound: float = 1e12, vectorized: bool = True,
+                  max_memory: float = 2.0 ** 31, max_updates: float = 1e11) -> OrbitDiagram:
     r"""Sample the attractors of ``system`` over a sweep of the parameter ``param``.
 
     .. math::
@@ -164,6 +191,12 @@ def orbit_diagram(system: RecurrentMap, param: str, values, *, n_transient: int 
     vectorized : bool
         Use the map's batched sweep (default); False forces the loop over one map per value
         (the reference path, for tests and benchmarks).
+    max_memory : float
+        Bytes the kept samples may take (2 GiB by default); a larger request is refused before
+        any work, with the size it would need.
+    max_updates : float
+        Component updates (values × initial states × steps × n_states) the run may take (1e11,
+        about an hour); a larger request is refused before any work.
 
     Returns
     -------
@@ -211,6 +244,11 @@ def orbit_diagram(system: RecurrentMap, param: str, values, *, n_transient: int 
             raise InvalidInputError(f"component must be an integer in [0, {n}) or None, got "
                                     f"{component!r}", argument="component", value=component)
         component = int(component) % n
+    if x0s is not None:
+        x0s = as_state(x0s, n, "x0s")
+    n_orbits = values.size * (int(n_initial) if x0s is None else max(1, x0s.size // n))
+    _check_budget(n_orbits, n, int(n_transient), int(n_keep), component, max_memory,
+                  max_updates)
     u = system.resolve_input(u)
     if x0s is None:
         x0s = _default_x0s(system, int(n_initial), seed, u)

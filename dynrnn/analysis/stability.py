@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError
+from .._signature_checks import checked_arguments
 
 __all__ = ["PointKind", "FixedPoint", "classify", "count_unstable", "sort_eigenvalues",
            "sorted_multipliers"]
@@ -96,6 +97,7 @@ def count_unstable(eigenvalues, tol: float = 1e-8) -> int:
     return int(np.count_nonzero(np.abs(np.asarray(eigenvalues)) > 1.0 + tol))
 
 
+@checked_arguments
 def classify(eigenvalues, tol: float = 1e-8) -> PointKind:
     r"""Classify a fixed point of a map by the eigenvalues of its Jacobian.
 

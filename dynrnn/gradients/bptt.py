@@ -37,7 +37,9 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError, \
     UnknownParameterError
+from .._checks import check_count
 from ..model.rnn import RNN
+from .._signature_checks import checked_arguments
 
 __all__ = ["Readout", "BPTTResult", "bptt", "LOSSES", "forward", "ForwardPass"]
 
@@ -153,6 +155,10 @@ def _as_readout(readout) -> Readout | None:
     if readout is None or isinstance(readout, Readout):
         return readout
     if isinstance(readout, Mapping):
+        if "W_out" not in readout:
+            raise InvalidInputError(f"readout given as a dict needs the key 'W_out' (and "
+                                    f"optionally 'b_out'), got the keys {sorted(readout)}",
+                                    argument="readout", value=readout)
         return Readout(readout["W_out"], readout.get("b_out"))
     if isinstance(readout, (tuple, list)) and len(readout) == 2:
         return Readout(readout[0], readout[1])
@@ -161,6 +167,28 @@ def _as_readout(readout) -> Readout | None:
         return Readout(W, None)
     raise InvalidTypeError("readout must be a Readout, (W_out, b_out), a dict or a matrix, got "
                            f"{type(readout).__name__}", argument="readout", value=readout)
+
+
+def _as_real(value, argument: str, dtype=None) -> np.ndarray:
+    """``value`` as a real array (of ``dtype`` if given), or a dynrnn error naming the argument:
+    numpy would drop an imaginary part with only a warning and raise a bare error on text."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"{argument} is not a rectangular numeric array: {exc}",
+                               argument=argument, value=value) from None
+    if arr.dtype.kind == "c":
+        raise InvalidTypeError(f"{argument} must be real, got complex values {value!r:.60}",
+                               argument=argument, value=value)
+    if dtype is None and arr.dtype.kind in "fiub":
+        return arr
+    try:
+        if arr.dtype.kind in "USVM":
+            raise TypeError(arr.dtype)
+        return arr.astype(dtype if dtype is not None else np.float64)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"{argument} must be numeric, got {arr.dtype} {value!r:.60}",
+                               argument=argument, value=value) from None
 
 
 def _finite(a: np.ndarray, argument: str) -> None:
@@ -176,7 +204,7 @@ def _prepare(net, x0, inputs, n_steps, dtype):
         raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
                                argument="net", value=net)
     n, m = net.n_units, net.n_inputs
-    x0 = np.asarray(x0, dtype=dtype)
+    x0 = _as_real(x0, "x0", dtype)
     if x0.ndim == 1:
         batched = False
         x0b = x0[None, :]
@@ -200,7 +228,7 @@ def _prepare(net, x0, inputs, n_steps, dtype):
                                     value=n_steps)
         U = np.broadcast_to(net.u.astype(dtype), (T, B, m))
     else:
-        U = np.asarray(inputs, dtype=dtype)
+        U = _as_real(inputs, "inputs", dtype)
         if not batched:
             if U.ndim != 2:
                 raise ShapeError(f"inputs must have shape (T, n_inputs) for an unbatched x0, got "
@@ -338,7 +366,7 @@ def _softmax(Y):
 
 def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
     """Targets as (T_sel, B, k) floats (soft/one-hot for CE) or (T_sel, B) class labels."""
-    z = np.asarray(targets)
+    z = _as_real(targets, "targets")
     if not batched:
         is_labels = loss == "cross_entropy" and np.issubdtype(z.dtype, np.integer)
         z = z[..., None] if is_labels else z[..., None, :] if z.ndim else z
@@ -366,6 +394,7 @@ def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
     return z, False
 
 
+@checked_arguments
 def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
          where: Literal["all", "last"] = "all", mask=None, n_steps: int | None = None,
          dtype=np.float64, exact_tanh: bool = False,
@@ -436,7 +465,11 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     if where not in ("all", "last"):
         raise InvalidInputError(f"where must be 'all' or 'last', got {where!r}", argument="where",
                                 value=where)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"dtype must be float32 or float64, got {dtype!r:.60}",
+                               argument="dtype", value=dtype) from None
     if dtype not in (np.float32, np.float64):
         raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}", argument="dtype",
                                 value=dtype)
@@ -452,7 +485,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     T_sel = T if where == "all" else 1
     z, labels = _prepare_targets(targets, loss_name, where, T_sel, B, k, batched, dtype)
     if mask is not None:
-        mk = np.asarray(mask, dtype=dtype)
+        mk = _as_real(mask, "mask", dtype)
         if not batched:
             mk = mk[..., None]
         if where == "last" and mk.ndim == 1:
@@ -468,6 +501,10 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     else:
         mk = None
 
+    if column_block is not None and not (isinstance(column_block, str)
+                                         and column_block == "auto"):
+        # a negative block made empty column slices (a wrong loss), a float a raw TypeError
+        column_block = check_count(column_block, "column_block", 1)
     if column_block == "auto":
         # OpenBLAS runs a product single-threaded below M·N·K = 4·65536.
         column_block = max(1, (4 * 65536) // (B * n))

@@ -13,6 +13,7 @@ from typing import Literal, Mapping
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError
 
 __all__ = ["ClipAction", "ClipResult", "clip_gradients", "global_norm"]
@@ -69,6 +70,7 @@ def global_norm(grads: Mapping[str, np.ndarray] | np.ndarray) -> float:
     return float(np.sqrt(total))
 
 
+@checked_arguments
 def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: float, *,
                    nonfinite: Literal["raise", "skip", "shrink"] = "raise",
                    weights: Mapping[str, np.ndarray] | None = None,
@@ -129,7 +131,11 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     """
     single = not isinstance(grads, Mapping)
     if single:
-        grads = {"g": np.asarray(grads)}
+        try:
+            grads = {"g": np.asarray(grads)}
+        except (TypeError, ValueError):      # a ragged list
+            raise InvalidTypeError(f"grads must be a numeric array or a dict of them, got "
+                                   f"{grads!r:.60}", argument="grads", value=grads) from None
     try:
         c = float(threshold)
     except (TypeError, ValueError):
@@ -138,6 +144,20 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     if not (np.isfinite(c) and c > 0):
         raise InvalidInputError(f"threshold must be finite and > 0, got {threshold!r}",
                                 argument="threshold", value=threshold)
+    for argument, value in (("shrink_factor", shrink_factor), ("huge", huge)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                             np.floating)):
+            raise InvalidTypeError(f"{argument} must be a real number, got {value!r}",
+                                   argument=argument, value=value)
+    if not (np.isfinite(shrink_factor) and shrink_factor > 0):
+        # NaN would make NaN gradients, a negative factor would grow W_rec instead of
+        # shrinking it, and 0 is nonfinite="skip"
+        raise InvalidInputError(f"shrink_factor must be finite and > 0 (the shrink step is "
+                                f"g_W_rec = shrink_factor · W_rec), got {shrink_factor!r}",
+                                argument="shrink_factor", value=shrink_factor)
+    if not huge > 0:
+        raise InvalidInputError(f"huge must be > 0 (norms above it count as non-finite; inf "
+                                f"turns that off), got {huge!r}", argument="huge", value=huge)
     if nonfinite not in ("raise", "skip", "shrink"):
         raise InvalidInputError(f"nonfinite must be 'raise', 'skip' or 'shrink', got "
                                 f"{nonfinite!r}", argument="nonfinite", value=nonfinite)
@@ -147,7 +167,21 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     if nonfinite == "shrink" and (weights is None or "W_rec" not in weights):
         raise InvalidInputError("nonfinite='shrink' needs weights={'W_rec': ...}",
                                 argument="weights", value=None)
-    counted = {k: np.asarray(v) for k, v in grads.items() if k not in exclude}
+    if isinstance(exclude, str) or not isinstance(exclude, (tuple, list, set, frozenset)) \
+            or not all(isinstance(name, str) for name in exclude):
+        raise InvalidTypeError(f"exclude must be a tuple of gradient names, got {exclude!r:.60}",
+                               argument="exclude", value=exclude)
+    counted = {}
+    for name, value in grads.items():
+        if name in exclude:
+            continue
+        try:
+            if np.iscomplexobj(value):
+                raise TypeError("complex")
+            counted[name] = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidTypeError(f"grads[{name!r}] must be a real numeric array, got "
+                                   f"{value!r:.60}", argument="grads", value=value) from None
     with np.errstate(over="ignore", invalid="ignore"):
         norm = global_norm(counted)
     bad = not np.isfinite(norm) or norm > huge

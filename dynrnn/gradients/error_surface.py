@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, ShapeError
 from ..model.activations import get_activation
 from ..model.base import as_finite_array
@@ -53,6 +54,7 @@ class ErrorSurface:
         return np.hypot(self.grad_w, self.grad_b)
 
 
+@checked_arguments
 def error_surface(w_values, b_values, *, n_steps: int = 50, x0: float = 0.5,
                   target: float = 0.7, activation: str = "sigmoid") -> ErrorSurface:
     r"""Loss :math:`(\sigma(x_T) - z)^2` of the one-unit map and its gradient over a (w, b) grid.
@@ -115,6 +117,7 @@ def fig6_problem(w: float, b: float, *, n_steps: int = 50, x0: float = 0.5, targ
     return net, batch, np.array([x0])
 
 
+@checked_arguments
 def descent_paths(start: tuple[float, float], *, lr: float = 0.1, steps: int = 50,
                   clips=(None, 1.0), n_steps: int = 50, x0: float = 0.5, target: float = 0.7,
                   activation: str = "sigmoid", on_nonfinite: str = "stop") -> tuple:

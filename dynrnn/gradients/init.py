@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, UnknownParameterError
 from ..model.rnn import RNN
 from .bptt import Readout
@@ -17,6 +18,7 @@ __all__ = ["INITIALISATIONS", "initialise"]
 INITIALISATIONS = ("sigmoid", "basic_tanh", "smart_tanh")
 
 
+@checked_arguments
 def initialise(scheme: str, n_units: int, n_inputs: int, n_outputs: int, *, seed=None,
                std: float | None = None, n_nonzero: int = 15,
                spectral_radius: float = 0.95) -> tuple[RNN, Readout]:

@@ -19,7 +19,8 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from .._signature_checks import checked_arguments
+from ..errors import InvalidInputError, InvalidTypeError
 from ..model.rnn import RNN
 from .bptt import _activation_and_derivative, _prepare, bptt, forward
 
@@ -102,6 +103,7 @@ def _spectral_power(P: np.ndarray, u: np.ndarray, tol: float, max_iter: int):
     return float(np.linalg.norm(u @ P64)), u
 
 
+@checked_arguments
 def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
                       pairs: Literal["last", "all"] = "last",
                       norm: Literal["spectral", "fro"] = "spectral",
@@ -166,7 +168,14 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
             f"return_matrices=True stores (T+1)² n² numbers; n_units={net.n_units} exceeds "
             f"max_matrix_units={max_matrix_units} (raise it to insist)",
             argument="return_matrices", value=True)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"dtype must be float32 or float64, got {dtype!r:.60}",
+                               argument="dtype", value=dtype) from None
+    if dtype not in (np.float32, np.float64):
+        raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}",
+                                argument="dtype", value=dtype)
     x0b, U, _ = _prepare(net, x0, inputs, n_steps, dtype)
     fp = forward(net, x0b, U, dtype)
     X = fp.X[:, 0]
@@ -288,6 +297,7 @@ class DistanceDecomposition:
         return float(v[min_distance:].sum()) / tot if tot > 0 else 0.0
 
 
+@checked_arguments
 def gradient_by_distance(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
                          where: str = "all", mask=None, n_steps: int | None = None,
                          keep_contributions: bool = False) -> DistanceDecomposition:

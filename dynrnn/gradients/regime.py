@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidTypeError
 from ..model.rnn import RNN
 
@@ -76,6 +77,7 @@ class GradientRegime:
                 f"{self.kind.value}")
 
 
+@checked_arguments
 def gradient_regime(net: RNN) -> GradientRegime:
     r"""Whether the §2.1 sufficient condition for vanishing gradients holds for ``net``.
 

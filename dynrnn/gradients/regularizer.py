@@ -33,8 +33,10 @@ from typing import Literal
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.activations import get_activation
+from ..model.rnn import RNN
 from .bptt import BPTTResult
 
 __all__ = ["OmegaVariant", "OmegaResult", "omega", "omega_terms", "REGULARIZER_VARIANTS"]
@@ -79,6 +81,7 @@ def _variant(v) -> OmegaVariant:
                                 value=v) from None
 
 
+@checked_arguments
 def omega_terms(W_rec, state_grads, states, activation="tanh", *,
                 variant: Literal["ratio", "squared"] = "ratio",
                 mask_threshold: float = 1e-20) -> OmegaResult:
@@ -145,7 +148,8 @@ def omega_terms(W_rec, state_grads, states, activation="tanh", *,
     return OmegaResult(value, grad, r, int(keep.size - keep.sum()), v)
 
 
-def omega(net, result: BPTTResult, variant: Literal["ratio", "squared"] = "ratio", *,
+@checked_arguments
+def omega(net: RNN, result: BPTTResult, variant: Literal["ratio", "squared"] = "ratio", *,
           mask_threshold: float = 1e-20) -> OmegaResult:
     r"""Ω (eq. 9 or the squared variant) for the BPTT pass ``result`` of ``net``.
 

@@ -19,6 +19,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, UnknownParameterError
 
 __all__ = ["Batch", "Task", "TASKS", "get_task", "error_rate"]
@@ -155,6 +156,7 @@ _ALIASES = {"temporal-order": "temporal_order", "3bit": "temporal_order_3bit",
             "add": "addition", "mul": "multiplication"}
 
 
+@checked_arguments
 def get_task(name: str | Task) -> Task:
     """The task named ``name`` (one of :data:`TASKS`, or a :class:`Task` itself)."""
     if isinstance(name, Task):

@@ -30,6 +30,7 @@ from typing import Literal, cast
 import numpy as np
 
 from .._checks import check_count
+from .._signature_checks import checked_arguments
 from ..errors import (
     DynrnnWarning,
     FileFormatError,
@@ -263,6 +264,7 @@ def _batch_source(task, batch_size, length, seed):
     return (lambda k: t.sample(batch_size, length, seed=np.random.default_rng([seed, k]))), t
 
 
+@checked_arguments
 def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=None, x0=None,
           options: TrainingOptions | None = None, checkpoint: str | os.PathLike | None = None,
           resume: bool = False, progress: bool = True,

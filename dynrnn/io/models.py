@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import FileFormatError, InvalidInputError, InvalidTypeError, UnknownActivationError
 from ..model import RNN, ElmanRNN
 from ..model.base import RecurrentMap
@@ -24,6 +25,7 @@ from .results import load
 __all__ = ["save_model", "load_model"]
 
 
+@checked_arguments
 def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) -> Path:
     """Write a network to ``path``: ``.npz`` for an array network (RNN, ElmanRNN, PLRNN or any
     :class:`~dynrnn.model._arrays.ArrayNetwork`); ``.toml`` for a sympy-defined
@@ -79,6 +81,7 @@ def save_model(net, path: str | os.PathLike, metadata: Mapping | None = None) ->
     return path
 
 
+@checked_arguments
 def load_model(path: str | os.PathLike, *, nonlinearity: str | None = None,
                form: Literal["pascanu", "rnn", "elman"] | None = None,
                prefix: str | None = None, kind: str | None = None):

@@ -48,6 +48,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from .._signature_checks import checked_arguments
 from ..errors import FileFormatError
 from .atomic import check_writable
 from .codec import Decoder, Encoder
@@ -59,6 +60,7 @@ __all__ = ["save", "load", "read_metadata", "register_result_type", "is_loadable
            "FORMAT_VERSION"]
 
 
+@checked_arguments
 def save(obj, path: str | os.PathLike, metadata: Mapping | None = None, *,
          compress: bool = True) -> Path:
     """Write a result object (or a network) to one ``.npz`` file, atomically.
@@ -109,6 +111,7 @@ def save(obj, path: str | os.PathLike, metadata: Mapping | None = None, *,
     return path
 
 
+@checked_arguments
 def load(path: str | os.PathLike, *, return_metadata: bool = False):
     """Read an object written by :func:`save` (or a model written by :func:`save_model`).
 

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidTypeError, UnknownActivationError
 
 __all__ = ["Activation", "ACTIVATIONS", "get_activation"]
@@ -124,6 +125,7 @@ ACTIVATIONS: dict[str, Activation] = {
 _ALIASES = {"logistic": "sigmoid", "linear": "identity"}
 
 
+@checked_arguments
 def get_activation(activation: str | Activation) -> Activation:
     """Return the :class:`Activation` named ``activation`` (or ``activation`` itself).
 

@@ -54,6 +54,40 @@ def as_finite_array(value, argument: str, *, dtype=np.float64, allow_complex: bo
     return arr
 
 
+def _checked_output(out, x: np.ndarray, what: str, step: tuple[int, int] | None = None
+                    ) -> np.ndarray:
+    """A map's output as a finite real array; otherwise a dynrnn error saying what happened at
+    which state (``step`` = (k, n_steps) when it happened along an orbit)."""
+    from ..errors import MapEvaluationError  # here: the errors module is imported above
+
+    out = np.asarray(out)
+    where = (f"at step {step[0]} of {step[1]} (from the state x = {_short(x)})" if step
+             else f"at the state x = {_short(x)}")
+    if out.dtype.kind == "c" and np.any(out.imag != 0):
+        raise MapEvaluationError(f"the map's {what} is complex {where}; a recurrent map must "
+                                 "be real", argument="step", value=out, state=x)
+    if out.dtype.kind not in "fiubc":
+        raise MapEvaluationError(f"the map's {what} is not numeric (dtype {out.dtype}) {where}",
+                                 argument="step", value=out, state=x)
+    out = np.real(out)
+    finite = np.isfinite(out)
+    if not np.all(finite):
+        if np.any(np.isnan(out)):
+            happened = ("produced NaN: the map left its domain (a square root or logarithm of a "
+                        "negative number, 0/0, inf − inf, ...)")
+        else:
+            happened = "overflowed to inf: the map is unbounded there"
+        raise NonFiniteError(f"the map's {what} {happened}, {where}", argument="x", value=out)
+    return out
+
+
+def _short(x) -> str:
+    """A state for a message: its first few entries."""
+    flat = np.asarray(x).reshape(-1)
+    shown = np.array2string(flat[:6], precision=6, separator=", ")
+    return shown if flat.size <= 6 else shown[:-1] + f", ... ({flat.size} entries)]"
+
+
 def as_state(x, n_states: int, argument: str = "x", *, allow_complex: bool = False) -> np.ndarray:
     """Check a (possibly batched) state: last axis of length ``n_states``, finite entries."""
     arr = as_finite_array(x, argument, allow_complex=allow_complex)
@@ -238,6 +272,8 @@ class RecurrentMap(abc.ABC):
     def resolve_input(self, u=None) -> np.ndarray | None:
         """Validate an input ``u`` (shape ``(..., n_inputs)``); None means the constant input."""
         if self.n_inputs == 0:
+            if u is not None:
+                u = as_finite_array(u, "u")     # a ragged or text u is named, not np.size's error
             if u is not None and np.size(u) != 0:
                 raise ShapeError(f"{type(self).__name__} takes no input, got u of shape "
                                  f"{np.shape(u)}", argument="u", expected=(0,),
@@ -265,12 +301,14 @@ class RecurrentMap(abc.ABC):
         -------
         ndarray, shape (..., n_states)
         """
-        return self.step_unchecked(as_state(x, self.n_states), self.resolve_input(u))
+        x = as_state(x, self.n_states)
+        return _checked_output(self.step_unchecked(x, self.resolve_input(u)), x, "step")
 
     @final
     def jacobian(self, x, u=None) -> np.ndarray:
         """The state Jacobian ∂F/∂x at ``x``, shape ``(..., n_states, n_states)``."""
-        return self.jacobian_unchecked(as_state(x, self.n_states), self.resolve_input(u))
+        x = as_state(x, self.n_states)
+        return _checked_output(self.jacobian_unchecked(x, self.resolve_input(u)), x, "Jacobian")
 
     @final
     def param_jacobian(self, x, names: str | Sequence[str], u=None) -> np.ndarray:
@@ -281,8 +319,9 @@ class RecurrentMap(abc.ABC):
         """
         single = isinstance(names, str)
         checked = self.check_param_names(names, argument="names")
-        out = self.param_jacobian_unchecked(as_state(x, self.n_states), checked,
-                                            self.resolve_input(u))
+        x = as_state(x, self.n_states)
+        out = _checked_output(self.param_jacobian_unchecked(x, checked, self.resolve_input(u)),
+                              x, "parameter Jacobian")
         return out[..., 0] if single else out
 
     @final
@@ -331,6 +370,10 @@ class RecurrentMap(abc.ABC):
         >>> net.params["b[0]"]
         0.0
         """
+        if updates is not None and not isinstance(updates, Mapping):
+            raise InvalidTypeError(f"updates must be a mapping of parameter names to values, got "
+                                   f"{type(updates).__name__} {updates!r:.60}",
+                                   argument="updates", value=updates)
         merged = dict(updates or {})
         merged.update(kwargs)
         self.check_param_names(list(merged), argument="updates")
@@ -366,6 +409,10 @@ class RecurrentMap(abc.ABC):
             The trajectory, starting with ``x0``.
         """
         x = as_state(x0, self.n_states, "x0")
+        if n_steps is not None and (isinstance(n_steps, bool)
+                                    or not isinstance(n_steps, (int, np.integer))):
+            raise InvalidTypeError(f"n_steps must be an integer, got {n_steps!r:.60}",
+                                   argument="n_steps", value=n_steps)
         if inputs is not None:
             inputs = as_finite_array(inputs, "inputs")
             if inputs.ndim < 2 or inputs.shape[-1] != self.n_inputs:
@@ -392,15 +439,18 @@ class RecurrentMap(abc.ABC):
             return out
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(n_steps):
-                out[t + 1] = self.step_unchecked(out[t], u_const if inputs is None else inputs[t])
-                if not np.all(np.isfinite(out[t + 1])):
-                    err = NonFiniteError(
-                        f"the orbit from x0 overflowed to inf/NaN at step {t + 1} of {n_steps}; "
-                        "the map is unbounded there (ReLU or linear units with gain > 1?). The "
-                        "finite part of the trajectory is in .partial",
-                        argument="x0", value=None)
+                try:
+                    out[t + 1] = _checked_output(
+                        self.step_unchecked(out[t], u_const if inputs is None else inputs[t]),
+                        out[t], "step", (t + 1, n_steps))
+                except NonFiniteError as exc:
+                    hint = (" (ReLU or linear units with gain > 1?)" if "overflow" in str(exc)
+                            else "")
+                    err = NonFiniteError(f"the orbit from x0: {exc}{hint}. The finite part of "
+                                         "the trajectory is in .partial", argument="x0",
+                                         value=None)
                     err.partial = out[: t + 1].copy()
-                    raise err
+                    raise err from None
         return out
 
     @final
@@ -422,10 +472,12 @@ class RecurrentMap(abc.ABC):
                 end = _jit.call_compiled(kernel, loops.iterate, flat,
                                          _jit.input_rows(u, self.n_inputs), kernel.params,
                                          np.zeros(flat.shape[0], dtype=np.int64), int(n_steps))
-            if end is not None:
+            if end is not None and np.all(np.isfinite(end)):
                 return end.reshape(x.shape)
-        for _ in range(int(n_steps)):
-            x = self.step_unchecked(x, u)
+            # an overflow: the numpy loop below says where, with the same error as always
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(int(n_steps)):
+                x = _checked_output(self.step_unchecked(x, u), x, "step", (t + 1, int(n_steps)))
         return x
 
     def _run_compiled(self, x, inputs, u_const, n_steps, out, backend) -> bool:
@@ -450,13 +502,6 @@ class RecurrentMap(abc.ABC):
         flat_out = out.reshape(n_steps + 1, -1, n)
         bad = _jit.call_compiled(kernel, loops.run, flat_x, u_rows, kernel.params,
                                  np.zeros(flat_x.shape[0], dtype=np.int64), n_steps, flat_out)
-        if bad is None:
-            return False
-        if bad >= 0:
-            err = NonFiniteError(
-                f"the orbit from x0 overflowed to inf/NaN at step {bad} of {n_steps}; the "
-                "map is unbounded there (ReLU or linear units with gain > 1?). The "
-                "finite part of the trajectory is in .partial", argument="x0", value=None)
-            err.partial = out[:bad].copy()
-            raise err
-        return True
+        # numba refused the kernel, or an orbit overflowed: the numpy loop reruns it and says
+        # where, with the same error (and partial trajectory) as always
+        return bad == -1

@@ -9,7 +9,7 @@ from typing import Callable, Mapping, Sequence, final
 import numpy as np
 
 from ..errors import (DerivativeFallbackWarning, InvalidInputError, InvalidTypeError,
-                      ShapeError, UndeclaredSymbolError)
+                      MapEvaluationError, ShapeError, UndeclaredSymbolError)
 from .base import RecurrentMap, as_finite_array
 
 __all__ = ["Map"]
@@ -54,6 +54,88 @@ def _exact_float_printer():
                                    "allow_unknown_functions": True, "user_functions": {}})
 
 
+def _as_params_mapping(params, argument: str = "params") -> dict:
+    """``params`` as a dict, or a dynrnn error saying that it must map names to values."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise InvalidTypeError(f"{argument} must be a mapping of parameter names (or symbols) to "
+                               f"values, e.g. {{'a': 0.5}}, got {type(params).__name__} "
+                               f"{params!r:.80}", argument=argument, value=params)
+    return dict(params)
+
+
+def _as_box(box, n_states: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``box = (lo, hi)`` as two arrays of shape (n_states,) with lo <= hi, or a named error."""
+    if box is None:
+        return None
+    if isinstance(box, (str, bytes)) or not hasattr(box, "__len__") or len(box) != 2:
+        raise InvalidInputError(f"box must be a pair (lo, hi) of bounds, each a number or an "
+                                f"array of shape ({n_states},), got {box!r:.80}",
+                                argument="box", value=box)
+    bounds = []
+    for side, bound in zip(("lo", "hi"), box):
+        arr = as_finite_array(bound, "box")
+        try:
+            bounds.append(np.broadcast_to(arr, (n_states,)).astype(np.float64))
+        except ValueError:
+            raise ShapeError(f"box {side} must be a number or have shape ({n_states},), got "
+                             f"shape {arr.shape}", argument="box", expected=(n_states,),
+                             actual=arr.shape) from None
+    lo, hi = bounds
+    if np.any(lo > hi):
+        i = int(np.flatnonzero(lo > hi)[0])
+        raise InvalidInputError(f"box is reversed: lo[{i}] = {lo[i]:g} > hi[{i}] = {hi[i]:g}; "
+                                "give box=(lo, hi) with lo <= hi", argument="box", value=box)
+    return lo, hi
+
+
+def _checked_values(out, argument: str, x: np.ndarray) -> np.ndarray:
+    """The output of a user function as a real float array, or a :class:`MapEvaluationError`
+    naming the function and the state (numpy would drop an imaginary part with a warning and
+    keep strings as strings)."""
+    out = np.asarray(out)
+    if out.dtype.kind in "fiub":
+        return out
+    if out.dtype.kind == "c":
+        if np.iscomplexobj(x) or not np.any(out.imag != 0):
+            return out if np.iscomplexobj(x) else out.real
+        raise MapEvaluationError(
+            f"the map's {argument} returned complex values at state x = {_short(x)}; a "
+            "recurrent map must be real (an imaginary unit I or a complex constant?)",
+            argument=argument, value=out, state=x)
+    try:
+        if out.dtype.kind in "USV":
+            raise TypeError(out.dtype)
+        return out.astype(np.float64)
+    except (TypeError, ValueError):
+        raise MapEvaluationError(
+            f"the map's {argument} returned non-numeric values (dtype {out.dtype}) at state x = "
+            f"{_short(x)}; it must return real numbers", argument=argument, value=out,
+            state=x) from None
+
+
+def _short(x) -> str:
+    """A state for a message: the first few entries."""
+    flat = np.asarray(x).reshape(-1)
+    shown = np.array2string(flat[:6], precision=6, separator=", ")
+    return shown if flat.size <= 6 else shown[:-1] + f", ... ({flat.size} entries)]"
+
+
+def _almost_everywhere(expr, sympy):
+    """A derivative with the generalised functions sympy produces at kinks and jumps dropped.
+
+    d|x|/dx = sign(x) is kept (sign(0) = 0, the mean of the one-sided slopes ±1);
+    the derivative of a jump (DiracDelta from sign or Heaviside, the unevaluated derivative of
+    floor or ceiling) is 0 everywhere except on the jump itself, a set of measure zero, so
+    it is 0 here too."""
+    stepwise = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
+    expr = expr.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
+    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative) and e.expr.func in stepwise,
+                        lambda e: sympy.S.Zero)
+    return expr.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
+
+
 @final
 class Map(RecurrentMap):
     r"""A recurrent map :math:`x_t = F(x_{t-1}, u_t; \theta)` given by a Python callable.
@@ -79,8 +161,15 @@ class Map(RecurrentMap):
     vectorized : bool
         Whether the callables accept batches ``(..., n_states)``; otherwise they are looped.
     box : (array_like, array_like), optional
-        Bounds known to contain F(x) for all x; used to sample starts in fixed-point searches.
+        Bounds ``(lo, hi)``, ``lo <= hi``, known to contain F(x) for all x; used to sample starts
+        in fixed-point searches.
     name : str, optional
+
+    Raises
+    ------
+    MapEvaluationError
+        At run time, when ``step`` or ``jacobian`` raises or returns values that are not real
+        numbers (the message names the function and the state).
 
     Examples
     --------
@@ -111,7 +200,7 @@ class Map(RecurrentMap):
             raise ShapeError(f"n_inputs must be a non-negative integer, got {n_inputs!r}",
                              argument="n_inputs", actual=n_inputs)
         clean = {}
-        for key, value in dict(params or {}).items():
+        for key, value in _as_params_mapping(params).items():
             if not isinstance(key, str):
                 raise InvalidTypeError(f"params keys (parameter names) must be strings, got "
                                        f"{key!r}",
@@ -121,15 +210,18 @@ class Map(RecurrentMap):
                 raise ShapeError(f"parameter {key!r} must be a scalar, got shape {v.shape}",
                                  argument="params", expected=(), actual=v.shape)
             clean[key] = float(v)
+        if n_states > 2 ** 31 or n_inputs > 2 ** 31:
+            raise InvalidInputError(f"n_states={n_states}, n_inputs={n_inputs}: one state would "
+                                    "not fit in memory", argument="n_states", value=n_states)
         self._n, self._m = int(n_states), int(n_inputs)
         self._params = clean
         self._f, self._jac, self._pjac = step, jacobian, param_jacobian
         self._vectorized = bool(vectorized)
+        if name is not None and not isinstance(name, str):
+            raise InvalidTypeError(f"name must be text or None, got {name!r:.60}",
+                                   argument="name", value=name)
         self.name = name or getattr(step, "__name__", "Map")
-        if box is not None:
-            lo, hi = (as_finite_array(b, "box") * np.ones(self._n) for b in box)
-            box = (lo, hi)
-        self._box = box
+        self._box = _as_box(box, self._n)
         self._check_callable(step, "step", (self._n,))
         if jacobian is not None:
             self._check_callable(jacobian, "jacobian", (self._n, self._n))
@@ -148,14 +240,23 @@ class Map(RecurrentMap):
         return f(x, p, *extra) if self._m == 0 else f(x, u, p, *extra)
 
     def _check_callable(self, f, argument: str, expected: tuple[int, ...]) -> None:
-        x = np.zeros(self._n)
-        u = np.zeros(self._m) if self._m else None
+        try:
+            x = np.zeros(self._n)
+            u = np.zeros(self._m) if self._m else None
+        except MemoryError:
+            raise InvalidInputError(f"n_states={self._n}, n_inputs={self._m}: one state does not "
+                                    "fit in memory", argument="n_states",
+                                    value=self._n) from None
         try:
             out = np.asarray(self._call(f, x, u))
         except Exception as exc:  # the user's code failed: report it against the argument
             raise InvalidTypeError(
                 f"{argument} raised {type(exc).__name__} when called with a state of shape "
                 f"{x.shape}: {exc}", argument=argument, value=f) from exc
+        if out.dtype.kind not in "fiubc":
+            raise InvalidTypeError(f"{argument} returned non-numeric values (dtype {out.dtype}) "
+                                   f"for the state {x}; it must return real numbers",
+                                   argument=argument, value=f)
         if out.shape != expected:
             raise ShapeError(f"{argument} returned shape {out.shape} for a state of shape "
                              f"{x.shape}; expected {expected}", argument=argument,
@@ -215,17 +316,35 @@ class Map(RecurrentMap):
     def invariant_box(self, u=None):
         return self._box
 
+    def _role(self, f) -> str:
+        """The argument name of a user function, for messages."""
+        return {id(self._jac): "jacobian", id(self._pjac): "param_jacobian"}.get(id(f), "step")
+
+    def _evaluate(self, f, x, u, *extra):
+        """One call of a user function; its failures become :class:`MapEvaluationError`."""
+        try:
+            out = self._call(f, x, u, *extra)
+        except MapEvaluationError:
+            raise
+        except Exception as exc:  # the user's code: report it against the function and state
+            role = self._role(f)
+            raise MapEvaluationError(f"the map's {role} raised {type(exc).__name__} at state "
+                                     f"x = {_short(x)}: {exc}", argument=role, value=f,
+                                     state=x) from exc
+        return _checked_values(out, self._role(f), x)
+
     def _batched(self, f, x, u, out_tail: tuple[int, ...], *extra, dtype=np.float64):
         """Call a user function on a batch, looping when it is not vectorised."""
         if self._vectorized or x.ndim == 1:
-            out = np.asarray(self._call(f, x, u, *extra))
+            out = self._evaluate(f, x, u, *extra)
             if out.shape != x.shape[:-1] + out_tail:
                 if out.size == int(np.prod(x.shape[:-1] + out_tail)):
                     out = out.reshape(x.shape[:-1] + out_tail)
                 else:
-                    raise ShapeError(f"the map returned shape {out.shape} for a state batch of "
-                                     f"shape {x.shape}", argument="step",
-                                     expected=x.shape[:-1] + out_tail, actual=out.shape)
+                    raise ShapeError(f"the map's {self._role(f)} returned shape {out.shape} for "
+                                     f"a state batch of shape {x.shape}",
+                                     argument=self._role(f), expected=x.shape[:-1] + out_tail,
+                                     actual=out.shape)
             return out
         batch = x.shape[:-1]
         flat = x.reshape(-1, self._n)
@@ -235,12 +354,12 @@ class Map(RecurrentMap):
         dt = np.complex128 if np.iscomplexobj(x) else dtype
         out = np.empty((flat.shape[0],) + out_tail, dtype=dt)
         for k in range(flat.shape[0]):
-            value = np.asarray(self._call(f, flat[k], None if uf is None else uf[k], *extra))
+            value = self._evaluate(f, flat[k], None if uf is None else uf[k], *extra)
             if value.shape != out_tail:
                 raise ShapeError(f"the map's function {getattr(f, '__name__', f)!r} returned "
                                  f"shape {value.shape} for a state of shape {flat[k].shape}; "
-                                 f"expected {out_tail}", argument="step", expected=out_tail,
-                                 actual=value.shape)
+                                 f"expected {out_tail}", argument=self._role(f),
+                                 expected=out_tail, actual=value.shape)
             out[k] = value
         return out.reshape(batch + out_tail)
 
@@ -382,9 +501,37 @@ class Map(RecurrentMap):
             The parameters and their values.
         inputs : sequence of sympy symbols (or names), optional
             Input variables, if the map is driven.
+        box : (array_like, array_like), optional
+            As for :class:`Map`.
+
+        Notes
+        -----
+        Piecewise maps may use ``Abs``, ``sign``, ``floor``, ``ceiling``, ``frac``,
+        ``Heaviside``, ``Max``, ``Min`` and ``Piecewise``. Their Jacobians are defined almost
+        everywhere: away from the kinks and jumps they are the ordinary derivatives. At a kink
+        the value is the mean of the one-sided slopes (d|x|/dx = sign(x), which is 0 at 0;
+        d max(x, 0)/dx = Heaviside(x), which is 1/2 at 0); at a jump of ``sign``, ``floor``,
+        ``ceiling`` or ``Heaviside`` the jump contributes 0 (its Dirac mass is dropped). An
+        orbit or a fixed point exactly on a kink therefore gets the averaged Jacobian; its
+        one-sided multipliers are those of the neighbouring pieces. ``Heaviside(0)`` is 1/2.
+
+        Raises
+        ------
+        InvalidInputError
+            If an expression has complex values (``I``), or uses a function sympy cannot
+            differentiate; the ``box`` is reversed.
+        InvalidTypeError
+            If ``params`` is not a mapping, or ``exprs`` cannot be read.
 
         Examples
         --------
+        The tent map, with its Jacobian −2 sign(x):
+
+        >>> import dynrnn as dr
+        >>> tent = dr.Map.from_sympy(["1 - 2*Abs(x)"], ["x"], {}, box=(-1.0, 1.0))
+        >>> tent.step([0.25]), tent.jacobian([0.25])
+        (array([0.5]), array([[-2.]]))
+
         The Hénon map :math:`x' = 1 - a x^2 + y,\ y' = b x`:
 
         >>> import sympy as sp, dynrnn as dr
@@ -395,6 +542,10 @@ class Map(RecurrentMap):
         """
         import sympy  # imported here: sympy is slow to import and only custom maps need it
 
+        if name is not None and not isinstance(name, str):
+            raise InvalidTypeError(f"name must be text or None, got {name!r:.60}",
+                                   argument="name", value=name)
+
         def symbol(s, argument):
             if isinstance(s, sympy.Symbol):
                 return s
@@ -403,10 +554,19 @@ class Map(RecurrentMap):
             raise InvalidTypeError(f"{argument} must hold sympy symbols or names, got {s!r}",
                                    argument=argument, value=s)
 
-        states = [symbol(s, "states") for s in states]
-        inputs = [symbol(s, "inputs") for s in (inputs or [])]
+        def sequence(value, argument):
+            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple,
+                                                                          sympy.MatrixBase)):
+                raise InvalidTypeError(f"{argument} must be a list of sympy expressions, symbols "
+                                       f"or names, got {type(value).__name__} {value!r:.60}",
+                                       argument=argument, value=value)
+            return list(value)
+
+        states = [symbol(s, "states") for s in sequence(states, "states")]
+        inputs = [symbol(s, "inputs") for s in (sequence(inputs, "inputs")
+                                                 if inputs is not None else [])]
         params = {symbol(k, "params"): float(as_finite_array(v, f"params[{k!s}]"))
-                  for k, v in dict(params or {}).items()}
+                  for k, v in _as_params_mapping(params).items()}
         declared = set(states) | set(inputs) | set(params)
         if len(declared) != len(states) + len(inputs) + len(params):
             every = [str(s) for s in states + inputs + list(params)]
@@ -414,8 +574,7 @@ class Map(RecurrentMap):
             raise InvalidInputError(f"symbol(s) {', '.join(twice)} declared more than once among "
                                     "states, inputs and params", argument="states",
                                     value=twice)
-        if isinstance(exprs, (sympy.Matrix, sympy.ImmutableMatrix)):
-            exprs = list(exprs)
+        exprs = sequence(exprs, "exprs")
         parsed = []
         for i, e in enumerate(exprs):
             try:
@@ -435,11 +594,31 @@ class Map(RecurrentMap):
             raise UndeclaredSymbolError(
                 f"exprs use undeclared symbol(s) {', '.join(names)}; declare each as a state, "
                 "an input or a parameter", argument="exprs", symbols=names)
+        for i, e in enumerate(exprs):
+            if e.has(sympy.I) or any(not number.is_extended_real
+                                     for number in e.atoms(sympy.Number)):
+                raise InvalidInputError(f"exprs[{i}] = {e} has complex values; a recurrent map "
+                                        "must be real", argument="exprs", value=e)
         pnames = [str(p) for p in params]
-        args = states + inputs + list(params)
-        F = sympy.Matrix(exprs)
-        J = F.jacobian(states)
-        P = F.jacobian(list(params)) if params else sympy.zeros(len(states), 0)
+        # Real symbols: then d|x|/dx is sign(x), not an expression in re(x) and im(x).
+        real = {s: sympy.Symbol(s.name, real=True) for s in declared}
+        r_states, r_inputs = [real[s] for s in states], [real[s] for s in inputs]
+        r_params = [real[p] for p in params]
+        args = r_states + r_inputs + r_params
+        # frac(x) = x − floor(x), so that its slope 1 survives differentiation
+        F = sympy.Matrix([e.xreplace(real).replace(sympy.frac, lambda z: z - sympy.floor(z))
+                          for e in exprs])
+        J = F.jacobian(r_states).applyfunc(lambda e: _almost_everywhere(e, sympy))
+        P = (F.jacobian(r_params).applyfunc(lambda e: _almost_everywhere(e, sympy))
+             if params else sympy.zeros(len(states), 0))
+        for what, matrix in (("the Jacobian", J), ("the parameter Jacobian", P)):
+            unknown = set().union(*(e.atoms(sympy.Derivative) for e in matrix))
+            if unknown:
+                raise InvalidInputError(f"exprs: cannot derive {what} symbolically: "
+                                        f"{sorted(map(str, unknown))[0]} has no closed form; "
+                                        "write the map with functions sympy can differentiate, "
+                                        "or use Map(step, jacobian=...)", argument="exprs",
+                                        value=sorted(map(str, unknown)))
         printer = _exact_float_printer()
         f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True, printer=printer)
         j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True, printer=printer)

@@ -65,6 +65,13 @@ class ParameterFamily(abc.ABC):
         return self.evaluator(u)
 
 
+def _check_family_name(name) -> None:
+    """A family's parameter name is text (it labels branches and files)."""
+    if not isinstance(name, str) or not name:
+        raise InvalidTypeError(f"name must be non-empty text, got {name!r:.60}", argument="name",
+                               value=name)
+
+
 @final
 @dataclass(frozen=True, eq=False)
 class NamedParameter(ParameterFamily):
@@ -74,6 +81,10 @@ class NamedParameter(ParameterFamily):
     name: str
 
     def __post_init__(self):
+        if not isinstance(self.system, RecurrentMap):
+            raise InvalidTypeError(f"NamedParameter needs a RecurrentMap, got "
+                                   f"{type(self.system).__name__}", argument="system",
+                                   value=self.system)
         self.system.check_param_names(self.name, argument="param")
 
     def at(self, value):
@@ -109,6 +120,7 @@ class LineBetween(ParameterFamily):
                 "LineBetween needs two networks of one class (RNN, ElmanRNN, PLRNN or another "
                 "ArrayNetwork), got "
                 f"{type(self.start).__name__} and {type(self.end).__name__}", argument="param")
+        _check_family_name(self.name)
         object.__setattr__(self, "_delta", self.start.difference(self.end))
 
     def at(self, value):
@@ -136,6 +148,7 @@ class Gain(ParameterFamily):
                                    f"ElmanRNN, PLRNN or an ArrayNetwork declaring "
                                    f"RECURRENT_ARRAY), got {type(self.system).__name__}",
                                    argument="param")
+        _check_family_name(self.name)
         key = self.system.RECURRENT_ARRAY
         # ∂F/∂g is the derivative along the direction ΔW = W (everything else fixed)
         delta = {k: (a if k == key else np.zeros_like(a))

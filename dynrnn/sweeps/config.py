@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, MissingDependencyError
 from .grid import Grid, axis_array
 from .result import SweepResult
@@ -59,6 +60,7 @@ def _config_axis(name: str, spec: Any) -> np.ndarray:
         f"{{range = N}} (0..N-1, e.g. seeds); got {spec!r}", argument="grid", value=spec)
 
 
+@checked_arguments
 def sweep_from_config(config_path: str | os.PathLike, scheduler: str | None = None,
                       store: str | os.PathLike | None = None, *,
                       progress: bool | None = None) -> SweepResult:

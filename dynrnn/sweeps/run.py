@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_count
+from .._signature_checks import checked_arguments
 from ..errors import DynrnnWarning, InvalidInputError, InvalidTypeError
 from .executors import SerialExecutor, resolve_executor
 from .grid import Grid, python_scalar
@@ -123,6 +124,7 @@ def _describe(layout) -> str:
     return "{" + ", ".join(f"{k}: shape {s}" for k, (s, _) in sorted(layout.items())) + "}"
 
 
+@checked_arguments
 def sweep(function: Callable[..., Any], grid: Mapping[str, Sequence] | Grid, *,
           executor: Executor | str | None = None, store: str | os.PathLike | None = None,
           max_workers: int | None = None, progress: bool = True, chunksize: int | None = None,

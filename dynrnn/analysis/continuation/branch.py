@@ -44,6 +44,7 @@ from .engine import (ContinuationStatus, Point, as_direction, check_interval, ch
                      evaluation_tangent, null_tangent, run_directions)
 from .options import ContinuationOptions
 from .testfunctions import detect_and_locate, multiplier_signs
+from ..._signature_checks import checked_arguments
 from ..._threads import limited_blas
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
@@ -372,6 +373,7 @@ def _assemble(problem: FixedPointProblem, points: list, statuses: tuple, n_rejec
     return branch
 
 
+@checked_arguments
 def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float], *,
                  p0: float | None = None, period: int = 1, u=None,
                  options: ContinuationOptions | None = None,

@@ -85,6 +85,7 @@ from .defining import CODIM2_TESTS, DefiningSystem
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, correct,
                      null_tangent, run_directions)
 from .options import BifurcationCurveOptions
+from ..._signature_checks import checked_arguments
 from ..._threads import limited_blas
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
@@ -270,6 +271,7 @@ class _LocateFailed(Exception):
 # ------------------------------------------------------------------------------------------------
 # the public entry
 # ------------------------------------------------------------------------------------------------
+@checked_arguments
 @limited_blas
 def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2: str,
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,
