@@ -87,8 +87,8 @@ def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
     return bool(np.min(np.linalg.norm(pts - z, axis=1)) <= tol)
 
 
-@checked_arguments
 @limited_blas
+@checked_arguments
 def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float], *,
                         starts=None, max_period_doublings: int = 1,
                         switch_at_branch_points: bool = True, u=None,

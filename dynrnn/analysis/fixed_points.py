@@ -725,8 +725,8 @@ def _slow_points(system, u, starts, points, *, tol, threshold, dedupe_tol, eig_t
     return extra, tuple(slow)
 
 
-@checked_arguments
 @limited_blas
+@checked_arguments
 def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
                       seed: int | np.random.Generator | None = 0, starts=None,
                       tol: float = 1e-10, max_iter: int = 60, slow_points: bool = False,

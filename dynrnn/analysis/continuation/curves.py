@@ -271,8 +271,8 @@ class _LocateFailed(Exception):
 # ------------------------------------------------------------------------------------------------
 # the public entry
 # ------------------------------------------------------------------------------------------------
-@checked_arguments
 @limited_blas
+@checked_arguments
 def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2: str,
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,
                          options: BifurcationCurveOptions | None = None,

@@ -72,8 +72,8 @@ def _collapse_test(half: FixedPointProblem, n: int):
     return stop
 
 
-@checked_arguments
 @limited_blas
+@checked_arguments
 def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: RecurrentMap | None = None,
                   param=None, bounds: tuple[float, float] | None = None,
                   options: ContinuationOptions | None = None,
