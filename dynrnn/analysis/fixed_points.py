@@ -30,6 +30,7 @@ from .one_dim import bracket_cycles, derivative_bounds as _derivative_bounds
 from .piecewise import enumerate_cycles, random_region_search
 from .stability import FixedPoint, make_point
 from .._signature_checks import checked_arguments
+from .._threads import limited_blas
 
 __all__ = ["find_fixed_points", "FixedPointResult", "SearchStatus", "SearchMethod"]
 
@@ -728,6 +729,7 @@ def _slow_points(system, u, starts, points, *, tol, threshold, dedupe_tol, eig_t
     return extra, tuple(slow)
 
 
+@limited_blas
 @checked_arguments
 def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
                       seed: int | np.random.Generator | None = 0, starts=None,

@@ -47,6 +47,7 @@ from .engine import (ContinuationStatus, Point, as_direction, check_interval, ch
 from .options import ContinuationOptions
 from .testfunctions import detect_and_locate, multiplier_signs
 from ..._signature_checks import checked_arguments
+from ..._threads import limited_blas
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
            "FixedPointProblem", "continuation"]
@@ -331,6 +332,9 @@ def point_callback(callback, problem, offset=0):
 # ---------------------------------------------------------------------------------------------
 # assembling a Branch
 # ---------------------------------------------------------------------------------------------
+# the BLAS-thread limit (dynrnn._threads) is set on these three steps rather than on
+# continuation() itself, where a wrapper would shift the stacklevel of its argument warnings
+@limited_blas
 def assemble_branch(problem: FixedPointProblem, points: list, statuses: tuple, n_rejected: int,
                     opts: ContinuationOptions, skip_segments=(), raise_on_failure=False) -> Branch:
     """Build the Branch from ordered points (tangents oriented forward) and locate specials."""
@@ -507,6 +511,7 @@ def check_size(n: int, period: int, max_points: int, argument: str = "period") -
                "lower options.max_points or raise ds_max")
 
 
+@limited_blas
 def _run(problem, first, opts, box, direction, callback, progress):
     """March in one or both directions; returns (points ordered along the branch, (first end
     status, last end status), n_rejected)."""
@@ -536,6 +541,7 @@ def _run(problem, first, opts, box, direction, callback, progress):
     return points, (back_status, forward.status), n_rejected
 
 
+@limited_blas
 def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
     ok, x, res, nit = _correct_state(problem, x0.copy(), p0, opts.newton_tol,
                                      max(opts.max_newton_iter, 20))

@@ -87,6 +87,7 @@ from .engine import (ContinuationStatus, Point, as_direction, check_interval, co
                      null_tangent, run_directions)
 from .options import BifurcationCurveOptions
 from ..._signature_checks import checked_arguments
+from ..._threads import limited_blas
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation"]
@@ -273,6 +274,7 @@ class _LocateFailed(Exception):
 # ------------------------------------------------------------------------------------------------
 # the public entry
 # ------------------------------------------------------------------------------------------------
+@limited_blas
 @checked_arguments
 def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2: str,
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,
