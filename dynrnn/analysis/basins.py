@@ -193,13 +193,14 @@ class Attractor:
         k for a fixed point (1) or a k-cycle; 0 for clouds and divergence.
     multipliers : ndarray, shape (n_states,), complex
         Eigenvalues of the k-step Jacobian (cycles); empty otherwise.
-    lyapunov : float
+    lyapunov : float or None
         Largest Lyapunov exponent: log max|multiplier| / k for a cycle, the QR estimate for a
-        cloud, +inf for divergence.
+        cloud; None where it does not apply or is not finite (divergence, a superstable cycle
+        with a zero multiplier, a cloud whose estimate failed).
     refined : bool
         A cycle that Newton converged on (to ``residual``).
-    residual : float
-        ‖F^k(x) − x‖₂ of the refined cycle (NaN when not refined or not a cycle).
+    residual : float or None
+        ‖F^k(x) − x‖₂ of the refined cycle (None when not refined or not a cycle).
     stable : bool
         All multipliers inside the unit circle (cycles); True for clouds (they attract the
         states that reached them) and divergence.
@@ -209,16 +210,25 @@ class Attractor:
     states: np.ndarray
     period: int
     multipliers: np.ndarray
-    lyapunov: float
+    lyapunov: float | None
     refined: bool = False
-    residual: float = float("nan")
+    residual: float | None = None
     stable: bool = True
 
+    def __post_init__(self):
+        # "not applicable" is None, never a non-finite number (files written before this
+        # convention held NaN or ±inf there: they load as None)
+        for name in ("lyapunov", "residual"):
+            value = getattr(self, name)
+            if value is not None:
+                value = float(value)
+                object.__setattr__(self, name, value if math.isfinite(value) else None)
+
     @property
-    def x(self) -> np.ndarray:
-        """A representative state (the first point; NaN for divergence)."""
+    def x(self) -> np.ndarray | None:
+        """A representative state (the first point; None for divergence)."""
         if self.states.shape[0] == 0:
-            return np.full(self.states.shape[1], np.nan)
+            return None
         return self.states[0]
 
     @property
@@ -226,6 +236,8 @@ class Attractor:
         if self.kind is AttractorKind.CYCLE:
             return f"{self.period}-cycle"
         if self.kind in (AttractorKind.CHAOTIC, AttractorKind.QUASI_PERIODIC):
+            if self.lyapunov is None:
+                return f"{self.kind.value} (λ₁ unknown)"
             return f"{self.kind.value} (λ₁ = {self.lyapunov:.3g})"
         return self.kind.value
 
@@ -257,14 +269,15 @@ class BasinsResult(Tabular):
         The ensemble (empty for a grid: see ``grid``).
     grid : tuple of ndarray
         The grid axes (x_1 values, then x_2 values) for a grid; empty otherwise.
-    box : ndarray, shape (2, n_states)
-        Lower and upper corners of the region sampled (NaN for user-given states).
+    box : ndarray, shape (2, n_states), or None
+        Lower and upper corners of the region sampled (None for user-given states).
     boundary_points : ndarray, shape (n_boundary, n_states)
         Points on the common boundary of two basins, by bisection.
     boundary_labels : ndarray of int, shape (n_boundary, 2)
         The two attractors each boundary point separates.
-    boundary_width : float
-        Largest length of the final bisection segments (the accuracy of ``boundary_points``).
+    boundary_width : float or None
+        Largest length of the final bisection segments (the accuracy of ``boundary_points``);
+        None when no boundary was bisected.
     exact_boundary : ndarray, shape (n_exact,)
         1-D maps: the boundary points inside the box, exactly (unstable fixed points and their
         preimages at which the label changes); empty otherwise.
@@ -295,10 +308,10 @@ class BasinsResult(Tabular):
     unresolved_fraction: float
     initial_states: np.ndarray
     grid: tuple
-    box: np.ndarray
+    box: np.ndarray | None
     boundary_points: np.ndarray
     boundary_labels: np.ndarray
-    boundary_width: float
+    boundary_width: float | None
     exact_boundary: np.ndarray
     saddles: tuple
     graph: object
@@ -308,6 +321,13 @@ class BasinsResult(Tabular):
     n_steps: int
     mean_steps: float
     note: str = ""
+
+    def __post_init__(self):
+        # files written before None meant "not applicable" held NaN there
+        if self.box is not None and not np.all(np.isfinite(self.box)):
+            object.__setattr__(self, "box", None)
+        if self.boundary_width is not None and not math.isfinite(self.boundary_width):
+            object.__setattr__(self, "boundary_width", None)
 
     @property
     def n_attractors(self) -> int:
@@ -466,7 +486,7 @@ class _Catalogue:
                 return i
         n = self.ensemble.system.n_states
         self.attractors.append(Attractor(AttractorKind.DIVERGENCE, np.empty((0, n)), 0,
-                                         np.empty(0, complex), float("inf")))
+                                         np.empty(0, complex), None))
         self.radii.append(0.0)
         return len(self.attractors) - 1
 
@@ -575,8 +595,8 @@ class _Catalogue:
             return self._cycle(cloud[-1:]), opts.match_tol
         lyap = lyapunov_spectrum(system, cloud[-1], opts.lyapunov_steps, n_transient=0, u=u,
                                  n_exponents=1, record_every=opts.lyapunov_steps)
-        lam = float(lyap.largest) if lyap.success else float("nan")
-        kind = AttractorKind.CHAOTIC if lam > opts.chaos_threshold else \
+        lam = float(lyap.largest) if lyap.success and np.isfinite(lyap.largest) else None
+        kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
             AttractorKind.QUASI_PERIODIC
         states = cloud if self.full_clouds else cloud[:: max(1, opts.n_cloud // 256)]
         return Attractor(kind, states, 0, np.empty(0, complex), lam), radius
@@ -597,7 +617,7 @@ class _Catalogue:
                     and cycle.shape[0] == period:
                 multipliers = np.asarray(point.eigenvalues)
                 lam = float(np.log(np.abs(multipliers).max()) / period) if multipliers.size \
-                    and np.abs(multipliers).max() > 0 else float("-inf")
+                    and np.abs(multipliers).max() > 0 else None
                 return Attractor(AttractorKind.FIXED_POINT if period == 1 else
                                  AttractorKind.CYCLE, cycle, period, multipliers, lam,
                                  refined=True, residual=float(point.residual),
@@ -810,7 +830,7 @@ def _bisect(catalogue: _Catalogue, a: np.ndarray, b: np.ndarray, label_a: np.nda
         b[idx[to_b]] = mid[to_b]
         alive[idx[~(to_a | to_b)]] = False     # a third basin in between: not this boundary
     keep = alive
-    width = float(np.abs(a[keep] - b[keep]).max()) if np.any(keep) else float("nan")
+    width = float(np.abs(a[keep] - b[keep]).max()) if np.any(keep) else None
     return 0.5 * (a[keep] + b[keep]), np.stack([label_a[keep], label_b[keep]], axis=1), width
 
 
@@ -857,7 +877,7 @@ def _saddles_and_graph(catalogue: _Catalogue, seed, boundary_labels: np.ndarray)
     graph = nx.Graph()
     for i, a in enumerate(catalogue.attractors):
         graph.add_node(f"A{i}", role="attractor", kind=a.kind.value, period=int(a.period),
-                       x=[float(v) for v in a.x])
+                       x=None if a.x is None else [float(v) for v in a.x])
     try:
         found = find_fixed_points(ens.system, ens.u, seed=seed)
     except (ConvergenceError, InvalidInputError):
@@ -1098,7 +1118,7 @@ def summarise(catalogue: _Catalogue, states, labels, steps, axes, region, *, int
     shaped = labels.reshape(tuple(a.size for a in axes)[::-1]) if axes else labels
     boundary_points = np.empty((0, n_states))
     boundary_labels = np.empty((0, 2), dtype=np.int64)
-    width = float("nan")
+    width = None
     exact = np.empty(0)
     saddles: tuple = ()
     graph = nx.Graph()
@@ -1118,12 +1138,12 @@ def summarise(catalogue: _Catalogue, states, labels, steps, axes, region, *, int
     else:
         for i, a in enumerate(attractors):
             graph.add_node(f"A{i}", role="attractor", kind=a.kind.value, period=int(a.period),
-                           x=[float(v) for v in a.x])
+                           x=None if a.x is None else [float(v) for v in a.x])
     result = BasinsResult(
         attractors=attractors, labels=shaped, fractions=fractions, intervals=intervals,
         confidence=options.confidence, unresolved_fraction=unresolved,
         initial_states=np.empty((0, n_states)) if axes else states, grid=tuple(axes),
-        box=region, boundary_points=boundary_points, boundary_labels=boundary_labels,
+        box=region if np.all(np.isfinite(region)) else None, boundary_points=boundary_points, boundary_labels=boundary_labels,
         boundary_width=width, exact_boundary=exact, saddles=tuple(saddles), graph=graph,
         success=status in (BasinsStatus.COMPLETE, BasinsStatus.UNRESOLVED) and unresolved < 1,
         status=status, n_initial=m, n_steps=int(steps.max()) if m else 0,

@@ -137,15 +137,15 @@ class GlobalContinuationResult(Tabular):
         ``attractors[i][j]``: the :class:`~dynrnn.analysis.basins.Attractor` with identity j at
         value i, or None where it is absent.
     fractions : ndarray, shape (n_values, n_ids)
-        Basin fraction of each identity at each value (0 where absent; NaN for values not
-        computed).
+        Basin fraction of each identity at each value (0 where absent and at values not
+        computed: see ``value_success``).
     intervals : ndarray, shape (n_values, n_ids, 2)
         Wilson intervals of the fractions.
     present : ndarray of bool, shape (n_values, n_ids)
     n_attractors : ndarray of int, shape (n_values,)
         Attractors present at each value, divergence not counted.
     unresolved : ndarray, shape (n_values,)
-        Share of unresolved initial states at each value.
+        Share of unresolved initial states at each value (1 at values not computed).
     events : tuple of AttractorEvent
     tracked_states : ndarray, shape (n_tracked, n_states)
     tracked_labels : ndarray of int, shape (n_values, n_tracked)
@@ -185,6 +185,13 @@ class GlobalContinuationResult(Tabular):
     n_done: int
     n_initial: int
     note: str = ""
+
+    def __post_init__(self):
+        # files written before every number was finite held NaN at values not computed
+        if np.isnan(self.fractions).any() or np.isnan(self.unresolved).any():
+            object.__setattr__(self, "fractions", np.nan_to_num(self.fractions))
+            object.__setattr__(self, "unresolved", np.where(np.isnan(self.unresolved), 1.0,
+                                                            self.unresolved))
 
     @property
     def n_ids(self) -> int:
@@ -264,8 +271,9 @@ def basins_at(index: int, *, context: _Context) -> dict:
         sample = _sample(a)
         out["kind"][j] = kinds.index(a.kind)
         out["period"][j] = a.period
-        out["lyapunov"][j] = a.lyapunov
-        out["residual"][j] = a.residual
+        # NaN stands for None inside the fixed-shape summary; Attractor maps it back
+        out["lyapunov"][j] = np.nan if a.lyapunov is None else a.lyapunov
+        out["residual"][j] = np.nan if a.residual is None else a.residual
         out["refined"][j] = a.refined
         out["stable"][j] = a.stable
         out["n_points"][j] = sample.shape[0]
@@ -342,7 +350,30 @@ def _local_link(family_at, attractor: Attractor, index: int, values: np.ndarray,
 
 # -- input ----------------------------------------------------------------------------------------
 def _from_training(source):
+    """``(run, systems, track, steps, loss, grad_norm)`` for a training run, or None.
+
+    A run is a :class:`~dynrnn.TrainingResult` or :class:`~dynrnn.TrainingHistory` from
+    :func:`~dynrnn.train`, or a recording of a PyTorch training written by
+    :class:`dynrnn.torch.Recorder` (a :class:`~dynrnn.gradients.recording.Recording` or the path
+    of its directory)."""
+    import os
+
+    from ..gradients.recording import Recording, load_recording
     from ..gradients.training import TrainingHistory, TrainingResult
+    if isinstance(source, (str, os.PathLike)):
+        source = load_recording(source)
+    if isinstance(source, Recording):
+        if source.param_steps.size == 0:
+            raise InvalidInputError(
+                f"system: the recording {source.path!r} has no stored parameters θ_k: record "
+                "with a smaller stride= (the Recorder stores θ every stride steps) so the networks along "
+                "the run can be analysed", argument="system", value="Recording without params")
+        steps = np.asarray(source.param_steps, dtype=np.int64)
+        systems = tuple(source.network_at(int(step)) for step in steps)
+        # the loss starts from h₀ = 0 (the torch modules' default initial state)
+        track = np.zeros((1, systems[0].n_states))
+        return (source, systems, track, np.asarray(source.steps, dtype=np.int64),
+                np.asarray(source.loss, float), np.asarray(source.grad_norm, float))
     history = source.history if isinstance(source, TrainingResult) else source
     if not isinstance(history, TrainingHistory):
         return None
@@ -353,7 +384,9 @@ def _from_training(source):
             "be analysed",
             argument="system", value="TrainingHistory without params")
     systems = tuple(history.network_at(int(step))[0] for step in history.param_steps)
-    return history, systems
+    return (history, systems, np.asarray(history.x0, dtype=np.float64)[None],
+            np.arange(history.n_steps), np.asarray(history.loss, float),
+            np.asarray(history.grad_norm, float))
 
 
 @checked_arguments
@@ -375,10 +408,12 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
 
     Parameters
     ----------
-    system : RecurrentMap, sequence of RecurrentMap, TrainingResult or TrainingHistory
+    system : RecurrentMap, sequence of RecurrentMap, TrainingResult, TrainingHistory, Recording or path
         The map (with ``param`` and ``values``), a sequence of maps (``param=None``; the values
         default to 0, 1, ...), or a training run (its stored networks θ_k, the values are the
-        steps k).
+        steps k): from :func:`~dynrnn.train`, or a recording of a PyTorch training by
+        :class:`dynrnn.torch.Recorder` (a :class:`~dynrnn.gradients.recording.Recording` or its
+        directory; the autonomous maps of :meth:`Recording.network_at`, ElmanRNN, GRU or LSTM).
     param : str or ParameterFamily, optional
         A parameter name ("b[0]") or a family such as :class:`~dynrnn.LineBetween` (its
         ``at(value)`` gives the map).
@@ -389,7 +424,7 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
         defaults to the invariant box of the first map).
     track : array_like, shape (n_tracked, n_states), optional
         States whose attractor is reported at every value; for a training run by default the
-        initial state x₀ of the loss.
+        initial state x₀ of the loss (h₀ = 0 for a recording).
     match_threshold : float, optional
         δ, the largest Hausdorff distance (∞-norm) between the state sets of one attractor at
         two neighbouring values. Default: half the largest box width (or of the spread of
@@ -435,11 +470,15 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     training = _from_training(system) if not isinstance(system, RecurrentMap) else None
     family = None
     if training is not None:
-        history, systems = training
-        values = history.param_steps.astype(np.float64)
+        history, systems, default_track, run_steps, run_loss, run_grad_norm = training
+        values = np.asarray(history.param_steps, dtype=np.float64)
+        if values.size < 2:
+            raise InvalidInputError(f"system: the training run stores θ at {values.size} "
+                                    "step(s); global continuation needs at least two",
+                                    argument="system", value=int(values.size))
         param_name = "training step"
         if track is None:
-            track = np.asarray(history.x0, dtype=np.float64)[None]
+            track = default_track
     elif isinstance(system, RecurrentMap):
         if param is None or values is None:
             raise InvalidInputError("global_continuation of one map needs param and values "
@@ -545,9 +584,9 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
         local_labels.append((summary["labels"], identities))
         previous = row
     # -- arrays ------------------------------------------------------------------------------
-    fractions = np.full((n_values, n_ids), np.nan)
+    fractions = np.zeros((n_values, n_ids))
     present = np.zeros((n_values, n_ids), bool)
-    unresolved = np.full(n_values, np.nan)
+    unresolved = np.ones(n_values)
     tracked_labels = np.full((n_values, tracked.shape[0]), UNRESOLVED)
     attractors = []
     for i in range(n_values):
@@ -565,7 +604,7 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
         present[i] = [k in rows[i] for k in range(n_ids)]
         unresolved[i] = float(np.mean(ensemble == UNRESOLVED))
         tracked_labels[i] = along
-    intervals = wilson_interval(np.nan_to_num(fractions) * n_initial, n_initial,
+    intervals = wilson_interval(fractions * n_initial, n_initial,
                                 options.confidence)
     n_attr = np.array([sum(a is not None and a.kind is not AttractorKind.DIVERGENCE
                            for a in row) for row in attractors], dtype=np.int64)
@@ -588,7 +627,7 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
                                      bifurcation))
     if interrupted:
         status = GlobalContinuationStatus.INTERRUPTED
-    elif not value_success.all() or np.nanmax(np.nan_to_num(unresolved)) > 0:
+    elif not value_success.all() or np.max(unresolved) > 0:
         status = GlobalContinuationStatus.PARTIAL
     else:
         status = GlobalContinuationStatus.COMPLETE
@@ -597,9 +636,9 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
         attractors=tuple(attractors), fractions=fractions, intervals=intervals,
         present=present, n_attractors=n_attr, unresolved=unresolved, events=tuple(linked),
         tracked_states=tracked, tracked_labels=tracked_labels, match_threshold=match_threshold,
-        steps=np.arange(history.n_steps) if history is not None else np.empty(0, np.int64),
-        loss=np.asarray(history.loss, float) if history is not None else np.empty(0),
-        grad_norm=np.asarray(history.grad_norm, float) if history is not None else np.empty(0),
+        steps=run_steps if history is not None else np.empty(0, np.int64),
+        loss=run_loss if history is not None else np.empty(0),
+        grad_norm=run_grad_norm if history is not None else np.empty(0),
         value_success=value_success,
         success=status is not GlobalContinuationStatus.INTERRUPTED and bool(value_success.any()),
         status=status, n_done=done, n_initial=n_initial,

@@ -53,7 +53,8 @@ def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
     from matplotlib.patches import Patch
 
     _check(result, "BasinsResult")
-    n_states = result.box.shape[1]
+    n_states = (result.box.shape[1] if result.box is not None
+                else result.initial_states.shape[1])
     if n_states > 2 and not result.grid:
         raise InvalidInputError(f"plot_basins draws 1-D or 2-D state spaces; this result has "
                                 f"{n_states} states (plot_basin_fractions draws any)",

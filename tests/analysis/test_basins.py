@@ -8,6 +8,7 @@ from scipy.optimize import brentq
 
 import dynrnn as dr
 from dynrnn.analysis.basins import ON_UNSTABLE, wilson_interval
+from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
 from tests.problems import henon_map, logistic_map, logistic_two_cycle, one_unit
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import dynrnn as dr
+from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
 from tests.checks import assert_named_error
 from tests.problems import one_unit
 

@@ -5,6 +5,7 @@ import pytest
 from scipy.optimize import brentq
 
 import dynrnn as dr
+from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
 from tests.problems import TANH_FOLDS_W5, logistic_map, one_unit, one_unit_folds
 
 BOX = ([-7.0], [7.0])
