@@ -10,7 +10,7 @@
 A 128-unit ``nn.RNN`` with a linear readout is trained with Adam (lr 0.01) on the addition task
 (length 20, batch 16), recorded by :class:`dynrnn.torch.Recorder` with every 97th step a planted
 spike (targets × 100: 51 planted spikes in 5,000 steps; the spike definition finds many more,
-892, because Adam's steps after each planted spike raise the norm for dozens of steps), then
+892 on 2026-11-30, so the analysis is measured on more spikes than planted), then
 :func:`dynrnn.find_gradient_events` with its default settings (``follow="auto"``, which is
 "visited" at 128 units: only the attractors the trajectory visits) explains every spike.
 Reported: the analysis wall time and CPU time, and where the time goes (per spike; recording and
