@@ -149,3 +149,21 @@ def _one_spike_history():
     from dynrnn.gradients import descent_paths
     plain, = descent_paths((5.0, -2.61249), lr=0.01, steps=10, clips=(None,))
     return plain
+
+
+def test_ctrl_c_inside_a_continuation_ends_the_analysis(monkeypatch):
+    # The continuation keeps Ctrl-C as its INTERRUPTED status; find_gradient_events must stop
+    # there (keeping what is done), not go on to the next spike.
+    import types
+
+    import dynrnn.analysis as analysis
+    from dynrnn.analysis import ContinuationStatus
+    from dynrnn.gradients import EventsStatus
+
+    def interrupted(*args, **kwargs):
+        return types.SimpleNamespace(status=ContinuationStatus.INTERRUPTED, success=False,
+                                     bifurcations=[])
+
+    monkeypatch.setattr(analysis, "continuation", interrupted)
+    ev = find_gradient_events(_one_spike_history())
+    assert ev.status is EventsStatus.INTERRUPTED and not ev.success and len(ev) == 0
