@@ -17,12 +17,13 @@ from .analysis import Bifurcation, BifurcationKind
 from .analysis import (FixedPoint, FixedPointResult, GradientRegime, GradientRegimeKind,
                        LyapunovResult, LyapunovStatus, PointKind, SearchMethod, SearchStatus,
                        classify, find_cycles, find_fixed_points, gradient_regime,
-                       lyapunov_spectrum, trajectory_starts)
+                       lyapunov_spectrum, run_over_param, trajectory_starts)
 from .model import ElmanRNN, PLRNN
 # gated networks with torch's equations, and import from PyTorch (gated)
 from .model import (ElmanStack, GRU, LSTM, TorchNetwork, from_torch, from_torch_state,
                     read_torch, to_torch_state)
 from .io import load, load_model, save, save_model
+from ._threads import blas_threads, get_blas_threads, set_blas_threads
 # two-parameter curves and orbit diagrams
 from .analysis import (BifurcationCurve, BifurcationCurveOptions, CurvePoint, CurveStatus,
                        OrbitDiagram, OrbitDiagramStatus, continue_bifurcation, orbit_diagram)
@@ -55,6 +56,8 @@ from .gradients.recording import Recording, load_recording
 
 __all__ = [
     "__version__",
+    # BLAS threads of the heavy calls
+    "set_blas_threads", "get_blas_threads", "blas_threads",
     # model
     "ACTIVATIONS", "Activation", "get_activation", "RecurrentMap", "ArrayNetwork", "Map", "RNN",
     "ParameterFamily", "NamedParameter", "LineBetween", "Gain",
@@ -62,8 +65,8 @@ __all__ = [
     "Bifurcation", "BifurcationKind",
     # fixed points, cycles, stability (fixedpoints)
     "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
-    "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
-    "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
+    "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param",
+    "LyapunovResult", "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
     "trajectory_starts",
     # model (Elman form, PLRNN) and saving/loading
     "ElmanRNN", "PLRNN", "save", "load", "save_model", "load_model",

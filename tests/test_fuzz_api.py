@@ -105,6 +105,8 @@ SPECS: dict[str, tuple] = {
     "lyapunov_spectrum": (dr.lyapunov_spectrum, dict(system=F["net2"], x0=[0.1, 0.2],
                                                      n_steps=50, n_transient=10,
                                                      record_every=10)),
+    "run_over_param": (dr.run_over_param, dict(system=F["net2"], x0=[0.1, 0.2], n_steps=20,
+                                               param="b[0]", values=[0.0, 0.5])),
     "gradient_regime": (dr.gradient_regime, dict(net=F["net2"])),
     "orbit_diagram": (dr.orbit_diagram, dict(system=F["logistic"], param="r",
                                              values=[2.8, 3.2], n_transient=20, n_keep=5)),
@@ -252,7 +254,10 @@ NOT_YET_COVERED = {"normal_form", "criticality_along", "continue_piecewise",
                    "switch_at_codim2",
                    # gated and events (torch import and recordings), merged last
                    "from_torch", "read_torch", "to_torch_state", "from_torch_state",
-                   "load_recording"}
+                   "load_recording",
+                   # speed: BLAS-thread settings (checked in tests/test_blas_threads.py);
+                   # fixedpoints: trajectory_starts
+                   "set_blas_threads", "get_blas_threads", "blas_threads", "trajectory_starts"}
 
 
 def test_every_public_function_has_a_baseline():

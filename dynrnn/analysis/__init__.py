@@ -5,6 +5,7 @@ from .cycles import find_cycles
 from .diagnostics import GradientRegime, GradientRegimeKind, gradient_regime
 from .fixed_points import FixedPointResult, SearchMethod, SearchStatus, find_fixed_points
 from .lyapunov import LyapunovResult, LyapunovStatus, lyapunov_spectrum
+from .ensembles import run_over_param
 from .stability import FixedPoint, PointKind, classify
 from .starts import trajectory_starts
 # -- continuation (cont1) --
@@ -26,7 +27,7 @@ from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseS
 __all__ = ["Bifurcation", "BifurcationKind",
            # fixedpoints
            "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
-           "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "LyapunovResult",
+           "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param", "LyapunovResult",
            "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
            "trajectory_starts",
            # continuation

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
+from .._threads import limited_blas
 from .branch_overlap import duplicates_branch as _duplicate   # the one de-duplicator
 from .continuation.branch import Branch, ContinuationOptions, continuation, resolve_family
 from .continuation.engine import check_interval
@@ -86,6 +87,7 @@ def _on_branch(z: np.ndarray, branch: Branch, tol: float) -> bool:
     return bool(np.min(np.linalg.norm(pts - z, axis=1)) <= tol)
 
 
+@limited_blas
 @checked_arguments
 def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float], *,
                         starts=None, max_period_doublings: int = 1,

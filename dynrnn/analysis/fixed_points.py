@@ -20,6 +20,7 @@ from typing import Iterator, Literal
 
 import numpy as np
 
+from .._tables import TableSpec, Tabular
 from .._checks import check_count
 from ..errors import (ConvergenceError, InvalidInputError, InvalidTypeError, ResourceLimitError,
                       ShapeError)
@@ -29,6 +30,7 @@ from .one_dim import bracket_cycles, derivative_bounds as _derivative_bounds
 from .piecewise import enumerate_cycles, random_region_search
 from .stability import FixedPoint, make_point
 from .._signature_checks import checked_arguments
+from .._threads import limited_blas
 
 __all__ = ["find_fixed_points", "FixedPointResult", "SearchStatus", "SearchMethod"]
 
@@ -64,7 +66,7 @@ class SearchMethod(str, enum.Enum):
 
 
 @dataclass(frozen=True, eq=False)
-class FixedPointResult:
+class FixedPointResult(Tabular):
     """The fixed points (or k-cycles) of a map found by one search.
 
     Iterating the result yields its :class:`FixedPoint` records, sorted by number of unstable
@@ -123,6 +125,9 @@ class FixedPointResult:
         pairs of stable points). The search stops when a round finds nothing new (``max_rounds``
         bounds it); a last entry 0 is the stopping rule met.
     """
+
+    _table_spec = TableSpec(rows="points", columns=("x", "kind", "stable", "n_unstable",
+                                                    "spectral_radius", "residual", "period"))
 
     points: tuple[FixedPoint, ...]
     slow_points: tuple[FixedPoint, ...]
@@ -724,6 +729,7 @@ def _slow_points(system, u, starts, points, *, tol, threshold, dedupe_tol, eig_t
     return extra, tuple(slow)
 
 
+@limited_blas
 @checked_arguments
 def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
                       seed: int | np.random.Generator | None = 0, starts=None,
@@ -779,9 +785,9 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
     dedupe_tol : float
         Two points are the same when max|x_a − x_b| ≤ dedupe_tol·(1 + max(‖x_a‖∞, ‖x_b‖∞)).
     eig_tol : float
-        Non-hyperbolic when some ||λ| − 1| < eig_tol.
+        Non-hyperbolic when some ``||λ| − 1| < eig_tol``.
     derivative_bounds : (float, float), optional
-        (sup|F'|, sup|F''|) on the interval, for the bracket route of a custom 1-D map; makes its
+        ``(sup|F'|, sup|F''|)`` on the interval, for the bracket route of a custom 1-D map; makes its
         result provably exhaustive (closed-form for one-unit networks).
     n_grid : int
         Initial grid cells of the bracket route.

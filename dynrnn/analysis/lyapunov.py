@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_count
+from .._threads import _limit, get_blas_threads
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
-from ..model.base import RecurrentMap, as_state
 from .._signature_checks import checked_arguments
+from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
+from ..model.base import RecurrentMap, as_finite_array, as_state
 
 __all__ = ["lyapunov_spectrum", "LyapunovResult", "LyapunovStatus"]
 
@@ -77,6 +79,7 @@ class LyapunovResult:
 @checked_arguments
 def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int = 100,
                       u=None, *, n_exponents: int | None = None, record_every: int = 100,
+                      param: str | None = None, values=None, backend: str = "auto",
                       progress: bool = False) -> LyapunovResult:
     r"""The Lyapunov spectrum of a map along the orbit of ``x0`` (QR method).
 
@@ -96,8 +99,20 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
         How many leading exponents (default all n_states).
     record_every : int
         Store the running estimate every this many steps (``history``).
+    param : str, optional
+        With ``values``: an ensemble over this parameter, one orbit per value (a Lyapunov
+        sweep in one call).
+    values : array_like, shape (n_values,), optional
+        The values of ``param``; ``x0`` is then one state (used for every value) or one per
+        value, shape ``(n_values, n_states)``, and the result has one row per value.
+    backend : {"auto", "numba", "numpy"}
+        ``"auto"`` runs the QR loop compiled by numba when the map has a compiled kernel
+        (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, sympy maps), has at
+        most 32 states (beyond, LAPACK's QR is as fast) and numba imports, else in numpy;
+        ``"numpy"`` forces the generic path (same results to rounding); ``"numba"`` requires a
+        kernel.
     progress : bool
-        Show a tqdm bar.
+        Show a tqdm bar (numpy path; the compiled loop runs in one call).
 
     Returns
     -------
@@ -139,6 +154,11 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     if x.size == 0:
         raise ShapeError(f"x0 must hold at least one state, got shape {x.shape}",
                          argument="x0", expected=(n,), actual=x.shape)
+    check_backend(backend)
+    systems = _ensemble(system, param, values, x)
+    if systems is not None:
+        single = False
+        x = np.broadcast_to(x, (len(systems), n))
     x = np.atleast_2d(x).copy()
     u = system.resolve_input(u)
     if u is not None and u.ndim != 1:
@@ -146,6 +166,34 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
                                 f"{u.shape}", argument="u", value=u.shape)
     m = x.shape[0]
     Q = np.broadcast_to(np.eye(n)[:, :k], (m, n, k)).copy()
+    compiled = compiled_for(systems if systems is not None else system, backend, "lyapunov")
+    if compiled is not None:
+        kernel, loops = compiled
+        n_records = -(-n_steps // record_every)
+        hist = np.zeros((n_records, m, k))
+        pidx = (np.arange(m) if systems is not None else np.zeros(m)).astype(np.int64)
+        frames = np.ascontiguousarray(Q.transpose(0, 2, 1))     # one frame vector per row
+        returned = call_compiled(kernel, loops.lyapunov, x, input_rows(u, system.n_inputs),
+                                 kernel.params, pidx, frames, n_transient, n_steps,
+                                 record_every, hist)
+        if returned is not None:
+            sums, done, diverged = returned
+            status = LyapunovStatus.DIVERGED if diverged else LyapunovStatus.COMPLETED
+            n_kept = done // record_every + (1 if done == n_steps and done % record_every
+                                             else 0)
+            steps = [min((r + 1) * record_every, n_steps) for r in range(n_kept)]
+            return _result(sums, done, hist[:n_kept], steps, x, single, n_transient, status)
+    # the numpy path's QR is LAPACK: a large network uses the library's BLAS-thread setting
+    with _limit(get_blas_threads() if n > AUTO_MAX_STATES["lyapunov"] else None):
+        if systems is not None:
+            return _ensemble_numpy(systems, x, u, Q, n_transient, n_steps, record_every,
+                                   single)
+        return _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single,
+                           progress)
+
+
+def _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single, progress):
+    m = x.shape[0]
     sums = np.zeros((m, k))
     history, steps = [], []
     status = LyapunovStatus.COMPLETED
@@ -188,12 +236,16 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     finally:
         if bar is not None:
             bar.close()
+    return _result(sums, done, np.array(history).reshape(-1, m, k), steps, x, single,
+                   n_transient, status)
+
+
+def _result(sums, done, history, steps, x, single, n_transient, status) -> LyapunovResult:
     exps = sums / max(done, 1)
     # sort each row in decreasing order (the QR order is decreasing only asymptotically)
     order = np.argsort(-exps, axis=1)
     exps = np.take_along_axis(exps, order, axis=1)
-    hist = np.array(history).reshape(-1, m, k)
-    hist = -np.sort(-hist, axis=-1)
+    hist = -np.sort(-history, axis=-1)
     if single:
         exps, hist, xf = exps[0], hist[:, 0], x[0]
     else:
@@ -201,3 +253,50 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     return LyapunovResult(exponents=exps, history=hist, history_steps=np.array(steps, dtype=int),
                           x_final=xf, n_steps=done, n_transient=n_transient,
                           success=status is LyapunovStatus.COMPLETED, status=status, n_iter=done)
+
+
+def _ensemble(system, param, values, x) -> list | None:
+    """The maps of a parameter ensemble (one per value), or None without ``values``."""
+    if param is None and values is None:
+        return None
+    if param is None or values is None:
+        raise InvalidInputError("param and values go together: give both for an ensemble over "
+                                "a parameter, or neither", argument="values", value=values)
+    name = system.check_param_names(param, argument="param")[0]
+    values = as_finite_array(values, "values")
+    if values.ndim != 1 or values.size == 0:
+        raise ShapeError(f"values must have shape (n_values,), got {values.shape}",
+                         argument="values", expected=("n_values",), actual=values.shape)
+    if x.ndim == 2 and x.shape[0] != values.size:
+        raise ShapeError(f"x0 must be one state or one per value, shape ({values.size}, "
+                         f"{system.n_states}), got {x.shape}", argument="x0",
+                         expected=(values.size, system.n_states), actual=x.shape)
+    return [system.replace_params({name: float(v)}) for v in values]
+
+
+def _ensemble_numpy(systems, x, u, Q, n_transient, n_steps, record_every, single):
+    """The numpy QR loop over an ensemble of maps, one orbit each (the uncompiled path)."""
+    m, n, k = Q.shape
+    sums = np.zeros((m, k))
+    history, steps = [], []
+    status = LyapunovStatus.COMPLETED
+    done = 0
+    with np.errstate(all="ignore"):
+        for t in range(n_transient + n_steps):
+            J = np.stack([s.jacobian_unchecked(x[i], u) for i, s in enumerate(systems)])
+            x = np.stack([s.step_unchecked(x[i], u) for i, s in enumerate(systems)])
+            Q, R = np.linalg.qr(J @ Q)
+            d = np.diagonal(R, axis1=-2, axis2=-1)
+            sign = np.where(d < 0, -1.0, 1.0)
+            Q = Q * sign[:, None, :]
+            if not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
+                status = LyapunovStatus.DIVERGED
+                break
+            if t >= n_transient:
+                sums += np.log(np.abs(d))
+                done += 1
+                if done % record_every == 0 or done == n_steps:
+                    history.append(sums / done)
+                    steps.append(done)
+    return _result(sums, done, np.array(history).reshape(-1, m, k), steps, x, single,
+                   n_transient, status)

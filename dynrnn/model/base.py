@@ -219,6 +219,17 @@ class RecurrentMap(abc.ABC):
 
         return step
 
+    def compiled_kernel(self):
+        """A description of this map for the compiled loops, or None (the default).
+
+        Returns a :class:`~dynrnn.model.kernels.MapKernel` when the map can be compiled by
+        numba (built-in networks with a standard activation, sympy-defined maps); trajectories
+        (:meth:`run`, :meth:`iterate`) and :func:`~dynrnn.lyapunov_spectrum` then run in machine
+        code. None keeps the generic numpy path, which computes the same thing; a third-party map
+        need not override this.
+        """
+        return None
+
     def has_param(self, name: str) -> bool:
         """Whether ``name`` is a parameter; override when listing all of them is costly."""
         return name in self.param_values()
@@ -376,7 +387,8 @@ class RecurrentMap(abc.ABC):
         return self.replace_params(clean)
 
     @final
-    def run(self, x0, inputs=None, n_steps: int | None = None) -> np.ndarray:
+    def run(self, x0, inputs=None, n_steps: int | None = None, *, backend: str = "auto"
+            ) -> np.ndarray:
         """Iterate the map from ``x0``.
 
         Parameters
@@ -387,6 +399,9 @@ class RecurrentMap(abc.ABC):
             Without inputs the map's constant input is used and ``n_steps`` is required.
         n_steps : int, optional
             Number of steps; must equal ``len(inputs)`` when both are given.
+        backend : {"auto", "numba", "numpy"}
+            ``"auto"``: the loop compiled by numba when the map has a kernel
+            (:meth:`compiled_kernel`), else numpy; the results agree to rounding.
 
         Returns
         -------
@@ -420,6 +435,8 @@ class RecurrentMap(abc.ABC):
         u_const = self.resolve_input(None)
         out = np.empty((n_steps + 1,) + x.shape, dtype=np.float64)
         out[0] = x
+        if self._run_compiled(x, inputs, u_const, n_steps, out, backend):
+            return out
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(n_steps):
                 try:
@@ -437,15 +454,54 @@ class RecurrentMap(abc.ABC):
         return out
 
     @final
-    def iterate(self, x0, n_steps: int, u=None) -> np.ndarray:
-        """The state after ``n_steps`` steps with constant input, without storing the path."""
+    def iterate(self, x0, n_steps: int, u=None, *, backend: str = "auto") -> np.ndarray:
+        """The state after ``n_steps`` steps with constant input, without storing the path
+        (``backend`` as in :meth:`run`)."""
         x = as_state(x0, self.n_states, "x0")
         if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) \
                 or n_steps < 0:
             raise InvalidInputError(f"n_steps must be an integer >= 0, got {n_steps!r}",
                                     argument="n_steps", value=n_steps)
         u = self.resolve_input(u)
+        from . import _jit
+        compiled = _jit.compiled_for(self, backend)
+        if compiled is not None and (u is None or u.ndim == 1) and x.size:
+            kernel, loops = compiled
+            flat = np.ascontiguousarray(x.reshape(-1, self.n_states), dtype=np.float64)
+            with np.errstate(all="ignore"):
+                end = _jit.call_compiled(kernel, loops.iterate, flat,
+                                         _jit.input_rows(u, self.n_inputs), kernel.params,
+                                         np.zeros(flat.shape[0], dtype=np.int64), int(n_steps))
+            if end is not None and np.all(np.isfinite(end)):
+                return end.reshape(x.shape)
+            # an overflow: the numpy loop below says where, with the same error as always
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(int(n_steps)):
                 x = _checked_output(self.step_unchecked(x, u), x, "step", (t + 1, int(n_steps)))
         return x
+
+    def _run_compiled(self, x, inputs, u_const, n_steps, out, backend) -> bool:
+        """Fill ``out`` by the compiled loop when there is one; False means use numpy."""
+        from . import _jit
+        compiled = _jit.compiled_for(self, backend)
+        if compiled is None or x.size == 0:
+            return False
+        kernel, loops = compiled
+        n = self.n_states
+        batch = x.shape[:-1]
+        flat_x = np.ascontiguousarray(x.reshape(-1, n), dtype=np.float64)
+        if inputs is None:
+            u_rows = _jit.input_rows(u_const, self.n_inputs)
+        else:
+            # align the inputs' batch axes with the trailing ones of x's batch
+            aligned = inputs.reshape((n_steps,) + (1,) * (len(batch) - inputs.ndim + 2)
+                                     + inputs.shape[1:])
+            u_rows = np.ascontiguousarray(np.broadcast_to(
+                aligned, (n_steps,) + batch + (self.n_inputs,)).reshape(n_steps, -1,
+                                                                        self.n_inputs))
+        flat_out = out.reshape(n_steps + 1, -1, n)
+        bad = _jit.call_compiled(kernel, loops.run, flat_x, u_rows, kernel.params,
+                                 np.zeros(flat_x.shape[0], dtype=np.int64), n_steps, flat_out)
+        # numba refused the kernel, or an orbit overflowed: the numpy loop reruns it and says
+        # where, with the same error (and partial trajectory) as always
+        return bad == -1

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Mapping, Sequence, final
 
@@ -24,6 +24,9 @@ class _SympyKernels:
     step: Callable
     fused: Callable
     pnames: tuple[str, ...]
+    jacobian: Callable | None = None
+    # the numba-compiled loops, built on first use and shared by every with_params copy
+    compiled: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -424,6 +427,14 @@ class Map(RecurrentMap):
             return F, J, P
         return F, J, P[..., [k.pnames.index(name) for name in names]]
 
+    def compiled_kernel(self):
+        k = self._kernels
+        if k is None or k.jacobian is None:
+            return None     # a map from Python callables: numba cannot see inside them
+        from .kernels import sympy_kernel
+        return sympy_kernel((k.step, k.jacobian, len(k.pnames)),
+                            [self._params[p] for p in k.pnames], self._n, self._m, k.compiled)
+
     def derivatives_along(self, name, u):
         k = self._kernels
         if k is None or (u is not None and np.ndim(u) != 1):
@@ -660,7 +671,8 @@ class Map(RecurrentMap):
                   name=name or "sympy map")
         fused = sympy.lambdify(args, list(F) + list(J) + list(P), modules="numpy", cse=True,
                                printer=printer)
-        out._kernels = _SympyKernels(step=f_num, fused=fused, pnames=tuple(pnames))
+        out._kernels = _SympyKernels(step=f_num, fused=fused, pnames=tuple(pnames),
+                                     jacobian=j_num)
         out.exprs = tuple(exprs)
         out.states = tuple(states)
         out.inputs = tuple(inputs)

@@ -26,7 +26,7 @@ from typing import final
 import numpy as np
 
 from ._arrays import ArrayNetwork, matrix_with_rows, square_matrix, vector
-from .activations import Activation, get_activation
+from .activations import ACTIVATIONS, Activation, get_activation
 from .base import as_state
 
 __all__ = ["ElmanRNN"]
@@ -205,6 +205,12 @@ class ElmanRNN(ArrayNetwork):
     def jacobian_unchecked(self, x, u):
         d = self._activation.derivative(self._pre_activation(x, u))
         return d[..., :, None] * self.W
+
+    def compiled_kernel(self):
+        from .kernels import network_kernel
+        if ACTIVATIONS.get(self._activation.name) is not self._activation:
+            return None         # a user-defined activation: only numpy knows it
+        return network_kernel("ElmanRNN", self._activation.name, self.W, self.U, self.b)
 
     def multilinear_forms(self, x, u):
         # F = σ(a) with a = W h + ... affine in h: the k-th derivative is σ^(k)(a) times the

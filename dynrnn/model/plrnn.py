@@ -177,6 +177,10 @@ class PLRNN(ArrayNetwork):
         J[..., idx, idx] += self.A
         return J
 
+    def compiled_kernel(self):
+        from .kernels import network_kernel
+        return network_kernel("PLRNN", "relu", self.W, self.C, self.h, self.A)
+
     def piecewise_linear_form(self, u=None):
         """``(diag(A), W, h + C u)``: F(z) = diag(A) z + W relu(z) + (h + C u)."""
         u = self.resolve_input(u)

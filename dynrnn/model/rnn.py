@@ -8,7 +8,7 @@ from typing import final
 import numpy as np
 
 from ._arrays import ArrayNetwork, matrix_with_rows, square_matrix, vector
-from .activations import Activation, get_activation
+from .activations import ACTIVATIONS, Activation, get_activation
 from .base import as_state
 
 __all__ = ["RNN", "parse_param_name"]
@@ -166,6 +166,12 @@ class RNN(ArrayNetwork):
 
     def jacobian_unchecked(self, x, u):
         return self._arrays.by_name["W_rec"] * self._activation.derivative(x)[..., None, :]
+
+    def compiled_kernel(self):
+        from .kernels import network_kernel
+        if ACTIVATIONS.get(self._activation.name) is not self._activation:
+            return None         # a user-defined activation: only numpy knows it
+        return network_kernel("RNN", self._activation.name, self.W_rec, self.W_in, self.b)
 
     def multilinear_forms(self, x, u):
         # F = W σ(x) + ...: every higher derivative is W diag(σ^(k)(x)) applied componentwise

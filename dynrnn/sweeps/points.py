@@ -45,12 +45,21 @@ def error_message(exc: BaseException) -> str:
     return f"{head}\n{tail}"
 
 
-def evaluate_chunk(function: Callable, fixed: dict, points: list, retries: int) -> list:
+def evaluate_chunk(function: Callable, fixed: dict, points: list, retries: int,
+                   blas_threads: int | None = None) -> list:
     """Evaluate ``function(**fixed, **point)`` for each ``(flat_index, point)``.
 
     Returns ``(flat_index, ok, outputs-or-message, seconds)`` per point. An exception in one point
     is caught (retried ``retries`` times) and reported, so the other points of the chunk still run.
+    ``blas_threads``: BLAS threads while evaluating (1 in pool and Dask workers: the workers are
+    the parallelism, and threads of several workers on the same cores wait for each other).
     """
+    from .._threads import worker_blas_limit
+    with worker_blas_limit(blas_threads):
+        return _evaluate_points(function, fixed, points, retries)
+
+
+def _evaluate_points(function: Callable, fixed: dict, points: list, retries: int) -> list:
     results: list[tuple[int, bool, Any, float]] = []
     for flat_index, point in points:
         start = time.perf_counter()

@@ -332,11 +332,16 @@ class _Dispatcher:
             if self.bar is not None:
                 self.bar.close()
 
+    @property
+    def worker_blas_threads(self) -> int | None:
+        """One BLAS thread in each worker; the serial executor keeps the library's setting."""
+        return None if isinstance(self.pool, SerialExecutor) else 1
+
     def submit(self, chunk: list[int], attempt: int) -> None:
         points = [(i, self.grid.point(i)) for i in chunk]
         try:
             future = self.pool.submit(evaluate_chunk, self.function, self.fixed, points,
-                                      self.retries)
+                                      self.retries, self.worker_blas_threads)
         except BrokenExecutor:
             if self.executor is not None:       # not ours to replace
                 raise
@@ -345,7 +350,7 @@ class _Dispatcher:
             self.cleanup(False)
             self.pool, self.cleanup, _ = resolve_executor(None, self.max_workers, self.function)
             future = self.pool.submit(evaluate_chunk, self.function, self.fixed, points,
-                                      self.retries)
+                                      self.retries, self.worker_blas_threads)
         self.pending[future] = (chunk, attempt)
 
     def record(self, outcomes: list) -> None:

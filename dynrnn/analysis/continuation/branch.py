@@ -35,6 +35,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily, as_family
@@ -45,6 +46,7 @@ from .engine import (ContinuationStatus, Point, as_direction, check_interval, ch
 from .options import ContinuationOptions
 from .testfunctions import detect_and_locate, multiplier_signs
 from ..._signature_checks import checked_arguments
+from ..._threads import limited_blas
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
            "FixedPointProblem", "continuation"]
@@ -65,7 +67,7 @@ class ContinuationPoint:
 
 
 @dataclass(frozen=True, eq=False)
-class Branch:
+class Branch(Tabular):
     """A branch of fixed points (or k-cycles) computed by :func:`continuation`.
 
     Points are ordered by arclength. Located special points are kept separately in
@@ -108,6 +110,8 @@ class Branch:
         The family the branch was computed on, kept for :func:`switch_branch`. Not a saved field
         (``metadata["transient"]``); a loaded branch needs ``system=`` or ``param=`` to switch.
     """
+
+    _table_spec = TableSpec(columns=("param=params", "states", "stable", "n_unstable"))
 
     params: np.ndarray
     states: np.ndarray
@@ -328,6 +332,9 @@ def _callback_adapter(callback, problem, offset=0):
 # ---------------------------------------------------------------------------------------------
 # assembling a Branch
 # ---------------------------------------------------------------------------------------------
+# the BLAS-thread limit (dynrnn._threads) is set on these three steps rather than on
+# continuation() itself, where a wrapper would shift the stacklevel of its argument warnings
+@limited_blas
 def _assemble(problem: FixedPointProblem, points: list, statuses: tuple, n_rejected: int,
               opts: ContinuationOptions, skip_segments=(), raise_on_failure=False) -> Branch:
     """Build the Branch from ordered points (tangents oriented forward) and locate specials."""
@@ -506,6 +513,7 @@ def check_size(n: int, period: int, max_points: int, argument: str = "period") -
                "lower options.max_points or raise ds_max")
 
 
+@limited_blas
 def _run(problem, first, opts, box, direction, callback, progress):
     """March in one or both directions; returns (points ordered along the branch, (first end
     status, last end status), n_rejected)."""
@@ -535,6 +543,7 @@ def _run(problem, first, opts, box, direction, callback, progress):
     return points, (back_status, forward.status), n_rejected
 
 
+@limited_blas
 def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
     ok, x, res, nit = _correct_state(problem, x0.copy(), p0, opts.newton_tol,
                                      max(opts.max_newton_iter, 20))

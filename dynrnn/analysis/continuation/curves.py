@@ -75,6 +75,7 @@ from typing import Any, Callable, Literal, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
+from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
 from ..normal_forms import codim2_extra
@@ -86,6 +87,7 @@ from .engine import (ContinuationStatus, Point, as_direction, check_interval, co
                      null_tangent, run_directions)
 from .options import BifurcationCurveOptions
 from ..._signature_checks import checked_arguments
+from ..._threads import limited_blas
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation"]
@@ -128,7 +130,7 @@ class CurvePoint:
 
 
 @dataclass(frozen=True)
-class BifurcationCurve:
+class BifurcationCurve(Tabular):
     """A curve of codimension-one bifurcations in two parameters.
 
     Attributes
@@ -145,7 +147,7 @@ class BifurcationCurve:
     eigenvalues : ndarray, shape (m, n_states), complex
         Multipliers of the k-fold map (sorted by decreasing modulus).
     kappa : ndarray, shape (m,)
-        For NS curves κ = cos θ of the critical pair e^{±iθ} (|κ| > 1 marks neutral saddles);
+        For NS curves κ = cos θ of the critical pair e^{±iθ} (``|κ| > 1`` marks neutral saddles);
         NaN for LP and PD curves.
     codim2 : tuple of Bifurcation
         Located codimension-two points (kind CP, R1, R2 or LPPD) with ``param`` = p1,
@@ -162,6 +164,8 @@ class BifurcationCurve:
     n_iter : int
         Newton iterations in all (continuation and location).
     """
+
+    _table_spec = TableSpec(columns=("params", "states", "kappa"))
 
     kind: BifurcationKind
     param_names: tuple[str, str]
@@ -270,6 +274,7 @@ class _LocateFailed(Exception):
 # ------------------------------------------------------------------------------------------------
 # the public entry
 # ------------------------------------------------------------------------------------------------
+@limited_blas
 @checked_arguments
 def continue_bifurcation(system: RecurrentMap, bifurcation: Bifurcation, param2: str,
                          bounds2: Sequence[float], *, bounds1: Sequence[float] | None = None,

@@ -21,6 +21,7 @@ from .branch import (Branch, ContinuationOptions, ContinuationPoint, FixedPointP
                      _assemble, _callback_adapter, check_size, resolve_family)
 from .engine import ContinuationStatus, Point, bordered_tangent, check_interval, correct, march
 from ..._signature_checks import checked_arguments
+from ..._threads import limited_blas
 
 __all__ = ["switch_branch"]
 
@@ -71,6 +72,7 @@ def _collapse_test(half: FixedPointProblem, n: int):
     return stop
 
 
+@limited_blas
 @checked_arguments
 def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: RecurrentMap | None = None,
                   param=None, bounds: tuple[float, float] | None = None,
