@@ -561,6 +561,15 @@ def _cmd_train(args) -> int:
     return EXIT_OK
 
 
+def _events_executor(scheduler: str | None):
+    """``--scheduler`` of `dynrnn events`: None (this process), 'pool', 'serial' or an address."""
+    if scheduler is None or scheduler in ("pool", "serial") or scheduler.startswith(
+            ("tcp://", "tls://")):
+        return scheduler
+    raise InvalidInputError(f"--scheduler must be 'pool', 'serial' or tcp://HOST:PORT, got "
+                            f"{scheduler!r}", argument="--scheduler", value=scheduler)
+
+
 def _cmd_events(args) -> int:
     from pathlib import Path
 
@@ -584,7 +593,8 @@ def _cmd_events(args) -> int:
                                     window=args.window, form=args.form,
                                     relevance_radius=args.relevance_radius,
                                     follow=args.follow, max_events=args.max_events,
-                                    progress=_progress(args))
+                                    progress=_progress(args),
+                                    executor=_events_executor(args.scheduler))
     _emit(args, {"history": str(args.history), "events": events}, events.summary)
     _save(args, events, "events.npz", {"history": str(args.history)})
     if not events.success:
@@ -833,6 +843,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", choices=("auto", "all", "visited"), default="auto",
                    help="continue every fixed point, or only those the trajectories visit")
     p.add_argument("--max-events", type=int, default=None)
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                   help="analyse the spikes in parallel: 'pool' (a local process pool of 2) or "
+                        "a Dask scheduler address (default: in this process)")
     p.set_defaults(handler=_cmd_events)
 
     p = sub.add_parser("run", parents=[common],

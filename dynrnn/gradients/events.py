@@ -488,6 +488,10 @@ def _crossings_library(net_a, net_b, step_a, step_b, max_period, notes: list,
             notes.append(f"continuation from {np.round(x_star, 6).tolist()} (period {period}) "
                          f"on {step_a}->{step_b} failed: {exc}")
             continue
+        if getattr(getattr(branch, "status", None), "name", "") == "INTERRUPTED":
+            # The continuation keeps Ctrl-C as a status; here it must end the whole analysis
+            # (find_gradient_events keeps the spikes already analysed).
+            raise KeyboardInterrupt
         if not getattr(branch, "success", True):
             notes.append(f"continuation on {step_a}->{step_b} (period {period}) stopped: "
                          f"{getattr(branch, 'status', '?')}")
@@ -559,7 +563,7 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
                          follow: str = "auto", max_events: int | None = None,
                          progress: bool = False,
                          continuation_method: str | CrossingFinder = "auto",
-                         u=None, form: str = "elman") -> GradientEvents:
+                         u=None, form: str = "elman", executor=None) -> GradientEvents:
     r"""Detect gradient-norm spikes in a training history and explain each by the crossings made.
 
     Parameters
@@ -609,6 +613,14 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
     form : {"elman", "pascanu"}
         For recordings of ``nn.RNN``: analyse the Elman map (state h, torch's) or its Pascanu
         conjugate (state x = W h + b; same bifurcations, see :class:`~dynrnn.ElmanRNN`).
+    executor : None, "pool", "serial", str, Executor or dask Client
+        Where the spikes are analysed, each independently (the convention of
+        :func:`~dynrnn.basins`): None (default) in this process; "pool" a local process pool of
+        2; a ``concurrent.futures`` executor; a Dask ``Client`` or a scheduler address
+        ``"tcp://HOST:PORT"`` (through :mod:`dynrnn.sweeps`' executors). The networks of each
+        spike's segments are sent to the worker, not the recording; the events are the same as
+        in one process, in spike order. A ``continuation_method`` callable must then be
+        picklable (a module-level function).
 
     Returns
     -------
@@ -688,12 +700,18 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
     options = dict(n_iter=n_iter, n_tail=n_tail, jump_tol=jump_tol, s_tol=s_tol,
                    relevance_radius=relevance_radius, states=states, follow=follow,
                    max_period=max_period, finder=finder)
-    try:
-        for k in iterator:
-            events.append(_explain_spike(int(k), float(ratios[k]), src, builder, has, window,
-                                         options))
-    except KeyboardInterrupt:
-        status = EventsStatus.INTERRUPTED
+    if executor is None:
+        try:
+            for k in iterator:
+                events.append(_explain_spike(int(k), float(ratios[k]), src, builder, has, window,
+                                             options))
+        except KeyboardInterrupt:
+            status = EventsStatus.INTERRUPTED
+    else:
+        events, interrupted = _explain_spikes_on(executor, todo, ratios, src, builder, has,
+                                                 window, options, progress)
+        if interrupted:
+            status = EventsStatus.INTERRUPTED
     analysed_events = [e for e in events if e.cause is not EventCause.NOT_ANALYSED]
     if status is EventsStatus.COMPLETE and len(analysed_events) < len(events):
         status = EventsStatus.NOT_STORED
@@ -703,12 +721,83 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
                           status is EventsStatus.COMPLETE, method_name, float(relevance_radius))
 
 
+def _segments(k: int, window: int, n_steps: int) -> list[tuple[int, int]]:
+    # Segments θ_j → θ_{j+1} for j = k − window … k + window − 1 (always the update k → k+1).
+    return [(j, j + 1) for j in range(k - window, k + max(window, 1))
+            if j >= 0 and j + 1 <= n_steps]
+
+
+class _SpikeSource:
+    """The part of a source one spike's analysis reads, small enough to send to a worker: the
+    norms and losses, x0, and the networks θ_j of the spike's segments (picklable)."""
+
+    def __init__(self, src, builder, has, k: int, window: int):
+        self.grad_norm, self.loss = src.grad_norm, src.loss
+        self.n_steps, self.x0 = src.n_steps, src.x0
+        steps = {j for segment in _segments(k, window, src.n_steps) for j in segment}
+        self.networks = {j: builder(j) for j in sorted(steps) if has(j)}
+
+    def has_params(self, step: int) -> bool:
+        return step in self.networks
+
+    def network_at(self, step: int):
+        return self.networks[step]
+
+
+def explain_spike_task(index: int, *, spikes: tuple) -> GradientEvent:
+    """Worker side of ``find_gradient_events(executor=...)``: analyse ``spikes[index]``, a tuple
+    ``(k, ratio, _SpikeSource, window, options)``."""
+    k, ratio, source, window, options = spikes[int(index)]
+    return _explain_spike(k, ratio, source, source.network_at, source.has_params, window, options)
+
+
+def _explain_spikes_on(executor, todo, ratios, src, builder, has, window: int, options: dict,
+                       progress: bool) -> tuple[list[GradientEvent], bool]:
+    """Analyse the spikes ``todo`` through an executor (see :func:`find_gradient_events`); return
+    the events in spike order and whether the run was interrupted (Ctrl-C: the events finished
+    so far are kept)."""
+    import functools
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    from ..sweeps.executors import resolve_executor
+    work = []
+    for k in todo:
+        work.append(functools.partial(explain_spike_task, spikes=((
+            int(k), float(ratios[k]), _SpikeSource(src, builder, has, int(k), window), window,
+            options),)))
+    pool, shutdown, _ = resolve_executor(None if executor == "pool" else executor, None,
+                                         work[0] if work else explain_spike_task)
+    results: dict[int, GradientEvent] = {}
+    interrupted = False
+    futures: dict = {}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(work), desc="events", leave=False)
+    try:
+        futures = {pool.submit(task, 0): i for i, task in enumerate(work)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[futures[future]] = future.result()
+                if bar is not None:
+                    bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+        for future in futures:
+            future.cancel()
+    finally:
+        if bar is not None:
+            bar.close()
+        shutdown(interrupted)
+    return [results[i] for i in sorted(results)], interrupted
+
+
 def _explain_spike(k: int, ratio: float, src, builder, has, window: int, o: dict) -> GradientEvent:
     """Examine the segments around spike k (see :func:`find_gradient_events`)."""
     n_steps = src.n_steps
-    # Segments θ_j → θ_{j+1} for j = k − window … k + window − 1 (always the update k → k+1).
-    segs = [(j, j + 1) for j in range(k - window, k + max(window, 1))
-            if j >= 0 and j + 1 <= n_steps]
+    segs = _segments(k, window, n_steps)
     relevant: list[Crossing] = []
     irrelevant: list[Crossing] = []
     basins: list[BasinChange] = []
