@@ -20,7 +20,7 @@ from typing import Iterator, Literal
 
 import numpy as np
 
-from .._checks import check_count
+from .._checks import check_count, check_seed
 from ..errors import (ConvergenceError, InvalidInputError, InvalidTypeError, ResourceLimitError,
                       ShapeError)
 from ..model.base import RecurrentMap, as_finite_array
@@ -319,12 +319,7 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
     box = _check_box(system, box) if user_box else system.invariant_box(u)
     if box is not None:
         box = (np.asarray(box[0], dtype=float), np.asarray(box[1], dtype=float))
-    try:
-        rng = np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"seed must be None, an integer or a numpy Generator, "
-                               f"got {seed!r:.60} ({exc})", argument="seed",
-                               value=seed) from None
+    rng = check_seed(seed)
 
     pl = system.piecewise_linear_form(u) if method in ("auto", "piecewise") else None
     if method == "piecewise" and pl is None:
