@@ -129,9 +129,6 @@ CASES = [(a, k, t, n) for a in ALGORITHMS for k in MISBEHAVIOURS for t in TRIGGE
 KNOWN_DEFECTS = {
     ("fixed points", "diverges", 0.15, 1): "1-D bracketing bisects a finite but huge F(x) − x "
                                            "for minutes (one_dim, reliability: to do)",
-    **{("lyapunov", "diverges", t, 2): "a 2-D orbit overflowing in the QR step gives inf "
-                                       "exponents with success=True (analysis/lyapunov.py)"
-       for t in TRIGGERS},
 }
 
 

@@ -142,8 +142,10 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
                                 f"{max_period_doublings!r}", argument="max_period_doublings",
                                 value=max_period_doublings)
     try:
+        if isinstance(bounds, (dict, str, bytes)):
+            raise TypeError("not a pair")
         lo = float(bounds[0])
-    except (TypeError, IndexError, ValueError):
+    except (TypeError, IndexError, KeyError, ValueError):
         raise InvalidInputError(f"bounds must be a pair (lo, hi), got {bounds!r}",
                                 argument="bounds", value=bounds) from None
     lo, hi = check_interval(bounds, "bounds", lo)
@@ -168,6 +170,10 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
         found = find_fixed_points(map_lo, u=u, **find_options)
         starts = [np.asarray(fp.x, dtype=float) for fp in found]
     else:
+        if isinstance(starts, (str, bytes, dict)) or not hasattr(starts, "__iter__"):
+            raise InvalidTypeError(f"starts must be a sequence of states of shape ({n},), got "
+                                   f"{type(starts).__name__} {starts!r:.60}", argument="starts",
+                                   value=starts)
         starts = [as_finite_array(s, "starts") for s in starts]
         for s in starts:
             if s.shape != (n,):

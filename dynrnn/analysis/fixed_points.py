@@ -291,6 +291,13 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
     n_starts = check_count(n_starts, "n_starts", 1)
     max_iter = check_count(max_iter, "max_iter", 1)
     n_grid = check_count(n_grid, "n_grid", 2)
+    if 8.0 * n_grid * period > MAX_SEARCH_BYTES:
+        # the 1-D bracketing samples F^period on n_grid points: refuse what cannot be stored
+        raise ResourceLimitError(
+            f"n_grid={n_grid} with period {period} needs about "
+            f"{8.0 * n_grid * period / 2 ** 30:.3g} GiB of memory, above the limit of "
+            f"{MAX_SEARCH_BYTES / 2 ** 30:.3g} GiB: use a coarser grid", argument="n_grid",
+            value=n_grid, estimate=8.0 * n_grid * period, limit=MAX_SEARCH_BYTES)
     max_regions = check_count(max_regions, "max_regions", 1)
     max_slow_starts = check_count(max_slow_starts, "max_slow_starts", 0)
     tol = _check_positive(tol, "tol")

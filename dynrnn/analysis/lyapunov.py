@@ -189,6 +189,9 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
         if bar is not None:
             bar.close()
     exps = sums / max(done, 1)
+    if status is LyapunovStatus.COMPLETED and not np.all(np.isfinite(exps)):
+        # a stretching or contraction beyond float range (log of 0 or inf): not a result
+        status = LyapunovStatus.DIVERGED
     # sort each row in decreasing order (the QR order is decreasing only asymptotically)
     order = np.argsort(-exps, axis=1)
     exps = np.take_along_axis(exps, order, axis=1)
