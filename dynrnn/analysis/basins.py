@@ -34,6 +34,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from .._checks import check_count, check_executor, check_seed
+from .._tables import TableSpec, Tabular
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 from .cycles import find_cycles
@@ -234,7 +235,7 @@ class Attractor:
 
 
 @dataclass(frozen=True, eq=False)
-class BasinsResult:
+class BasinsResult(Tabular):
     """Attractors, the label of every initial state, and the basin fractions.
 
     Attributes
@@ -282,6 +283,9 @@ class BasinsResult:
         Mean steps until a state settled.
     note : str
     """
+
+    _table_spec = TableSpec(rows="attractors", columns=("kind", "period", "x", "lyapunov",
+                                                        "fraction=self.fractions"))
 
     attractors: tuple
     labels: np.ndarray

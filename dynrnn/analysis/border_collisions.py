@@ -296,7 +296,7 @@ def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, 
 
     Within a region the cycle solves :math:`(P_D(p) - I)x_1 = -s_D(p)` exactly; at each border
     collision :math:`x_{j,i}(p^*) = 0` (located by Brent's method on the exact solution) the
-    unit is switched, the collision classified (:func:`classify_border_collision`), and the
+    unit is switched, the collision classified (``classify_border_collision``), and the
     branch continued in the new region, backwards after a non-smooth fold.
 
     Parameters

@@ -226,12 +226,12 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
     system : RecurrentMap
         The map (any values of the two parameters: both are set from ``point``).
     point : Bifurcation
-        A codimension-two point from :attr:`BifurcationCurve.codim2` (``extra["curve_kind"]``
+        A codimension-two point from ``BifurcationCurve.codim2`` (``extra["curve_kind"]``
         and ``extra["param2_name"]`` say which curve it was found on).
     bounds2, bounds1, u, **kwargs
         As for :func:`~dynrnn.continue_bifurcation`.
     radius : float
-        For R1: the radius (relative to max(1, |p|)) of the circle searched for an NS point
+        For R1: the radius (relative to ``max(1, |p|)``) of the circle searched for an NS point
         (then 5 and 25 times it, until the NS curve starts).
     n_angles : int
         For R1: how many points on that circle are tried before bisection.

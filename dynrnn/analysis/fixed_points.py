@@ -21,6 +21,7 @@ from typing import Iterator, Literal
 import numpy as np
 
 from .._checks import check_count, check_seed
+from .._tables import TableSpec, Tabular
 from ..errors import (ConvergenceError, InvalidInputError, InvalidTypeError, ResourceLimitError,
                       ShapeError)
 from ..model.base import RecurrentMap, as_finite_array
@@ -64,7 +65,7 @@ class SearchMethod(str, enum.Enum):
 
 
 @dataclass(frozen=True, eq=False)
-class FixedPointResult:
+class FixedPointResult(Tabular):
     """The fixed points (or k-cycles) of a map found by one search.
 
     Iterating the result yields its :class:`FixedPoint` records, sorted by number of unstable
@@ -123,6 +124,9 @@ class FixedPointResult:
         pairs of stable points). The search stops when a round finds nothing new (``max_rounds``
         bounds it); a last entry 0 is the stopping rule met.
     """
+
+    _table_spec = TableSpec(rows="points", columns=("x", "kind", "stable", "n_unstable",
+                                                    "spectral_radius", "residual", "period"))
 
     points: tuple[FixedPoint, ...]
     slow_points: tuple[FixedPoint, ...]
@@ -781,9 +785,9 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
     dedupe_tol : float
         Two points are the same when max|x_a − x_b| ≤ dedupe_tol·(1 + max(‖x_a‖∞, ‖x_b‖∞)).
     eig_tol : float
-        Non-hyperbolic when some ||λ| − 1| < eig_tol.
+        Non-hyperbolic when some ``||λ| − 1| < eig_tol``.
     derivative_bounds : (float, float), optional
-        (sup|F'|, sup|F''|) on the interval, for the bracket route of a custom 1-D map; makes its
+        ``(sup|F'|, sup|F''|)`` on the interval, for the bracket route of a custom 1-D map; makes its
         result provably exhaustive (closed-form for one-unit networks).
     n_grid : int
         Initial grid cells of the bracket route.

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._checks import check_executor, check_seed
+from .._tables import TableSpec, Tabular
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 from ..model.families import LineBetween, ParameterFamily
@@ -124,7 +125,7 @@ class AttractorEvent:
 
 
 @dataclass(frozen=True, eq=False)
-class GlobalContinuationResult:
+class GlobalContinuationResult(Tabular):
     """Attractors with identities, and their basin fractions, across a parameter range.
 
     Attributes
@@ -161,6 +162,8 @@ class GlobalContinuationResult:
     n_initial : int
     note : str
     """
+
+    _table_spec = TableSpec(columns=("value=values", "n_attractors", "fraction=fractions"))
 
     values: np.ndarray
     param_name: str

@@ -460,7 +460,7 @@ def normal_form(system: RecurrentMap, point, kind: str | BifurcationKind | None 
         Required when ``point`` is a state; taken from a Bifurcation otherwise.
     period : int, optional
         The cycle's period (default: the Bifurcation's, else 1); at most
-        :data:`MAX_CYCLE_PERIOD`.
+        ``MAX_CYCLE_PERIOD``.
     u : array_like, optional
         Constant input (default: the map's own).
     multiplier_tol : float
@@ -480,7 +480,7 @@ def normal_form(system: RecurrentMap, point, kind: str | BifurcationKind | None 
     InvalidInputError
         When ``point`` is not a fixed point (cycle) of ``system`` or its multipliers are not
         critical for ``kind`` (not a bifurcation), for a piecewise-linear (ReLU) map, which
-        has no second derivatives, and for a period above :data:`MAX_CYCLE_PERIOD`.
+        has no second derivatives, and for a period above ``MAX_CYCLE_PERIOD``.
 
     Examples
     --------

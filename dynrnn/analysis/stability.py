@@ -25,7 +25,7 @@ class PointKind(str, enum.Enum):
 
     "node" and "focus" describe the leading multiplier (largest modulus): real for a node,
     a complex pair for a focus (orbits spiral in or out). A saddle has multipliers on both sides
-    of the unit circle; its number of unstable directions is :attr:`FixedPoint.n_unstable`.
+    of the unit circle; its number of unstable directions is ``FixedPoint.n_unstable``.
     """
 
     STABLE_NODE = "stable node"
@@ -112,7 +112,7 @@ def classify(eigenvalues, tol: float = 1e-8) -> PointKind:
     -------
     PointKind
         Non-hyperbolic if a multiplier is within ``tol`` of the unit circle; else a stable node or
-        focus (all |λ| < 1), an unstable node or focus (all |λ| > 1), or a saddle (both). Node or
+        focus (all ``|λ| < 1``), an unstable node or focus (all ``|λ| > 1``), or a saddle (both). Node or
         focus follows the leading multiplier: real for a node, a complex pair for a focus.
 
     Examples
@@ -172,10 +172,10 @@ class FixedPoint:
         Eigenvalues of ∂F/∂x(x) (for a cycle the multipliers, eigenvalues of J(x_k)⋯J(x_1)),
         by decreasing modulus.
     stable : bool
-        max |λ| < 1.
+        ``max |λ| < 1``.
     kind : PointKind
     n_unstable : int
-        Number of multipliers with |λ| > 1 (the saddle index; 0 for a stable point).
+        Number of multipliers with ``|λ| > 1`` (the saddle index; 0 for a stable point).
     residual : float
         ‖F(x) − x‖₂ (for a cycle ‖F^k(x) − x‖₂).
     period : int
@@ -211,7 +211,7 @@ class FixedPoint:
 
     @property
     def spectral_radius(self) -> float:
-        """max |λ|."""
+        """``max |λ|``."""
         return float(np.max(np.abs(self.eigenvalues)))
 
     @property

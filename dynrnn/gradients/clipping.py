@@ -86,7 +86,7 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     Parameters
     ----------
     grads : dict of str to ndarray, or ndarray
-        Gradients by name (as in :attr:`BPTTResult.grads`) or one array.
+        Gradients by name (as in ``BPTTResult.grads``) or one array.
     threshold : float
         c > 0.
     nonfinite : {"raise", "skip", "shrink"}

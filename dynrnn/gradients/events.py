@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 
 import numpy as np
 
+from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .spikes import SpikeDefinition
@@ -198,7 +199,7 @@ class GradientEvent:
 
 
 @dataclass(frozen=True)
-class GradientEvents:
+class GradientEvents(Tabular):
     """All detected spikes with their explanations.
 
     Attributes
@@ -219,6 +220,11 @@ class GradientEvents:
         "library" (dynrnn.analysis) or the name of the crossing finder passed in.
     relevance_radius : float
     """
+
+    _table_spec = TableSpec(rows="events", columns=(
+        "step", "grad_norm", "ratio", "loss_jump", "cause",
+        ("n_crossings", lambda e: len(e.crossings)),
+        ("n_basin_changes", lambda e: len(e.basin_changes))))
 
     events: tuple
     spike_steps: np.ndarray

@@ -281,7 +281,7 @@ class DistanceDecomposition:
     norms : dict of str to ndarray, shape (T,)
         Frobenius norm of the contribution at each distance, for ``"W_rec"``, ``"W_in"``, ``"b"``.
     contributions : dict of str to ndarray or None
-        The contributions themselves, shape (T, *param_shape) (with ``keep_contributions``).
+        The contributions themselves, shape ``(T, *param_shape)`` (with ``keep_contributions``).
     total : dict of str to ndarray
         Their sum over d, which equals the BPTT gradient.
     """

@@ -44,7 +44,7 @@ class GradientRegime:
     largest_singular_value : float
         λ₁ = ‖W_rec‖₂.
     gamma : float
-        sup |σ'| of the activation (1 for tanh and ReLU, 1/4 for the logistic sigmoid).
+        ``sup |σ'|`` of the activation (1 for tanh and ReLU, 1/4 for the logistic sigmoid).
     threshold : float
         1/γ: vanishing is guaranteed when λ₁ < 1/γ.
     contraction_bound : float

@@ -109,11 +109,11 @@ def omega_terms(W_rec, state_grads, states, activation="tanh", *,
     W = as_finite_array(W_rec, "W_rec")
     G = as_finite_array(state_grads, "state_grads")
     X = as_finite_array(states, "states")
-    for argument, value in (("state_grads", G), ("states", X)):
-        if value.ndim not in (2, 3) or value.size == 0:
+    for argument, array in (("state_grads", G), ("states", X)):
+        if array.ndim not in (2, 3) or array.size == 0:
             raise ShapeError(f"{argument} must be a non-empty array of shape (T, n) or "
-                             f"(T, batch, n), got shape {value.shape}", argument=argument,
-                             expected="(T, n) or (T, batch, n)", actual=value.shape)
+                             f"(T, batch, n), got shape {array.shape}", argument=argument,
+                             expected="(T, n) or (T, batch, n)", actual=array.shape)
     if G.ndim == 2:
         G = G[:, None, :]
     if X.ndim == 2:

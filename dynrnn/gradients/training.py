@@ -31,6 +31,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular
 from ..errors import (
     DynrnnWarning,
     FileFormatError,
@@ -149,7 +150,7 @@ class TrainingHistory:
 
 
 @dataclass(frozen=True)
-class TrainingResult:
+class TrainingResult(Tabular):
     """Outcome of :func:`train`.
 
     Attributes
@@ -168,6 +169,10 @@ class TrainingResult:
         Task error rate on a fresh evaluation batch at the end (NaN without a task).
     checkpoint : str
     """
+
+    _table_spec = TableSpec(columns=(("step", lambda r: range(len(r.history.loss))),
+                                     "loss=history.loss", "grad_norm=history.grad_norm",
+                                     "clipped=history.clipped", "action=history.actions"))
 
     net: RNN
     readout: Readout | None

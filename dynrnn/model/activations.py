@@ -29,7 +29,7 @@ class Activation:
     function, derivative, second_derivative : callable
         σ, σ' and σ'', vectorised over arrays of any shape.
     gamma : float
-        sup |σ'(x)| over the real line.
+        ``sup |σ'(x)|`` over the real line.
     lower, upper : float
         The infimum and supremum of σ (±inf when unbounded). Used for invariant boxes.
     piecewise_linear : bool

@@ -90,8 +90,8 @@ def _per_layer(value, ndim: int) -> list:
 class GatedNetwork(ArrayNetwork):
     """Abstract base of :class:`GRU` and :class:`LSTM`: a stack of gated layers as one map.
 
-    Subclasses set :attr:`N_GATES`, :attr:`N_PARTS` (state vectors per layer: 1 for h, 2 for
-    (h, c)) and implement :meth:`_cell`.
+    Subclasses set ``N_GATES``, ``N_PARTS`` (state vectors per layer: 1 for h, 2 for
+    (h, c)) and implement ``_cell``.
     """
 
     N_GATES: int
@@ -596,8 +596,8 @@ class LSTM(GatedNetwork):
     Notes
     -----
     Parameters as for :class:`GRU`. h' = o tanh(c') lies in (−1, 1); with h in [−1, 1] the forget
-    gate is at most f_max = σ(max a_f), so |c'| ≤ f_max |c| + 1 and the box
-    |c| ≤ 1 / (1 − f_max) is forward invariant and holds every fixed point and cycle
+    gate is at most f_max = σ(max a_f), so ``|c'| ≤ f_max |c| + 1`` and the box
+    ``|c| ≤ 1 / (1 − f_max)`` is forward invariant and holds every fixed point and cycle
     (:meth:`invariant_box`).
 
     Examples

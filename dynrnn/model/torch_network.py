@@ -190,7 +190,7 @@ def from_torch(source, kind: str | None = None,
     MissingDependencyError
         PyTorch is needed (a module) but not installed.
     InvalidTypeError, InvalidInputError
-        See :func:`~dynrnn.model.torch_import.read_torch_arrays`.
+        See ``dynrnn.model.torch_import.read_torch_arrays``.
 
     Examples
     --------

@@ -29,7 +29,7 @@ def new_figure(width: float, height: float,
 
 
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = 150) -> Path:
-    """Write ``fig`` (PNG by suffix) atomically, through :func:`dynrnn.io.atomic.atomic_write`."""
+    """Write ``fig`` (PNG by suffix) atomically, through ``dynrnn.io.atomic.atomic_write``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     png = path.suffix.lower() == ".png"

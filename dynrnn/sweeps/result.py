@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._tables import Tabular
 from ..errors import DynrnnError, FileFormatError, InvalidInputError
 from ..io.atomic import atomic_write
 from .grid import Grid
@@ -68,7 +69,7 @@ class SweepInterrupted(KeyboardInterrupt):
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult:
+class SweepResult(Tabular):
     """The outputs of a sweep, as arrays shaped like the grid.
 
     Attributes
@@ -135,6 +136,22 @@ class SweepResult:
         """Grid index -> message of every failed point."""
         idx = np.argwhere(self.point_status == PointStatus.FAILED.value)
         return {tuple(int(i) for i in k): str(self.point_message[tuple(k)]) for k in idx}
+
+    def _table_columns(self) -> dict[str, list]:
+        """One row per grid point (C order): its coordinates, outputs and status."""
+        index = np.indices(self.shape).reshape(len(self.shape), -1)
+        columns: dict[str, list] = {axis: np.asarray(self.coordinates[axis])[k].tolist()
+                                    for axis, k in zip(self.axes, index)}
+        n_points = index.shape[1]
+        for name, values in self.data.items():
+            flat = np.asarray(values).reshape(n_points, -1)
+            if flat.shape[1] == 1:
+                columns[name] = [v.item() for v in flat[:, 0]]
+            else:
+                columns.update({f"{name}[{i}]": [v.item() for v in flat[:, i]]
+                                for i in range(flat.shape[1])})
+        columns["status"] = [str(s) for s in self.point_status.reshape(-1)]
+        return columns
 
     def __getitem__(self, name: str) -> np.ndarray:
         try:

@@ -35,6 +35,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily, as_family
@@ -65,7 +66,7 @@ class ContinuationPoint:
 
 
 @dataclass(frozen=True, eq=False)
-class Branch:
+class Branch(Tabular):
     """A branch of fixed points (or k-cycles) computed by :func:`continuation`.
 
     Points are ordered by arclength. Located special points are kept separately in
@@ -108,6 +109,8 @@ class Branch:
         The family the branch was computed on, kept for :func:`switch_branch`. Not a saved field
         (``metadata["transient"]``); a loaded branch needs ``system=`` or ``param=`` to switch.
     """
+
+    _table_spec = TableSpec(columns=("param=params", "states", "stable", "n_unstable"))
 
     params: np.ndarray
     states: np.ndarray

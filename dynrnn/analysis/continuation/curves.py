@@ -75,6 +75,7 @@ from typing import Any, Callable, Literal, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
+from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
 from ..normal_forms import codim2_extra
@@ -128,7 +129,7 @@ class CurvePoint:
 
 
 @dataclass(frozen=True)
-class BifurcationCurve:
+class BifurcationCurve(Tabular):
     """A curve of codimension-one bifurcations in two parameters.
 
     Attributes
@@ -145,7 +146,7 @@ class BifurcationCurve:
     eigenvalues : ndarray, shape (m, n_states), complex
         Multipliers of the k-fold map (sorted by decreasing modulus).
     kappa : ndarray, shape (m,)
-        For NS curves κ = cos θ of the critical pair e^{±iθ} (|κ| > 1 marks neutral saddles);
+        For NS curves κ = cos θ of the critical pair e^{±iθ} (``|κ| > 1`` marks neutral saddles);
         NaN for LP and PD curves.
     codim2 : tuple of Bifurcation
         Located codimension-two points (kind CP, R1, R2 or LPPD) with ``param`` = p1,
@@ -162,6 +163,8 @@ class BifurcationCurve:
     n_iter : int
         Newton iterations in all (continuation and location).
     """
+
+    _table_spec = TableSpec(columns=("params", "states", "kappa"))
 
     kind: BifurcationKind
     param_names: tuple[str, str]
