@@ -202,7 +202,12 @@ HUGE = ("huge int", "huge float")
 #: Defects the fuzz suite found that are not fixed on this branch, by (function, argument):
 #: each runs as an expected failure (xfail, not strict), so it shows in every report and turns
 #: into a pass, to be removed from here, once fixed. Owners per /work/helpers/OWNERS.md.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {
+    ("sweep_from_config", "config_path"): "a binary file: UnicodeDecodeError (structure; not "
+                                          "fixed in time)",
+    ("train", "task"): "a callable task returning None: AttributeError (training; not fixed "
+                       "in time)",
+}
 
 
 def _arguments(name: str) -> list[str]:
@@ -237,7 +242,9 @@ def run_case(name: str, argument: str, label: str):
 #: yet, listed
 #: so that the completeness check below still catches any other new function
 NOT_YET_COVERED = {"criticality_along", "continue_cycle", "period_doubling_cascade",
-                   "switch_at_codim2", "load_recording"}
+                   "switch_at_codim2", "load_recording",
+                   # merged into main while this list was being worked down
+                   "trajectory_starts"}
 
 
 def test_every_public_function_has_a_baseline():
