@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from .errors import InvalidInputError, InvalidTypeError
 
-__all__ = ["check_count"]
+__all__ = ["check_count", "check_executor", "check_seed"]
 
 
 def check_count(value, argument: str, minimum: int, *,
@@ -26,3 +28,34 @@ def check_count(value, argument: str, minimum: int, *,
         raise InvalidInputError(f"{argument} must be {wanted}, got {value}",
                                 argument=argument, value=value)
     return int(value)
+
+
+def check_seed(seed, argument: str = "seed") -> np.random.Generator:
+    """A random generator from ``seed`` (None, a non-negative integer, a SeedSequence or a numpy
+    Generator), or a dynrnn error naming ``argument`` (numpy's own errors for a negative or
+    text seed do not)."""
+    if isinstance(seed, bool) or isinstance(seed, (str, bytes, float, complex)):
+        raise InvalidTypeError(f"{argument} must be None, a non-negative integer or a numpy "
+                               f"Generator, got {seed!r:.60}", argument=argument, value=seed)
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"{argument} must be None, a non-negative integer or a numpy "
+                               f"Generator, got {seed!r:.60} ({exc})", argument=argument,
+                               value=seed) from None
+
+
+def check_executor(executor, argument: str = "executor"):
+    """``executor`` as the parallel runs accept it (None, "pool", "serial", a scheduler address
+    "tcp://HOST:PORT", a concurrent.futures.Executor or a Dask Client), checked before any work
+    (an array or a number would otherwise fail deep inside, after the ensemble was built)."""
+    if executor is None or hasattr(executor, "submit") or hasattr(executor, "get_executor"):
+        return executor
+    if isinstance(executor, str) and (executor in ("pool", "serial") or "://" in executor):
+        return executor
+    shown = f"{executor!r}"
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    error = InvalidInputError if isinstance(executor, str) else InvalidTypeError
+    raise error(f"{argument} must be None, 'pool', 'serial', a scheduler address like "
+                f"'tcp://HOST:PORT', a concurrent.futures.Executor or a Dask Client; got "
+                f"{type(executor).__name__} {shown}", argument=argument, value=executor)

@@ -33,8 +33,8 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from .._checks import check_count, check_executor, check_seed
 from .._tables import TableSpec, Tabular
-from .._checks import check_count
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 from .cycles import find_cycles
@@ -742,7 +742,7 @@ def initial_ensemble(system: RecurrentMap, u, *, initial_states=None, grid=None,
     n_samples = check_count(n_samples, "n_samples", 1)
     box = check_box(system, box, u)
     _check_memory(n_samples, n, options, "n_samples")
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     if sampling == "uniform":
         states = rng.uniform(box[0], box[1], size=(n_samples, n))
     elif sampling == "gaussian":
@@ -983,6 +983,8 @@ def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[in
     ((1,), True)
     """
     system = _check_system(system)
+    check_seed(seed)
+    check_executor(executor)
     options = BasinsOptions() if options is None else options
     if not isinstance(options, BasinsOptions):
         raise InvalidTypeError(f"options must be a BasinsOptions, got {type(options).__name__}",

@@ -46,7 +46,8 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .._checks import check_count
-from ..errors import InvalidInputError, InvalidTypeError
+from .._signature_checks import checked_arguments
+from ..errors import InvalidInputError, InvalidTypeError, ResourceLimitError
 from ..model.base import RecurrentMap, as_state
 from ..model.families import ParameterFamily, as_family
 from .piecewise import solve_patterns
@@ -280,6 +281,7 @@ def _check_inputs(system, bounds, p0, period, ds, max_collisions):
     return lo, hi
 
 
+@checked_arguments
 def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, float], *,
                        p0: float | None = None, period: int = 1, u=None,
                        direction: str = "forward",
@@ -455,6 +457,11 @@ def _first_crossing(problem, patterns, p_a, p_b, orbit_a, orbit_b, locate_tol):
     return best
 
 
+#: the largest period border_collisions_between searches cycles of
+MAX_COLLISION_PERIOD = 64
+
+
+@checked_arguments
 def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_period: int = 1,
                               u=None) -> tuple:
     """Border collisions met by every cycle of ``net_a`` on the straight line to ``net_b``.
@@ -478,6 +485,13 @@ def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_p
     from .cycles import find_cycles
     from .fixed_points import find_fixed_points
     check_count(max_period, "max_period", 1, non_integer=InvalidInputError)
+    if max_period > MAX_COLLISION_PERIOD:
+        # one cycle search per period, each over up to 2^(n·k) linear regions: refuse up front
+        raise ResourceLimitError(
+            f"max_period={max_period} asks for {max_period - 1} cycle searches, above the limit "
+            f"of {MAX_COLLISION_PERIOD} periods: use a smaller max_period",
+            argument="max_period", value=max_period, estimate=float(max_period),
+            limit=float(MAX_COLLISION_PERIOD))
     if net_a.piecewise_linear_form(u) is None:
         raise InvalidTypeError(f"net_a ({type(net_a).__name__}) is not piecewise linear",
                                argument="net_a", value=repr(net_a))

@@ -141,8 +141,10 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
     family = resolve_family(system, param)
     check_count(max_period_doublings, "max_period_doublings", 0, non_integer=InvalidInputError)
     try:
+        if isinstance(bounds, (dict, str, bytes)):
+            raise TypeError("not a pair")
         lo = float(bounds[0])
-    except (TypeError, IndexError, ValueError):
+    except (TypeError, IndexError, KeyError, ValueError):
         raise InvalidInputError(f"bounds must be a pair (lo, hi), got {bounds!r}",
                                 argument="bounds", value=bounds) from None
     lo, hi = check_interval(bounds, "bounds", lo)
@@ -167,6 +169,10 @@ def bifurcation_diagram(system: RecurrentMap, param, bounds: tuple[float, float]
         found = find_fixed_points(map_lo, u=u, **find_options)
         starts = [np.asarray(fp.x, dtype=float) for fp in found]
     else:
+        if isinstance(starts, (str, bytes, dict)) or not hasattr(starts, "__iter__"):
+            raise InvalidTypeError(f"starts must be a sequence of states of shape ({n},), got "
+                                   f"{type(starts).__name__} {starts!r:.60}", argument="starts",
+                                   value=starts)
         starts = [as_finite_array(s, "starts") for s in starts]
         for s in starts:
             if s.shape != (n,):

@@ -20,8 +20,8 @@ from typing import Iterator, Literal
 
 import numpy as np
 
+from .._checks import check_count, check_seed
 from .._tables import TableSpec, Tabular
-from .._checks import check_count
 from ..errors import (ConvergenceError, InvalidInputError, InvalidTypeError, ResourceLimitError,
                       ShapeError)
 from ..model.base import RecurrentMap, as_finite_array
@@ -296,6 +296,13 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
     n_starts = check_count(n_starts, "n_starts", 1)
     max_iter = check_count(max_iter, "max_iter", 1)
     n_grid = check_count(n_grid, "n_grid", 2)
+    if 8.0 * n_grid * period > MAX_SEARCH_BYTES:
+        # the 1-D bracketing samples F^period on n_grid points: refuse what cannot be stored
+        raise ResourceLimitError(
+            f"n_grid={n_grid} with period {period} needs about "
+            f"{8.0 * n_grid * period / 2 ** 30:.3g} GiB of memory, above the limit of "
+            f"{MAX_SEARCH_BYTES / 2 ** 30:.3g} GiB: use a coarser grid", argument="n_grid",
+            value=n_grid, estimate=8.0 * n_grid * period, limit=MAX_SEARCH_BYTES)
     max_regions = check_count(max_regions, "max_regions", 1)
     max_slow_starts = check_count(max_slow_starts, "max_slow_starts", 0)
     tol = _check_positive(tol, "tol")
@@ -324,12 +331,7 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
     box = _check_box(system, box) if user_box else system.invariant_box(u)
     if box is not None:
         box = (np.asarray(box[0], dtype=float), np.asarray(box[1], dtype=float))
-    try:
-        rng = np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"seed must be None, an integer or a numpy Generator, "
-                               f"got {seed!r:.60} ({exc})", argument="seed",
-                               value=seed) from None
+    rng = check_seed(seed)
 
     pl = system.piecewise_linear_form(u) if method in ("auto", "piecewise") else None
     if method == "piecewise" and pl is None:

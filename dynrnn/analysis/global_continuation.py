@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._checks import check_executor, check_seed
 from .._tables import TableSpec, Tabular
 from ..errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
@@ -462,6 +463,8 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     >>> [(e.kind.value, e.cause.name, round(e.param, 4)) for e in result.events]
     [('birth', 'FOLD', -3.0285), ('death', 'FOLD', 3.0285)]
     """
+    check_seed(seed)
+    check_executor(executor)
     options = BasinsOptions() if options is None else options
     if not isinstance(options, BasinsOptions):
         raise InvalidTypeError(f"options must be a BasinsOptions, got {type(options).__name__}",

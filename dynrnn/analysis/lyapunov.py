@@ -242,6 +242,9 @@ def _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single, 
 
 def _result(sums, done, history, steps, x, single, n_transient, status) -> LyapunovResult:
     exps = sums / max(done, 1)
+    if status is LyapunovStatus.COMPLETED and not np.all(np.isfinite(exps)):
+        # a stretching or contraction beyond float range (log of 0 or inf): not a result
+        status = LyapunovStatus.DIVERGED
     # sort each row in decreasing order (the QR order is decreasing only asymptotically)
     order = np.argsort(-exps, axis=1)
     exps = np.take_along_axis(exps, order, axis=1)

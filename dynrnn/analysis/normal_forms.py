@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._checks import check_count
+from .._signature_checks import checked_arguments
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from .special_points import Bifurcation, BifurcationKind
@@ -437,6 +438,7 @@ def _check_period(period) -> int:
     return int(period)
 
 
+@checked_arguments
 def normal_form(system: RecurrentMap, point, kind: str | BifurcationKind | None = None, *,
                 period: int | None = None, u=None, multiplier_tol: float = 1e-6,
                 degenerate_tol: float | None = None) -> NormalForm:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_count
+from .._checks import check_count, check_seed
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
 from .._signature_checks import checked_arguments
@@ -110,12 +110,7 @@ class OrbitDiagram:
 
 
 def _default_x0s(system: RecurrentMap, n_initial: int, seed, u) -> np.ndarray:
-    try:
-        rng = np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"seed must be None, an integer or a numpy Generator, "
-                               f"got {seed!r:.60} ({exc})", argument="seed",
-                               value=seed) from None
+    rng = check_seed(seed)
     box = system.invariant_box(u)
     n = system.n_states
     if box is not None:

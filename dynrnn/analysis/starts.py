@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_count
+from .._checks import check_count, check_seed
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 
@@ -103,11 +103,7 @@ def trajectory_starts(system, inputs=None, *, n_starts: int = 1024, noise: float
     if sigma < 0:
         raise InvalidInputError(f"noise must be >= 0, got {noise!r}", argument="noise",
                                 value=noise)
-    try:
-        rng = np.random.default_rng(seed)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"seed must be None, an integer or a numpy Generator, got "
-                               f"{seed!r:.60} ({exc})", argument="seed", value=seed) from None
+    rng = check_seed(seed)
     n = system.n_states
     if inputs is None:
         steps = 100 if n_steps is None else check_count(n_steps, "n_steps", 1)

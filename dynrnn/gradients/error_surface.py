@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_count
 from .._signature_checks import checked_arguments
-from ..errors import InvalidInputError, ShapeError
+from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.activations import get_activation
 from ..model.base import as_finite_array
 from ..model.rnn import RNN
@@ -86,9 +87,9 @@ def error_surface(w_values, b_values, *, n_steps: int = 50, x0: float = 0.5,
     if w.size == 0 or b.size == 0:
         raise InvalidInputError("w_values and b_values must be non-empty", argument="w_values",
                                 value=(w.size, b.size))
-    if int(n_steps) < 1:
-        raise InvalidInputError(f"n_steps must be >= 1, got {n_steps}", argument="n_steps",
-                                value=n_steps)
+    n_steps = check_count(n_steps, "n_steps", 1)
+    x0 = _finite_number(x0, "x0")
+    target = _finite_number(target, "target")
     act = get_activation(activation)
     W, Bv = np.meshgrid(w, b, indexing="ij")
     x = np.full(W.shape, float(x0))
@@ -103,6 +104,15 @@ def error_surface(w_values, b_values, *, n_steps: int = 50, x0: float = 0.5,
     r = s - target
     return ErrorSurface(w, b, r * r, 2 * r * ds * dw, 2 * r * ds * db, int(n_steps), float(x0),
                         float(target), act.name)
+
+
+def _finite_number(value, argument: str) -> float:
+    """One finite real number, or a dynrnn error naming ``argument``."""
+    array = as_finite_array(value, argument)
+    if array.shape != ():
+        raise ShapeError(f"{argument} must be one number, got shape {array.shape}",
+                         argument=argument, expected=(), actual=array.shape)
+    return float(array)
 
 
 def fig6_problem(w: float, b: float, *, n_steps: int = 50, x0: float = 0.5, target: float = 0.7,
@@ -137,7 +147,18 @@ def descent_paths(start: tuple[float, float], *, lr: float = 0.1, steps: int = 5
         Each with the full history (every θ_k is stored): ``history.params[:, 0]`` is w and
         ``history.params[:, 1]`` is b along the path.
     """
-    net, batch, x0v = fig6_problem(start[0], start[1], n_steps=n_steps, x0=x0, target=target,
+    start_array = as_finite_array(start, "start")
+    if start_array.shape != (2,):
+        raise ShapeError(f"start must be a pair (w, b), got shape {start_array.shape}",
+                         argument="start", expected=(2,), actual=start_array.shape)
+    n_steps = check_count(n_steps, "n_steps", 1)
+    steps = check_count(steps, "steps", 0)
+    if isinstance(clips, (str, bytes)) or not isinstance(clips, (list, tuple, np.ndarray)):
+        raise InvalidTypeError(f"clips must be a sequence of thresholds (float or None), got "
+                               f"{type(clips).__name__} {clips!r:.60}", argument="clips",
+                               value=clips)
+    net, batch, x0v = fig6_problem(float(start_array[0]), float(start_array[1]),
+                                   n_steps=n_steps, x0=x0, target=target,
                                    activation=activation)
     return tuple(train(net, batch, steps=steps, lr=lr, clip=c, x0=x0v, history="full",
                        progress=False, on_nonfinite=on_nonfinite) for c in clips)

@@ -37,7 +37,7 @@ import numpy as np
 from .._checks import check_count
 from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError
-from ..model.base import RecurrentMap
+from ..model.base import RecurrentMap, as_finite_array
 from .spikes import SpikeDefinition
 from .training import TrainingHistory, TrainingResult
 
@@ -542,7 +542,7 @@ def _as_source(source, form: str = "elman"):
         return _HistorySource(source.history)
     if isinstance(source, TrainingHistory):
         return _HistorySource(source)
-    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+    if isinstance(source, str) or hasattr(source, "__fspath__"):
         from .recording import load_recording
         source = load_recording(source)
     if hasattr(source, "event_source"):
@@ -647,7 +647,11 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
     [(0, 'BASIN_BOUNDARY')]
     """
     definition = SpikeDefinition(ratio=threshold_ratio, window=median_window)
-    if continuation_method in ("auto", "library"):
+    if net_builder is not None and not callable(net_builder):
+        raise InvalidTypeError(f"net_builder must be None or a callable step -> map, got "
+                               f"{type(net_builder).__name__}", argument="net_builder",
+                               value=net_builder)
+    if isinstance(continuation_method, str) and continuation_method in ("auto", "library"):
         method_name, finder = "library", None
     elif callable(continuation_method):
         method_name = getattr(continuation_method, "__name__", type(continuation_method).__name__)
@@ -668,17 +672,17 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
     _check_positive("jump_tol", jump_tol)
     _check_positive("s_tol", s_tol, allow_zero=True)
     _check_positive("relevance_radius", relevance_radius)
-    if follow not in ("auto", "all", "visited"):
+    if not isinstance(follow, str) or follow not in ("auto", "all", "visited"):
         raise InvalidInputError(f"follow must be 'auto', 'all' or 'visited', got {follow!r}",
                                 argument="follow", value=follow)
-    if form not in ("elman", "pascanu", "rnn"):
+    if not isinstance(form, str) or form not in ("elman", "pascanu", "rnn"):
         raise InvalidInputError(f"form must be 'elman' or 'pascanu', got {form!r}",
                                 argument="form", value=form)
     src = _as_source(source, form)
     spikes, ratios = definition.detect(src.grad_norm, nonfinite=src.nonfinite)
     n_units = int(src.x0.size)
     if states is not None:
-        states = np.atleast_2d(np.asarray(states, dtype=np.float64))
+        states = np.atleast_2d(as_finite_array(states, "states"))
         if states.ndim != 2 or states.shape[1] != n_units or not np.all(np.isfinite(states)):
             raise InvalidInputError(f"states must be a finite array of shape (m, {n_units}), got "
                                     f"shape {states.shape}", argument="states",

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_count, check_seed
 from .._signature_checks import checked_arguments
-from ..errors import InvalidInputError, UnknownParameterError
+from ..errors import InvalidInputError, ResourceLimitError, UnknownParameterError
 from ..model.rnn import RNN
 from .bptt import Readout
+
+#: weights a network from :func:`initialise` may take (bytes)
+MAX_NETWORK_BYTES = 4 * 2 ** 30
 
 __all__ = ["INITIALISATIONS", "initialise"]
 
@@ -50,11 +54,23 @@ def initialise(scheme: str, n_units: int, n_inputs: int, n_outputs: int, *, seed
         raise UnknownParameterError(f"unknown initialisation scheme {scheme!r}; valid: "
                                     f"{', '.join(INITIALISATIONS)}", argument="scheme",
                                     value=scheme, valid=INITIALISATIONS)
-    if n_units < 1 or n_inputs < 0 or n_outputs < 1:
-        raise InvalidInputError(f"sizes must be positive, got n_units={n_units}, "
-                                f"n_inputs={n_inputs}, n_outputs={n_outputs}",
-                                argument="n_units", value=(n_units, n_inputs, n_outputs))
-    rng = np.random.default_rng(seed)
+    n_units = check_count(n_units, "n_units", 1)
+    n_inputs = check_count(n_inputs, "n_inputs", 0)
+    n_outputs = check_count(n_outputs, "n_outputs", 1)
+    # three dense weight matrices of float64: refuse what cannot be allocated, before numpy does
+    estimate = 8.0 * n_units * (n_units + n_inputs + n_outputs)
+    if estimate > MAX_NETWORK_BYTES:
+        argument, size = max((("n_units", n_units), ("n_inputs", n_inputs),
+                              ("n_outputs", n_outputs)), key=lambda pair: pair[1])
+        raise ResourceLimitError(
+            f"{argument}={size} asks for a network of about {estimate / 2 ** 30:.3g} GiB of "
+            f"weights, beyond the limit of {MAX_NETWORK_BYTES / 2 ** 30:.3g} GiB: use "
+            f"smaller sizes", argument=argument, value=size, estimate=estimate,
+            limit=MAX_NETWORK_BYTES)
+    if std is not None and not (np.isfinite(std) and std >= 0):
+        raise InvalidInputError(f"std must be a finite number >= 0, got {std!r}",
+                                argument="std", value=std)
+    rng = check_seed(seed)
     s = std if std is not None else (0.1 if scheme == "basic_tanh" else 0.01)
     act = "sigmoid" if scheme == "sigmoid" else "tanh"
     if scheme == "smart_tanh":

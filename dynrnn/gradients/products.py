@@ -21,6 +21,7 @@ import numpy as np
 
 from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, InvalidTypeError
+from ..model.base import as_finite_array
 from ..model.rnn import RNN
 from .bptt import activation_and_derivative, bptt, forward, prepare_sequences
 
@@ -159,7 +160,7 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
     if norm not in ("spectral", "fro"):
         raise InvalidInputError(f"norm must be 'spectral' or 'fro', got {norm!r}",
                                 argument="norm", value=norm)
-    x0 = np.asarray(x0, dtype=np.float64)
+    x0 = as_finite_array(x0, "x0")
     if x0.ndim != 1:
         raise InvalidInputError(f"x0 must be one state of shape (n_units,), got {x0.shape}",
                                 argument="x0", value=x0.shape)

@@ -36,6 +36,7 @@ import numpy as np
 from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.activations import get_activation
+from ..model.base import as_finite_array
 from ..model.rnn import RNN
 from .bptt import BPTTResult
 
@@ -105,9 +106,14 @@ def omega_terms(W_rec, state_grads, states, activation="tanh", *,
     """
     v = _variant(variant)
     act = get_activation(activation)
-    W = np.asarray(W_rec, dtype=np.float64)
-    G = np.asarray(state_grads, dtype=np.float64)
-    X = np.asarray(states, dtype=np.float64)
+    W = as_finite_array(W_rec, "W_rec")
+    G = as_finite_array(state_grads, "state_grads")
+    X = as_finite_array(states, "states")
+    for argument, array in (("state_grads", G), ("states", X)):
+        if array.ndim not in (2, 3) or array.size == 0:
+            raise ShapeError(f"{argument} must be a non-empty array of shape (T, n) or "
+                             f"(T, batch, n), got shape {array.shape}", argument=argument,
+                             expected="(T, n) or (T, batch, n)", actual=array.shape)
     if G.ndim == 2:
         G = G[:, None, :]
     if X.ndim == 2:

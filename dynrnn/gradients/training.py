@@ -41,6 +41,7 @@ from ..errors import (
     ShapeError,
 )
 from ..io.atomic import atomic_write, check_writable
+from ..model.base import as_finite_array
 from ..model.rnn import RNN
 from .bptt import Readout, as_readout, bptt
 from .clipping import ClipAction, clip_gradients, global_norm
@@ -441,7 +442,7 @@ def _check_arguments(net, steps, x0, options, option_values, checkpoint, resume,
         raise InvalidTypeError(f"callback must be callable, got {callback!r}",
                                argument="callback", value=callback)
     n = net.n_units
-    x0v = np.zeros(n) if x0 is None else np.asarray(x0, dtype=np.float64)
+    x0v = np.zeros(n) if x0 is None else as_finite_array(x0, "x0")
     if x0v.shape != (n,):
         raise ShapeError(f"x0 must have shape ({n},), got {x0v.shape}", argument="x0",
                          expected=(n,), actual=x0v.shape)

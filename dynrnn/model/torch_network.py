@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._signature_checks import checked_arguments
 from ..errors import FileFormatError, InvalidInputError, InvalidTypeError
 from .base import RecurrentMap, as_finite_array, as_state
 from .elman import ElmanRNN
@@ -116,6 +117,7 @@ def network_from_arrays(read: TorchArrays, form: str | None = None, u=None) -> R
     return (GRU if read.kind == "GRU" else LSTM).from_arrays(arrays)
 
 
+@checked_arguments
 def read_torch(source, kind: str | None = None,
                nonlinearity: str | None = None, prefix: str | None = None,
                *, form: str | None = None, u=None,
@@ -135,6 +137,12 @@ def read_torch(source, kind: str | None = None,
     >>> read.network, read.readout_prefix
     (GRU(hidden_size=8, n_inputs=2, num_layers=1), 'out')
     """
+    if not (readout is None or readout is False or isinstance(readout, str)
+            or hasattr(readout, "weight")):
+        # an array here would fail deep inside with numpy's "truth value is ambiguous"
+        raise InvalidTypeError(f"readout must be an nn.Linear, a submodule name, 'auto' or None, "
+                               f"got {type(readout).__name__}", argument="readout",
+                               value=readout)
     arrays = read_torch_arrays(source, kind, nonlinearity, prefix, readout, name)
     net = network_from_arrays(arrays, form, u)
     ro = arrays.readout or {}
@@ -143,6 +151,7 @@ def read_torch(source, kind: str | None = None,
                         ro.get("weight"), ro.get("bias"), arrays.readout_prefix)
 
 
+@checked_arguments
 def from_torch(source, kind: str | None = None,
                nonlinearity: str | None = None, prefix: str | None = None,
                *, form: str | None = None, u=None,
@@ -273,6 +282,7 @@ def _top_hidden(net, x):
                            argument="net", value=type(net).__name__)
 
 
+@checked_arguments
 def to_torch_state(net: RecurrentMap, x):
     """torch's hidden state of dynrnn state(s) ``x`` of shape ``(..., n_states)``.
 
@@ -297,6 +307,7 @@ def to_torch_state(net: RecurrentMap, x):
                            value=type(net).__name__)
 
 
+@checked_arguments
 def from_torch_state(net: RecurrentMap, hidden, u=None) -> np.ndarray:
     """dynrnn's state from torch's hidden state ``hidden`` (the inverse of
     :func:`to_torch_state`).
