@@ -104,3 +104,30 @@ def test_to_dataframe(one_unit, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)   # as if pandas were not installed
     with pytest.raises(MissingDependencyError, match="pandas"):
         result.to_dataframe()
+
+
+def test_orbit_diagram_lyapunov_and_bifurcation_diagram_tables():
+    """The three remaining result classes: rows equal their own fields, and the HTML shows them."""
+    net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")
+    values = np.linspace(-3.0, -2.0, 5)
+    orbit = dr.orbit_diagram(net, "b[0]", values, n_transient=50, n_keep=10)
+    rows = orbit.to_records()
+    np.testing.assert_array_equal([r["param"] for r in rows], values)
+    assert all(not any(v for k, v in r.items() if k.startswith("diverged")) for r in rows)
+    assert "<table" in orbit._repr_html_()
+
+    lyap = dr.lyapunov_spectrum(net, [0.1], 500)
+    rows = lyap.to_records()
+    np.testing.assert_array_equal([r["step"] for r in rows], lyap.history_steps)
+    np.testing.assert_allclose([r["exponents[0]"] for r in rows], lyap.history[:, 0])
+    # the last record is the result's exponent: log |w σ'(x*)| at the stable point it reached
+    assert rows[-1]["exponents[0]"] == pytest.approx(float(lyap.exponents[0]))
+
+    diagram = dr.bifurcation_diagram(net, "b[0]", (-5.0, 0.0))
+    rows = diagram.to_records()
+    folds = sorted(r["param"] for r in rows if r["kind"] == "LP")
+    # closed form: w σ'(x) = 1 at σ = (1 ∓ √(1 − 4/w))/2, b = x − w σ(x)
+    s = (1 + np.array([-1.0, 1.0]) * np.sqrt(1 - 4 / 5.0)) / 2
+    x = np.log(s / (1 - s))
+    np.testing.assert_allclose(folds, np.sort(x - 5.0 * s), atol=1e-9)
+    assert "<table" in diagram._repr_html_()

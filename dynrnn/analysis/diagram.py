@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._checks import check_count
+from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
 from .._threads import limited_blas
@@ -25,7 +26,7 @@ __all__ = ["BifurcationDiagram", "bifurcation_diagram"]
 
 
 @dataclass(frozen=True, eq=False)
-class BifurcationDiagram:
+class BifurcationDiagram(Tabular):
     """All branches found over a parameter interval and how they connect.
 
     Attributes
@@ -50,6 +51,9 @@ class BifurcationDiagram:
         Every branch ended without a corrector failure.
     message : str
     """
+
+    _table_spec = TableSpec(rows="bifurcations", columns=("kind", "param", "x", "criticality"))
+
 
     branches: tuple
     bifurcations: tuple

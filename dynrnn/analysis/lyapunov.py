@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_count
+from .._tables import TableSpec, Tabular
 from .._threads import _limit, get_blas_threads
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from .._signature_checks import checked_arguments
@@ -38,7 +39,7 @@ class LyapunovStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True, eq=False)
-class LyapunovResult:
+class LyapunovResult(Tabular):
     """Lyapunov exponents of a map along one or several orbits.
 
     Attributes
@@ -58,6 +59,9 @@ class LyapunovResult:
     n_iter : int
         Same as ``n_steps`` (the number of QR steps).
     """
+
+    _table_spec = TableSpec(columns=("step=history_steps", "exponents=history"))
+
 
     exponents: np.ndarray
     history: np.ndarray

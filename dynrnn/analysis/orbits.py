@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_count, check_seed
+from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
 from .._signature_checks import checked_arguments
@@ -47,7 +48,7 @@ class OrbitDiagramStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class OrbitDiagram:
+class OrbitDiagram(Tabular):
     """Sampled attractors over a sweep of one parameter.
 
     Attributes
@@ -70,6 +71,9 @@ class OrbitDiagram:
         False only when every orbit diverged.
     message : str
     """
+
+    _table_spec = TableSpec(columns=("param=values", "diverged"))
+
 
     param_name: str
     values: np.ndarray
