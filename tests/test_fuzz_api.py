@@ -204,12 +204,7 @@ HUGE = ("huge int", "huge float")
 #: Defects the fuzz suite found that are not fixed on this branch, by (function, argument):
 #: each runs as an expected failure (xfail, not strict), so it shows in every report and turns
 #: into a pass, to be removed from here, once fixed. Owners per /work/helpers/OWNERS.md.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("sweep_from_config", "config_path"): "a binary file: UnicodeDecodeError (structure; not "
-                                          "fixed in time)",
-    ("train", "task"): "a callable task returning None: AttributeError (training; not fixed "
-                       "in time)",
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def _arguments(name: str) -> list[str]:

@@ -354,3 +354,18 @@ def test_type_hint_checks_accept_numpy_scalars_and_keep_the_signature():
     assert "n_starts" in inspect.signature(dr.find_fixed_points).parameters
     assert dr.find_fixed_points.__doc__.startswith(
         dr.analysis.fixed_points.find_fixed_points.__wrapped__.__doc__[:40])
+
+
+def test_sweep_config_that_is_not_text_is_named(tmp_path):
+    """A binary file given as a sweep config: a named error, not UnicodeDecodeError."""
+    path = tmp_path / "config.toml"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(dr.InvalidInputError, match="config_path|not a text file"):
+        dr.sweep_from_config(path)
+
+
+def test_train_with_a_callable_task_that_returns_no_batch_is_named():
+    """A callable task must return a Batch; anything else is named before a step is taken."""
+    net = dr.RNN(0.5 * np.eye(2))
+    with pytest.raises(dr.InvalidTypeError, match="task"):
+        dr.train(net, lambda k, rng: None, steps=3, progress=False)

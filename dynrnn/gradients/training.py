@@ -265,7 +265,14 @@ def _batch_source(task, batch_size, length, seed):
     if isinstance(task, Batch):
         return (lambda k: task), None
     if callable(task) and not isinstance(task, (Task, str)):
-        return (lambda k: task(k, np.random.default_rng([seed, k]))), None
+        def from_callable(k):
+            batch = task(k, np.random.default_rng([seed, k]))
+            if not isinstance(batch, Batch):
+                raise InvalidTypeError(f"task, a callable, must return a Batch for step {k}, "
+                                       f"got {type(batch).__name__}", argument="task",
+                                       value=task)
+            return batch
+        return from_callable, None
     t = get_task(task)
     return (lambda k: t.sample(batch_size, length, seed=np.random.default_rng([seed, k]))), t
 

@@ -114,7 +114,11 @@ def sweep_from_config(config_path: str | os.PathLike, scheduler: str | None = No
 
     config_path = Path(config_path)
     try:
-        config = tomllib.loads(config_path.read_text())
+        config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"sweep config {str(config_path)!r} is not a text file (TOML is "
+                                f"UTF-8 text)", argument="config_path",
+                                value=str(config_path)) from None
     except OSError as exc:
         raise InvalidInputError(f"cannot read sweep config {str(config_path)!r}: {exc}",
                                 argument="config_path", value=str(config_path)) from None
