@@ -125,16 +125,8 @@ CASES = [(a, k, t, n) for a in ALGORITHMS for k in MISBEHAVIOURS for t in TRIGGE
          for n in SIZES]
 
 
-#: Found by the exhaustive run and not fixed on this branch (run as expected failures there):
-KNOWN_DEFECTS = {
-    **{("fixed points", "diverges", t, 1): "the 1-D bracketing bisects a finite but huge "
-                                           "F(x) − x down to max_cells: over 60 s under load "
-                                           "(one_dim: to do)" for t in (0.6, 1.5)},
-    ("fixed points", "diverges", 0.15, 1): "no longer a hang (bounded by bracket_cycles' "
-                                           "max_cells) but about 30 s, too near the 60 s call "
-                                           "limit: the 1-D bracketing bisects a finite but huge "
-                                           "F(x) − x down to max_cells (one_dim: to do)",
-}
+#: Found by the exhaustive run and not fixed yet (run as expected failures); none at present
+KNOWN_DEFECTS: dict[tuple, str] = {}
 
 
 def _check(algorithm, kind, trigger, n):

@@ -217,11 +217,16 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
             monotone = (da * db > 0) & (np.abs(da) + np.abs(db) > L2 * h) & ~is_flat
             no_root = (ga * gb > 0) & (np.abs(ga) + np.abs(gb) > L1 * h)
             change = ga * gb <= 0
-        cells = [_Cell(*row) for row in zip(a, b, ga, gb, da, db)]
-        flat.extend(cells[i] for i in np.flatnonzero(is_flat))
+
+        def cells(mask, a=a, b=b, ga=ga, gb=gb, da=da, db=db):
+            # built only for the cells kept, not for every cell of a level (millions, when a
+            # discontinuity keeps a cell from being certified down to h_min)
+            return [_Cell(a[i], b[i], ga[i], gb[i], da[i], db[i]) for i in np.flatnonzero(mask)]
+
+        flat.extend(cells(is_flat))
         if not can_certify:
             brackets.extend((a[i], b[i]) for i in np.flatnonzero(change & ~is_flat))
-            leftover.extend(cells[i] for i in np.flatnonzero(~change & ~is_flat & (da * db < 0)))
+            leftover.extend(cells(~change & ~is_flat & (da * db < 0)))
             break
         brackets.extend((a[i], b[i]) for i in np.flatnonzero(monotone & change))
         # Where F^k is NaN or inf (the map left its domain or overflowed) nothing can be
@@ -232,13 +237,13 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
             n_broken += int(np.count_nonzero(broken))
         todo = ~(monotone | no_root | is_flat | broken)
         small = todo & (h <= h_min)
-        leftover.extend(cells[i] for i in np.flatnonzero(small))
+        leftover.extend(cells(small))
         split = todo & ~small
         if not np.any(split):
             break
         if n_cells + 2 * np.count_nonzero(split) > max_cells:
             certified = False
-            leftover.extend(cells[i] for i in np.flatnonzero(split))
+            leftover.extend(cells(split))
             break
         a, b, ga, gb, da, db = a[split], b[split], ga[split], gb[split], da[split], db[split]
         mid = 0.5 * (a + b)
