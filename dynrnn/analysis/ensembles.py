@@ -15,11 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_count
-from ..errors import InvalidTypeError, NonFiniteError, ShapeError
+from ..errors import InvalidTypeError, NonFiniteError, ResourceLimitError, ShapeError
 from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
 from ..model.base import RecurrentMap, as_finite_array, as_state
 
 __all__ = ["run_over_param"]
+
+#: trajectories larger than this are refused up front (with the size asked for)
+MAX_TRAJECTORY_BYTES = 4 * 2**30
 
 
 def run_over_param(system: RecurrentMap, x0, n_steps: int, param: str, values, u=None, *,
@@ -64,6 +67,10 @@ def run_over_param(system: RecurrentMap, x0, n_steps: int, param: str, values, u
                                f"{type(system).__name__}", argument="system", value=system)
     check_backend(backend)
     n_steps = check_count(n_steps, "n_steps", 0)
+    if not isinstance(param, str):
+        raise InvalidTypeError(f"param must be one parameter name (str), got "
+                               f"{type(param).__name__} {param!r:.60}", argument="param",
+                               value=param)
     name = system.check_param_names(param, argument="param")[0]
     values = as_finite_array(values, "values")
     if values.ndim != 1 or values.size == 0:
@@ -79,6 +86,13 @@ def run_over_param(system: RecurrentMap, x0, n_steps: int, param: str, values, u
     if u is not None and u.ndim != 1:
         raise ShapeError(f"u must be one input of shape ({system.n_inputs},), got {u.shape}",
                          argument="u", expected=(system.n_inputs,), actual=u.shape)
+    n_bytes = 8.0 * (n_steps + 1) * P * n
+    if n_bytes > MAX_TRAJECTORY_BYTES:
+        raise ResourceLimitError(
+            f"n_steps={n_steps} for {P} values of {n} states needs {n_bytes / 2**30:.3g} GiB for "
+            f"the trajectories, above the limit of {MAX_TRAJECTORY_BYTES / 2**30:.3g} GiB: use "
+            f"fewer steps or values", argument="n_steps", value=n_steps, estimate=n_bytes,
+            limit=MAX_TRAJECTORY_BYTES)
     out = np.empty((n_steps + 1, P, n))
     out[0] = x
     systems = None

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .._checks import check_count
+from .._checks import check_count, check_executor
 from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
@@ -647,6 +647,7 @@ def find_gradient_events(source, *, net_builder: Callable[[int], RecurrentMap] |
     [(0, 'BASIN_BOUNDARY')]
     """
     definition = SpikeDefinition(ratio=threshold_ratio, window=median_window)
+    check_executor(executor)
     if net_builder is not None and not callable(net_builder):
         raise InvalidTypeError(f"net_builder must be None or a callable step -> map, got "
                                f"{type(net_builder).__name__}", argument="net_builder",
