@@ -283,7 +283,14 @@ def test_a_dying_worker_fails_its_tasks_and_the_rest_run_on_a_fresh_pool(tmp_pat
     assert result.n_done + result.n_failed == n and result.n_failed <= 2 * 16 + 4
     done = result.point_status == PointStatus.DONE.value
     np.testing.assert_array_equal(result["value"][done], np.arange(float(n))[done])
-    assert done[-(n - 2 * 16 - 4):].all()
+    # Which window fails depends on how many tasks the surviving worker finished before the
+    # executor noticed the crash (scheduler timing, seen to shift it by up to 8 under load):
+    # the failures are the crashing point plus one window in flight, and every point after
+    # that window runs on the fresh pool.
+    failed = np.flatnonzero(~done)
+    window = 2 * 16 + 4
+    assert failed.min() == 1
+    assert failed.max() < 2 * window and done[failed.max() + 1:].all()
     assert "a worker process died" in result.point_message[1]
     assert len(list(tmp_path.glob("p*.npz"))) == result.n_done      # what finished is stored
 
