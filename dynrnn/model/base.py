@@ -222,7 +222,7 @@ class RecurrentMap(abc.ABC):
     def compiled_kernel(self):
         """A description of this map for the compiled loops, or None (the default).
 
-        Returns a :class:`~dynrnn.model.kernels.MapKernel` when the map can be compiled by
+        Returns a ``dynrnn.model.kernels.MapKernel`` when the map can be compiled by
         numba (built-in networks with a standard activation, sympy-defined maps); trajectories
         (:meth:`run`, :meth:`iterate`) and :func:`~dynrnn.lyapunov_spectrum` then run in machine
         code. None keeps the generic numpy path, which computes the same thing; a third-party map
