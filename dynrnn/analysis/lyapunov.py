@@ -80,6 +80,17 @@ class LyapunovResult(Tabular):
         return float(out) if np.ndim(out) == 0 else out
 
 
+def _reorthonormalise(J: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One Benettin step on a batch of frames: J Q = Q' R, returning Q' and diag(R).
+
+    Columns are flipped so diag(R) > 0, which keeps the frame's orientation continuous.
+    """
+    Q, R = np.linalg.qr(J @ Q)
+    d = np.diagonal(R, axis1=-2, axis2=-1)
+    sign = np.where(d < 0, -1.0, 1.0)
+    return Q * sign[:, None, :], d
+
+
 @checked_arguments
 def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int = 100,
                       u=None, *, n_exponents: int | None = None, record_every: int = 100,
@@ -221,11 +232,7 @@ def _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single, 
                     if norm > 0:
                         Q = (v / norm)[None, :, None]
                 else:
-                    Q, R = np.linalg.qr(J @ Q)
-                    d = np.diagonal(R, axis1=-2, axis2=-1)
-                    # keep the frame's orientation continuous: flip columns so diag(R) > 0
-                    sign = np.where(d < 0, -1.0, 1.0)
-                    Q = Q * sign[:, None, :]
+                    Q, d = _reorthonormalise(J, Q)
                 if not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
                     status = LyapunovStatus.DIVERGED
                     break
@@ -292,10 +299,7 @@ def _ensemble_numpy(systems, x, u, Q, n_transient, n_steps, record_every, single
         for t in range(n_transient + n_steps):
             J = np.stack([s.jacobian_unchecked(x[i], u) for i, s in enumerate(systems)])
             x = np.stack([s.step_unchecked(x[i], u) for i, s in enumerate(systems)])
-            Q, R = np.linalg.qr(J @ Q)
-            d = np.diagonal(R, axis1=-2, axis2=-1)
-            sign = np.where(d < 0, -1.0, 1.0)
-            Q = Q * sign[:, None, :]
+            Q, d = _reorthonormalise(J, Q)
             if not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
                 status = LyapunovStatus.DIVERGED
                 break
