@@ -32,6 +32,13 @@ def fails_at(x: float, bad: float = 2.0) -> float:
     return 10.0 * x
 
 
+def interrupt_from(x: float, at: float = 3.0) -> float:
+    """Ctrl-C as every worker sees it: all points from ``at`` on are interrupted."""
+    if x >= at:
+        raise KeyboardInterrupt
+    return x + 0.5
+
+
 def interrupt_at(x: float, at: float = 3.0) -> float:
     if x == at:
         raise KeyboardInterrupt

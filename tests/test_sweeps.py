@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -316,6 +316,32 @@ def test_keyboard_interrupt_returns_partial_result_and_keeps_the_store(tmp_path)
     assert (partial.n_done, partial.n_pending) == (3, 3)
     np.testing.assert_array_equal(partial["value"][:3], [0.5, 1.5, 2.5])
     assert np.all(np.isnan(partial["value"][3:]))
+    assert len(list(tmp_path.glob("p*.npz"))) == 3
+
+
+class _EagerExecutor(Executor):
+    """Runs each task on submit and hands back a finished future, exception and all, as a
+    process pool does once its workers have been hit by the same Ctrl-C as the parent."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001  (KeyboardInterrupt too, as a pool does)
+            future.set_exception(exc)
+        return future
+
+
+def test_ctrl_c_in_the_workers_too_still_returns_the_partial_result(tmp_path):
+    # Several tasks already finished with KeyboardInterrupt when the first is collected: the
+    # sweep must abandon them, not re-raise the workers' interrupt out of its own handler.
+    grid = {"x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}
+    with pytest.raises(SweepInterrupted) as info:
+        dr.sweep(sf.interrupt_from, grid, executor=_EagerExecutor(), store=tmp_path,
+                 progress=False, chunksize=1)
+    partial = info.value.result
+    assert (partial.n_done, partial.n_pending) == (3, 4)
+    np.testing.assert_array_equal(partial["value"][:3], [0.5, 1.5, 2.5])
     assert len(list(tmp_path.glob("p*.npz"))) == 3
 
 

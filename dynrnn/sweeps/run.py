@@ -319,8 +319,11 @@ class _Dispatcher:
         except KeyboardInterrupt:
             self.interrupted = True
             # Keep what has already arrived; abandon the rest (it is in no store yet).
+            # The same Ctrl-C reaches the workers too: a task that died of it carries a
+            # KeyboardInterrupt (not an Exception) and is abandoned like the unfinished ones.
             for future in list(self.pending):
-                if future.done() and not future.cancelled():
+                if (future.done() and not future.cancelled()
+                        and future.exception() is None):
                     try:
                         self.collect(future)
                     except Exception:  # noqa: BLE001
