@@ -286,10 +286,11 @@ def test_a_dying_worker_fails_its_tasks_and_the_rest_run_on_a_fresh_pool(tmp_pat
     # Which window fails depends on how many tasks the surviving worker finished before the
     # executor noticed the crash (scheduler timing, seen to shift it by up to 8 under load):
     # the failures are the crashing point plus one window in flight, and every point after
-    # that window runs on the fresh pool.
+    # that window runs on the fresh pool. Point 0 may fail with it: the other worker can still
+    # hold it when the pool breaks.
     failed = np.flatnonzero(~done)
     window = 2 * 16 + 4
-    assert failed.min() == 1
+    assert 1 in failed
     assert failed.max() < 2 * window and done[failed.max() + 1:].all()
     assert "a worker process died" in result.point_message[1]
     assert len(list(tmp_path.glob("p*.npz"))) == result.n_done      # what finished is stored
