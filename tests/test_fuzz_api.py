@@ -107,6 +107,9 @@ SPECS: dict[str, tuple] = {
     # analysis
     "find_fixed_points": (dr.find_fixed_points, dict(system=F["net2"], n_starts=8, seed=0,
                                                      max_iter=20)),
+    "trajectory_starts": (dr.trajectory_starts, dict(system=F["net2"],
+                                                     inputs=np.zeros((2, 5, 1)), n_starts=4,
+                                                     noise=0.1, seed=0)),
     "find_cycles": (dr.find_cycles, dict(system=F["net1"], period=2, n_starts=8, seed=0)),
     "classify": (dr.classify, dict(eigenvalues=[0.5, 0.2])),
     "lyapunov_spectrum": (dr.lyapunov_spectrum, dict(system=F["net2"], x0=[0.1, 0.2],
@@ -239,7 +242,7 @@ def run_case(name: str, argument: str, label: str):
 #: yet, listed
 #: so that the completeness check below still catches any other new function
 NOT_YET_COVERED = {"criticality_along", "continue_cycle", "period_doubling_cascade",
-                   "switch_at_codim2", "load_recording", "trajectory_starts",
+                   "switch_at_codim2", "load_recording",
                    # speed: BLAS-thread settings (checked in tests/test_blas_threads.py)
                    "set_blas_threads", "get_blas_threads", "blas_threads"}
 

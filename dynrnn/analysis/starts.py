@@ -26,10 +26,24 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_count, check_seed
-from ..errors import InvalidInputError, InvalidTypeError, ShapeError
+from ..errors import InvalidInputError, InvalidTypeError, ResourceLimitError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array
 
 __all__ = ["trajectory_starts"]
+
+#: refuse requests whose arrays would exceed this many bytes (4 GiB), before any work
+MAX_STARTS_BYTES = 4 * 2 ** 30
+
+
+def _check_size(count: int, n: int, argument: str, value) -> None:
+    """Refuse an array of ``count`` states of ``n`` doubles that cannot fit in memory."""
+    estimate = 8.0 * count * n
+    if estimate > MAX_STARTS_BYTES:
+        raise ResourceLimitError(
+            f"{argument}={value} needs about {estimate / 2 ** 30:.3g} GiB of memory for "
+            f"{count} states of {n} values, above the limit of {MAX_STARTS_BYTES / 2 ** 30:.3g} "
+            f"GiB: use a smaller {argument}", argument=argument, value=value,
+            estimate=estimate, limit=MAX_STARTS_BYTES)
 
 
 def _as_map(system) -> RecurrentMap:
@@ -99,7 +113,12 @@ def trajectory_starts(system, inputs=None, *, n_starts: int = 1024, noise: float
     """
     system = _as_map(system)
     n_starts = check_count(n_starts, "n_starts", 1)
-    sigma = float(as_finite_array(noise, "noise"))
+    sigma_array = as_finite_array(noise, "noise")
+    if sigma_array.shape != ():
+        raise ShapeError(f"noise must be one number (σ, the same for every state component), "
+                         f"got shape {sigma_array.shape}", argument="noise", expected=(),
+                         actual=sigma_array.shape)
+    sigma = float(sigma_array)
     if sigma < 0:
         raise InvalidInputError(f"noise must be >= 0, got {noise!r}", argument="noise",
                                 value=noise)
@@ -135,6 +154,8 @@ def trajectory_starts(system, inputs=None, *, n_starts: int = 1024, noise: float
             raise ShapeError(f"initial_states must have shape ({n_trials}, {n}) or ({n},), "
                              f"got {x.shape}", argument="initial_states",
                              expected=(n_trials, n), actual=x.shape)
+    _check_size(n_starts, n, "n_starts", n_starts)
+    _check_size(steps * n_trials, n, "n_steps" if inputs is None else "inputs", steps)
     u_const = system.resolve_input(None)
     visited = np.empty((steps, n_trials, n))
     with np.errstate(all="ignore"):
