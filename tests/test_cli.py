@@ -400,7 +400,8 @@ def test_starts_file_and_prefix(torch_files, tmp_path):
     out = as_json(dynrnn_here("fixed-points", path, "--nonlinearity", "tanh", "--prefix", "b",
                               "--starts", tmp_path / "starts.npy", "--state-space", "torch",
                               "--json"))
-    assert out["result"]["n_starts"] == 5
+    # the 5 given starts plus ceil(0.25 · 5) = 2 box starts (find_fixed_points' box_fraction)
+    assert out["result"]["n_starts"] == 5 + 2
     net = dr.from_torch(torch_files["two"].state_dict(), nonlinearity="tanh", prefix="b")
     x_starts = net.to_elman().to_pascanu_state(starts, np.zeros(2))
     direct = dr.find_fixed_points(net, starts=x_starts, seed=0)

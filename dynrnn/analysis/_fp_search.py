@@ -300,7 +300,9 @@ def search(system, u, period: int, *, n_starts: int, seed, starts, tol: float, m
         n_lower_period=n_lower,
         n_states=system.n_states, degenerate=tuple(p for p, _ in degenerate_pairs),
         degenerate_radius=tuple(r for _, r in degenerate_pairs),
-        slow_point_reasons=tuple(reasons), rounds_new=tuple(rounds_new), **out)
+        slow_point_reasons=tuple(reasons), rounds_new=tuple(rounds_new),
+        inputs=(np.empty((len(points), 0)) if u is None
+                else np.tile(np.asarray(u, dtype=float), (len(points), 1))), **out)
     if raise_on_failure and not result.success:
         raise ConvergenceError(f"find_fixed_points: {status.value}", result=result)
     return result

@@ -105,6 +105,10 @@ class FixedPointResult(Tabular):
         rounds: deflated Newton from midpoints of found points and from edge states between
         pairs of stable points). The search stops when a round finds nothing new (``max_rounds``
         bounds it); a last entry 0 is the stopping rule met.
+    inputs : ndarray, shape (n_points, n_inputs)
+        The constant input each point is fixed for (the search's u on every row, unless
+        ``find_fixed_points`` was given one input per start); n_inputs is 0 for a map without
+        inputs.
     """
 
     _table_spec = TableSpec(rows="points", columns=("x", "kind", "stable", "n_unstable",
@@ -131,6 +135,7 @@ class FixedPointResult(Tabular):
     degenerate_radius: tuple[float, ...] = ()
     slow_point_reasons: tuple[str, ...] = ()
     rounds_new: tuple[int, ...] = ()
+    inputs: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
 
     def __iter__(self) -> Iterator[FixedPoint]:
         return iter(self.points)
@@ -183,6 +188,9 @@ class FixedPointResult(Tabular):
             lines.append(f"  {len(self.slow_points)} slow point(s), not fixed points")
         lines.append(f"  starts {self.n_starts}: {self.n_converged} converged, "
                      f"{self.n_duplicates} duplicate(s), {self.n_failed} failed")
+        if self.inputs.shape[0] > 1 and np.unique(self.inputs, axis=0).shape[0] > 1:
+            lines.append(f"  fixed for {np.unique(self.inputs, axis=0).shape[0]} distinct "
+                         "inputs (result.inputs)")
         if len(self.rounds_new) > 1:
             lines.append("  new points per round: "
                          + ", ".join(str(k) for k in self.rounds_new))

@@ -21,6 +21,7 @@ import numpy as np
 from .._signature_checks import checked_arguments
 from .._threads import limited_blas
 from ..model.base import RecurrentMap
+from ._fp_inputs import _per_start_inputs, search_per_input
 from ._fp_search import MAX_SEARCH_BYTES, search
 from .fixed_point_result import FixedPointResult, SearchMethod, SearchStatus
 
@@ -38,7 +39,8 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
                       box=None, dedupe_tol: float = 1e-6, eig_tol: float = 1e-8,
                       derivative_bounds: tuple[float, float] | None = None, n_grid: int = 2001,
                       max_regions: int = 2 ** 14, slow_threshold: float = 1e-4,
-                      max_slow_starts: int = 100, max_rounds: int = 4) -> FixedPointResult:
+                      max_slow_starts: int = 100, max_rounds: int = 4,
+                      box_fraction: float = 0.25) -> FixedPointResult:
     r"""Find the fixed points :math:`x^* = F(x^*, u)` of a recurrent map and their stability.
 
     .. math::
@@ -50,8 +52,13 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
     ----------
     system : RecurrentMap
         Any dynrnn map (``RNN``, ``Map``, ...).
-    u : array_like, shape (n_inputs,), optional
-        The constant input; by default the map's own.
+    u : array_like, shape (n_inputs,) or (n_starts, n_inputs), optional
+        The constant input; by default the map's own. With one row per start (``starts=``
+        given), each start searches under its own input held constant (fixed points
+        conditioned on the input, as FixedPointFinder pairs sampled inputs with sampled
+        states): the starts are grouped by identical input, each group is searched on its own
+        (with ``box_fraction`` box starts and the later rounds), and ``result.inputs[i]`` is
+        the input point i is fixed for.
     n_starts : int
         Newton starts (half uniform in the invariant box, half sampled along trajectories from
         random states), or restarts of the randomised region search for large ReLU networks.
@@ -59,8 +66,11 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
         Randomness for the starts. Fixed (0) by default, so that identical calls give identical
         results; pass None for fresh entropy, or other seeds to search again.
     starts : array_like, shape (n_starts, n_states), optional
-        Explicit Newton starts (replace the random ones; forces the Newton route), e.g. from
-        :func:`~dynrnn.trajectory_starts` (states the network visits on its inputs, with noise).
+        Explicit Newton starts (force the Newton route), e.g. from
+        :func:`~dynrnn.trajectory_starts` (states the network visits on its inputs, with
+        noise). The search adds ``box_fraction`` × as many of its own starts to them (half
+        uniform in the invariant box, half sampled along trajectories from the box, as without
+        ``starts``), so points away from the visited states are searched for too.
     tol : float
         Convergence: ‖F(x) − x‖₂ ≤ tol (raised to the rounding floor 64 ε ‖x‖ √n if larger).
     max_iter : int
@@ -107,6 +117,14 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
         ``result.rounds_new`` lists the new points per round) or after ``max_rounds``. 1 turns
         the later rounds off.
 
+    box_fraction : float in [0, 1]
+        With ``starts=``: ceil(box_fraction × len(starts)) box and trajectory starts of the
+        search's own are added (the documented mix: 0.25 by default, one box start per four
+        given starts). 0 runs Newton from the given starts only (for timing a given set, or
+        where box starts are known to be useless, e.g. far-from-root corners of a large
+        network's box, which cost Newton iterations without converging). Ignored without
+        ``starts``.
+
     Notes
     -----
     Only roots are reported as fixed points: every point has ‖F(x) − x‖₂ ≤ tol (or the rounding
@@ -152,9 +170,13 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
     >>> [p.kind.value for p in result], result.exhaustive
     (['stable node', 'stable node', 'unstable node'], True)
     """
-    return search(system, u, 1, n_starts=n_starts, seed=seed, starts=starts, tol=tol,
-                  max_iter=max_iter, slow_points=slow_points, raise_on_failure=raise_on_failure,
-                  progress=progress, method=method, box=box, dedupe_tol=dedupe_tol,
-                  eig_tol=eig_tol, derivative_bounds=derivative_bounds, n_grid=n_grid,
-                  max_regions=max_regions, slow_threshold=slow_threshold,
-                  max_slow_starts=max_slow_starts, max_rounds=max_rounds)
+    kwargs = dict(n_starts=n_starts, seed=seed, tol=tol, max_iter=max_iter,
+                  slow_points=slow_points, raise_on_failure=raise_on_failure, progress=progress,
+                  method=method, box=box, dedupe_tol=dedupe_tol, eig_tol=eig_tol,
+                  derivative_bounds=derivative_bounds, n_grid=n_grid, max_regions=max_regions,
+                  slow_threshold=slow_threshold, max_slow_starts=max_slow_starts,
+                  max_rounds=max_rounds, box_fraction=box_fraction)
+    per_start = _per_start_inputs(system, u, starts)
+    if per_start is not None:
+        return search_per_input(system, *per_start, **kwargs)
+    return search(system, u, 1, starts=starts, **kwargs)

@@ -66,7 +66,8 @@ def _as_map(system) -> RecurrentMap:
 
 def trajectory_starts(system, inputs=None, *, n_starts: int = 1024, noise: float = 0.5,
                       initial_states=None, n_steps: int | None = None,
-                      seed: int | np.random.Generator | None = 0) -> np.ndarray:
+                      seed: int | np.random.Generator | None = 0,
+                      return_inputs: bool = False):
     r"""States visited by the map on an input batch, sampled with noise: starts for a search.
 
     .. math::
@@ -93,10 +94,17 @@ def trajectory_starts(system, inputs=None, *, n_starts: int = 1024, noise: float
         Steps of an autonomous run (only without ``inputs``; default 100).
     seed : int or numpy.random.Generator, optional
         Randomness of the sampling and noise; fixed (0) by default, so calls are repeatable.
+    return_inputs : bool
+        Also return the input the network received at each sampled state (the constant input
+        in an autonomous run), to pass as ``u=`` with ``starts=`` to
+        :func:`~dynrnn.find_fixed_points`: fixed points conditioned on each start's input, as
+        FixedPointFinder pairs sampled inputs with sampled states.
 
     Returns
     -------
     ndarray, shape (n_starts, n_states)
+        The starts; with ``return_inputs=True`` the pair (starts, inputs), inputs of shape
+        (n_starts, n_inputs).
 
     Raises
     ------
@@ -163,12 +171,23 @@ def trajectory_starts(system, inputs=None, *, n_starts: int = 1024, noise: float
             x = system.step_unchecked(x, u_const if U is None else U[:, t])
             visited[t] = x
     visited = visited.reshape(-1, n)
-    visited = visited[np.all(np.isfinite(visited), axis=1)]
+    # the input that produced each visited state (same (t, trial) order as ``visited``)
+    n_in = system.n_inputs
+    if U is not None:
+        seen = np.swapaxes(U, 0, 1).reshape(-1, n_in)
+    else:
+        u_row = np.zeros(n_in) if u_const is None else np.asarray(u_const, dtype=float)
+        seen = np.broadcast_to(u_row.reshape(-1)[:n_in], (visited.shape[0], n_in))
+    finite = np.all(np.isfinite(visited), axis=1)
+    visited, seen = visited[finite], seen[finite]
     if visited.shape[0] == 0:
         raise InvalidInputError("every visited state is non-finite: the map diverged on these "
                                 "inputs", argument="inputs", value=None)
     pick = rng.integers(0, visited.shape[0], size=n_starts)
-    return visited[pick] + sigma * rng.standard_normal((n_starts, n))
+    starts = visited[pick] + sigma * rng.standard_normal((n_starts, n))
+    if return_inputs:
+        return starts, np.array(seen[pick], dtype=float)
+    return starts
 
 
 def midpoint_starts(points: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:

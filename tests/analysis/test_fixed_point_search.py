@@ -210,3 +210,87 @@ def test_trajectory_starts_from_a_torch_module_are_its_hidden_states():
     visited = hidden.reshape(-1, 5).numpy()
     d = np.min(np.max(np.abs(starts[:, None] - visited[None]), axis=2), axis=1)
     assert np.all(d < 1e-12)
+
+
+# -- per-start constant inputs --------------------------------------------------------------------
+def test_per_start_inputs_search_each_input_on_its_own():
+    # x ↦ 2 tanh(x) + u per unit (pre-activation state): one input per start, two inputs
+    net = dr.RNN([[2.0, 0.0], [0.0, 2.0]], W_in=np.eye(2))
+    starts = np.random.default_rng(0).uniform(-3, 3, (40, 2))
+    U = np.repeat([[0.0, 0.0], [1.5, -1.5]], 20, axis=0)
+    result = dr.find_fixed_points(net, U, starts=starts, max_rounds=1, box_fraction=0.0)
+    for k, u in enumerate(([0.0, 0.0], [1.5, -1.5])):
+        own = dr.find_fixed_points(net, u, starts=starts[20 * k: 20 * (k + 1)], max_rounds=1,
+                                   box_fraction=0.0)
+        mine = result.states[np.all(result.inputs == u, axis=1)]
+        assert np.allclose(np.sort(mine, axis=0), np.sort(own.states, axis=0))
+        assert np.all(np.linalg.norm(net.step(mine, u) - mine, axis=1) <= 1e-10)
+    assert result.n_starts == 40 and len(result) == result.inputs.shape[0]
+
+
+@pytest.mark.slow
+def test_fixed_points_under_each_held_pulse_of_a_trained_flip_flop():
+    # FixedPointFinder's conditioned search: each start carries the input it is searched under.
+    # A flip-flop network holding a pulse on (u = e_k) has other fixed points than at u = 0
+    # (the pulse drives bit k to one side); each point is a root at its own input.
+    torch = pytest.importorskip("torch")
+    from dynrnn.scripts.flipflop import train_flip_flop, visited_states
+    module, _, _ = train_flip_flop("rnn", 8, steps=25, seed=0, batch=8, length=20, lr=0.05)
+    net = dr.ElmanRNN.from_torch(module)
+    states, _ = visited_states(module, n_trials=4, length=20)
+    base = states[::4]
+    pulses = np.vstack([np.zeros(3), np.eye(3)])                     # 0, then each pulse on
+    starts = np.concatenate([base] * 4)
+    U = np.repeat(pulses, base.shape[0], axis=0)
+    result = dr.find_fixed_points(net, U, starts=starts)
+    assert result.inputs.shape == (len(result), 3)
+    assert {tuple(r) for r in result.inputs} == {tuple(p) for p in pulses}
+    for p, u in zip(result, result.inputs):
+        assert np.linalg.norm(net.step(p.x, u) - p.x) <= 1e-10      # a root at its own input
+    at_zero = result.states[np.all(result.inputs == 0, axis=1)]
+    alone = dr.find_fixed_points(net, np.zeros(3), starts=base)   # the u = 0 group by itself
+    assert np.allclose(np.sort(at_zero, axis=0), np.sort(alone.states, axis=0), atol=1e-8)
+    for k in range(3):
+        held = result.states[np.all(result.inputs == pulses[k + 1], axis=1)]
+        assert held.shape[0] >= 1
+        # none of them is a fixed point at u = 0: the held pulse moved every point
+        gaps = np.linalg.norm(net.step(held, np.zeros(3)) - held, axis=1)
+        assert np.all(gaps > 1e-4)
+    assert result.n_starts == sum(dr.find_fixed_points(net, pulses[k], starts=base).n_starts
+                                  for k in range(4))
+    assert "4 distinct inputs" in str(result)
+
+
+def test_per_start_inputs_bad_shapes_are_named():
+    net = dr.RNN([[2.0, 0.0], [0.0, 2.0]], W_in=np.eye(2))
+    with pytest.raises(dr.ShapeError, match="starts= must be given"):
+        dr.find_fixed_points(net, np.zeros((3, 2)))
+    with pytest.raises(dr.ShapeError, match="one input per"):
+        dr.find_fixed_points(net, np.zeros((3, 2)), starts=np.zeros((4, 2)))
+
+
+def test_trajectory_starts_return_the_input_of_each_sampled_state():
+    # x_{t+1} = 0·tanh(x_t) + u_t: each visited state is the input that produced it
+    net = dr.RNN(np.zeros((2, 2)), W_in=np.eye(2))
+    inputs = np.random.default_rng(1).normal(size=(3, 7, 2))
+    starts, U = dr.trajectory_starts(net, inputs, n_starts=40, noise=0.0, return_inputs=True)
+    assert U.shape == (40, 2)
+    assert np.array_equal(starts, U)
+    assert {tuple(r) for r in U} <= {tuple(r) for r in inputs.reshape(-1, 2)}
+    autonomous, U0 = dr.trajectory_starts(net, n_starts=5, n_steps=3, return_inputs=True)
+    assert np.array_equal(U0, np.zeros((5, 2)))
+
+
+# -- box starts mixed with given starts -----------------------------------------------------------
+def test_box_starts_are_added_to_given_starts():
+    # tanh(2x) per unit: 9 fixed points; 16 copies of a start at one of them find only that one
+    net = dr.RNN([[2.0, 0.0], [0.0, 2.0]])
+    one = np.tile([0.95, 0.96], (16, 1))
+    only = dr.find_fixed_points(net, starts=one, box_fraction=0.0)
+    assert only.n_starts == 16 and len(only) == 1
+    mixed = dr.find_fixed_points(net, starts=one)                    # default: 0.25
+    assert mixed.n_starts == 16 + 4
+    everywhere = dr.find_fixed_points(net, starts=one, box_fraction=1.0)
+    assert everywhere.n_starts == 32 and len(everywhere) == 9
+    with pytest.raises(dr.InvalidInputError, match="box_fraction"):
+        dr.find_fixed_points(net, starts=one, box_fraction=1.5)
