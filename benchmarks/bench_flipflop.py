@@ -284,6 +284,13 @@ def compare(net, n_hidden, adam: dict, mine: dict) -> dict:
 
 
 def one_seed(kind, n_hidden, seed, steps, methods=("adam", "dynrnn"), redo=()):
+    """Run (or read from the cache) the searches of ``methods`` on one trained network; the
+    verdict when both results exist. Without "adam" in ``methods`` an untrained (uncached)
+    network is skipped, so a dynrnn-only run can follow a running Adam run."""
+    network_file = os.path.join(CACHE, f"{kind}{n_hidden}_seed{seed}_steps{steps}.pt")
+    if "adam" not in methods and not os.path.exists(network_file):
+        print(f"{kind}{n_hidden} seed {seed}: not trained yet, skipped", flush=True)
+        return None
     module, _ = trained(kind, n_hidden, seed, steps)
     net = to_map(module, kind)
     import torch
@@ -299,12 +306,13 @@ def one_seed(kind, n_hidden, seed, steps, methods=("adam", "dynrnn"), redo=()):
     folder = os.path.join(RESULTS, f"{kind}{n_hidden}_seed{seed}_steps{steps}")
     os.makedirs(folder, exist_ok=True)
     adam = {}
-    if "adam" in methods:
-        for lr in (1.0, 0.1):
-            adam[lr] = adam_result(module, kind, net, starts, lr,
-                                   os.path.join(folder, f"adam_lr{lr}.npz"), "adam" in redo)
-    mine = dynrnn_result(net, os.path.join(folder, "dynrnn.npz"), "dynrnn" in redo) \
-        if "dynrnn" in methods else None
+    for lr in (1.0, 0.1):
+        path = os.path.join(folder, f"adam_lr{lr}.npz")
+        if "adam" in methods or os.path.exists(path):
+            adam[lr] = adam_result(module, kind, net, starts, lr, path, "adam" in redo)
+    mine_path = os.path.join(folder, "dynrnn.npz")
+    mine = dynrnn_result(net, mine_path, "dynrnn" in redo) \
+        if "dynrnn" in methods or os.path.exists(mine_path) else None
     if len(adam) < 2 or mine is None:
         print(f"{kind}{n_hidden} seed {seed}: cached {sorted(adam)} "
               f"{'dynrnn' if mine is not None else ''}", flush=True)
@@ -330,10 +338,14 @@ def one_seed(kind, n_hidden, seed, steps, methods=("adam", "dynrnn"), redo=()):
         len(best["real"])
 
 
-def scale(sizes, n_starts=256, gain=1.5, seed=0):
+def scale(sizes, n_starts=256, gain=1.5, seed=0, max_rounds=1):
     """Random tanh networks (W ~ N(0, gain²/n), b ~ N(0, 0.1²)): time for find_fixed_points from
     ``n_starts`` trajectory starts (autonomous runs from random states, N(0, 0.1²) noise), all
-    Newton runs to residual 1e-10, and where the time goes (cProfile, cumulative)."""
+    Newton runs to residual 1e-10, and where the time goes (cProfile, cumulative).
+
+    "All points reachable from the starts": the given starts only (``box_fraction=0``) and,
+    by default, round 1 only (``max_rounds=1``: no deflated rounds from midpoints/edge states).
+    """
     import cProfile
     import pstats
     times = []
@@ -344,27 +356,37 @@ def scale(sizes, n_starts=256, gain=1.5, seed=0):
         starts = dr.trajectory_starts(net, n_starts=n_starts, noise=0.1, n_steps=50,
                                       initial_states=rng.uniform(-1, 1, (8, n)), seed=seed)
         profile = cProfile.Profile()
+        load_before = load_average()
         t = time.perf_counter()
         profile.enable()
-        result = dr.find_fixed_points(net, starts=starts)
+        result = dr.find_fixed_points(net, starts=starts, box_fraction=0.0,
+                                      max_rounds=max_rounds)
         profile.disable()
         elapsed = time.perf_counter() - t
         stats = pstats.Stats(profile)
-        parts = {}
-        for (filename, _, name), row in stats.stats.items():
-            key = {"_direction": "Newton solves (LU)", "make_point": "eigenvalues of the points",
-                   "_evaluate": "map evaluations", "edge_states": "edge tracking",
+        parts: dict[str, float] = {}
+        for (filename, _, name), row in getattr(stats, "stats").items():
+            key = {"_solve_stack": "LU solves", "make_point": "eigenvalues of the points",
+                   "jacobian_unchecked": "Jacobians", "step_unchecked": "map evaluations",
+                   "edge_states": "edge tracking",
                    "deflated_newton": "deflated Newton"}.get(name)
             if key and filename.endswith(".py"):
                 parts[key] = parts.get(key, 0.0) + row[3]
         worst = max((p.residual for p in result), default=float("nan"))
-        print(f"n={n}: {len(result)} points ({result.n_converged}/{n_starts} starts converged, "
-              f"rounds {result.rounds_new}), max residual {worst:.1e}, {elapsed:.1f} s; "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in parts.items()), flush=True)
+        iters = int(np.nansum(np.isfinite(result.residual_history[1:])))
+        print(f"n={n}: {len(result)} points ({result.n_converged}/{result.n_starts} starts "
+              f"converged, {iters} start-iterations, rounds {result.rounds_new}), max residual "
+              f"{worst:.1e}, {elapsed:.1f} s (load average {load_before:.1f} -> "
+              f"{load_average():.1f}; {1e3 * elapsed / max(iters, 1):.1f} ms per start-iteration); "
+              + ", ".join(f"{k} {v:.1f} s ({100 * v / elapsed:.0f} %)"
+                          for k, v in parts.items()), flush=True)
         times.append(elapsed)
-    if len(sizes) >= 2:
-        exponent = np.log(times[-1] / times[-2]) / np.log(sizes[-1] / sizes[-2])
-        print(f"scaling exponent between n={sizes[-2]} and n={sizes[-1]}: {exponent:.2f}")
+    for a in range(1, len(sizes)):
+        exponent = np.log(times[a] / times[a - 1]) / np.log(sizes[a] / sizes[a - 1])
+        print(f"scaling exponent between n={sizes[a - 1]} and n={sizes[a]}: {exponent:.2f}")
+    if len(sizes) >= 3:
+        slope = np.polyfit(np.log(sizes), np.log(times), 1)[0]
+        print(f"scaling exponent (least squares over n={sizes}): {slope:.2f}")
     return times
 
 
@@ -383,10 +405,15 @@ def main(argv=None):
                         help="recompute these methods' cached results (e.g. dynrnn)")
     parser.add_argument("--scale", default="",
                         help="comma-separated sizes of random tanh networks to time instead "
-                             "(e.g. 512,1024)")
+                             "(e.g. 256,512,1024)")
+    parser.add_argument("--scale-starts", type=int, default=256,
+                        help="trajectory starts in --scale")
+    parser.add_argument("--max-rounds", type=int, default=1,
+                        help="rounds of the search in --scale (1: the starts only)")
     args = parser.parse_args(argv)
     if args.scale:
-        scale([int(v) for v in args.scale.split(",")])
+        scale([int(v) for v in args.scale.split(",")], n_starts=args.scale_starts,
+              max_rounds=args.max_rounds)
         return
     import torch
     torch.set_num_threads(1)
