@@ -189,7 +189,8 @@ SPECS: dict[str, tuple] = {
 SKIPPED_ARGUMENTS = {
     # flags: any value is read as true or false by design (Python truthiness)
     **{(name, flag): "a flag" for name in SPECS
-       for flag in ("progress", "raise_on_failure", "return_metadata", "vectorized", "compress",
+       for flag in ("progress", "raise_on_failure", "return_metadata", "return_inputs",
+                    "vectorized", "compress",
                     "slow_points", "switch_at_branch_points", "exact_tanh", "return_matrices",
                     "keep_contributions", "resume", "record_omega", "raise_on_error",
                     "detect", "detect_codim2", "locate", "check_eigenvalues")},
