@@ -6,7 +6,8 @@ import numpy as np
 
 from . import _newton as nw
 from .fixed_point_result import SearchMethod
-from .one_dim import bracket_cycles, derivative_bounds as _derivative_bounds
+from .one_dim import bracket_cycles
+from .one_dim import derivative_bounds as _derivative_bounds
 from .piecewise import enumerate_cycles, random_region_search
 from .stability import make_point
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_count, check_seed
-from ..errors import (ConvergenceError, InvalidInputError, InvalidTypeError, ResourceLimitError,
-                      ShapeError)
+from ..errors import (
+    ConvergenceError,
+    InvalidInputError,
+    InvalidTypeError,
+    ResourceLimitError,
+    ShapeError,
+)
 from ..model.base import RecurrentMap, as_finite_array
 from . import _newton as nw
 from ._fp_rounds import _more_rounds, _resolve_degenerate
@@ -130,7 +135,8 @@ def _validate(system, u, period, *, n_starts, starts, tol, max_iter, slow_points
                max_iter=check_count(max_iter, "max_iter", 1), n_grid=n_grid,
                max_regions=check_count(max_regions, "max_regions", 1),
                max_slow_starts=check_count(max_slow_starts, "max_slow_starts", 0),
-               tol=_check_positive(tol, "tol"), dedupe_tol=_check_positive(dedupe_tol, "dedupe_tol"),
+               tol=_check_positive(tol, "tol"),
+               dedupe_tol=_check_positive(dedupe_tol, "dedupe_tol"),
                eig_tol=_check_positive(eig_tol, "eig_tol"),
                slow_threshold=_check_positive(slow_threshold, "slow_threshold"),
                max_rounds=check_count(max_rounds, "max_rounds", 1),

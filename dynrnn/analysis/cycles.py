@@ -15,10 +15,9 @@ from typing import Literal
 import numpy as np
 
 from .._checks import check_count
-from ..errors import InvalidInputError, InvalidTypeError
+from .._signature_checks import checked_arguments
 from ..model.base import RecurrentMap
 from .fixed_points import FixedPointResult, search
-from .._signature_checks import checked_arguments
 
 __all__ = ["find_cycles"]
 

@@ -5,8 +5,8 @@ Split from :mod:`dynrnn.analysis.fixed_points` (which re-exports every name here
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 

@@ -96,8 +96,8 @@ def find_fixed_points(system: RecurrentMap, u=None, *, n_starts: int = 256,
     eig_tol : float
         Non-hyperbolic when some ``||λ| − 1| < eig_tol``.
     derivative_bounds : (float, float), optional
-        ``(sup|F'|, sup|F''|)`` on the interval, for the bracket route of a custom 1-D map; makes its
-        result provably exhaustive (closed-form for one-unit networks).
+        ``(sup|F'|, sup|F''|)`` on the interval, for the bracket route of a custom 1-D map; makes
+        its result provably exhaustive (closed-form for one-unit networks).
     n_grid : int
         Initial grid cells of the bracket route.
     max_regions : int
