@@ -43,7 +43,8 @@ from .ensemble import Ensemble, nearest_distance
 from .graph import attractor_graph, saddles_and_graph
 from .initial_states import check_box, check_memory, check_system, initial_ensemble, resolve_input
 from .results import (ON_UNSTABLE, UNRESOLVED, Attractor, AttractorKind, BasinsOptions,
-                      BasinsResult, BasinsStatus, MessageEnum, wilson_interval)
+                      BasinsResult, BasinsStatus, MessageEnum, check_options,
+                      wilson_interval)
 from .search import basins, keep_stable, summarise
 
 __all__ = ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",

@@ -21,8 +21,8 @@ import numpy as np
 from ...errors import ConvergenceError, InvalidInputError
 from ..cycles import find_cycles
 from ..fixed_points import find_fixed_points
-from ..stability import FixedPoint
 from ..lyapunov import lyapunov_spectrum
+from ..stability import FixedPoint
 from .ensemble import Ensemble, nearest_distance
 from .results import UNRESOLVED, Attractor, AttractorKind
 

@@ -16,9 +16,10 @@ import numpy as np
 
 from ..._checks import check_count
 from ..._tables import TableSpec, Tabular
-from ...errors import InvalidInputError
+from ...errors import InvalidInputError, InvalidTypeError
 
-__all__ = ["MessageEnum", "AttractorKind", "BasinsStatus", "BasinsOptions", "Attractor",
+__all__ = ["MessageEnum", "AttractorKind", "BasinsStatus", "BasinsOptions", "check_options",
+           "Attractor",
            "BasinsResult", "wilson_interval", "UNRESOLVED", "ON_UNSTABLE"]
 
 
@@ -159,6 +160,15 @@ class BasinsOptions:
             raise InvalidInputError(f"options.max_period = {self.max_period} must be below "
                                     f"options.max_steps = {self.max_steps}",
                                     argument="options.max_period", value=self.max_period)
+
+
+def check_options(options) -> BasinsOptions:
+    """``options``, or the default :class:`BasinsOptions` for None; else an InvalidTypeError."""
+    options = BasinsOptions() if options is None else options
+    if not isinstance(options, BasinsOptions):
+        raise InvalidTypeError(f"options must be a BasinsOptions, got {type(options).__name__}",
+                               argument="options", value=options)
+    return options
 
 
 @dataclass(frozen=True, eq=False)

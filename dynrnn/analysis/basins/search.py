@@ -8,13 +8,14 @@ boundaries, saddles and the graph.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from ..._checks import check_executor, check_seed
 from ..._signature_checks import checked_arguments
-from ...errors import ConvergenceError, InvalidTypeError
+from ...errors import ConvergenceError
 from ...model.base import RecurrentMap
 from .attractors import Catalogue
 from .boundaries import bisect_boundaries, boundary_segments, exact_boundary_1d
@@ -22,8 +23,16 @@ from .chunks import run_ensemble, run_ensemble_on
 from .ensemble import Ensemble
 from .graph import attractor_graph, saddles_and_graph
 from .initial_states import check_system, initial_ensemble, resolve_input
-from .results import (ON_UNSTABLE, UNRESOLVED, AttractorKind, BasinsOptions, BasinsResult,
-                      BasinsStatus, wilson_interval)
+from .results import (
+    ON_UNSTABLE,
+    UNRESOLVED,
+    AttractorKind,
+    BasinsOptions,
+    BasinsResult,
+    BasinsStatus,
+    check_options,
+    wilson_interval,
+)
 
 __all__ = ["basins", "summarise", "keep_stable"]
 
@@ -100,10 +109,7 @@ def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[in
     system = check_system(system)
     check_seed(seed)
     check_executor(executor)
-    options = BasinsOptions() if options is None else options
-    if not isinstance(options, BasinsOptions):
-        raise InvalidTypeError(f"options must be a BasinsOptions, got {type(options).__name__}",
-                               argument="options", value=options)
+    options = check_options(options)
     u = resolve_input(system, u)
     states, axes, region = initial_ensemble(system, u, initial_states=initial_states, grid=grid,
                                             box=box, n_samples=n_samples, sampling=sampling,

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..._checks import check_executor, check_seed
 from ..._signature_checks import checked_arguments
-from ...errors import ConvergenceError, InvalidTypeError
-from ..basins import BasinsOptions, initial_ensemble, resolve_input
+from ...errors import ConvergenceError
+from ..basins import BasinsOptions, check_options, initial_ensemble, resolve_input
 from .identities import FractionTable, Identities, follow_identities, tabulate
 from .inputs import MapsAlong, check_tracked, maps_along, match_threshold_for
 from .links import family_for, link_events
@@ -99,10 +99,7 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     """
     check_seed(seed)
     check_executor(executor)
-    options = BasinsOptions() if options is None else options
-    if not isinstance(options, BasinsOptions):
-        raise InvalidTypeError(f"options must be a BasinsOptions, got {type(options).__name__}",
-                               argument="options", value=options)
+    options = check_options(options)
     along = maps_along(system, param, values, track)
     first = along.systems[0]
     states, _, region = initial_ensemble(first, resolve_input(first, u),

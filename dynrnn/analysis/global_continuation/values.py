@@ -16,8 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from ..basins import (Attractor, AttractorKind, BasinsOptions, Catalogue, Ensemble,
-                      resolve_input, run_ensemble, summarise)
+from ..basins import (
+    Attractor,
+    AttractorKind,
+    BasinsOptions,
+    Catalogue,
+    Ensemble,
+    resolve_input,
+    run_ensemble,
+    summarise,
+)
 
 __all__ = ["SAMPLE_SIZE", "ValueContext", "sample_states", "basins_at", "attractors_from",
            "evaluate_values"]
