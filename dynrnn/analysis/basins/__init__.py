@@ -37,7 +37,8 @@ The package, one concept per module:
 from __future__ import annotations
 
 from .attractors import Catalogue
-from .boundaries import bisect_boundaries, boundary_segments, classify, exact_boundary_1d, preimages
+from .boundaries import (bisect_boundaries, boundary_segments, classify, exact_boundary_1d,
+                         preimages)
 from .chunks import ChunkContext, chunk_size, run_ensemble, run_ensemble_on, settle_chunk
 from .ensemble import Ensemble, nearest_distance
 from .graph import attractor_graph, saddles_and_graph
@@ -47,5 +48,14 @@ from .results import (ON_UNSTABLE, UNRESOLVED, Attractor, AttractorKind, BasinsO
                       wilson_interval)
 from .search import basins, keep_stable, summarise
 
-__all__ = ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",
-           "AttractorKind", "wilson_interval"]
+__all__ = [
+    # the public API (also in dynrnn.__all__)
+    "basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor", "AttractorKind",
+    "wilson_interval",
+    # the building blocks global continuation and other algorithms use
+    "UNRESOLVED", "ON_UNSTABLE", "MessageEnum", "check_options", "check_system",
+    "resolve_input", "check_box", "check_memory", "initial_ensemble", "Ensemble",
+    "nearest_distance", "Catalogue", "ChunkContext", "chunk_size", "settle_chunk",
+    "run_ensemble", "run_ensemble_on", "classify", "boundary_segments", "bisect_boundaries",
+    "preimages", "exact_boundary_1d", "attractor_graph", "saddles_and_graph", "keep_stable",
+    "summarise"]

@@ -66,6 +66,7 @@ def run_ensemble_on(executor, catalogue: Catalogue, states: np.ndarray, *, progr
     """As :func:`run_ensemble`, with the chunks settled through :func:`dynrnn.sweep` (a local
     process pool, a Dask cluster, ...); the attractors are identified here, in chunk order, so
     the labels are the same as in one process."""
+    # sweeps is a layer above analysis (it runs analyses): imported only when asked for
     from ...sweeps import sweep
     ens = catalogue.ensemble
     m, n = states.shape

@@ -38,12 +38,22 @@ from __future__ import annotations
 
 from .identities import (FractionTable, Identities, follow_identities, match_attractors,
                          tabulate)
-from .inputs import MapsAlong, check_tracked, check_values, from_training, maps_along
-from .links import family_for, link_events, local_link
+from .inputs import (MapsAlong, check_tracked, check_values, from_training, maps_along,
+                     match_threshold_for)
+from .links import FamilyAt, family_for, link_events, local_link
 from .results import (AttractorEvent, AttractorEventCause, AttractorEventKind,
                       GlobalContinuationResult, GlobalContinuationStatus, hausdorff_distance)
 from .search import global_continuation
-from .values import SAMPLE_SIZE, ValueContext, attractors_from, basins_at, evaluate_values
+from .values import (SAMPLE_SIZE, ValueContext, attractors_from, basins_at, evaluate_values,
+                     sample_states)
 
-__all__ = ["global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
-           "AttractorEvent", "AttractorEventKind", "AttractorEventCause", "hausdorff_distance"]
+__all__ = [
+    # the public API (also in dynrnn.__all__)
+    "global_continuation", "GlobalContinuationResult", "GlobalContinuationStatus",
+    "AttractorEvent", "AttractorEventKind", "AttractorEventCause", "hausdorff_distance",
+    # the steps of global_continuation
+    "MapsAlong", "maps_along", "from_training", "check_values", "check_tracked",
+    "match_threshold_for", "SAMPLE_SIZE", "ValueContext", "sample_states", "basins_at",
+    "attractors_from", "evaluate_values", "match_attractors", "Identities",
+    "follow_identities", "FractionTable", "tabulate", "FamilyAt", "family_for", "local_link",
+    "link_events"]

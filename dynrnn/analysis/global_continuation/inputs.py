@@ -9,6 +9,7 @@ before any work starts.
 """
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -92,8 +93,8 @@ def from_training(source) -> MapsAlong | None:
     :class:`dynrnn.torch.Recorder` (a :class:`~dynrnn.gradients.recording.Recording` or the path
     of its directory). The values are the training steps of the stored θ_k.
     """
-    import os
-
+    # gradients is the layer above analysis (model -> analysis -> gradients): read from it
+    # only here, when a training run is given, so analysis never loads it
     from ...gradients.recording import Recording, load_recording
     from ...gradients.training import TrainingHistory, TrainingResult
     if isinstance(source, (str, os.PathLike)):
@@ -102,8 +103,9 @@ def from_training(source) -> MapsAlong | None:
         if source.param_steps.size == 0:
             raise InvalidInputError(
                 f"system: the recording {source.path!r} has no stored parameters θ_k: record "
-                "with a smaller stride= (the Recorder stores θ every stride steps) so the networks along "
-                "the run can be analysed", argument="system", value="Recording without params")
+                "with a smaller stride= (the Recorder stores θ every stride steps) so the "
+                "networks along the run can be analysed", argument="system",
+                value="Recording without params")
         steps = np.asarray(source.param_steps, dtype=np.int64)
         systems = tuple(source.network_at(int(step)) for step in steps)
         # the loss starts from h₀ = 0 (the torch modules' default initial state)

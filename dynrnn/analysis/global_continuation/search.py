@@ -43,7 +43,7 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
 
     Parameters
     ----------
-    system : RecurrentMap, sequence of RecurrentMap, TrainingResult, TrainingHistory, Recording or path
+    system : RecurrentMap, sequence, TrainingResult, TrainingHistory, Recording or path
         The map (with ``param`` and ``values``), a sequence of maps (``param=None``; the values
         default to 0, 1, ...), or a training run (its stored networks θ_k, the values are the
         steps k): from :func:`~dynrnn.train`, or a recording of a PyTorch training by

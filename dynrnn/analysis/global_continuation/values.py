@@ -150,6 +150,7 @@ def evaluate_values(context: ValueContext, n_values: int, executor, progress: bo
 def _evaluate_on(executor, context: ValueContext, n_values: int, progress: bool
                  ) -> list[dict | None]:
     """The per-value summaries through :func:`dynrnn.sweep` (None where a value failed)."""
+    # sweeps is a layer above analysis (it runs analyses): imported only when asked for
     from ...sweeps import sweep
     result = sweep(functools.partial(basins_at, context=context), {"index": range(n_values)},
                    executor=None if executor == "pool" else executor, progress=progress)
