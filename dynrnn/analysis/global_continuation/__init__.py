@@ -36,8 +36,7 @@ The package, one concept per module:
 """
 from __future__ import annotations
 
-from .identities import (FractionTable, Identities, follow_identities, match_attractors,
-                         tabulate)
+from .identities import Identities, follow_identities, match_attractors, tabulate
 from .inputs import (MapsAlong, check_tracked, check_values, from_training, maps_along,
                      match_threshold_for)
 from .links import FamilyAt, family_for, link_events, local_link
@@ -55,5 +54,5 @@ __all__ = [
     "MapsAlong", "maps_along", "from_training", "check_values", "check_tracked",
     "match_threshold_for", "SAMPLE_SIZE", "ValueContext", "sample_states", "basins_at",
     "attractors_from", "evaluate_values", "match_attractors", "Identities",
-    "follow_identities", "FractionTable", "tabulate", "FamilyAt", "family_for", "local_link",
+    "follow_identities", "tabulate", "FamilyAt", "family_for", "local_link",
     "link_events"]

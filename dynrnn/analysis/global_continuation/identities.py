@@ -12,7 +12,7 @@ at a value is a death, one new at a value a birth.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from ..basins import UNRESOLVED, Attractor, AttractorKind, wilson_interval
 from .results import AttractorEventKind, hausdorff_distance
 from .values import attractors_from
 
-__all__ = ["match_attractors", "Identities", "follow_identities", "FractionTable", "tabulate"]
+__all__ = ["match_attractors", "Identities", "follow_identities", "tabulate"]
 
 
 def match_attractors(previous: list, current: list, threshold: float) -> dict[int, int]:
@@ -117,22 +117,15 @@ def _events_between(previous: dict, row: dict, i: int) -> list:
     return events
 
 
-class FractionTable(NamedTuple):
-    """Per value and identity: the arrays of :class:`GlobalContinuationResult`."""
-
-    attractors: tuple
-    fractions: np.ndarray
-    intervals: np.ndarray
-    present: np.ndarray
-    n_attractors: np.ndarray
-    unresolved: np.ndarray
-    tracked_labels: np.ndarray
-
-
 def tabulate(ids: Identities, n_values: int, n_initial: int, n_tracked: int,
-             confidence: float) -> FractionTable:
+             confidence: float) -> dict[str, Any]:
     """Fractions (with Wilson intervals at ``confidence``), presence and the tracked labels by
-    identity; the first ``n_initial`` labels of a value are the ensemble's, the rest tracked."""
+    identity; the first ``n_initial`` labels of a value are the ensemble's, the rest tracked.
+
+    Returns the keyword arguments of :class:`GlobalContinuationResult` they fill:
+    ``attractors``, ``fractions``, ``intervals``, ``present``, ``n_attractors``, ``unresolved``
+    and ``tracked_labels``.
+    """
     n_ids = ids.n_ids
     fractions = np.zeros((n_values, n_ids))
     present = np.zeros((n_values, n_ids), bool)
@@ -157,5 +150,6 @@ def tabulate(ids: Identities, n_values: int, n_initial: int, n_tracked: int,
     intervals = wilson_interval(fractions * n_initial, n_initial, confidence)
     n_attractors = np.array([sum(a is not None and a.kind is not AttractorKind.DIVERGENCE
                                  for a in row) for row in attractors], dtype=np.int64)
-    return FractionTable(tuple(attractors), fractions, intervals, present, n_attractors,
-                         unresolved, tracked_labels)
+    return {"attractors": tuple(attractors), "fractions": fractions, "intervals": intervals,
+            "present": present, "n_attractors": n_attractors, "unresolved": unresolved,
+            "tracked_labels": tracked_labels}

@@ -7,7 +7,7 @@ across the values, events linked to local bifurcations, and the result.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from ..._checks import check_executor, check_seed
 from ..._signature_checks import checked_arguments
 from ...errors import ConvergenceError
 from ..basins import BasinsOptions, check_options, initial_ensemble, resolve_input
-from .identities import FractionTable, Identities, follow_identities, tabulate
+from .identities import Identities, follow_identities, tabulate
 from .inputs import MapsAlong, check_tracked, maps_along, match_threshold_for
 from .links import family_for, link_events
 from .results import AttractorEvent, GlobalContinuationResult, GlobalContinuationStatus
@@ -123,20 +123,18 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     return result
 
 
-def _result(along: MapsAlong, ids: Identities, table: FractionTable,
+def _result(along: MapsAlong, ids: Identities, table: dict[str, Any],
             events: tuple[AttractorEvent, ...], tracked: np.ndarray, threshold: float,
             interrupted: bool, n_initial: int) -> GlobalContinuationResult:
     if interrupted:
         status = GlobalContinuationStatus.INTERRUPTED
-    elif not ids.value_success.all() or np.max(table.unresolved) > 0:
+    elif not ids.value_success.all() or np.max(table["unresolved"]) > 0:
         status = GlobalContinuationStatus.PARTIAL
     else:
         status = GlobalContinuationStatus.COMPLETE
     return GlobalContinuationResult(
         values=np.asarray(along.values, dtype=np.float64), param_name=along.param_name,
-        attractors=table.attractors, fractions=table.fractions, intervals=table.intervals,
-        present=table.present, n_attractors=table.n_attractors, unresolved=table.unresolved,
-        events=events, tracked_states=tracked, tracked_labels=table.tracked_labels,
+        events=events, tracked_states=tracked, **table,
         match_threshold=threshold, steps=along.steps, loss=along.loss,
         grad_norm=along.grad_norm, value_success=ids.value_success,
         success=status is not GlobalContinuationStatus.INTERRUPTED
