@@ -362,3 +362,19 @@ def test_class_names_of_files_written_before_the_split_into_packages_resolve(old
     assert cls.__name__ == old_name.split(":")[1]
     assert type_name(cls).startswith(old_name.split(":")[0] + ".")     # now in a submodule
     assert resolve_type(type_name(cls), "test", Path("new.npz")) is cls
+
+
+def test_the_basins_modules_import_no_private_names_of_other_modules():
+    # issue 9: global continuation and the plots use the basins package through public names
+    import ast
+    from pathlib import Path
+    root = Path(dr.__file__).parent
+    files = [*(root / "analysis" / "basins").glob("*.py"),
+             *(root / "analysis" / "global_continuation").glob("*.py"),
+             root / "plotting" / "basins.py", root / "scripts" / "basins.py"]
+    assert len(files) >= 17
+    private = [(path.name, alias.name) for path in files
+               for node in ast.walk(ast.parse(path.read_text()))
+               if isinstance(node, ast.ImportFrom) and (node.level or "dynrnn" in (node.module or ""))
+               for alias in node.names if alias.name.startswith("_")]
+    assert not private, private
