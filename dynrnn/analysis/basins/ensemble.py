@@ -19,7 +19,18 @@ __all__ = ["Ensemble", "nearest_distance"]
 
 
 class Ensemble:
-    """Iterates batches of states until they settle; knows the map, its input and the options."""
+    """Iterates batches of states until they settle; knows the map, its input and the options.
+
+    Parameters
+    ----------
+    system : RecurrentMap
+        Only its batched ``step_unchecked`` is used.
+    u : ndarray, shape (n_inputs,), or None
+        The constant input.
+    options : BasinsOptions
+        ``max_steps``, ``n_transient``, ``max_period``, ``settle_tol`` and
+        ``divergence_threshold`` decide when a state has settled.
+    """
 
     def __init__(self, system: RecurrentMap, u, options: BasinsOptions):
         self.system = system
@@ -27,6 +38,7 @@ class Ensemble:
         self.options = options
 
     def step(self, x: np.ndarray) -> np.ndarray:
+        """One step of every state of ``x`` (m, n)."""
         return self.system.step_unchecked(x, self.u)
 
     def settle(self, x0: np.ndarray, max_steps: int | None = None):
