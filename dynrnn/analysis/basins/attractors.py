@@ -214,7 +214,7 @@ class Catalogue:
         try:
             if period == 1:
                 found = find_fixed_points(ens.system, ens.u, starts=orbit[:1], method="newton",
-                                          max_iter=40)
+                                          max_iter=40, box_fraction=0.0)
             else:
                 found = find_cycles(ens.system, period, ens.u, starts=orbit[:1],
                                     method="newton", max_iter=40)
