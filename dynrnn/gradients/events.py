@@ -471,7 +471,8 @@ def _crossings_library(net_a, net_b, step_a, step_b, max_period, notes: list,
     """
     from ..analysis import continuation, find_fixed_points  # lazily: analysis is heavier
     from ..errors import DynrnnError
-    kwargs = {"seed": 0} if starts_from is None else {"starts": starts_from, "seed": 0}
+    kwargs = {"seed": 0} if starts_from is None else {"starts": starts_from, "seed": 0,
+                                                      "box_fraction": 0.0}
     starts = [(np.asarray(fp.x), 1) for fp in find_fixed_points(net_a, **kwargs)]
     if max_period > 1:
         from ..analysis import find_cycles
