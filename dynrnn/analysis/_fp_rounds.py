@@ -8,8 +8,6 @@ import numpy as np
 from . import _newton as nw
 
 __all__: list[str] = []
-#: deflated runs that end with a residual above this (× (1 + ‖x‖∞)) are not polished
-POLISH_BELOW = 1e-3
 
 
 def _merge_new(orbits, order, radius, new_orbits, new_order, dedupe_tol):
@@ -60,12 +58,9 @@ def _more_rounds(system, u, orbits, order, radius, rounds_new, *, rng, box, tol,
         # plain Newton from every candidate, and deflated Newton (known roots pushed away)
         # from the same candidates, then polished: deflation decides the basin, Newton the root
         deflated = deflated_newton(system, u, starts, X, max_iter=max_iter, box=box)
-        # a deflated run that ended far from any root (it stalled or left through the box) is
-        # not polished: plain Newton from there is a restart from a stray state, which costs a
-        # full run (the LSTM flip-flop's later rounds: 1.5-1.7x faster, the same points), and
-        # plain Newton from the candidate itself is run anyway
-        _, res_d = nw.orbit_residuals(system, u, deflated[:, None, :])
-        deflated = deflated[res_d <= POLISH_BELOW * (1.0 + np.max(np.abs(deflated), axis=1))]
+        # every deflated run is polished, also those that ended far from any root: plain
+        # Newton from such a stray state is a restart that can reach a root nothing else
+        # reaches (skipping them lost a saddle of the LSTM flip-flop, seed 5)
         both = np.concatenate([starts, deflated], axis=0)
         finite = np.all(np.isfinite(both), axis=1)
         run = nw.newton(system, u, both[finite][:, None, :], tol=tol, max_iter=max_iter,
