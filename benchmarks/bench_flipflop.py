@@ -9,18 +9,28 @@ float64) and cached under results/flipflop_cache/ (not in git). Analysed in torc
 space (``dr.ElmanRNN.from_torch``; ``dr.GRU``/``dr.LSTM`` built from the state dict: h, or [h, c]
 for the LSTM) under zero input.
 
-Baseline (our re-implementation of the method from FixedPointFinder's documented defaults, not
-its code): 1,024 starts = hidden states visited on flip-flop trials plus N(0, 0.5²) noise; joint
-Adam (epsilon 0.01) on the mean of q = ½‖F(h) − h‖²; adaptive learning rate from the initial rate
-(×1/0.95 after 5 consecutive decreases of the loss, ×0.95 when it rises, floor 1e-3); stop when
-every q < 1e-12 (tol_q), the mean q changes by < 1e-20 (tol_dq) or after 5,000 iterations;
-duplicates within 1e-3 merged (tol_unique). Run with initial rates 1.0 and 0.1; the better of the
-two (more real points, then less time) is the baseline, and its time is charged.
+Baseline (our re-implementation of FixedPointFinder's joint optimisation from its code and
+defaults, not its code): 1,024 starts = hidden states visited on flip-flop trials plus
+N(0, 0.5²) noise; one batched float64 problem (torch, one thread, the cell's equations checked
+against the module): Adam (epsilon 0.01) on the mean of q = ½‖F(h) − h‖²; the global gradient norm
+clipped at the 95th percentile of the last 128 norms; its adaptive learning rate (×0.95 when the
+newest loss is worse than the 5 before, ×1/0.95 after 5 monotone decreases, at most one change
+per 5 steps, no floor); stop when every start has q < 1e-12 (tol_q) or |Δq| < 1e-20 · rate
+(tol_dq), or after 5,000 iterations (max_iters); points farther than 10× the starts' mean
+distance from their centroid dropped; duplicates within 1e-3 merged (tol_unique). Run with
+initial rates 1.0 and 0.1; the better of the two (more real points, then less time) is the
+baseline, and its time is charged.
+
+Resumable: each method's result per (cell type, seed) is saved under results/flipflop_bench/
+(with its time and the load average); a rerun reads what is there. ``--methods adam`` runs the
+baselines only, ``--methods dynrnn`` reads the cached baselines and runs dynrnn,
+``--redo dynrnn`` recomputes.
 
 A baseline point is *real* when Newton (float64) from it reaches a root with residual ≤ 1e-10
 within 1e-3 of it. Goal per seed: every real baseline point is among dynrnn's points (within
 1e-6 of the polished root) with the same number of unstable directions; every dynrnn point has
-residual ≤ 1e-10 and lies in (−1, 1)^n; dynrnn faster than the baseline.
+residual ≤ 1e-10 and lies in (−1, 1)^n (h part); no slow or degenerate points; dynrnn faster
+than the baseline.
 """
 from __future__ import annotations
 
