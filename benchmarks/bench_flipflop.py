@@ -1,5 +1,5 @@
 """Every real fixed point of flip-flop networks: dynrnn's default call against an Adam-on-q search
-with FixedPointFinder's settings (Golub & Sussillo 2018), timed in the same run.
+with FixedPointFinder's settings (Golub & Sussillo 2018), each timed with the load average.
 
     python3 benchmarks/bench_flipflop.py --kinds rnn,gru,lstm   # 64-unit RNN, 32-unit GRU/LSTM
     python3 benchmarks/bench_flipflop.py --seeds 2 --quick
