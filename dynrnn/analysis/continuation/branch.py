@@ -43,8 +43,9 @@ from ...model.families import ParameterFamily, as_family
 from ..border_collisions import is_piecewise, piecewise_branch
 from ..stability import sorted_multipliers
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
-                     evaluation_tangent, null_tangent, run_directions)
+                     correct, evaluation_tangent, null_tangent, run_directions)
 from .options import ContinuationOptions
+from .spectra import LeadingMultipliers, exact_data, guard_points, one_crossing, use_leading
 from .testfunctions import detect_and_locate, multiplier_signs
 from ..._signature_checks import checked_arguments
 from ..._threads import limited_blas
@@ -224,10 +225,16 @@ class FixedPointProblem:
     detect : bool
         Veto steps across which several multipliers crossed the unit circle (so that each
         special point gets a segment of its own).
+    leading : LeadingMultipliers or None
+        Track the leading multipliers instead of computing all (then ``data`` has a third
+        entry, False where the counts are the tracker's; see
+        :mod:`~dynrnn.analysis.continuation.spectra`).
     """
 
-    def __init__(self, family: ParameterFamily, n: int, u, period: int, detect: bool = True):
+    def __init__(self, family: ParameterFamily, n: int, u, period: int, detect: bool = True,
+                 leading: LeadingMultipliers | None = None):
         self.family = family
+        self.leading = leading
         self.n = n
         self.u = u
         self.period = period
@@ -272,6 +279,8 @@ class FixedPointProblem:
         return fx - x
 
     def describe(self, point: Point):
+        if self.leading is not None:
+            return self.leading.describe(point.evaluation.monodromy)
         mu = sorted_multipliers(point.evaluation.monodromy)
         return mu, multiplier_signs(mu)
 
@@ -279,10 +288,29 @@ class FixedPointProblem:
         """At most one real multiplier or one complex pair crossed the unit circle."""
         if not self.detect:
             return True
-        signs_a, signs_b = previous.data[1], point.data[1]
-        d_unstable = signs_b[2] - signs_a[2]
-        d_complex = signs_b[3] - signs_a[3]
-        return abs(d_unstable) <= 1 or (abs(d_unstable) == 2 and d_complex == d_unstable)
+        if one_crossing(previous.data[1], point.data[1]):
+            return True
+        if self.leading is None or (previous.data[2] and point.data[2]):
+            return False
+        # the tracker's counts say no: decide on full decompositions of both points
+        for pt in (previous, point):
+            if not pt.data[2]:
+                pt.data = exact_data(pt.evaluation.monodromy)
+        return one_crossing(previous.data[1], point.data[1])
+
+    def split(self, a: Point, b: Point, opts: ContinuationOptions) -> Point | None:
+        """The branch point halfway (in the hyperplane coordinate along ``a.t``) between two
+        points, with multipliers from a full decomposition; None if the corrector fails."""
+        half = 0.5 * float(a.t @ (b.z - a.z))
+        corr = correct(self, a.z + half * a.t, a.t, opts.corrector())
+        if not corr.ok:
+            return None
+        try:
+            t, sign = evaluation_tangent(corr.evaluation, a.t)
+        except np.linalg.LinAlgError:
+            return None
+        return Point(corr.z, t, sign, corr.evaluation, corr.n_iter,
+                     data=exact_data(corr.evaluation.monodromy))
 
     def point(self, z: np.ndarray, evaluation, row: np.ndarray, n_iter: int = 0) -> Point:
         """The accepted point at z, its tangent oriented by ``row``."""
@@ -339,14 +367,17 @@ def assemble_branch(problem: FixedPointProblem, points: list, statuses: tuple, n
                     opts: ContinuationOptions, skip_segments=(), raise_on_failure=False) -> Branch:
     """Build the Branch from ordered points (tangents oriented forward) and locate specials."""
     n = problem.n
+    if getattr(problem, "leading", None) is not None:
+        # exact counts where the tracker could err, one crossing per segment
+        guard_points(points, opts.guard_every, split=lambda a, b: problem.split(a, b, opts))
     Z = np.array([pt.z for pt in points])
     T = np.array([pt.t for pt in points])
-    mu = np.array([pt.data[0] for pt in points])
+    kept = min(len(pt.data[0]) for pt in points)    # all, or the leading ones everywhere
+    mu = np.array([pt.data[0][:kept] for pt in points])
     det_sign = np.array([pt.det_sign for pt in points])
     n_newton = np.array([pt.n_iter for pt in points], dtype=int)
-    modulus = np.abs(mu)
-    n_unstable = np.count_nonzero(modulus > 1.0, axis=1)
-    stable = modulus[:, 0] < 1.0
+    n_unstable = np.array([pt.data[1][2] for pt in points], dtype=int)
+    stable = np.abs(mu[:, 0]) < 1.0
     steps = np.linalg.norm(np.diff(Z, axis=0), axis=1)
     arclength = np.concatenate([[0.0], np.cumsum(steps)])
     bifurcations: tuple = ()
@@ -480,7 +511,8 @@ def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float]
     if is_piecewise(map0, u_res):   # ReLU maps: exact regions and border collisions
         return piecewise_branch(family, x0, p0, (lo, hi), int(period), u_res, direction,
                                 raise_on_failure=raise_on_failure)
-    problem = FixedPointProblem(family, n, u_res, int(period), opts.detect)
+    problem = FixedPointProblem(family, n, u_res, int(period), opts.detect,
+                                leading_tracker(opts, n))
     first = _start_point(problem, x0, p0, opts)
     points, statuses, n_rejected = _run(problem, first, opts, (lo, hi), direction, callback,
                                         progress)
@@ -509,6 +541,13 @@ def check_size(n: int, period: int, max_points: int, argument: str = "period") -
                float(max_points) * (4 * (n + 1) + 2 * n + 8) * 8, MAX_BRANCH_BYTES,
                f"bytes for the branch at n_states={n} if every point is used",
                "lower options.max_points or raise ds_max")
+
+
+def leading_tracker(opts: ContinuationOptions, n: int) -> LeadingMultipliers | None:
+    """The multiplier tracker that ``opts.multipliers`` asks for at n states, or None."""
+    if not use_leading(opts.multipliers, n):
+        return None
+    return LeadingMultipliers(n, opts.n_leading)
 
 
 @limited_blas
@@ -556,7 +595,7 @@ def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
             argument="start", value=x0)
     z = np.append(x, p0)
     ev = problem.evaluate(z)
-    t = null_tangent(ev.jacobian)
+    t = _start_tangent(ev, problem.leading is not None)
     if t[-1] < 0:       # oriented forward (increasing parameter); "backward" reverses it
         t = -t
     try:
@@ -570,6 +609,23 @@ def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
             "points, or a parameter that does not act at this point), so the branch has no "
             "unique direction; start at a nearby point or continue in another parameter",
             argument="start", value=x0) from None
+
+
+def _start_tangent(ev, large: bool) -> np.ndarray:
+    """A unit null vector of [G_x G_p]: by SVD, or for a large network by one LU of the
+    system bordered with the parameter direction (an SVD costs seconds at n = 1,024), with the
+    SVD where that system is singular (at a fold) or its solution not accurate."""
+    if large:
+        try:
+            row = np.zeros(ev.jacobian.shape[1])
+            row[-1] = 1.0
+            t = evaluation_tangent(ev, row)[0]
+            if np.all(np.isfinite(t)) and np.abs(ev.jacobian @ t).max() <= 1e-9 * (
+                    1.0 + np.abs(ev.jacobian).max()):
+                return t
+        except np.linalg.LinAlgError:
+            pass
+    return null_tangent(ev.jacobian)
 
 
 def resolve_family(system, param) -> ParameterFamily:

@@ -53,6 +53,17 @@ class ContinuationOptions:
     max_locate_iter : int
     switch_amplitude : float
         Distance from the bifurcation point of the first point of a switched branch.
+    multipliers : {"auto", "all", "leading"}
+        How the multipliers of each point are computed. "all": a full eigendecomposition at
+        every point. "leading": only the multipliers of largest modulus, from a subspace
+        tracked along the branch, with flip signs from an LU and full decompositions at every
+        ``guard_every``-th point, at the ends and around every detected change (the guard of
+        :mod:`dynrnn.analysis.continuation.spectra`); ``Branch.eigenvalues`` then holds the
+        leading multipliers only. "auto" (default): "leading" from 128 states on.
+    guard_every : int
+        Points between two full decompositions of the guard ("leading" only).
+    n_leading : int
+        Multipliers tracked at first ("leading" only; doubles when more lie near the circle).
     """
 
     ds: float = 0.01
@@ -70,8 +81,15 @@ class ContinuationOptions:
     locate_tol: float = 1e-11
     max_locate_iter: int = 60
     switch_amplitude: float = 1e-3
+    multipliers: str = "auto"
+    guard_every: int = 25
+    n_leading: int = 8
 
     def __post_init__(self):
+        if self.multipliers not in ("auto", "all", "leading"):
+            raise InvalidInputError(f"ContinuationOptions.multipliers must be 'auto', 'all' or "
+                                    f"'leading', got {self.multipliers!r}",
+                                    argument="multipliers", value=self.multipliers)
         for name in ("ds", "ds_min", "ds_max", "newton_tol", "grow", "shrink", "max_turn_angle",
                      "max_correction", "locate_tol", "switch_amplitude"):
             value = getattr(self, name)
@@ -82,11 +100,17 @@ class ContinuationOptions:
             if not math.isfinite(value):
                 raise InvalidInputError(f"ContinuationOptions.{name} must be finite, got {value}",
                                         argument=name, value=value)
-        for name in ("max_points", "max_newton_iter", "fast_newton_iter", "max_locate_iter"):
+        for name in ("max_points", "max_newton_iter", "fast_newton_iter", "max_locate_iter",
+                     "guard_every", "n_leading"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise InvalidTypeError(f"ContinuationOptions.{name} must be an integer, got "
                                        f"{value!r}", argument=name, value=value)
+        if self.guard_every < 1 or self.n_leading < 2:
+            raise InvalidInputError(f"need guard_every >= 1 and n_leading >= 2; got "
+                                    f"guard_every={self.guard_every}, n_leading={self.n_leading}",
+                                    argument="guard_every",
+                                    value=(self.guard_every, self.n_leading))
         if not 0 < self.ds_min <= abs(self.ds) <= self.ds_max:
             raise InvalidInputError(
                 f"ContinuationOptions needs 0 < ds_min <= |ds| <= ds_max; got ds_min="

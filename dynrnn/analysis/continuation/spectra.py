@@ -1,0 +1,256 @@
+r"""Multipliers of large networks along a branch: a tracked leading subspace, exact flip signs
+from an LU, and a guard of full decompositions.
+
+A full eigendecomposition of the monodromy :math:`M = D_x F^k` costs about :math:`10 n^3` flops
+(0.8–2 s at n = 1,024 on one core), while the corrector's LU costs :math:`\tfrac23 n^3`. Only
+the multipliers near the unit circle can cross it, so along a branch of a large network
+(``ContinuationOptions.multipliers="leading"``, the default from
+:data:`LEADING_MIN_STATES` states on) each accepted point gets
+
+* the **flip sign** :math:`\operatorname{sign}\det(M + I)` from an LU of :math:`M + I`
+  (exact: it changes exactly when a real multiplier crosses −1); folds and branch points
+  already come from the tangent and the determinant of the corrector's bordered system;
+* the **leading multipliers** (largest modulus) as Ritz values of :math:`M` on a subspace
+  tracked from point to point: the basis :math:`V` (n × k) of the previous point's leading
+  invariant subspace is extended to the block Krylov space
+  :math:`[V, MV, M^2V]`, and Rayleigh–Ritz on it gives the new Ritz values and (from a real
+  Schur form of the small projected matrix) the new basis. The numbers of multipliers outside
+  the circle, and of complex ones outside it, are counted among them. When the k-th Ritz
+  value is not inside :math:`1 - \text{margin}` (more multipliers near or outside the circle
+  than the subspace holds) k doubles; beyond n/3 the point gets a full decomposition.
+  A Ritz pair (θ, x) counts as possibly near the circle when |θ| plus its residual
+  ‖Mx − θx‖ (the Bauer–Fike radius of a normal matrix) reaches 1 − margin; those pairs must
+  converge (residual ≤ 1e-9·‖M‖∞), or the point gets a full decomposition.
+
+The tracker is a heuristic (Krylov methods converge slowly on the edge of the disc-shaped
+spectra of random networks, and a multiplier that rises out of the bulk can be missed), so
+its counts are checked. **The guard** (:func:`guard_points`, run on the assembled branch
+before detection): a full decomposition at the first point, at every ``guard_every``-th point
+and at the last one; where the tracked counts of a guard point differ from the exact ones,
+every point since the previous guard point is recomputed with a full decomposition (a
+crossing was missed or invented there: the exact counts then show the segment where it
+happened). Then every segment across which the counts change gets a full decomposition at
+both ends, repeated until each such segment has exact counts at both ends; so each detected
+NS is confirmed by full decompositions, and location (:mod:`.testfunctions`) runs on full
+decompositions as before, to the same accuracy. What the guard cannot see: a pair that leaves
+the circle and comes back between two guard points while the tracker misses both crossings.
+
+References
+----------
+.. [1] Y. Saad, *Numerical Methods for Large Eigenvalue Problems*, 2nd ed., SIAM, 2011,
+   ch. 4–5 (Rayleigh–Ritz, block Krylov and subspace iteration).
+.. [2] Yu. A. Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., Springer, 2004,
+   §10.2 (test functions from determinants).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg
+from scipy.linalg.lapack import dgetrf
+
+from ..stability import sort_eigenvalues, sorted_multipliers
+from .testfunctions import _is_complex, multiplier_signs
+
+__all__ = ["LEADING_MIN_STATES", "LeadingMultipliers", "flip_sign", "guard_points",
+           "exact_data", "use_leading", "one_crossing"]
+
+#: ``multipliers="auto"`` tracks the leading multipliers from this many states on
+LEADING_MIN_STATES = 128
+
+
+def use_leading(mode: str, n: int, period: int = 1) -> bool:
+    """Whether ``ContinuationOptions.multipliers == mode`` means the tracker at n states."""
+    return mode == "leading" or (mode == "auto" and n >= LEADING_MIN_STATES)
+
+
+def flip_sign(M: np.ndarray) -> float:
+    """sign det(M + I) from an LU (0.0 when M + I is exactly singular)."""
+    A = M + np.eye(M.shape[0])
+    lu, piv, info = dgetrf(A, overwrite_a=True)
+    if info > 0:
+        return 0.0
+    swaps = int(np.count_nonzero(piv != np.arange(piv.shape[0])))
+    negative = int(np.count_nonzero(np.diagonal(lu) < 0))
+    return -1.0 if (swaps + negative) % 2 else 1.0
+
+
+def exact_data(M: np.ndarray) -> tuple:
+    """Point data from a full decomposition: (multipliers, signs, exact=True)."""
+    mu = sorted_multipliers(M)
+    return mu, multiplier_signs(mu), True
+
+
+def _counts(signs) -> tuple:
+    return int(signs[2]), int(signs[3])
+
+
+class LeadingMultipliers:
+    """The tracker of one continuation: the leading invariant subspace, carried from point to
+    point (see the module docstring).
+
+    Parameters
+    ----------
+    n : int
+        Number of states.
+    k : int
+        Initial number of tracked multipliers (doubles when too few).
+    margin : float
+        The subspace must reach inside modulus ``1 - margin``.
+    seed : int
+        Seed of the random first basis.
+    """
+
+    def __init__(self, n: int, k: int = 8, margin: float = 0.05, seed: int = 0):
+        self.n = n
+        self.k = max(2, min(k, n))
+        self.margin = margin
+        self.basis: np.ndarray | None = None
+        self._rng = np.random.default_rng(seed)
+        self.n_full = 0
+        self.reach = math.inf
+
+    def describe(self, M: np.ndarray) -> tuple:
+        """(leading multipliers by decreasing modulus, signs, exact) at one point; signs as
+        :func:`~dynrnn.analysis.continuation.testfunctions.multiplier_signs` (the second, the
+        bialternate sign, is not computed: 0.0). A full decomposition (exact=True) where the
+        tracker needs more than n/3 vectors or its Ritz pairs near the circle do not converge.
+        """
+        while 3 * self.k < self.n:
+            theta = self._track(M)
+            if theta is None:
+                break
+            if self.reach < 1.0 - self.margin:
+                outside = np.abs(theta) > 1.0
+                signs = (flip_sign(M), 0.0, int(np.count_nonzero(outside)),
+                         int(np.count_nonzero(outside & _is_complex(theta))))
+                return theta, signs, False
+            self.k *= 2          # too many multipliers near or outside the circle
+            self.basis = None
+        self.n_full += 1
+        return exact_data(M)
+
+    def _track(self, M: np.ndarray) -> np.ndarray | None:
+        """Rayleigh–Ritz passes on [V, MV, M²V] until the Ritz pairs outside 1 − margin have
+        residuals below 1e-9 (at most 4 passes from a warm basis, 10 from a random
+        one); None when they do not converge."""
+        fresh = self.basis is None or self.basis.shape[1] < self.k
+        if fresh:
+            self.basis = np.linalg.qr(self._rng.standard_normal((self.n, self.k)))[0]
+        scale = float(np.abs(M).sum(axis=1).max()) or 1.0
+        for _ in range(10 if fresh else 4):
+            theta, residuals = self._pass(M)
+            if not np.all(np.isfinite(theta)) or not np.all(np.isfinite(residuals)):
+                break
+            # converged: every pair that could lie near the circle (|θ| + residual, a
+            # Bauer–Fike radius, reaches 1 − margin) to 1e-9; an unconverged subspace has
+            # large residuals, so its Ritz values far inside the circle do not pass
+            near = np.abs(theta) + residuals >= 1.0 - self.margin
+            self.reach = float(np.abs(theta[-1]) + residuals[-1])
+            if np.all(residuals[near] <= 1e-9 * scale):
+                return theta
+        self.basis = None
+        return None
+
+    def _pass(self, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One Rayleigh–Ritz pass: the leading Ritz values (by decreasing modulus) and the
+        residual norm ||M x − θ x|| of each unit Ritz vector x; updates the basis."""
+        V = self.basis
+        assert V is not None
+        blocks = [V, M @ V]
+        blocks.append(M @ blocks[-1])
+        Q = scipy.linalg.qr(np.hstack(blocks), mode="economic", check_finite=False)[0]
+        MQ = M @ Q
+        H = Q.T @ MQ
+        values = sort_eigenvalues(scipy.linalg.eigvals(H, check_finite=False))
+        k = min(self.k, values.shape[0])
+        cut = abs(values[k - 1]) * (1.0 - 1e-10)
+        T, Z, sdim = scipy.linalg.schur(H, output="real", check_finite=False,
+                                        sort=lambda re, im: math.hypot(re, im) >= cut)
+        sdim = max(int(sdim), 1)
+        self.basis = Q @ Z[:, :sdim]
+        # M B − B T = R on the new basis B; for T y = θ y, M (B y) − θ (B y) = R y
+        R = MQ @ Z[:, :sdim] - self.basis @ T[:sdim, :sdim]
+        theta, Y = scipy.linalg.eig(T[:sdim, :sdim], check_finite=False)
+        Y = Y / np.linalg.norm(Y, axis=0)
+        residuals = np.linalg.norm(R @ Y, axis=0)
+        order = np.argsort(-np.abs(theta), kind="stable")
+        theta = sort_eigenvalues(theta)
+        return theta, residuals[order]
+
+
+def guard_points(points: list, every: int, split=None) -> int:
+    """Make the data of a branch's points exact where the tracker's counts could be wrong
+    (the guard of the module docstring). Returns the number of full decompositions made.
+
+    points : list of engine Points ordered along the branch, whose ``data`` is
+    (multipliers, signs[, exact]) and whose ``evaluation.monodromy`` is M; changed in place.
+    split : callable, optional
+        ``split(a, b)`` -> a point between points a and b with exact data, or None: called
+        where the exact counts show more than one crossing across one segment (the tracker
+        missed the step veto that gives each crossing a segment of its own), up to 8 times
+        per segment, so that detection sees each crossing alone.
+    """
+    made = [0]
+
+    def make_exact(i):
+        data = points[i].data
+        if len(data) > 2 and not data[2]:
+            points[i].data = exact_data(points[i].evaluation.monodromy)
+            made[0] += 1
+
+    last = len(points) - 1
+    previous = None
+    for g in sorted(set(range(0, last + 1, max(1, every))) | {last}):
+        tracked = _counts(points[g].data[1])
+        make_exact(g)
+        if previous is not None and tracked != _counts(points[g].data[1]):
+            for i in range(previous + 1, g):
+                make_exact(i)
+        previous = g
+    while True:
+        pending = sorted({j for i in range(len(points) - 1)
+                          if _counts(points[i].data[1]) != _counts(points[i + 1].data[1])
+                          for j in (i, i + 1) if not _exact(points[j])})
+        if not pending:
+            break
+        for j in pending:
+            make_exact(j)
+    if split is not None:
+        made[0] += _split_crowded(points, split)
+    return made[0]
+
+
+def _exact(point) -> bool:
+    return len(point.data) < 3 or bool(point.data[2])
+
+
+def one_crossing(signs_a, signs_b) -> bool:
+    """At most one real multiplier or one complex pair crossed the circle between two points
+    (from the counts of :func:`~dynrnn.analysis.continuation.testfunctions.multiplier_signs`)."""
+    d_unstable = signs_b[2] - signs_a[2]
+    d_complex = signs_b[3] - signs_a[3]
+    return abs(d_unstable) <= 1 or (abs(d_unstable) == 2 and d_complex == d_unstable)
+
+
+def _split_crowded(points: list, split) -> int:
+    """Insert points (exact data) into segments across which several crossings happened."""
+    inserted = 0
+    i = 0
+    budget: dict = {}
+    while i < len(points) - 1:
+        a, b = points[i], points[i + 1]
+        key = id(a)
+        if one_crossing(a.data[1], b.data[1]) or budget.get(key, 0) >= 8:
+            i += 1
+            continue
+        middle = split(a, b)
+        if middle is None:
+            i += 1
+            continue
+        budget[key] = budget.get(key, 0) + 1
+        budget[id(middle)] = budget[key]
+        points.insert(i + 1, middle)
+        inserted += 1
+    return inserted
