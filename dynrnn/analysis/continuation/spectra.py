@@ -51,7 +51,7 @@ import scipy.linalg
 from scipy.linalg.lapack import dgetrf
 
 from ..stability import sort_eigenvalues, sorted_multipliers
-from .testfunctions import _is_complex, multiplier_signs
+from .testfunctions import _is_complex, pd_sign
 
 __all__ = ["LEADING_MIN_STATES", "LeadingMultipliers", "flip_sign", "guard_points",
            "exact_data", "use_leading", "one_crossing"]
@@ -77,9 +77,14 @@ def flip_sign(M: np.ndarray) -> float:
 
 
 def exact_data(M: np.ndarray) -> tuple:
-    """Point data from a full decomposition: (multipliers, signs, exact=True)."""
+    """Point data from a full decomposition: (multipliers, signs, exact=True). The signs are
+    those of :func:`~dynrnn.analysis.continuation.testfunctions.multiplier_signs` but for
+    the bialternate sign, which detection does not read (0.0: its n²/2 products cost more
+    than the decomposition's sort at n = 1,024)."""
     mu = sorted_multipliers(M)
-    return mu, multiplier_signs(mu), True
+    outside = np.abs(mu) > 1.0
+    return mu, (pd_sign(mu), 0.0, int(np.count_nonzero(outside)),
+                int(np.count_nonzero(outside & _is_complex(mu)))), True
 
 
 def _counts(signs) -> tuple:
