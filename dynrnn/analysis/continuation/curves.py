@@ -81,6 +81,7 @@ from ...model.base import RecurrentMap, as_finite_array
 from ..normal_forms import codim2_extra
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sorted_multipliers
+from .spectra import curve_multipliers
 from .branch import check_size
 from .defining import CODIM2_TESTS, DefiningSystem
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, correct,
@@ -145,7 +146,8 @@ class BifurcationCurve(Tabular):
     states : ndarray, shape (m, n_states)
         A point of the fixed point or cycle at each curve point.
     eigenvalues : ndarray, shape (m, n_states), complex
-        Multipliers of the k-fold map (sorted by decreasing modulus).
+        Multipliers of the k-fold map (sorted by decreasing modulus); from 128 states on only
+        the leading ones, shape (m, k), tracked along the curve and all of them at its ends.
     kappa : ndarray, shape (m,)
         For NS curves κ = cos θ of the critical pair e^{±iθ} (``|κ| > 1`` marks neutral saddles);
         NaN for LP and PD curves.
@@ -589,7 +591,7 @@ def _assemble(problem, points, start_index, codim2, status, message, n_steps, n_
     return BifurcationCurve(
         kind=problem.kind, param_names=(problem.names[0], problem.names[1]),
         params=Z[:, n:n + 2].copy(), states=Z[:, :n].copy(),
-        eigenvalues=sorted_multipliers(np.array([p.evaluation.Gx for p in points])),
+        eigenvalues=curve_multipliers([p.evaluation.Gx for p in points]),
         kappa=kappa, codim2=codim2, period=problem.period, start_index=start_index,
         status=status, success=status in _SUCCESS, message=message or status.value,
         n_steps=n_steps, n_iter=n_iter)

@@ -54,7 +54,7 @@ from ..stability import sort_eigenvalues, sorted_multipliers
 from .testfunctions import _is_complex, pd_sign
 
 __all__ = ["LEADING_MIN_STATES", "LeadingMultipliers", "flip_sign", "guard_points",
-           "exact_data", "use_leading", "one_crossing"]
+           "exact_data", "use_leading", "one_crossing", "curve_multipliers"]
 
 #: ``multipliers="auto"`` tracks the leading multipliers from this many states on
 LEADING_MIN_STATES = 128
@@ -81,10 +81,29 @@ def exact_data(M: np.ndarray) -> tuple:
     those of :func:`~dynrnn.analysis.continuation.testfunctions.multiplier_signs` but for
     the bialternate sign, which detection does not read (0.0: its n²/2 products cost more
     than the decomposition's sort at n = 1,024)."""
-    mu = sorted_multipliers(M)
+    return _exact_from(sorted_multipliers(M))
+
+
+def _exact_from(mu: np.ndarray) -> tuple:
     outside = np.abs(mu) > 1.0
     return mu, (pd_sign(mu), 0.0, int(np.count_nonzero(outside)),
                 int(np.count_nonzero(outside & _is_complex(mu)))), True
+
+
+def curve_multipliers(matrices: list) -> np.ndarray:
+    """Multipliers at the points of a curve, one row per point (m, n) or (m, k): all, from a
+    full decomposition each, below :data:`LEADING_MIN_STATES` states; from there on the
+    leading ones tracked from point to point (:class:`LeadingMultipliers`), all of them at the
+    first and the last point, every row cut to the count that all rows have."""
+    n = matrices[0].shape[0]
+    if n < LEADING_MIN_STATES:
+        return sorted_multipliers(np.array(matrices))
+    tracker = LeadingMultipliers(n)
+    last = len(matrices) - 1
+    rows = [sorted_multipliers(M) if i in (0, last) else tracker.leading(M)[0]
+            for i, M in enumerate(matrices)]
+    kept = min(row.shape[0] for row in rows)
+    return np.array([row[:kept] for row in rows])
 
 
 def _counts(signs) -> tuple:
@@ -119,22 +138,29 @@ class LeadingMultipliers:
     def describe(self, M: np.ndarray) -> tuple:
         """(leading multipliers by decreasing modulus, signs, exact) at one point; signs as
         :func:`~dynrnn.analysis.continuation.testfunctions.multiplier_signs` (the second, the
-        bialternate sign, is not computed: 0.0). A full decomposition (exact=True) where the
-        tracker needs more than n/3 vectors or its Ritz pairs near the circle do not converge.
-        """
+        bialternate sign, is not computed: 0.0), the first from :func:`flip_sign`."""
+        values, exact = self.leading(M)
+        if exact:
+            return _exact_from(values)
+        outside = np.abs(values) > 1.0
+        signs = (flip_sign(M), 0.0, int(np.count_nonzero(outside)),
+                 int(np.count_nonzero(outside & _is_complex(values))))
+        return values, signs, False
+
+    def leading(self, M: np.ndarray) -> tuple[np.ndarray, bool]:
+        """(multipliers by decreasing modulus, exact): the tracked leading ones, or all from a
+        full decomposition (exact=True) where the tracker needs more than n/3 vectors or its
+        Ritz pairs near the circle do not converge."""
         while 3 * self.k < self.n:
             theta = self._track(M)
             if theta is None:
                 break
             if self.reach < 1.0 - self.margin:
-                outside = np.abs(theta) > 1.0
-                signs = (flip_sign(M), 0.0, int(np.count_nonzero(outside)),
-                         int(np.count_nonzero(outside & _is_complex(theta))))
-                return theta, signs, False
+                return theta, False
             self.k *= 2          # too many multipliers near or outside the circle
             self.basis = None
         self.n_full += 1
-        return exact_data(M)
+        return sorted_multipliers(M), True
 
     def _track(self, M: np.ndarray) -> np.ndarray | None:
         """Rayleigh–Ritz passes on [V, MV, M²V] until the Ritz pairs outside 1 − margin have
