@@ -18,9 +18,15 @@ the multipliers near the unit circle can cross it, so along a branch of a large 
   the circle, and of complex ones outside it, are counted among them. When the k-th Ritz
   value is not inside :math:`1 - \text{margin}` (more multipliers near or outside the circle
   than the subspace holds) k doubles; beyond n/3 the point gets a full decomposition.
-  A Ritz pair (θ, x) counts as possibly near the circle when |θ| plus its residual
-  ‖Mx − θx‖ (the Bauer–Fike radius of a normal matrix) reaches 1 − margin; those pairs must
-  converge (residual ≤ 1e-9·‖M‖∞), or the point gets a full decomposition.
+  Passes repeat until every Ritz pair (θ, x) with |θ| + ‖Mx − θx‖ ≥ 1 − margin is on a
+  known side of the circle: the disc of radius 10‖Mx − θx‖ around θ (the Bauer–Fike radius
+  of a normal matrix, with a margin) does not meet it; the subspace reaches inside when
+  |θ_k| + ‖Mx_k − θ_k x_k‖ is below 1 − margin.
+  Where that fails the point gets a full decomposition, and so do the next 1, 3, 7 or 15
+  points (the tracker retries after each, doubling the wait after every failure: near the
+  edge of a disc-shaped spectrum multipliers crowd the circle and Krylov methods cannot
+  separate them, so there the tracked path costs what the full one does). The stored leading multipliers are
+  these Ritz values (accurate to their residuals, exact at fully decomposed points).
 
 The tracker is a heuristic (Krylov methods converge slowly on the edge of the disc-shaped
 spectra of random networks, and a multiplier that rises out of the bulk can be missed), so
@@ -134,6 +140,7 @@ class LeadingMultipliers:
         self._rng = np.random.default_rng(seed)
         self.n_full = 0
         self.reach = math.inf
+        self._skip = self._backoff = 0
 
     def describe(self, M: np.ndarray) -> tuple:
         """(leading multipliers by decreasing modulus, signs, exact) at one point; signs as
@@ -151,37 +158,43 @@ class LeadingMultipliers:
         """(multipliers by decreasing modulus, exact): the tracked leading ones, or all from a
         full decomposition (exact=True) where the tracker needs more than n/3 vectors or its
         Ritz pairs near the circle do not converge."""
-        while 3 * self.k < self.n:
-            theta = self._track(M)
-            if theta is None:
-                break
-            if self.reach < 1.0 - self.margin:
-                return theta, False
-            self.k *= 2          # too many multipliers near or outside the circle
-            self.basis = None
+        if self._skip > 0:        # the tracker failed recently: do not pay for it again yet
+            self._skip -= 1
+        else:
+            while 3 * self.k < self.n:
+                theta = self._track(M)
+                if theta is None:
+                    # undecided (multipliers crowd the circle): retry after 1, 3, 7, 15 points
+                    self._backoff = min(2 * self._backoff + 1, 15)
+                    self._skip = self._backoff
+                    break
+                if self.reach < 1.0 - self.margin:
+                    self._backoff = 0
+                    return theta, False
+                self.k *= 2          # too many multipliers near or outside the circle
+                self.basis = None
         self.n_full += 1
         return sorted_multipliers(M), True
 
     def _track(self, M: np.ndarray) -> np.ndarray | None:
-        """Rayleigh–Ritz passes on [V, MV, M²V] until the Ritz pairs outside 1 − margin have
-        residuals below 1e-9 (at most 4 passes from a warm basis, 10 from a random
-        one); None when they do not converge."""
+        """Rayleigh–Ritz passes on [V, MV, M²V] until every Ritz pair that may lie near the
+        circle (|θ| + residual ≥ 1 − margin) is decided: its disc of radius 10·residual
+        (Bauer–Fike for a normal matrix) does not meet the unit circle (at most 4 passes from
+        a warm basis, 10 from a random one); None when some stay undecided (the basis is kept
+        as the next point's start)."""
         fresh = self.basis is None or self.basis.shape[1] < self.k
         if fresh:
             self.basis = np.linalg.qr(self._rng.standard_normal((self.n, self.k)))[0]
-        scale = float(np.abs(M).sum(axis=1).max()) or 1.0
         for _ in range(10 if fresh else 4):
             theta, residuals = self._pass(M)
             if not np.all(np.isfinite(theta)) or not np.all(np.isfinite(residuals)):
-                break
-            # converged: every pair that could lie near the circle (|θ| + residual, a
-            # Bauer–Fike radius, reaches 1 − margin) to 1e-9; an unconverged subspace has
-            # large residuals, so its Ritz values far inside the circle do not pass
-            near = np.abs(theta) + residuals >= 1.0 - self.margin
-            self.reach = float(np.abs(theta[-1]) + residuals[-1])
-            if np.all(residuals[near] <= 1e-9 * scale):
+                self.basis = None
+                return None
+            modulus = np.abs(theta)
+            self.reach = float(modulus[-1] + residuals[-1])
+            near = modulus + residuals >= 1.0 - self.margin
+            if np.all(np.abs(modulus[near] - 1.0) > 10.0 * residuals[near]):
                 return theta
-        self.basis = None
         return None
 
     def _pass(self, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
