@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Callable, Literal
 
@@ -45,7 +46,8 @@ from ..stability import sorted_multipliers
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
                      correct, evaluation_tangent, null_tangent, run_directions)
 from .options import ContinuationOptions
-from .spectra import LeadingMultipliers, exact_data, guard_points, one_crossing, use_leading
+from .spectra import (LeadingMultipliers, exact_data, guard_points, one_crossing,
+                      refined_tangent, use_leading)
 from .testfunctions import detect_and_locate, multiplier_signs
 from ..._signature_checks import checked_arguments
 from ..._threads import limited_blas
@@ -235,6 +237,8 @@ class FixedPointProblem:
                  leading: LeadingMultipliers | None = None):
         self.family = family
         self.leading = leading
+        if leading is not None:      # the engine's hook: the tangent without a new LU
+            self.tangent_from = partial(refined_tangent, fallback=evaluation_tangent)
         self.n = n
         self.u = u
         self.period = period
