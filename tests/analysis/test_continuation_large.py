@@ -146,3 +146,26 @@ def test_leading_path_on_more_random_networks(n, seed):
     tested = _branch(net, x0, "leading", max_points=300)
     assert reference.bifurcations
     _same_bifurcations(reference, tested)
+
+
+def test_kept_factor_solves_like_a_fresh_lu_and_keeps_the_determinant_sign():
+    rng = np.random.default_rng(5)
+    A0 = rng.standard_normal((40, 40))
+    drift = rng.standard_normal((40, 40)) / np.sqrt(40)
+    solver = spectra.KeptFactor()
+    for step in range(12):
+        A = A0 + 0.01 * step * drift          # drifting slowly, as along a branch
+        b = rng.standard_normal(40)
+        y, (lu, piv), info = solver(A, b)
+        assert info == 0
+        np.testing.assert_allclose(A @ y, b, atol=1e-12)
+        negative = np.count_nonzero(np.diagonal(lu) < 0)
+        swaps = np.count_nonzero(piv != np.arange(40))
+        assert (-1.0) ** (negative + swaps) == np.sign(np.linalg.det(A))
+    assert 1 <= solver.n_factorisations < 12     # the factor was reused
+    # a matrix far from the kept one: refined in vain, so factorised anew
+    before = solver.n_factorisations
+    B = rng.standard_normal((40, 40))
+    y, _, _ = solver(B, np.ones(40))
+    np.testing.assert_allclose(B @ y, np.ones(40), atol=1e-10)
+    assert solver.n_factorisations == before + 1

@@ -46,7 +46,7 @@ from ..stability import sorted_multipliers
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
                      correct, evaluation_tangent, null_tangent, run_directions)
 from .options import ContinuationOptions
-from .spectra import (LeadingMultipliers, exact_data, guard_points, one_crossing,
+from .spectra import (KeptFactor, LeadingMultipliers, exact_data, guard_points, one_crossing,
                       refined_tangent, use_leading)
 from .testfunctions import detect_and_locate, multiplier_signs
 from ..._signature_checks import checked_arguments
@@ -237,8 +237,10 @@ class FixedPointProblem:
                  leading: LeadingMultipliers | None = None):
         self.family = family
         self.leading = leading
-        if leading is not None:      # the engine's hook: the tangent without a new LU
-            self.tangent_from = partial(refined_tangent, fallback=evaluation_tangent)
+        if leading is not None:      # the engine's hooks: LUs kept from point to point
+            self.linear_solver = KeptFactor()
+            self.tangent_from = partial(refined_tangent, solver=self.linear_solver,
+                                        fallback=evaluation_tangent)
         self.n = n
         self.u = u
         self.period = period

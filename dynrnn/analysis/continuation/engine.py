@@ -55,6 +55,9 @@ A problem is any object with these attributes (no base class needed; see
     Optional veto of a converged step, which is then retried with a smaller step (e.g. when
     several multipliers crossed the unit circle at once, so that each special point gets a
     segment of its own).
+``linear_solver(A, b) -> (y, (lu, piv), info)``
+    Optional: how the corrector solves its bordered systems (e.g. refinement on an LU kept
+    from earlier points); by default a fresh LU (``dgesv``).
 ``tangent_from(correction, previous) -> (t, det_sign)``
     Optional: the tangent at a converged :class:`Correction` (e.g. refined from the LU of the
     corrector's last solve, which spares a factorisation for large networks); by default a
@@ -268,6 +271,7 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
     evaluate = problem.evaluate
     fill = None
     factor = None
+    solver = getattr(problem, "linear_solver", None)
     for it in range(settings.max_iter + 1):
         ev = evaluate(z, context)
         context = ev.context
@@ -294,8 +298,11 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
                                        and res_norm > divergence * last):
             return Correction(False, z, ev, it)
         last = res_norm
-        lu, piv, dz, info = dgesv(A, res)
-        factor = (lu, piv)
+        if solver is None:
+            lu, piv, dz, info = dgesv(A, res)
+            factor = (lu, piv)
+        else:
+            dz, factor, info = solver(A, res)
         if info != 0:
             return Correction(False, z, ev, it + 1)
         dz_norm = max(map(abs, dz.tolist()))

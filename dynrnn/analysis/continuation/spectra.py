@@ -57,13 +57,13 @@ import math
 
 import numpy as np
 import scipy.linalg
-from scipy.linalg.lapack import dgetrf, dgetrs
+from scipy.linalg.lapack import dgesv, dgetrf, dgetrs
 
 from ..stability import sort_eigenvalues, sorted_multipliers
 from .testfunctions import _is_complex, pd_sign
 
 __all__ = ["LEADING_MIN_STATES", "LeadingMultipliers", "flip_sign", "guard_points",
-           "refined_tangent",
+           "refined_tangent", "KeptFactor",
            "exact_data", "use_leading", "one_crossing", "curve_multipliers"]
 
 #: ``multipliers="auto"`` tracks the leading multipliers from this many states on
@@ -86,35 +86,75 @@ def flip_sign(M: np.ndarray) -> float:
     return -1.0 if (swaps + negative) % 2 else 1.0
 
 
-def refined_tangent(correction, previous: np.ndarray, fallback) -> tuple[np.ndarray, float]:
-    r"""The unit tangent t of :math:`[DH(z);\ \text{previous}^\top]\, t = e_N` at a converged
-    correction, by iterative refinement on the LU of the corrector's last solve (at the
-    previous iterate, an O(|Δz|) perturbation): :math:`t \leftarrow t + A_{\text{old}}^{-1}
-    (e_N - A t)`, O(N²) per step instead of an O(N³) factorisation. The determinant sign is
-    the old factor's. ``fallback(evaluation, previous)`` (a fresh LU) where there is no
-    factor, its bordering row was another (a step landing on a bound), or 6 steps do not
-    reach a residual of 1e-14·‖A‖·‖t‖.
+class KeptFactor:
+    r"""The corrector's linear solver for large networks (the engine's ``linear_solver``):
+    :math:`A y = b` by iterative refinement :math:`y \leftarrow y + A_0^{-1}(b - A y)` on
+    the LU of an earlier matrix :math:`A_0` of the same branch (O(N²) per step), and a new
+    LU (kept for the next solves) when the residual does not fall below
+    1e-14·(‖A‖‖y‖ + ‖b‖) within 8 steps or shrinks by less than half a step.
+
+    The factor is returned with the solution; its determinant sign is that of A whenever the
+    refinement converges (the iteration matrix :math:`I - A_0^{-1}A` then has spectral
+    radius below one, so :math:`\det A_0^{-1}A > 0`), which keeps the branch-point test
+    of the bordered determinant.
     """
-    A, factor = correction.matrix, correction.factor
-    if factor is None or A is None or not np.array_equal(A[-1], previous):
-        return fallback(correction.evaluation, previous)
+
+    def __init__(self):
+        self.factor: tuple | None = None
+        self.n_factorisations = 0
+
+    def __call__(self, A: np.ndarray, b: np.ndarray):
+        if self.factor is not None and self.factor[0].shape == A.shape:
+            y = _refine(self.factor, A, b)
+            if y is not None:
+                return y, self.factor, 0
+        lu, piv, y, info = dgesv(A, b)
+        self.n_factorisations += 1
+        if info == 0:
+            self.factor = (lu, piv)
+        return y, (lu, piv), info
+
+
+def _refine(factor: tuple, A: np.ndarray, b: np.ndarray, steps: int = 8):
     lu, piv = factor
-    N = A.shape[0]
-    rhs = np.zeros(N)
-    rhs[-1] = 1.0
-    t, info = dgetrs(lu, piv, rhs)
+    y, info = dgetrs(lu, piv, b)
     scale = float(np.abs(A).max())
-    for _ in range(6):
-        residual = rhs - A @ t
-        if info != 0 or not np.all(np.isfinite(t)):
-            break
-        if float(np.abs(residual).max()) <= 1e-14 * scale * float(np.abs(t).max()):
-            swaps = int(np.count_nonzero(piv != np.arange(N)))
-            negative = int(np.count_nonzero(np.diagonal(lu) < 0))
-            return t / math.sqrt(float(t @ t)), (-1.0 if (swaps + negative) % 2 else 1.0)
+    last = math.inf
+    for _ in range(steps):
+        if info != 0 or not np.all(np.isfinite(y)):
+            return None
+        residual = b - A @ y
+        size = float(np.abs(residual).max())
+        if size <= 1e-14 * (scale * float(np.abs(y).max()) + float(np.abs(b).max())):
+            return y
+        if size > 0.5 * last:
+            return None
+        last = size
         step, info = dgetrs(lu, piv, residual)
-        t = t + step
-    return fallback(correction.evaluation, previous)
+        y = y + step
+    return None
+
+
+def refined_tangent(correction, previous: np.ndarray, solver: KeptFactor,
+                    fallback) -> tuple[np.ndarray, float]:
+    r"""The unit tangent t of :math:`[DH(z);\ \text{previous}^\top]\, t = e_N` at a converged
+    correction, solved by ``solver`` (refinement on the kept LU, O(N²) a step, or a new LU),
+    and the sign of the determinant from the factor used (see :class:`KeptFactor`);
+    ``fallback(evaluation, previous)`` (a fresh LU) when the correction kept no matrix.
+    Raises ``np.linalg.LinAlgError`` when the bordered matrix is singular.
+    """
+    A = correction.matrix
+    if A is None:
+        return fallback(correction.evaluation, previous)
+    A[-1] = previous            # the correction's own matrix: its last row was the hyperplane
+    rhs = np.zeros(A.shape[0])
+    rhs[-1] = 1.0
+    t, (lu, piv), info = solver(A, rhs)
+    if info != 0 or not np.all(np.isfinite(t)):
+        raise np.linalg.LinAlgError("singular bordered matrix")
+    swaps = int(np.count_nonzero(piv != np.arange(piv.shape[0])))
+    negative = int(np.count_nonzero(np.diagonal(lu) < 0))
+    return t / math.sqrt(float(t @ t)), (-1.0 if (swaps + negative) % 2 else 1.0)
 
 
 def exact_data(M: np.ndarray) -> tuple:
