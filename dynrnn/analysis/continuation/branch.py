@@ -46,15 +46,14 @@ from ..stability import sorted_multipliers
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
                      correct, evaluation_tangent, null_tangent, run_directions)
 from .options import ContinuationOptions
-from .spectra import (KeptFactor, LeadingMultipliers, exact_data, guard_points, one_crossing,
-                      refined_tangent, use_leading)
+from .spectra import (KeptFactor, LeadingMultipliers, exact_data, guard_points, leading_tracker,
+                      one_crossing, refined_tangent, split_segment, start_tangent)
 from .testfunctions import detect_and_locate, multiplier_signs
 from ..._signature_checks import checked_arguments
 from ..._threads import limited_blas
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
            "FixedPointProblem", "continuation"]
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,7 +174,6 @@ class Branch(Tabular):
             f"; {self.n_rejected} rejected steps",
             f"  stable at {int(np.count_nonzero(self.stable))} of {self.n_points} points",
             f"  {len(self.bifurcations)} special points: {found}"])
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,20 +302,6 @@ class FixedPointProblem:
                 pt.data = exact_data(pt.evaluation.monodromy)
         return one_crossing(previous.data[1], point.data[1])
 
-    def split(self, a: Point, b: Point, opts: ContinuationOptions) -> Point | None:
-        """The branch point halfway (in the hyperplane coordinate along ``a.t``) between two
-        points, with multipliers from a full decomposition; None if the corrector fails."""
-        half = 0.5 * float(a.t @ (b.z - a.z))
-        corr = correct(self, a.z + half * a.t, a.t, opts.corrector())
-        if not corr.ok:
-            return None
-        try:
-            t, sign = evaluation_tangent(corr.evaluation, a.t)
-        except np.linalg.LinAlgError:
-            return None
-        return Point(corr.z, t, sign, corr.evaluation, corr.n_iter,
-                     data=exact_data(corr.evaluation.monodromy))
-
     def point(self, z: np.ndarray, evaluation, row: np.ndarray, n_iter: int = 0) -> Point:
         """The accepted point at z, its tangent oriented by ``row``."""
         t, sign = evaluation_tangent(evaluation, row)
@@ -375,7 +359,8 @@ def assemble_branch(problem: FixedPointProblem, points: list, statuses: tuple, n
     n = problem.n
     if getattr(problem, "leading", None) is not None:
         # exact counts where the tracker could err, one crossing per segment
-        guard_points(points, opts.guard_every, split=lambda a, b: problem.split(a, b, opts))
+        guard_points(points, opts.guard_every,
+                     split=lambda a, b: split_segment(problem, a, b, opts.corrector()))
     Z = np.array([pt.z for pt in points])
     T = np.array([pt.t for pt in points])
     kept = min(len(pt.data[0]) for pt in points)    # all, or the leading ones everywhere
@@ -549,13 +534,6 @@ def check_size(n: int, period: int, max_points: int, argument: str = "period") -
                "lower options.max_points or raise ds_max")
 
 
-def leading_tracker(opts: ContinuationOptions, n: int) -> LeadingMultipliers | None:
-    """The multiplier tracker that ``opts.multipliers`` asks for at n states, or None."""
-    if not use_leading(opts.multipliers, n):
-        return None
-    return LeadingMultipliers(n, opts.n_leading)
-
-
 @limited_blas
 def _run(problem, first, opts, box, direction, callback, progress):
     """March in one or both directions; returns (points ordered along the branch, (first end
@@ -601,7 +579,7 @@ def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
             argument="start", value=x0)
     z = np.append(x, p0)
     ev = problem.evaluate(z)
-    t = _start_tangent(ev, problem.leading is not None)
+    t = start_tangent(ev, problem.leading is not None)
     if t[-1] < 0:       # oriented forward (increasing parameter); "backward" reverses it
         t = -t
     try:
@@ -615,23 +593,6 @@ def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
             "points, or a parameter that does not act at this point), so the branch has no "
             "unique direction; start at a nearby point or continue in another parameter",
             argument="start", value=x0) from None
-
-
-def _start_tangent(ev, large: bool) -> np.ndarray:
-    """A unit null vector of [G_x G_p]: by SVD, or for a large network by one LU of the
-    system bordered with the parameter direction (an SVD costs seconds at n = 1,024), with the
-    SVD where that system is singular (at a fold) or its solution not accurate."""
-    if large:
-        try:
-            row = np.zeros(ev.jacobian.shape[1])
-            row[-1] = 1.0
-            t = evaluation_tangent(ev, row)[0]
-            if np.all(np.isfinite(t)) and np.abs(ev.jacobian @ t).max() <= 1e-9 * (
-                    1.0 + np.abs(ev.jacobian).max()):
-                return t
-        except np.linalg.LinAlgError:
-            pass
-    return null_tangent(ev.jacobian)
 
 
 def resolve_family(system, param) -> ParameterFamily:

@@ -72,15 +72,12 @@ do, without changing this file:
 * :mod:`.curves`: two-parameter curves of folds, flips and Neimark–Sacker points (minimally
   augmented systems whose borders travel in ``context``);
 * :mod:`.testfunctions`: codimension-one test functions and their location along a branch;
-* :mod:`.spectra`: multipliers of large networks. A full eigendecomposition per point costs
-  about 15 times the corrector's LU, so from 128 states on the leading multipliers are
-  tracked on a subspace carried from point to point, and **the guard** keeps detection
-  exact: a full decomposition at the first and last point and every ``guard_every``
-  (default 25) points; where the tracked counts of multipliers outside the unit circle
-  disagree with it, every point since the previous guard point is recomputed in full (a
-  crossing was missed there), every segment across which the counts change gets full
-  decompositions at both ends, and a segment with several crossings is split by extra
-  corrected points. Location then runs on full decompositions, as for small maps;
+* :mod:`.spectra`: large networks (from 128 states) track their leading multipliers from
+  point to point instead of a full eigendecomposition per point; **the guard** makes a full
+  one at both ends and every ``guard_every`` (25) points, recomputes every point since the
+  last guard point where the tracked count of multipliers outside the circle was wrong,
+  confirms every count change with full ones at both ends of its segment, and splits
+  segments with several crossings; location runs on full decompositions as for small maps;
 * a multiple-shooting problem for long cycles is a new problem object (unknowns x_1..x_k, p);
   normal-form coefficients are functions of the located points; border-collision events are a
   ``stop`` callback of :func:`march` (or a test function read from ``point.data``).

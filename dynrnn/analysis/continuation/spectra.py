@@ -60,11 +60,13 @@ import scipy.linalg
 from scipy.linalg.lapack import dgesv, dgetrf, dgetrs
 
 from ..stability import sort_eigenvalues, sorted_multipliers
+from .engine import CorrectorSettings, Point, correct, evaluation_tangent, null_tangent
 from .testfunctions import _is_complex, pd_sign
 
 __all__ = ["LEADING_MIN_STATES", "LeadingMultipliers", "flip_sign", "guard_points",
            "refined_tangent", "KeptFactor",
-           "exact_data", "use_leading", "one_crossing", "curve_multipliers"]
+           "exact_data", "use_leading", "one_crossing", "curve_multipliers", "leading_tracker",
+           "split_segment", "start_tangent"]
 
 #: ``multipliers="auto"`` tracks the leading multipliers from this many states on
 LEADING_MIN_STATES = 128
@@ -73,6 +75,47 @@ LEADING_MIN_STATES = 128
 def use_leading(mode: str, n: int, period: int = 1) -> bool:
     """Whether ``ContinuationOptions.multipliers == mode`` means the tracker at n states."""
     return mode == "leading" or (mode == "auto" and n >= LEADING_MIN_STATES)
+
+
+def leading_tracker(opts, n: int) -> LeadingMultipliers | None:
+    """The tracker that ``opts.multipliers`` (a ContinuationOptions) asks for at n states."""
+    if not use_leading(opts.multipliers, n):
+        return None
+    return LeadingMultipliers(n, opts.n_leading)
+
+
+def start_tangent(evaluation, large: bool) -> np.ndarray:
+    """A unit null vector of [G_x G_p]: by SVD, or for a large network by one LU of the
+    system bordered with the parameter direction (an SVD costs seconds at n = 1,024), with the
+    SVD where that system is singular (at a fold) or its solution not accurate."""
+    jacobian = evaluation.jacobian
+    if large:
+        row = np.zeros(jacobian.shape[1])
+        row[-1] = 1.0
+        try:
+            t = evaluation_tangent(evaluation, row)[0]
+            if np.all(np.isfinite(t)) and np.abs(jacobian @ t).max() <= 1e-9 * (
+                    1.0 + np.abs(jacobian).max()):
+                return t
+        except np.linalg.LinAlgError:
+            pass
+    return null_tangent(jacobian)
+
+
+def split_segment(problem, a: Point, b: Point, settings: CorrectorSettings) -> Point | None:
+    """The branch point halfway (in the hyperplane coordinate along ``a.t``) between points
+    a and b of ``problem`` (a FixedPointProblem), with multipliers from a full decomposition;
+    None if the corrector fails."""
+    half = 0.5 * float(a.t @ (b.z - a.z))
+    corr = correct(problem, a.z + half * a.t, a.t, settings)
+    if not corr.ok:
+        return None
+    try:
+        t, sign = evaluation_tangent(corr.evaluation, a.t)
+    except np.linalg.LinAlgError:
+        return None
+    return Point(corr.z, t, sign, corr.evaluation, corr.n_iter,
+                 data=exact_data(corr.evaluation.monodromy))
 
 
 def flip_sign(M: np.ndarray) -> float:
