@@ -21,10 +21,10 @@ the multipliers near the unit circle can cross it, so along a branch of a large 
   the circle, and of complex ones outside it, are counted among them. When the k-th Ritz
   value is not inside :math:`1 - \text{margin}` (more multipliers near or outside the circle
   than the subspace holds) k doubles; beyond n/3 the point gets a full decomposition.
-  Passes repeat until every Ritz pair (θ, x) with |θ| + ‖Mx − θx‖ ≥ 1 − margin is on a
-  known side of the circle: the disc of radius 10‖Mx − θx‖ around θ (the Bauer–Fike radius
+  Passes repeat until the leading Ritz pair (θ, x) and every one with |θ| ≥ 1 − margin is
+  on a known side of the circle: the disc of radius 2‖Mx − θx‖ around θ (the Bauer–Fike radius
   of a normal matrix, with a margin) does not meet it; the subspace reaches inside when
-  |θ_k| + ‖Mx_k − θ_k x_k‖ is below 1 − margin.
+  |θ_k| is below 1 − margin (else k doubles, as above).
   Where that fails the point gets a full decomposition, and so do the next 1, 3, 7 or 15
   points (the tracker retries after each, doubling the wait after every failure: near the
   edge of a disc-shaped spectrum multipliers crowd the circle and Krylov methods cannot
@@ -222,7 +222,7 @@ def curve_multipliers(matrices: list) -> np.ndarray:
     n = matrices[0].shape[0]
     if n < LEADING_MIN_STATES:
         return sorted_multipliers(np.array(matrices))
-    tracker = LeadingMultipliers(n)
+    tracker = LeadingMultipliers(n, decide=False)
     last = len(matrices) - 1
     rows = [sorted_multipliers(M) if i in (0, last) else tracker.leading(M)[0]
             for i, M in enumerate(matrices)]
@@ -248,11 +248,17 @@ class LeadingMultipliers:
         The subspace must reach inside modulus ``1 - margin``.
     seed : int
         Seed of the random first basis.
+    decide : bool
+        Require every pair near the circle to be on a known side of it (counts for detection);
+        False: only that those pairs converge (residual ≤ 1e-8), for curves, whose critical
+        multiplier stays on the circle.
     """
 
-    def __init__(self, n: int, k: int = 8, margin: float = 0.05, seed: int = 0):
+    def __init__(self, n: int, k: int = 8, margin: float = 0.05, seed: int = 0,
+                 decide: bool = True):
         self.n = n
-        self.k = max(2, min(k, n))
+        self.decide = decide
+        self.k = self.k_first = max(2, min(k, n))
         self.margin = margin
         self.basis: np.ndarray | None = None
         self._rng = np.random.default_rng(seed)
@@ -290,21 +296,23 @@ class LeadingMultipliers:
             while 3 * self.k < self.n:
                 theta = self._track(M)
                 if theta is None:
-                    # undecided (multipliers crowd the circle): retry after 1, 3, 7, 15 points
-                    self._backoff = min(2 * self._backoff + 1, 15)
-                    self._skip = self._backoff
                     break
                 if self.reach < 1.0 - self.margin:
                     self._backoff = 0
                     return theta, False
                 self.k *= 2          # too many multipliers near or outside the circle
                 self.basis = None
+            # undecided, or too many near the circle: retry after 1, 3, 7, 15 points
+            self._backoff = min(2 * self._backoff + 1, 15)
+            self._skip = self._backoff
+            if 3 * self.k >= self.n:
+                self.k, self.basis = self.k_first, None
         self.n_full += 1
         return sorted_multipliers(M), True
 
     def _track(self, M: np.ndarray) -> np.ndarray | None:
-        """Rayleigh–Ritz passes on [V, MV, M²V] until every Ritz pair that may lie near the
-        circle (|θ| + residual ≥ 1 − margin) is decided: its disc of radius 10·residual
+        """Rayleigh–Ritz passes on [V, MV, M²V] until the leading Ritz pair and every one near
+        the circle (|θ| ≥ 1 − margin) is decided: its disc of radius 2·residual
         (Bauer–Fike for a normal matrix) does not meet the unit circle (at most 4 passes from
         a warm basis, 10 from a random one); None when some stay undecided (the basis is kept
         as the next point's start)."""
@@ -317,9 +325,11 @@ class LeadingMultipliers:
                 self.basis = None
                 return None
             modulus = np.abs(theta)
-            self.reach = float(modulus[-1] + residuals[-1])
-            near = modulus + residuals >= 1.0 - self.margin
-            if np.all(np.abs(modulus[near] - 1.0) > 10.0 * residuals[near]):
+            self.reach = float(modulus[-1])
+            near = modulus >= 1.0 - self.margin
+            near[0] = True          # the leading pair too: a fresh basis has not found it
+            if np.all(np.abs(modulus[near] - 1.0) > 2.0 * residuals[near]) or (
+                    not self.decide and np.all(residuals[near] <= 1e-8)):
                 return theta
         return None
 
