@@ -1,6 +1,7 @@
 """A fold curve and a branch switch of 256-unit networks (issue §2): time per point.
 
-    python3 benchmarks/bench_large_curves.py      # about 1 min idle
+    python3 benchmarks/bench_large_curves.py            # about 1 min idle
+    python3 benchmarks/bench_large_curves.py --quick    # shorter curve and branch
 
 * **Fold curve**: a tanh network (W = 0.3·N(0, 1)/√n with a self-exciting unit W₀₀ = 3,
   b₀ = −1) is continued in b[0] to its fold (LP), which ``dr.continue_bifurcation`` follows
@@ -17,6 +18,7 @@ One BLAS thread. RESULT ``ratio`` = old / new time per curve point (same process
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -68,12 +70,16 @@ def switch_per_point(multipliers: str, points: int = 30) -> tuple[float, dr.Bran
     return (time.perf_counter() - start) / len(switched), switched
 
 
-def main():
-    new_curve, curve = fold_curve_per_point()
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="16-point curve, 12-point switch")
+    args = parser.parse_args(argv)
+    curve_points, switch_points = (16, 12) if args.quick else (36, 30)
+    new_curve, curve = fold_curve_per_point(curve_points)
     threshold = spectra.LEADING_MIN_STATES
     spectra.LEADING_MIN_STATES = 10**9          # the old path: every point decomposed
     try:
-        old_curve, curve_old = fold_curve_per_point()
+        old_curve, curve_old = fold_curve_per_point(curve_points)
     finally:
         spectra.LEADING_MIN_STATES = threshold
     assert np.allclose(curve.params, curve_old.params, atol=1e-10)
@@ -81,8 +87,8 @@ def main():
     print(f"fold curve, n = {N}: {new_curve * 1e3:.1f} ms per point ({len(curve)} points), "
           f"old {old_curve * 1e3:.1f} ms, {old_curve / new_curve:.1f}x (load average "
           f"{load:.1f})", flush=True)
-    new_switch, switched = switch_per_point("auto")
-    old_switch, switched_old = switch_per_point("all")
+    new_switch, switched = switch_per_point("auto", switch_points)
+    old_switch, switched_old = switch_per_point("all", switch_points)
     assert np.allclose(switched.params, switched_old.params, atol=1e-10)
     load2 = os.getloadavg()[0]
     print(f"switch at a flip, n = {N}: {new_switch * 1e3:.1f} ms per point "
