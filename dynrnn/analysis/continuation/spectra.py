@@ -1,48 +1,46 @@
-r"""Multipliers of large networks along a branch: a tracked leading subspace, exact flip signs
-from an LU, and a guard of full decompositions.
+r"""Continuation of large networks: tracked leading multipliers, LUs kept from point to point,
+and a guard of full decompositions.
 
 A full eigendecomposition of the monodromy :math:`M = D_x F^k` costs about :math:`10 n^3` flops
-(0.8–2 s at n = 1,024 on one core), while the corrector's LU costs :math:`\tfrac23 n^3`. Only
-the multipliers near the unit circle can cross it, so along a branch of a large network
-(``ContinuationOptions.multipliers="leading"``, the default from
-:data:`LEADING_MIN_STATES` states on) each accepted point gets
+(0.8–2 s at n = 1,024 on one core), the corrector's LU :math:`\tfrac23 n^3`, and only the
+multipliers near the unit circle can cross it. So along a branch of a large network
+(``ContinuationOptions.multipliers="leading"``, the default from :data:`LEADING_MIN_STATES`
+states on; "all" keeps a full decomposition at every point, the reference):
 
-* the **flip sign** :math:`\operatorname{sign}\det(M + I)`: from an LU of :math:`M + I`
-  (exact: it changes exactly when a real multiplier crosses −1) where a tracked real
-  multiplier lies within ``margin`` of −1, else from the tracked multipliers alone (the
-  untracked ones lie inside 1 − margin and do not change the sign; an LU at every point
-  would add a quarter to the cost of a point at n = 1,024); folds and branch points already
-  come from the tangent and the determinant of the corrector's bordered system;
-* the **leading multipliers** (largest modulus) as Ritz values of :math:`M` on a subspace
-  tracked from point to point: the basis :math:`V` (n × k) of the previous point's leading
-  invariant subspace is extended to the block Krylov space
-  :math:`[V, MV, M^2V]`, and Rayleigh–Ritz on it gives the new Ritz values and (from a real
-  Schur form of the small projected matrix) the new basis. The numbers of multipliers outside
-  the circle, and of complex ones outside it, are counted among them. When the k-th Ritz
-  value is not inside :math:`1 - \text{margin}` (more multipliers near or outside the circle
-  than the subspace holds) k doubles; beyond n/3 the point gets a full decomposition.
-  Passes repeat until the leading Ritz pair (θ, x) and every one with |θ| ≥ 1 − margin is
-  on a known side of the circle: the disc of radius 2‖Mx − θx‖ around θ (the Bauer–Fike radius
-  of a normal matrix, with a margin) does not meet it; the subspace reaches inside when
-  |θ_k| is below 1 − margin (else k doubles, as above).
-  Where that fails the point gets a full decomposition, and so do the next 1, 3, 7 or 15
-  points (the tracker retries after each, doubling the wait after every failure: near the
-  edge of a disc-shaped spectrum multipliers crowd the circle and Krylov methods cannot
-  separate them, so there the tracked path costs what the full one does). The stored leading multipliers are
-  these Ritz values (accurate to their residuals, exact at fully decomposed points).
+* **leading multipliers** (:class:`LeadingMultipliers`): Ritz values of M on a subspace
+  carried from point to point. The basis V (n × k) of the previous point's leading invariant
+  subspace is extended to the block Krylov space :math:`[V, MV, M^2V]`; Rayleigh–Ritz on it
+  gives the Ritz values and, from a sorted real Schur form of the projected matrix, the next
+  basis. Passes repeat until the leading Ritz pair (θ, x) and every one with
+  :math:`|θ| \ge 1 - \text{margin}` lie on a known side of the circle (the disc of radius
+  :math:`2\|Mx - θx\|` around θ, a Bauer–Fike radius for a normal matrix, misses it); k
+  doubles while the k-th Ritz value is not inside 1 − margin, and beyond n/3 vectors, or
+  when the passes do not decide, the point gets a full decomposition, and so do the next 1,
+  3, 7 or 15 points before the tracker tries again (near the edge of the disc-shaped spectrum
+  of a random network the multipliers crowd the circle and Krylov methods cannot separate
+  them: there the tracked path costs what the full one does). The counts of multipliers
+  outside the circle (all, and complex ones) are taken among the Ritz values; the stored
+  leading multipliers are these Ritz values (accurate to their residuals, exact at fully
+  decomposed points);
+* **the flip sign** :math:`\operatorname{sign}\det(M + I)` from the Ritz values, or from an
+  LU of :math:`M + I` (:func:`flip_sign`) where a real one lies within ``margin`` of −1 (the
+  untracked multipliers lie inside 1 − margin and cannot change it); folds and branch points
+  come from the tangent and the bordered determinant as for small maps;
+* **kept LUs** (:class:`KeptFactor`): the corrector's bordered systems and the tangent are
+  solved by iterative refinement on the LU of an earlier point (O(n²) a step), with a new LU
+  only where that does not converge.
 
-The tracker is a heuristic (Krylov methods converge slowly on the edge of the disc-shaped
-spectra of random networks, and a multiplier that rises out of the bulk can be missed), so
-its counts are checked. **The guard** (:func:`guard_points`, run on the assembled branch
-before detection): a full decomposition at the first point, at every ``guard_every``-th point
-and at the last one; where the tracked counts of a guard point differ from the exact ones,
-every point since the previous guard point is recomputed with a full decomposition (a
-crossing was missed or invented there: the exact counts then show the segment where it
-happened). Then every segment across which the counts change gets a full decomposition at
-both ends, repeated until each such segment has exact counts at both ends; so each detected
-NS is confirmed by full decompositions, and location (:mod:`.testfunctions`) runs on full
-decompositions as before, to the same accuracy. What the guard cannot see: a pair that leaves
-the circle and comes back between two guard points while the tracker misses both crossings.
+The tracker is a heuristic, so its counts are checked by **the guard** (:func:`guard_points`,
+run on the assembled branch before detection): a full decomposition at the first point, at
+every ``guard_every``-th point and at the last one; where the tracked counts of a guard point
+differ from the exact ones, every point since the previous guard point is recomputed in full
+(a crossing was missed or invented there); every segment across which the counts change gets
+full decompositions at both ends, until each such segment has exact counts at both ends; and
+a segment across which several multipliers crossed (the tracker missed the step veto that
+gives each its own segment) is split by corrected points in between. Location
+(:mod:`.testfunctions`) then runs on full decompositions, to the same accuracy as for small
+maps. What the guard cannot see: a pair that leaves the circle and comes back between two
+guard points while the tracker misses both crossings.
 
 References
 ----------
@@ -72,7 +70,7 @@ __all__ = ["LEADING_MIN_STATES", "LeadingMultipliers", "flip_sign", "guard_point
 LEADING_MIN_STATES = 128
 
 
-def use_leading(mode: str, n: int, period: int = 1) -> bool:
+def use_leading(mode: str, n: int) -> bool:
     """Whether ``ContinuationOptions.multipliers == mode`` means the tracker at n states."""
     return mode == "leading" or (mode == "auto" and n >= LEADING_MIN_STATES)
 
@@ -136,10 +134,12 @@ class KeptFactor:
     LU (kept for the next solves) when the residual does not fall below
     1e-14·(‖A‖‖y‖ + ‖b‖) within 8 steps or shrinks by less than half a step.
 
-    The factor is returned with the solution; its determinant sign is that of A whenever the
-    refinement converges (the iteration matrix :math:`I - A_0^{-1}A` then has spectral
-    radius below one, so :math:`\det A_0^{-1}A > 0`), which keeps the branch-point test
-    of the bordered determinant.
+    The factor is returned with the solution, and its determinant sign is taken for that of
+    A (the branch-point test of the bordered determinant). That holds when the iteration
+    matrix :math:`I - A_0^{-1}A` has spectral radius below one (then
+    :math:`\det A_0^{-1}A > 0`), which the fast contraction required here indicates but
+    does not prove; near a sign change (a branch point) :math:`A_0^{-1}A` is nearly singular,
+    the refinement stalls and a new LU is made.
     """
 
     def __init__(self):
