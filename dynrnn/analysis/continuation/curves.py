@@ -78,7 +78,7 @@ from scipy.optimize import brentq
 from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
-from ..normal_forms import codim2_extra
+from ..codim2_coefficients import codim2_extra
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sorted_multipliers
 from .branch import check_size

@@ -1,0 +1,169 @@
+r"""Codimension-two coefficients and criticality along two-parameter curves.
+
+At a cusp (CP) on a fold curve the fold's coefficient a vanishes and the cubic coefficient of
+the fold's normal form, :func:`cusp_coefficient`, decides the unfolding; at a generalised flip
+(GPD) the flip's c vanishes and the fifth-order coefficient e of
+:math:`\xi \mapsto -\xi + c\xi^3 + e\xi^5` does (:func:`generalised_flip_coefficient`).
+:func:`criticality_along` gives the codimension-one coefficient at every point of a curve.
+
+References
+----------
+.. [1] Yu. A. Kuznetsov, H. G. E. Meijer, "Numerical normal forms for codim 2 bifurcations
+   of fixed points with at most two critical eigenvalues", SIAM J. Sci. Comput. 26 (2005)
+   1932–1954 (the CP and GPD coefficients by the homological equation).
+.. [2] W. Govaerts, R. Khoshsiar Ghaziani, Yu. A. Kuznetsov, H. G. E. Meijer, "Numerical
+   methods for two-parameter local bifurcation analysis of maps", SIAM J. Sci. Comput. 29
+   (2007) 2644–2667.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import DynrnnError
+from ..model.base import RecurrentMap, as_state
+from .normal_form_derivatives import _CycleForms
+from .normal_forms import Criticality, _check_kind, _check_period, _eigenpair, normal_form
+from .special_points import BifurcationKind
+
+__all__ = ["CurveCriticality", "criticality_along", "cusp_coefficient"]
+
+
+
+def cusp_coefficient(system: RecurrentMap, x, *, u=None, period: int = 1) -> float:
+    r"""The cusp coefficient at a fold point with a = 0 (a CP on a fold curve).
+
+    On the centre manifold :math:`\xi \mapsto \xi + c\,\xi^3` with
+
+    .. math:: c = \tfrac16\langle p, C(q,q,q) + 3B(q, h_2)\rangle, \quad
+              (I - A)h_2 = B(q,q) - \langle p, B(q,q)\rangle q,\ \langle p, h_2\rangle = 0,
+
+    (Govaerts et al. 2007, eq. for CP). ``x`` must be a point of the fold (the multiplier +1 is
+    taken as is: this function does not check that a vanishes).
+
+    Returns
+    -------
+    float
+    """
+    period = _check_period(period)
+    x = as_state(x, system.n_states, "x")
+    u = system.resolve_input(u)
+    forms = _CycleForms(system, x, u, period)
+    A = forms.A
+    n = A.shape[0]
+    _, q, p, _ = _eigenpair(A, BifurcationKind.LP)
+    Bqq = forms.B(q, q)
+    rhs = Bqq - (p @ Bqq) * q
+    bordered = np.block([[np.eye(n) - A, q[:, None]], [p[None, :], np.zeros((1, 1))]])
+    h2 = np.linalg.lstsq(bordered, np.concatenate([rhs, [0.0]]), rcond=None)[0][:n]
+    return float(p @ (forms.C(q, q, q) + 3.0 * forms.B(q, h2))) / 6.0
+
+
+
+# ---------------------------------------------------------------------------------------------
+# two-parameter curves
+# ---------------------------------------------------------------------------------------------
+def _map_at(system: RecurrentMap, names, values) -> RecurrentMap:
+    return system.with_params({names[0]: float(values[0]), names[1]: float(values[1])})
+
+
+def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: int,
+                 z: np.ndarray, z_before: np.ndarray, z_after: np.ndarray) -> dict:
+    """What the codimension-one coefficients say at a located codimension-two point.
+
+    ``z`` = (x, p1, p2, ...) of the point, ``z_before``/``z_after`` the curve points around it.
+    At a cusp (CP) ``{"cusp_coefficient": c}`` (:func:`cusp_coefficient`); at a generalised
+    flip (GPD) ``{"criticality_sides": (before, after)}``, the verdicts of the flip on the two
+    sides (the fifth-order coefficient that decides the GPD unfolding is not computed). Empty
+    when nothing applies or the computation fails; never raises (the curve's detection hook).
+    """
+    n = system.n_states
+    try:
+        with np.errstate(all="ignore"):
+            if kind == BifurcationKind.CP:
+                at = _map_at(system, names, z[n:n + 2])
+                return {"cusp_coefficient": cusp_coefficient(at, z[:n], u=u, period=period)}
+            if kind == BifurcationKind.GPD:
+                sides = []
+                for w in (z_before, z_after):
+                    nf = normal_form(_map_at(system, names, w[n:n + 2]), w[:n],
+                                     BifurcationKind.PD, period=period, u=u,
+                                     multiplier_tol=1e-5)
+                    sides.append(None if nf.criticality is None else nf.criticality.value)
+                return {"criticality_sides": tuple(sides)}
+    except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
+        return {}
+    return {}
+
+
+@dataclass(frozen=True)
+class CurveCriticality:
+    """The normal-form coefficient at every point of a two-parameter LP, PD or NS curve.
+
+    Attributes
+    ----------
+    kind : BifurcationKind
+    coefficients : ndarray, shape (m,)
+        a, c or d at each curve point; NaN where it is not defined (degenerate, resonant, or
+        beyond an R1/R2 point on the neutral-saddle part of an NS curve).
+    criticality : tuple of (str or None), length m
+    changes : ndarray of int
+        Indices i where the verdict differs between points i and i + 1 (a GPD or Chenciner
+        point between them).
+    """
+
+    kind: BifurcationKind
+    coefficients: np.ndarray
+    criticality: tuple
+    changes: np.ndarray
+
+    @property
+    def success(self) -> bool:
+        return bool(np.any(np.isfinite(self.coefficients)))
+
+    def __repr__(self) -> str:
+        defined = int(np.count_nonzero(np.isfinite(self.coefficients)))
+        counts = {v: self.criticality.count(v) for v in set(self.criticality) if v}
+        return (f"CurveCriticality({self.kind.value}, {defined}/{self.coefficients.size} points "
+                f"with a coefficient, {counts}, {self.changes.size} change(s) of verdict)")
+
+    __str__ = __repr__
+
+
+def criticality_along(system: RecurrentMap, curve, *, u=None) -> CurveCriticality:
+    """The normal-form coefficient and verdict at every point of a two-parameter curve.
+
+    Parameters
+    ----------
+    system : RecurrentMap
+        The map the curve was computed for (both ``curve.param_names`` are its parameters).
+    curve : BifurcationCurve
+        From :func:`~dynrnn.continue_bifurcation`.
+    u : array_like, optional
+
+    Returns
+    -------
+    CurveCriticality
+    """
+    kind = _check_kind(curve.kind)
+    names = tuple(curve.param_names)
+    system.check_param_names(list(names), argument="curve.param_names")
+    coefficients = np.full(curve.params.shape[0], np.nan)
+    verdicts: list = []
+    for i, (values, x) in enumerate(zip(curve.params, curve.states)):
+        try:
+            with np.errstate(all="ignore"):
+                nf = normal_form(_map_at(system, names, values), x, kind, period=curve.period,
+                                 u=u, multiplier_tol=1e-5)
+        except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
+            verdicts.append(None)
+            continue
+        verdicts.append(None if nf.criticality is None else nf.criticality.value)
+        if nf.coefficient is not None:
+            coefficients[i] = nf.coefficient
+    changes = np.array([i for i in range(len(verdicts) - 1)
+                        if verdicts[i] and verdicts[i + 1] and verdicts[i] != verdicts[i + 1]
+                        and Criticality.DEGENERATE.value not in (verdicts[i], verdicts[i + 1])],
+                       dtype=int)
+    return CurveCriticality(kind, coefficients, tuple(verdicts), changes)
