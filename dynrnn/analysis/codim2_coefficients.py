@@ -23,11 +23,12 @@ import numpy as np
 
 from ..errors import DynrnnError
 from ..model.base import RecurrentMap, as_state
-from .normal_form_derivatives import _CycleForms
+from .normal_form_derivatives import _CycleForms, taylor_along
 from .normal_forms import Criticality, _check_kind, _check_period, _eigenpair, normal_form
 from .special_points import BifurcationKind
 
-__all__ = ["CurveCriticality", "criticality_along", "cusp_coefficient"]
+__all__ = ["CurveCriticality", "criticality_along", "cusp_coefficient",
+           "generalised_flip_coefficient"]
 
 
 
@@ -74,8 +75,10 @@ def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: 
 
     ``z`` = (x, p1, p2, ...) of the point, ``z_before``/``z_after`` the curve points around it.
     At a cusp (CP) ``{"cusp_coefficient": c}`` (:func:`cusp_coefficient`); at a generalised
-    flip (GPD) ``{"criticality_sides": (before, after)}``, the verdicts of the flip on the two
-    sides (the fifth-order coefficient that decides the GPD unfolding is not computed). Empty
+    flip (GPD) ``{"criticality_sides": (before, after), "fifth_order_coefficient": e,
+    "fifth_order_error": error}``, the verdicts of the flip on the two sides and the
+    coefficient that decides the GPD unfolding (:func:`generalised_flip_coefficient`, by the
+    polynomial fit, with its error estimate). Empty
     when nothing applies or the computation fails; never raises (the curve's detection hook).
     """
     n = system.n_states
@@ -91,7 +94,11 @@ def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: 
                                      BifurcationKind.PD, period=period, u=u,
                                      multiplier_tol=1e-5)
                     sides.append(None if nf.criticality is None else nf.criticality.value)
-                return {"criticality_sides": tuple(sides)}
+                at = _map_at(system, names, z[n:n + 2])
+                # (the fit, not sympy's derivation: this runs inside continuation)
+                e, error, _ = _generalised_flip(at, z[:n], u, period, symbolic=False)
+                return {"criticality_sides": tuple(sides), "fifth_order_coefficient": e,
+                        "fifth_order_error": error}
     except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
         return {}
     return {}
@@ -167,3 +174,88 @@ def criticality_along(system: RecurrentMap, curve, *, u=None) -> CurveCriticalit
                         and Criticality.DEGENERATE.value not in (verdicts[i], verdicts[i + 1])],
                        dtype=int)
     return CurveCriticality(kind, coefficients, tuple(verdicts), changes)
+
+
+def _generalised_flip(system: RecurrentMap, x: np.ndarray, u, period: int,
+                      symbolic: bool = True):
+    """(e, error estimate, how) by the homological equation along the centre manifold."""
+    forms = _CycleForms(system, x, u, period)
+    A = forms.A
+    n = A.shape[0]
+    eye = np.eye(n)
+    _, q, p, _ = _eigenpair(A, BifurcationKind.PD)
+    directions = [q]
+    errors, how = [], "symbolic"
+
+    def coefficient(order):
+        nonlocal how
+        coefficients, error, how = taylor_along(system, x, u, period, directions, order,
+                                                symbolic)
+        errors.append(error)
+        return coefficients[order]
+
+    h2 = np.linalg.solve(eye - A, 2.0 * coefficient(2))
+    directions.append(h2 / 2.0)
+    t3 = coefficient(3)
+    c = float(p @ t3)
+    bordered = np.block([[A + eye, q[:, None]], [p[None, :], np.zeros((1, 1))]])
+    h3 = np.linalg.solve(bordered, np.concatenate([6.0 * c * q - 6.0 * t3, [0.0]]))[:n]
+    directions.append(h3 / 6.0)
+    h4 = np.linalg.solve(eye - A, 24.0 * (c * h2 + coefficient(4)))
+    directions.append(h4 / 24.0)
+    e = float(p @ coefficient(5)) - 0.5 * c * float(p @ h3)
+    return e, float(np.linalg.norm(p)) * max(errors), how
+
+
+def generalised_flip_coefficient(system: RecurrentMap, x, *, u=None, period: int = 1) -> float:
+    r"""The fifth-order coefficient e of the flip's normal form at a generalised flip (GPD).
+
+    On the centre manifold :math:`\xi \mapsto -\xi + c\,\xi^3 + e\,\xi^5` (c = 0 at GPD), in
+    the normalisation of :func:`~dynrnn.normal_form` (:math:`Aq = -q`, :math:`\|q\| = 1`,
+    :math:`\langle p, q\rangle = 1`). With the centre manifold
+    :math:`x^* + q\xi + h_2\xi^2/2 + h_3\xi^3/6 + h_4\xi^4/24 + \dots` the homological
+    equation gives, order by order (:math:`T_j` the :math:`\xi^j` coefficient of
+    :math:`F^k` along the manifold truncated before :math:`h_j`),
+
+    .. math::
+
+        (I - A)h_2 = 2T_2, \quad c = \langle p, T_3\rangle, \quad
+        (A + I)h_3 = 6cq - 6T_3,\ \langle p, h_3\rangle = 0, \\
+        (I - A)h_4 = 24(c h_2 + T_4), \quad
+        e = \langle p, T_5\rangle - \tfrac{c}{2}\langle p, h_3\rangle .
+
+    For a 1-D map at c = 0 the second iterate is :math:`\xi \mapsto \xi - 2e\xi^5 + \dots`:
+    **e > 0**, the flip point itself attracts (as a supercritical flip) and the fold curve of
+    the doubled cycle leaves GPD on the side where c < 0; **e < 0**, it repels and that fold
+    lies where c > 0. The :math:`T_j` are exact truncated power series for sympy maps and
+    Chebyshev fits of documented accuracy otherwise (:func:`taylor_along`).
+
+    Parameters
+    ----------
+    system : RecurrentMap
+    x : array_like, shape (n_states,)
+        A point of the flip (c need not vanish exactly: e is what the formula gives there).
+    u : array_like, optional
+    period : int
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Kuznetsov & Meijer (2005), §4 (GPD), in the module references.
+
+    Examples
+    --------
+    >>> import sympy as sp, dynrnn as dr
+    >>> x = sp.Symbol("x")
+    >>> f = dr.Map.from_sympy([-x + x**2 - x**3 + x**5 / 10], [x])   # c = 1 - 1 = 0
+    >>> round(generalised_flip_coefficient(f, [0.0]), 10)
+    -1.9
+    """
+    period = _check_period(period)
+    x = as_state(x, system.n_states, "x")
+    u = system.resolve_input(u)
+    with np.errstate(all="ignore"):
+        return _generalised_flip(system, x, u, period)[0]

@@ -12,6 +12,7 @@ follow by the chain rule from those of F at the k points.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 
-__all__ = ["multilinear_forms"]
+__all__ = ["multilinear_forms", "taylor_along"]
 
 _EPS = np.finfo(float).eps
 
@@ -191,3 +192,116 @@ class _CycleForms:
             ab, ac, bc = J @ ab + B(a, b), J @ ac + B(a, c), J @ bc + B(b, c)
             a, b, c = J @ a, J @ b, J @ c
         return abc
+
+
+# ---------------------------------------------------------------------------------------------
+# Taylor coefficients of F^k along a polynomial curve (fourth and fifth order, for GPD)
+# ---------------------------------------------------------------------------------------------
+#: Chebyshev nodes and polynomial degree of the fit in :func:`taylor_along`.
+_FIT_NODES, _FIT_DEGREE = 40, 18
+
+
+def _iterate(system, X: np.ndarray, u, period: int) -> np.ndarray:
+    for _ in range(period):
+        X = system.step_unchecked(X, u)
+    return X
+
+
+def _fitted_taylor(system, x, u, period, directions, order, radius):
+    """Monomial coefficients of φ(t) = F^k(x + Σ_j c_j t^j) from a least-squares Chebyshev fit
+    on [-radius, radius]."""
+    s = np.cos(np.pi * (np.arange(_FIT_NODES) + 0.5) / _FIT_NODES)
+    t = radius * s
+    X = np.repeat(x[None, :], t.size, axis=0)
+    for j, c in enumerate(directions, start=1):
+        X = X + np.outer(t ** j, c)
+    values = _iterate(system, X, u, period)                      # (nodes, n)
+    cheb = np.polynomial.chebyshev.chebfit(s, values, _FIT_DEGREE)
+    mono = np.array([np.polynomial.chebyshev.cheb2poly(cheb[:, i])
+                     for i in range(values.shape[1])]).T    # (degree + 1, n), in s
+    scale = radius ** np.arange(order + 1)
+    return mono[:order + 1] / scale[:, None]
+
+
+_TENSOR_CACHE: dict = {}
+
+
+def _derivative_tensors(system, order):
+    """Lambdified derivative tensors of orders 1..order of a sympy map's expressions."""
+    import sympy  # optional dependency, only for sympy-defined maps
+
+    key = (tuple(system.exprs), tuple(system.states), tuple(system.inputs),
+           tuple(system.param_values()), order)
+    if key not in _TENSOR_CACHE:
+        states = list(system.states)
+        symbols = {str(s): s for e in system.exprs for s in e.free_symbols}
+        params = [symbols.get(name, sympy.Symbol(name)) for name in system.param_values()]
+        args = states + list(system.inputs) + params
+        level, kernels = list(system.exprs), []
+        for _ in range(order):
+            level = [sympy.diff(e, s) for e in level for s in states]
+            kernels.append(sympy.lambdify(args, level, modules="numpy", cse=True))
+        _TENSOR_CACHE[key] = kernels
+    return _TENSOR_CACHE[key]
+
+
+def _compositions(total: int, parts: int):
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(1, total - parts + 2):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def _symbolic_taylor(system, x, u, period, directions, order):
+    """The same coefficients exactly (to rounding): Taylor arithmetic with the symbolic
+    derivative tensors, F(y_0 + δ(t)) = F(y_0) + Σ_k D^kF(y_0)[δ(t), …, δ(t)] / k!."""
+    n = x.shape[0]
+    kernels = _derivative_tensors(system, order)
+    extra = (list(np.atleast_1d(u)) if system.inputs else []) + \
+        list(system.param_values().values())
+    y = np.zeros((order + 1, n))
+    y[0] = x
+    for j, c in enumerate(directions, start=1):
+        if j <= order:
+            y[j] = c
+    for _ in range(period):
+        values = list(y[0]) + extra
+        tensors = [np.array(np.broadcast_arrays(*kernel(*values)), dtype=float)
+                   .reshape((n,) * (k + 2)) for k, kernel in enumerate(kernels)]
+        out = np.zeros_like(y)
+        out[0] = system.step_unchecked(y[0], u)
+        for m in range(1, order + 1):
+            for k in range(1, m + 1):
+                for parts in _compositions(m, k):
+                    term = tensors[k - 1]
+                    for j in parts:
+                        term = term @ y[j]
+                    out[m] += term / math.factorial(k)
+        y = out
+    return y
+
+
+def taylor_along(system: RecurrentMap, x: np.ndarray, u, period: int, directions, order: int,
+                 symbolic: bool = True) -> tuple[np.ndarray, float, str]:
+    r"""Taylor coefficients of :math:`\varphi(t) = F^k(x + \sum_j c_j t^j)` at t = 0.
+
+    Returns ``(coefficients, error, how)``: shape ``(order + 1, n)`` with row j the
+    coefficient of :math:`t^j`; an error estimate (0 for ``"symbolic"``: sympy maps of up to
+    three states, by Taylor arithmetic with their symbolic derivative tensors, exact to
+    rounding; ``symbolic=False`` skips it, since its first derivation of a map costs seconds;
+    for ``"polynomial fit"``, the difference of two least-squares
+    Chebyshev fits of degree 18 on 40 nodes in :math:`|t| \le r` and :math:`r/\sqrt2`, with
+    :math:`r = 0.2/\max(1, \max_j \|c_j\|^{1/j})`: about 1e-9 relative for the fifth
+    coefficient of an entire map such as tanh with O(1) weights, worse near singularities).
+    """
+    if (symbolic and getattr(system, "exprs", None) is not None
+            and getattr(system, "states", None) and system.n_states <= 3):
+        return _symbolic_taylor(system, x, u, period, directions, order), 0.0, "symbolic"
+    size = max([1.0] + [float(np.linalg.norm(c)) ** (1.0 / j)
+                        for j, c in enumerate(directions, start=1)])
+    radius = 0.2 / size
+    first = _fitted_taylor(system, x, u, period, directions, order, radius)
+    second = _fitted_taylor(system, x, u, period, directions, order, radius / np.sqrt(2.0))
+    return second, float(np.max(np.abs(first - second))), "polynomial fit"
