@@ -21,15 +21,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DynrnnError
+from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from .normal_form_derivatives import _CycleForms, taylor_along
-from .normal_forms import Criticality, _check_kind, _check_period, _eigenpair, normal_form
+from .normal_forms import (Criticality, _check_kind, _check_period, _eigenpair,
+                           _require_critical, normal_form)
 from .special_points import BifurcationKind
 
 __all__ = ["CurveCriticality", "criticality_along", "cusp_coefficient",
            "generalised_flip_coefficient"]
 
+
+def _critical_forms(system, x, u, period, kind: BifurcationKind, tol: float = 1e-6):
+    """The k-fold map's forms at ``x``, after checking that ``x`` is a fixed point of F^k
+    with the critical multiplier of ``kind`` (a named error otherwise)."""
+    if not isinstance(system, RecurrentMap):
+        raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
+                               argument="system", value=system)
+    period = _check_period(period)
+    x = as_state(x, system.n_states, "x")
+    if x.ndim != 1:
+        raise InvalidInputError(f"x must be one state of shape ({system.n_states},), got "
+                                f"shape {x.shape}", argument="x", value=x.shape)
+    u = system.resolve_input(u)
+    forms = _CycleForms(system, x, u, period)      # refuses piecewise-linear maps by name
+    residual = float(np.linalg.norm(forms.end - x)) / max(1.0, float(np.linalg.norm(x)))
+    if not residual <= tol:
+        raise InvalidInputError(
+            f"x is not a fixed point of the {period}-fold map: |F^{period}(x) - x| / "
+            f"max(1, |x|) = {residual:.3g} > {tol:g}; pass a located point", argument="x",
+            value=residual)
+    _require_critical(kind, np.linalg.eigvals(forms.A), tol, argument="x")
+    return x, u, period, forms
 
 
 def cusp_coefficient(system: RecurrentMap, x, *, u=None, period: int = 1) -> float:
@@ -40,17 +63,20 @@ def cusp_coefficient(system: RecurrentMap, x, *, u=None, period: int = 1) -> flo
     .. math:: c = \tfrac16\langle p, C(q,q,q) + 3B(q, h_2)\rangle, \quad
               (I - A)h_2 = B(q,q) - \langle p, B(q,q)\rangle q,\ \langle p, h_2\rangle = 0,
 
-    (Govaerts et al. 2007, eq. for CP). ``x`` must be a point of the fold (the multiplier +1 is
-    taken as is: this function does not check that a vanishes).
+    (Govaerts et al. 2007, eq. for CP). ``x`` must be a point of the fold (a multiplier +1,
+    within 1e-6; this function does not check that a vanishes).
 
     Returns
     -------
     float
+
+    Raises
+    ------
+    InvalidInputError
+        When ``x`` is not a fixed point (cycle) with a multiplier +1, or the map is piecewise
+        linear (no second derivatives).
     """
-    period = _check_period(period)
-    x = as_state(x, system.n_states, "x")
-    u = system.resolve_input(u)
-    forms = _CycleForms(system, x, u, period)
+    _, _, _, forms = _critical_forms(system, x, u, period, BifurcationKind.LP)
     A = forms.A
     n = A.shape[0]
     _, q, p, _ = _eigenpair(A, BifurcationKind.LP)
@@ -153,6 +179,18 @@ def criticality_along(system: RecurrentMap, curve, *, u=None) -> CurveCriticalit
     -------
     CurveCriticality
     """
+    from .continuation import BifurcationCurve
+    if not isinstance(system, RecurrentMap):
+        raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
+                               argument="system", value=system)
+    if not isinstance(curve, BifurcationCurve):
+        raise InvalidTypeError(f"curve must be a BifurcationCurve (from continue_bifurcation), "
+                               f"got {type(curve).__name__}", argument="curve", value=curve)
+    if curve.states.shape[-1] != system.n_states:
+        raise InvalidInputError(f"curve has states of size {curve.states.shape[-1]}, the map "
+                                f"has {system.n_states}", argument="curve",
+                                value=curve.states.shape)
+    u = system.resolve_input(u)
     kind = _check_kind(curve.kind)
     names = tuple(curve.param_names)
     system.check_param_names(list(names), argument="curve.param_names")
@@ -242,6 +280,12 @@ def generalised_flip_coefficient(system: RecurrentMap, x, *, u=None, period: int
     -------
     float
 
+    Raises
+    ------
+    InvalidInputError
+        When ``x`` is not a fixed point (cycle) with a multiplier −1, or the map is piecewise
+        linear (no derivatives of any order above one).
+
     References
     ----------
     Kuznetsov & Meijer (2005), §4 (GPD), in the module references.
@@ -254,8 +298,6 @@ def generalised_flip_coefficient(system: RecurrentMap, x, *, u=None, period: int
     >>> round(generalised_flip_coefficient(f, [0.0]), 10)
     -1.9
     """
-    period = _check_period(period)
-    x = as_state(x, system.n_states, "x")
-    u = system.resolve_input(u)
+    x, u, period, _ = _critical_forms(system, x, u, period, BifurcationKind.PD)
     with np.errstate(all="ignore"):
         return _generalised_flip(system, x, u, period)[0]

@@ -39,12 +39,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap
 from .continuation import continue_bifurcation
+from .continuation.vocabulary import check_interval
 from .special_points import Bifurcation, BifurcationKind
 
-__all__ = ["OUTGOING", "switch_at_codim2"]
+__all__ = ["MAX_ANGLES", "OUTGOING", "switch_at_codim2"]
 
 _K = BifurcationKind
 
@@ -260,6 +262,43 @@ def _choose_target(kind: BifurcationKind, curve_kind: str, to) -> str:
     return str(to)
 
 
+#: Most circle points tried per radius (each costs a Newton solve or a multiple-shooting one).
+MAX_ANGLES = 4096
+
+
+def _check_arguments(system, point, bounds2, bounds1, u, radius, n_angles, to):
+    """Everything checked before any work: ``(names, target, u)``."""
+    if not isinstance(system, RecurrentMap):
+        raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
+                               argument="system", value=system)
+    curve_kind, name2 = _check_point(point)
+    names = (point.param_name, name2)
+    system.check_param_names(list(names), argument="point")
+    if np.shape(point.x) != (system.n_states,):
+        raise InvalidInputError(f"point.x has shape {np.shape(point.x)}, the map has "
+                                f"{system.n_states} states", argument="point",
+                                value=np.shape(point.x))
+    check_interval(bounds2, "bounds2", float(point.param2 or 0.0), allow_infinite=True,
+                   value_name=f"the point's {name2}")
+    if bounds1 is not None:
+        check_interval(bounds1, "bounds1", float(point.param), allow_infinite=True,
+                       value_name=f"the point's {point.param_name}")
+    u = system.resolve_input(u)
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or \
+            not (0 < radius <= 1 and math.isfinite(radius)):
+        raise InvalidInputError(f"radius must be a number in (0, 1] (relative to max(1, |p|)), "
+                                f"got {radius!r}", argument="radius", value=radius)
+    n_angles = check_count(n_angles, "n_angles", 4)
+    if n_angles > MAX_ANGLES:
+        raise InvalidInputError(f"n_angles = {n_angles} is more than MAX_ANGLES = {MAX_ANGLES} "
+                                "circle points; a few dozen suffice", argument="n_angles",
+                                value=n_angles)
+    if to is not None and not isinstance(to, str):
+        raise InvalidTypeError(f"to must be a curve name (str) or None, got "
+                               f"{type(to).__name__}", argument="to", value=to)
+    return names, _choose_target(point.kind, curve_kind, to), u
+
+
 def _start_ns_curve(system, point, names, finder, period, bounds2, bounds1, u, radius,
                     n_angles, near, kwargs):
     """An NS curve from a circle search (``finder``) around ``point``; close to R1/R2 the NS
@@ -323,9 +362,8 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
         not offered at the point's kind, or when no starting point for the new curve is
         found near the point.
     """
-    curve_kind, name2 = _check_point(point)
-    names = (point.param_name, name2)
-    target = _choose_target(point.kind, curve_kind, to)
+    names, target, u = _check_arguments(system, point, bounds2, bounds1, u, radius, n_angles,
+                                        to)
     if target == "LP2":
         return _fold_of_doubled(system, point, names, bounds2, bounds1, u, radius, kwargs)
     if target in ("LP", "PD"):
@@ -336,7 +374,7 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
         start = Bifurcation(_K(target), point.param, point.x.copy(), point.eigenvalues,
                             (point.param, point.param), param_name=names[0],
                             period=point.period)
-        return continue_bifurcation(base, start, name2, bounds2, bounds1=bounds1, u=u,
+        return continue_bifurcation(base, start, names[1], bounds2, bounds1=bounds1, u=u,
                                     **kwargs)
     near = 1.0 if point.kind == _K.R1 else -1.0
     if target == "NS2":

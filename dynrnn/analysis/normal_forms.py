@@ -371,7 +371,7 @@ def normal_form(system: RecurrentMap, point, kind: str | BifurcationKind | None 
                       p, forms.how, raw_value=float(value), scale=float(scale), extra=extra)
 
 
-def _require_critical(kind, mu, tol):
+def _require_critical(kind, mu, tol, argument="point"):
     if kind == BifurcationKind.LP:
         gap = float(np.min(np.abs(mu - 1.0)))
         what = "a multiplier at +1"
@@ -385,9 +385,9 @@ def _require_critical(kind, mu, tol):
     if not gap <= tol:
         shown = ", ".join(f"{m:.6g}" for m in mu[:6])
         raise InvalidInputError(
-            f"point is not a {kind.value} bifurcation: an {kind.value} point needs {what}, but "
+            f"{argument} is not a {kind.value} bifurcation: an {kind.value} point needs {what}, but "
             f"the nearest is {gap:.3g} away (multiplier_tol = {tol:g}); multipliers: {shown}. "
-            "Locate the bifurcation first (continuation) and pass it", argument="point",
+            "Locate the bifurcation first (continuation) and pass it", argument=argument,
             value=gap)
 
 

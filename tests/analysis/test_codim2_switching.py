@@ -79,6 +79,17 @@ def test_kinds_without_an_outgoing_curve_or_not_supported():
                      extra={"curve_kind": "NS", "param2_name": "W_rec[0,0]"})
     assert_named_error(lambda: switch_at_codim2(net, r1, (0, 1), to="LP2"),
                        dr.InvalidInputError, "to", "NS, LP")
+    # arguments refused before any work
+    for kwargs, argument, fragment in (
+            (dict(system="net"), "system", "RecurrentMap"),
+            (dict(radius=-1.0), "radius", "(0, 1]"),
+            (dict(n_angles=10**12), "n_angles", "MAX_ANGLES"),
+            (dict(n_angles=2), "n_angles", ">= 4"),
+            (dict(to=3), "to", "str"),
+            (dict(bounds2=(2.0, 3.0)), "bounds2", "W_rec[0,0]")):
+        call = {"system": net, "point": r1, "bounds2": (0, 2), **kwargs}
+        error = dr.InvalidTypeError if argument in ("system", "to") else dr.InvalidInputError
+        assert_named_error(lambda: switch_at_codim2(**call), error, argument, fragment)
     plain = Bifurcation(K.LP, 0.0, np.zeros(1), np.array([1.0]), (0.0, 0.0))
     assert_named_error(lambda: switch_at_codim2(net, plain, (0, 1)), dr.InvalidInputError,
                        "point", "codimension-two point")

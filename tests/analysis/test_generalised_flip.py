@@ -97,3 +97,27 @@ def test_sign_of_e_says_on_which_side_the_doubled_cycle_folds():
     f = dr.Map.from_sympy([-(1 + m_) * X + a_ * X**2 - X**3 + X**5 / 10], [X],
                           {m_: 0.0, a_: 1.0})
     assert generalised_flip_coefficient(f, [0.0]) == pytest.approx(-1.9, rel=1e-12)
+
+
+def test_bad_input_to_the_codimension_two_coefficients():
+    from dynrnn.analysis.codim2_coefficients import criticality_along, cusp_coefficient
+    from tests.checks import assert_named_error
+    f = dr.Map.from_sympy([-X + X**2 - X**3 + X**5 / 10], [X])
+    # not a flip (x = 0.5 is not even a fixed point), not a fold
+    assert_named_error(lambda: generalised_flip_coefficient(f, [0.5]), dr.InvalidInputError,
+                       "x", "not a fixed point")
+    assert_named_error(lambda: cusp_coefficient(f, [0.0]), dr.InvalidInputError, "x",
+                       "not a LP bifurcation")
+    # a map with no second derivatives: said so
+    relu = dr.RNN([[-1.0]], b=[0.0], activation="relu")
+    for call in (lambda: generalised_flip_coefficient(relu, [0.0]),
+                 lambda: cusp_coefficient(relu, [0.0])):
+        assert_named_error(call, dr.InvalidInputError, "system", "no second or third")
+    assert_named_error(lambda: generalised_flip_coefficient("f", [0.0]), dr.InvalidTypeError,
+                       "system", "RecurrentMap")
+    assert_named_error(lambda: generalised_flip_coefficient(f, [0.0], period=0),
+                       dr.InvalidInputError, "period", "positive integer")
+    assert_named_error(lambda: criticality_along(f, "curve"), dr.InvalidTypeError, "curve",
+                       "BifurcationCurve")
+    assert_named_error(lambda: criticality_along(None, "curve"), dr.InvalidTypeError, "system",
+                       "RecurrentMap")
