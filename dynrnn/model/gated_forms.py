@@ -73,11 +73,12 @@ def _add(a: list, b: list) -> list:
 
 
 def _affine(W: np.ndarray, bias: np.ndarray, a: list | None, like) -> list:
-    """W a + bias for a polynomial input ``a`` (None: no input, just the bias)."""
+    """W a + bias for a polynomial input ``a`` (None: no input, just the bias), batched over
+    the leading axes of the coefficients."""
     if a is None or W.shape[1] == 0:
-        zero = np.zeros(W.shape[0], dtype=like.dtype)
+        zero = np.zeros(like.shape[:-1] + (W.shape[0],), dtype=like.dtype)
         return [bias + zero, zero, zero, zero]
-    return [W @ a[0] + bias] + [W @ a[k] for k in range(1, 4)]
+    return [a[0] @ W.T + bias] + [a[k] @ W.T for k in range(1, 4)]
 
 
 def _gru_cell(W_ih, W_hh, b_ih, b_hh, h: list, v: list | None) -> list:
@@ -86,7 +87,7 @@ def _gru_cell(W_ih, W_hh, b_ih, b_hh, h: list, v: list | None) -> list:
     gh = _affine(W_hh, b_hh, h, h[0])
 
     def part(p, k):
-        return [c[k * H:(k + 1) * H] for c in p]
+        return [c[..., k * H:(k + 1) * H] for c in p]
 
     r = _apply(_sigmoid_derivatives, _add(part(gi, 0), part(gh, 0)))
     z = _apply(_sigmoid_derivatives, _add(part(gi, 1), part(gh, 1)))
@@ -97,17 +98,17 @@ def _gru_cell(W_ih, W_hh, b_ih, b_hh, h: list, v: list | None) -> list:
 
 def _lstm_cell(W_ih, W_hh, b_ih, b_hh, local: list, v: list | None) -> list:
     H = W_hh.shape[1]
-    h, c = [p[:H] for p in local], [p[H:] for p in local]
+    h, c = [p[..., :H] for p in local], [p[..., H:] for p in local]
     a = _add(_affine(W_ih, b_ih, v, h[0]), _affine(W_hh, b_hh, h, h[0]))
 
     def part(k):
-        return [p[k * H:(k + 1) * H] for p in a]
+        return [p[..., k * H:(k + 1) * H] for p in a]
 
     i, f = _apply(_sigmoid_derivatives, part(0)), _apply(_sigmoid_derivatives, part(1))
     g, o = _apply(_tanh_derivatives, part(2)), _apply(_sigmoid_derivatives, part(3))
     c_new = _add(_mul(f, c), _mul(i, g))
     h_new = _mul(o, _apply(_tanh_derivatives, c_new))
-    return [np.concatenate([hk, ck]) for hk, ck in zip(h_new, c_new)]
+    return [np.concatenate([hk, ck], axis=-1) for hk, ck in zip(h_new, c_new)]
 
 
 def _elman_cell(activation, W_ih, W_hh, b_ih, b_hh, h: list, v: list | None) -> list:
@@ -133,22 +134,23 @@ def _cell_function(network: GatedNetwork) -> Callable | None:
 
 
 def _taylor(network: GatedNetwork, cell: Callable, x: np.ndarray, u, d: np.ndarray) -> list:
-    """Taylor coefficients (F, J d, B(d,d)/2, C(d,d,d)/6) of t ↦ F(x + t d)."""
+    """Taylor coefficients (F, J d, B(d,d)/2, C(d,d,d)/6) of t ↦ F(x + t d), for directions
+    ``d`` of shape (m, n) at once."""
     dtype = np.result_type(d, float)
-    out = [np.zeros(x.shape[0], dtype=dtype) for _ in range(4)]
+    out = [np.zeros(d.shape, dtype=dtype) for _ in range(4)]
     v = None
     if network.n_inputs:
         constant = np.asarray(u, dtype=float)
-        zero = np.zeros_like(constant, dtype=dtype)
+        zero = np.zeros(d.shape[:-1] + constant.shape, dtype=dtype)
         v = [constant + zero, zero, zero, zero]
     for k, H in enumerate(network.hidden_sizes):
         index = network._state_index(k)
-        local = [x[index] + np.zeros(len(index), dtype=dtype), d[index].astype(dtype),
-                 np.zeros(len(index), dtype=dtype), np.zeros(len(index), dtype=dtype)]
+        zero = np.zeros(d.shape[:-1] + (len(index),), dtype=dtype)
+        local = [x[index] + zero, d[..., index] + zero, zero, zero]
         new = cell(*network.layer(k), local, v)
         for j in range(4):
-            out[j][index] = new[j]
-        v = [p[:H] for p in new]
+            out[j][..., index] = new[j]
+        v = [p[..., :H] for p in new]
     return out
 
 
@@ -161,18 +163,15 @@ def gated_multilinear_forms(network: GatedNetwork, x: np.ndarray, u
         return None
     x = np.asarray(x, dtype=float)
 
-    def Q(d):           # B(d, d)
-        return 2.0 * _taylor(network, cell, x, u, np.asarray(d))[2]
-
-    def P(d):           # C(d, d, d)
-        return 6.0 * _taylor(network, cell, x, u, np.asarray(d))[3]
-
-    def B(v, w):
+    def B(v, w):        # Q(d) = B(d, d) along v ± w, in one batched pass
         v, w = np.asarray(v), np.asarray(w)
-        return 0.25 * (Q(v + w) - Q(v - w))
+        Q = 2.0 * _taylor(network, cell, x, u, np.stack([v + w, v - w]))[2]
+        return 0.25 * (Q[0] - Q[1])
 
-    def C(v, w, y):
+    def C(v, w, y):     # P(d) = C(d, d, d) along v ± w ± y, in one batched pass
         v, w, y = np.asarray(v), np.asarray(w), np.asarray(y)
-        return (P(v + w + y) - P(v + w - y) - P(v - w + y) + P(v - w - y)) / 24.0
+        P = 6.0 * _taylor(network, cell, x, u,
+                          np.stack([v + w + y, v + w - y, v - w + y, v - w - y]))[3]
+        return (P[0] - P[1] - P[2] + P[3]) / 24.0
 
     return B, C
