@@ -193,15 +193,32 @@ def _fresh_multipliers(net, values, names, state, period, offset=1e-3):
     return np.linalg.eigvals(monodromy)
 
 
-def test_r1_on_the_ns_curve_of_a_two_unit_tanh_network_switches_both_ways():
+def _network_codim2(curve_kind, point_kind):
+    """A 2-unit tanh network, the curve of ``curve_kind`` from its first such point in
+    W_rec[0,0], followed in W_rec[1,1], and the first codim-2 point of ``point_kind`` on it."""
     net = dr.RNN([[0.5, -1.0], [1.0, 0.5]], b=[0.2, -0.1], activation="tanh")
     x0 = dr.find_fixed_points(net).points[0].x
     branch = dr.continuation(net, "W_rec[0,0]", x0, (-3, 3), p0=0.5, direction="both")
-    start = next(q for q in branch.bifurcations if q.kind == K.NS)
-    ns = dr.continue_bifurcation(net, start, "W_rec[1,1]", (-3, 3), bounds1=(-3, 3),
-                                 options=dr.BifurcationCurveOptions(max_points=300))
-    r1 = next(c for c in ns.codim2 if c.kind == K.R1)
-    names = ns.param_names
+    start = next(q for q in branch.bifurcations if q.kind == curve_kind)
+    curve = dr.continue_bifurcation(net, start, "W_rec[1,1]", (-3, 3), bounds1=(-3, 3),
+                                    options=dr.BifurcationCurveOptions(max_points=300))
+    return net, curve.param_names, next(c for c in curve.codim2 if c.kind == point_kind)
+
+
+def _assert_ns_curve_checked(net, ns, names):
+    """Every point inside the NS part (|κ| < 1): a pair on the unit circle, by fresh Newton
+    and eigvals."""
+    inside = np.abs(ns.kappa) < 1
+    assert np.count_nonzero(inside) > 10
+    for values, state in zip(ns.params[inside], ns.states[inside]):
+        mu = _fresh_multipliers(net, values, names, state, 1)
+        pair = mu[np.abs(mu.imag) > 1e-9]
+        assert pair.size == 2
+        np.testing.assert_allclose(np.abs(pair), 1.0, atol=1e-8)
+
+
+def test_r1_on_the_ns_curve_of_a_two_unit_tanh_network_switches_both_ways():
+    net, names, r1 = _network_codim2(K.NS, K.R1)
     options = dr.BifurcationCurveOptions(max_points=20)
     folds = switch_at_codim2(net, r1, (-3, 3), bounds1=(-3, 3), options=options)
     assert folds.kind == K.LP and folds.n_steps > 10
@@ -221,33 +238,14 @@ def test_r1_on_the_ns_curve_of_a_two_unit_tanh_network_switches_both_ways():
     ns_again = switch_at_codim2(net, r1_on_fold, (-3, 3), bounds1=(-3, 3), options=options,
                                 n_angles=8)
     assert ns_again.kind == K.NS and ns_again.n_steps > 10
-    inside = np.abs(ns_again.kappa) < 1
-    assert np.count_nonzero(inside) > 10
-    for values, state in zip(ns_again.params[inside], ns_again.states[inside]):
-        mu = _fresh_multipliers(net, values, names, state, 1)
-        pair = mu[np.abs(mu.imag) > 1e-9]
-        assert pair.size == 2
-        np.testing.assert_allclose(np.abs(pair), 1.0, atol=1e-8)
+    _assert_ns_curve_checked(net, ns_again, names)
 
 
 def test_r2_on_the_flip_curve_of_a_two_unit_tanh_network_starts_its_ns_curve():
-    net = dr.RNN([[0.5, -1.0], [1.0, 0.5]], b=[0.2, -0.1], activation="tanh")
-    x0 = dr.find_fixed_points(net).points[0].x
-    branch = dr.continuation(net, "W_rec[0,0]", x0, (-3, 3), p0=0.5, direction="both")
-    start = next(q for q in branch.bifurcations if q.kind == K.PD)
-    flips = dr.continue_bifurcation(net, start, "W_rec[1,1]", (-3, 3), bounds1=(-3, 3),
-                                    options=dr.BifurcationCurveOptions(max_points=300))
-    r2 = next(c for c in flips.codim2 if c.kind == K.R2)
-    names = flips.param_names
+    net, names, r2 = _network_codim2(K.PD, K.R2)
     mu = _fresh_multipliers(net, (r2.param, r2.param2), names, r2.x, 1, 0.0)
     assert abs(mu.sum() + 2.0) < 1e-8 and abs(np.prod(mu) - 1.0) < 1e-8   # double −1
     ns = switch_at_codim2(net, r2, (-3, 3), bounds1=(-3, 3), to="NS", n_angles=8,
                           options=dr.BifurcationCurveOptions(max_points=20))
     assert ns.kind == K.NS and ns.n_steps > 10
-    inside = np.abs(ns.kappa) < 1
-    assert np.count_nonzero(inside) > 10
-    for values, state in zip(ns.params[inside], ns.states[inside]):
-        mu = _fresh_multipliers(net, values, names, state, 1)
-        pair = mu[np.abs(mu.imag) > 1e-9]
-        assert pair.size == 2
-        np.testing.assert_allclose(np.abs(pair), 1.0, atol=1e-8)
+    _assert_ns_curve_checked(net, ns, names)
