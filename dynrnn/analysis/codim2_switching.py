@@ -318,10 +318,12 @@ def _start_ns_curve(system, point, names, finder, period, bounds2, bounds1, u, r
             return curve
     if curve is not None:
         return curve
+    why = (" (not every R2 point has one: in its unfolding the doubled cycle has an NS curve "
+           "only in one of the two cases of the 1:2 resonance)" if period != point.period else "")
     raise InvalidInputError(
-        f"no Neimark–Sacker point found on circles of radius {radius} to {25 * radius} "
-        f"around the {point.kind.value} point; try another radius", argument="radius",
-        value=radius)
+        f"no Neimark–Sacker point of the {'doubled ' if period != point.period else ''}cycle "
+        f"found on circles of radius {radius} to {25 * radius} around the {point.kind.value} "
+        f"point{why}; try another radius", argument="radius", value=radius)
 
 
 def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bounds1=None,
