@@ -166,14 +166,25 @@ def as_readout(readout) -> Readout | None:
             raise InvalidInputError(f"readout given as a dict needs the key 'W_out' (and "
                                     f"optionally 'b_out'), got the keys {sorted(readout)}",
                                     argument="readout", value=readout)
-        return Readout(readout["W_out"], readout.get("b_out"))
+        return Readout(readout["W_out"], _bias_or_zeros(readout["W_out"], readout.get("b_out")))
     if isinstance(readout, (tuple, list)) and len(readout) == 2:
         return Readout(readout[0], readout[1])
     W = np.asarray(readout)
     if W.ndim == 2:
-        return Readout(W, None)
+        return Readout(W, np.zeros(W.shape[0]))
     raise InvalidTypeError("readout must be a Readout, (W_out, b_out), a dict or a matrix, got "
                            f"{type(readout).__name__}", argument="readout", value=readout)
+
+
+def _bias_or_zeros(W_out, b_out) -> np.ndarray:
+    """``b_out``, or no bias (zeros, one per row of ``W_out``) when it is None; Readout checks
+    both shapes."""
+    if b_out is not None:
+        return b_out
+    try:
+        return np.zeros(np.shape(W_out)[:1])
+    except ValueError:      # a ragged W_out: Readout reports it
+        return np.zeros(0)
 
 
 def _as_real(value, argument: str, dtype=None) -> np.ndarray:
@@ -477,14 +488,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     if where not in ("all", "last"):
         raise InvalidInputError(f"where must be 'all' or 'last', got {where!r}", argument="where",
                                 value=where)
-    try:
-        dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise InvalidTypeError(f"dtype must be float32 or float64, got {dtype!r:.60}",
-                               argument="dtype", value=dtype) from None
-    if dtype not in (np.float32, np.float64):
-        raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}", argument="dtype",
-                                value=dtype)
+    dtype = _float_dtype(dtype)
     ro = as_readout(readout)
     if ro is not None and ro.W_out.shape[1] != net.n_units:
         raise ShapeError(f"readout W_out must have {net.n_units} columns to match the net, got "
@@ -496,31 +500,9 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     k = ro.n_outputs if ro is not None else n
     T_sel = T if where == "all" else 1
     z, labels = _prepare_targets(targets, loss_name, where, T_sel, B, k, batched, dtype)
-    if mask is not None:
-        mk = _as_real(mask, "mask", dtype)
-        if not batched:
-            mk = mk[..., None]
-        if where == "last" and mk.ndim == 1:
-            mk = mk[None]
-        if mk.shape != (T_sel, B):
-            raise ShapeError(f"mask must have shape {(T_sel, B)}, got {np.shape(mask)}",
-                             argument="mask", expected=(T_sel, B), actual=np.shape(mask))
-        _finite(mk, "mask")
-        if np.any(mk < 0):
-            raise InvalidInputError("mask must hold non-negative weights (0 drops a step), got "
-                                    f"a minimum of {float(mk.min())}", argument="mask",
-                                    value=float(mk.min()))
-    else:
-        mk = None
-
-    if column_block is not None and not (isinstance(column_block, str)
-                                         and column_block == "auto"):
-        # a negative block made empty column slices (a wrong loss), a float a raw TypeError
-        column_block = check_count(column_block, "column_block", 1)
-    if column_block == "auto":
-        # OpenBLAS runs a product single-threaded below M·N·K = 4·65536.
-        column_block = max(1, (4 * 65536) // (B * n))
-    fp = forward(net, x0b, U, dtype, exact_tanh, column_block)
+    mk = _prepare_mask(mask, where, T_sel, B, batched, dtype)
+    block = _column_block(column_block, B, n)
+    fp = forward(net, x0b, U, dtype, exact_tanh, block)
     X, H = fp.X, fp.H
     Hsel = H[1:] if where == "all" else H[T:]  # (T_sel, B, n)
 
@@ -530,24 +512,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
         Y = (Hsel.reshape(T_sel * B, n) @ W_out.T).reshape(T_sel, B, k) + ro.b_out.astype(dtype)
     else:
         Y = Hsel
-    if loss_name == "mse":
-        R = np.subtract(Y, z)
-        per = np.einsum("tbk,tbk->tb", R, R)
-        dY = R
-        dY *= 2.0
-    else:
-        P = _softmax(np.array(Y, dtype=dtype))
-        Ymax = Y.max(axis=-1, keepdims=True)
-        logZ = np.log(np.exp(Y - Ymax).sum(axis=-1, keepdims=True)) + Ymax
-        if labels:
-            per = (logZ[..., 0] - np.take_along_axis(Y, z[..., None], axis=-1)[..., 0])
-            dY = P
-            np.put_along_axis(dY, z[..., None],
-                              np.take_along_axis(dY, z[..., None], axis=-1) - 1.0, axis=-1)
-        else:
-            zsum = z.sum(axis=-1)
-            per = zsum * logZ[..., 0] - np.einsum("tbk,tbk->tb", z, Y)
-            dY = P * zsum[..., None] - z
+    per, dY = _loss_and_output_gradient(Y, z, labels, loss_name, dtype)
     if mk is not None:
         per = per * mk
         dY = dY * mk[..., None]
@@ -563,12 +528,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
         G = np.zeros((T, B, n), dtype=dtype)
         np.multiply(dH[0], D[T], out=G[T - 1])
     W_rec = np.ascontiguousarray(net.W_rec, dtype=dtype)
-    product = _sequential_product(W_rec, B, column_block)
-    tmp = np.empty((B, n), dtype=dtype)
-    for t in range(T - 2, -1, -1):  # G[t] holds g_{t+1}
-        product(G[t + 1], tmp)
-        tmp *= D[t + 1]
-        G[t] += tmp
+    _accumulate_backwards(G, D, W_rec, block)
     g0 = (G[0] @ W_rec) * D[0]
 
     Gf = G.reshape(T * B, n)
@@ -586,3 +546,85 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
         return BPTTResult(loss_value, grads, X[:, 0], outputs[:, 0], G[:, 0], per[:, 0], loss_name,
                           where, gnorm, batched=False)
     return BPTTResult(loss_value, grads, X, outputs, G, per, loss_name, where, gnorm, batched=True)
+
+
+def _float_dtype(dtype) -> np.dtype:
+    """``dtype`` as float32 or float64, or a dynrnn error naming the argument."""
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"dtype must be float32 or float64, got {dtype!r:.60}",
+                               argument="dtype", value=dtype) from None
+    if dtype not in (np.float32, np.float64):
+        raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}", argument="dtype",
+                                value=dtype)
+    return dtype
+
+
+def _prepare_mask(mask, where: str, T_sel: int, B: int, batched: bool,
+                  dtype) -> np.ndarray | None:
+    """The per-step loss weights as an array (T_sel, B), or None without a mask."""
+    if mask is None:
+        return None
+    mk = _as_real(mask, "mask", dtype)
+    if not batched:
+        mk = mk[..., None]
+    if where == "last" and mk.ndim == 1:
+        mk = mk[None]
+    if mk.shape != (T_sel, B):
+        raise ShapeError(f"mask must have shape {(T_sel, B)}, got {np.shape(mask)}",
+                         argument="mask", expected=(T_sel, B), actual=np.shape(mask))
+    _finite(mk, "mask")
+    if np.any(mk < 0):
+        raise InvalidInputError("mask must hold non-negative weights (0 drops a step), got "
+                                f"a minimum of {float(mk.min())}", argument="mask",
+                                value=float(mk.min()))
+    return mk
+
+
+def _column_block(column_block, B: int, n: int) -> int | None:
+    """The number of columns per block of the sequential products (None: one product)."""
+    if column_block is None:
+        return None
+    if isinstance(column_block, str) and column_block == "auto":
+        # OpenBLAS runs a product single-threaded below M·N·K = 4·65536.
+        return max(1, (4 * 65536) // (B * n))
+    # a negative block made empty column slices (a wrong loss), a float a raw TypeError
+    return check_count(column_block, "column_block", 1)
+
+
+def _loss_and_output_gradient(Y: np.ndarray, z: np.ndarray, labels: bool, loss_name: str,
+                              dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step losses (T_sel, B) and dE/dy (T_sel, B, k), before the mask and batch mean."""
+    if loss_name == "mse":
+        R = np.subtract(Y, z)
+        per = np.einsum("tbk,tbk->tb", R, R)
+        dY = R
+        dY *= 2.0
+        return per, dY
+    P = _softmax(np.array(Y, dtype=dtype))
+    Ymax = Y.max(axis=-1, keepdims=True)
+    logZ = np.log(np.exp(Y - Ymax).sum(axis=-1, keepdims=True)) + Ymax
+    if labels:
+        per = (logZ[..., 0] - np.take_along_axis(Y, z[..., None], axis=-1)[..., 0])
+        dY = P
+        np.put_along_axis(dY, z[..., None],
+                          np.take_along_axis(dY, z[..., None], axis=-1) - 1.0, axis=-1)
+    else:
+        zsum = z.sum(axis=-1)
+        per = zsum * logZ[..., 0] - np.einsum("tbk,tbk->tb", z, Y)
+        dY = P * zsum[..., None] - z
+    return per, dY
+
+
+def _accumulate_backwards(G: np.ndarray, D: np.ndarray, W_rec: np.ndarray,
+                          column_block: int | None) -> None:
+    """g_t = e_t + (g_{t+1} W_rec) σ'(x_t) in place, from the last step back (G (T, B, n) holds
+    the immediate terms e_t on entry; G[t] is g_{t+1})."""
+    T, B, n = G.shape
+    product = _sequential_product(W_rec, B, column_block)
+    tmp = np.empty((B, n), dtype=G.dtype)
+    for t in range(T - 2, -1, -1):  # G[t] holds g_{t+1}
+        product(G[t + 1], tmp)
+        tmp *= D[t + 1]
+        G[t] += tmp

@@ -132,9 +132,12 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     (array([0.6, 0.8]), 5.0, True)
     """
     single = not isinstance(grads, Mapping)
-    if single:
+    named: Mapping[str, np.ndarray]
+    if isinstance(grads, Mapping):
+        named = grads
+    else:
         try:
-            grads = {"g": np.asarray(grads)}
+            named = {"g": np.asarray(grads)}
         except (TypeError, ValueError):      # a ragged list
             raise InvalidTypeError(f"grads must be a numeric array or a dict of them, got "
                                    f"{grads!r:.60}", argument="grads", value=grads) from None
@@ -146,11 +149,11 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     if not (np.isfinite(c) and c > 0):
         raise InvalidInputError(f"threshold must be finite and > 0, got {threshold!r}",
                                 argument="threshold", value=threshold)
-    for argument, value in (("shrink_factor", shrink_factor), ("huge", huge)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                             np.floating)):
-            raise InvalidTypeError(f"{argument} must be a real number, got {value!r}",
-                                   argument=argument, value=value)
+    for argument, number in (("shrink_factor", shrink_factor), ("huge", huge)):
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.integer,
+                                                               np.floating)):
+            raise InvalidTypeError(f"{argument} must be a real number, got {number!r}",
+                                   argument=argument, value=number)
     if not (np.isfinite(shrink_factor) and shrink_factor > 0):
         # NaN would make NaN gradients, a negative factor would grow W_rec instead of
         # shrinking it, and 0 is nonfinite="skip"
@@ -174,7 +177,7 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
         raise InvalidTypeError(f"exclude must be a tuple of gradient names, got {exclude!r:.60}",
                                argument="exclude", value=exclude)
     counted = {}
-    for name, value in grads.items():
+    for name, value in named.items():
         if name in exclude:
             continue
         try:
@@ -192,20 +195,21 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
             raise NonFiniteError(f"grads: gradient norm is {norm} (NaN, inf or above "
                                  f"huge={huge}); use nonfinite='skip' or 'shrink' to continue",
                                  argument="grads", value=norm)
-        out = {k: np.zeros_like(np.asarray(v)) for k, v in grads.items()}
+        out = {k: np.zeros_like(np.asarray(v)) for k, v in named.items()}
         action = ClipAction.SKIPPED
         if nonfinite == "shrink":
+            assert weights is not None      # checked above: "shrink" needs W_rec
             W = np.asarray(weights["W_rec"])
-            out["W_rec"] = (shrink_factor * W).astype(np.asarray(grads["W_rec"]).dtype)
+            out["W_rec"] = (shrink_factor * W).astype(np.asarray(named["W_rec"]).dtype)
             action = ClipAction.SHRUNK
         res = ClipResult(out, norm, 0.0, True, True, action)
     elif (norm >= c) if compare == ">=" else (norm > c):
         scale = c / norm
         out = {k: (np.asarray(v) * np.asarray(scale, dtype=np.asarray(v).dtype)
-                   if k not in exclude else np.asarray(v)) for k, v in grads.items()}
+                   if k not in exclude else np.asarray(v)) for k, v in named.items()}
         res = ClipResult(out, norm, scale, True, False, ClipAction.CLIPPED)
     else:
-        res = ClipResult({k: np.asarray(v) for k, v in grads.items()}, norm, 1.0, False, False,
+        res = ClipResult({k: np.asarray(v) for k, v in named.items()}, norm, 1.0, False, False,
                          ClipAction.UNCHANGED)
     if single:
         return ClipResult(res.grads["g"], res.norm, res.scale, res.clipped, res.nonfinite,
