@@ -313,10 +313,7 @@ def period_doubling_cascade(system: RecurrentMap, param, start, p0: float, bound
     branches = []
     family = as_family(system, param)
     _, hi = _check(system, bounds, 1, system.n_states)
-    if isinstance(max_period, bool) or not isinstance(max_period, (int, np.integer)) \
-            or max_period < 1:
-        raise InvalidInputError(f"max_period must be a positive integer, got {max_period!r}",
-                                argument="max_period", value=max_period)
+    check_count(max_period, "max_period", 1, non_integer=InvalidInputError)
     _check(system, bounds, int(max_period), system.n_states)
     branch = continue_cycle(system, family, np.atleast_2d(start), p0, bounds, u=u, tol=tol)
     branches.append(branch)
