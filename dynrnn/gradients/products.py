@@ -23,7 +23,8 @@ from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError
 from ..model.base import as_finite_array
 from ..model.rnn import RNN
-from .bptt import _float_dtype, activation_and_derivative, bptt, forward, prepare_sequences
+from .bptt import bptt
+from .forward_pass import activation_and_derivative, float_dtype, forward, prepare_sequences
 
 __all__ = ["JacobianProducts", "jacobian_products", "DistanceDecomposition",
            "gradient_by_distance", "product_bound"]
@@ -171,7 +172,7 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
             f"return_matrices=True stores (T+1)² n² numbers; n_units={net.n_units} exceeds "
             f"max_matrix_units={max_matrix_units} (raise it to insist)",
             argument="return_matrices", value=True)
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     x0b, U, _ = prepare_sequences(net, x0, inputs, n_steps, dtype)
     fp = forward(net, x0b, U, dtype)
     X = fp.X[:, 0]
