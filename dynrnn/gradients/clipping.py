@@ -141,41 +141,8 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
         except (TypeError, ValueError):      # a ragged list
             raise InvalidTypeError(f"grads must be a numeric array or a dict of them, got "
                                    f"{grads!r:.60}", argument="grads", value=grads) from None
-    try:
-        c = float(threshold)
-    except (TypeError, ValueError):
-        raise InvalidTypeError(f"threshold must be a number, got {threshold!r}",
-                               argument="threshold", value=threshold) from None
-    if not (np.isfinite(c) and c > 0):
-        raise InvalidInputError(f"threshold must be finite and > 0, got {threshold!r}",
-                                argument="threshold", value=threshold)
-    for argument, number in (("shrink_factor", shrink_factor), ("huge", huge)):
-        if isinstance(number, bool) or not isinstance(number, (int, float, np.integer,
-                                                               np.floating)):
-            raise InvalidTypeError(f"{argument} must be a real number, got {number!r}",
-                                   argument=argument, value=number)
-    if not (np.isfinite(shrink_factor) and shrink_factor > 0):
-        # NaN would make NaN gradients, a negative factor would grow W_rec instead of
-        # shrinking it, and 0 is nonfinite="skip"
-        raise InvalidInputError(f"shrink_factor must be finite and > 0 (the shrink step is "
-                                f"g_W_rec = shrink_factor · W_rec), got {shrink_factor!r}",
-                                argument="shrink_factor", value=shrink_factor)
-    if not huge > 0:
-        raise InvalidInputError(f"huge must be > 0 (norms above it count as non-finite; inf "
-                                f"turns that off), got {huge!r}", argument="huge", value=huge)
-    if nonfinite not in ("raise", "skip", "shrink"):
-        raise InvalidInputError(f"nonfinite must be 'raise', 'skip' or 'shrink', got "
-                                f"{nonfinite!r}", argument="nonfinite", value=nonfinite)
-    if compare not in (">=", ">"):
-        raise InvalidInputError(f"compare must be '>=' or '>', got {compare!r}",
-                                argument="compare", value=compare)
-    if nonfinite == "shrink" and (weights is None or "W_rec" not in weights):
-        raise InvalidInputError("nonfinite='shrink' needs weights={'W_rec': ...}",
-                                argument="weights", value=None)
-    if isinstance(exclude, str) or not isinstance(exclude, (tuple, list, set, frozenset)) \
-            or not all(isinstance(name, str) for name in exclude):
-        raise InvalidTypeError(f"exclude must be a tuple of gradient names, got {exclude!r:.60}",
-                               argument="exclude", value=exclude)
+    c = _check_clip_options(threshold, nonfinite, weights, shrink_factor, huge, compare,
+                            exclude)
     counted = {}
     for name, value in named.items():
         if name in exclude:
@@ -215,3 +182,45 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
         return ClipResult(res.grads["g"], res.norm, res.scale, res.clipped, res.nonfinite,
                           res.action)
     return res
+
+
+def _check_clip_options(threshold, nonfinite, weights, shrink_factor, huge, compare,
+                        exclude) -> float:
+    """The options of :func:`clip_gradients` checked (each error names its argument); returns
+    the threshold c as a float."""
+    try:
+        c = float(threshold)
+    except (TypeError, ValueError):
+        raise InvalidTypeError(f"threshold must be a number, got {threshold!r}",
+                               argument="threshold", value=threshold) from None
+    if not (np.isfinite(c) and c > 0):
+        raise InvalidInputError(f"threshold must be finite and > 0, got {threshold!r}",
+                                argument="threshold", value=threshold)
+    for argument, number in (("shrink_factor", shrink_factor), ("huge", huge)):
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.integer,
+                                                               np.floating)):
+            raise InvalidTypeError(f"{argument} must be a real number, got {number!r}",
+                                   argument=argument, value=number)
+    if not (np.isfinite(shrink_factor) and shrink_factor > 0):
+        # NaN would make NaN gradients, a negative factor would grow W_rec instead of
+        # shrinking it, and 0 is nonfinite="skip"
+        raise InvalidInputError(f"shrink_factor must be finite and > 0 (the shrink step is "
+                                f"g_W_rec = shrink_factor · W_rec), got {shrink_factor!r}",
+                                argument="shrink_factor", value=shrink_factor)
+    if not huge > 0:
+        raise InvalidInputError(f"huge must be > 0 (norms above it count as non-finite; inf "
+                                f"turns that off), got {huge!r}", argument="huge", value=huge)
+    if nonfinite not in ("raise", "skip", "shrink"):
+        raise InvalidInputError(f"nonfinite must be 'raise', 'skip' or 'shrink', got "
+                                f"{nonfinite!r}", argument="nonfinite", value=nonfinite)
+    if compare not in (">=", ">"):
+        raise InvalidInputError(f"compare must be '>=' or '>', got {compare!r}",
+                                argument="compare", value=compare)
+    if nonfinite == "shrink" and (weights is None or "W_rec" not in weights):
+        raise InvalidInputError("nonfinite='shrink' needs weights={'W_rec': ...}",
+                                argument="weights", value=None)
+    if isinstance(exclude, str) or not isinstance(exclude, (tuple, list, set, frozenset)) \
+            or not all(isinstance(name, str) for name in exclude):
+        raise InvalidTypeError(f"exclude must be a tuple of gradient names, got {exclude!r:.60}",
+                               argument="exclude", value=exclude)
+    return c
