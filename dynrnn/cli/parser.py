@@ -45,9 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_fixed_points(sub, parents: list[argparse.ArgumentParser]) -> None:
     """``dynrnn fixed-points``."""
-    p = sub.add_parser("fixed-points", parents=parents,
-                       help="all fixed points of a model and their stability")
-    p.add_argument("model", help=_MODEL_HELP)
+    p = _model_command(sub, "fixed-points", parents,
+                       "all fixed points of a model and their stability")
     p.add_argument("--starts", default="256", metavar="N|FILE.npy",
                    help="number of Newton starts for n-D maps, or a .npy file of starting "
                         "states, shape (n_starts, n_states), in the --state-space")
@@ -63,23 +62,18 @@ def _add_fixed_points(sub, parents: list[argparse.ArgumentParser]) -> None:
 
 def _add_cycles(sub, parents: list[argparse.ArgumentParser]) -> None:
     """``dynrnn cycles``."""
-    p = sub.add_parser("cycles", parents=parents,
-                       help="k-cycles of a model and their multipliers")
-    p.add_argument("model", help=_MODEL_HELP)
+    p = _model_command(sub, "cycles", parents,
+                       "k-cycles of a model and their multipliers")
     p.add_argument("--period", type=int, required=True, metavar="K")
-    p.add_argument("--starts", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0)
+    _add_starts_and_seed(p)
     p.set_defaults(handler=cmd_cycles)
 
 
 def _add_continue(sub, parents: list[argparse.ArgumentParser]) -> None:
     """``dynrnn continue``."""
-    p = sub.add_parser("continue", parents=parents,
-                       help="follow fixed points (or k-cycles) as one parameter varies")
-    p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("--param", required=True, metavar="NAME",
-                   help='parameter name, e.g. "b[0]", "W_rec[0,1]", or "gain"')
-    p.add_argument("--bounds", nargs=2, type=float, required=True, metavar=("LO", "HI"))
+    p = _model_command(sub, "continue", parents,
+                       "follow fixed points (or k-cycles) as one parameter varies")
+    _add_parameter_interval(p, 'parameter name, e.g. "b[0]", "W_rec[0,1]", or "gain"')
     p.add_argument("--start", nargs="+", type=float, metavar="X",
                    help="a state near a fixed point (default: every fixed point found)")
     p.add_argument("--p0", type=float, help="start value of the parameter (default: the "
@@ -90,26 +84,22 @@ def _add_continue(sub, parents: list[argparse.ArgumentParser]) -> None:
                                         "both (default); 'up'/'down' are deprecated spellings")
     p.add_argument("--max-points", type=int, default=2000)
     p.add_argument("--ds-max", type=float, default=0.1, help="largest arclength step")
-    p.add_argument("--starts", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0)
+    _add_starts_and_seed(p)
     p.set_defaults(handler=cmd_continue)
 
 
 def _add_diagram(sub, parents: list[argparse.ArgumentParser]) -> None:
     """``dynrnn diagram``."""
-    p = sub.add_parser("diagram", parents=parents,
-                       help="bifurcation diagram over the orbit diagram, as an image in --out")
-    p.add_argument("model", help=_MODEL_HELP)
-    p.add_argument("--param", required=True, metavar="NAME")
-    p.add_argument("--bounds", nargs=2, type=float, required=True, metavar=("LO", "HI"))
+    p = _model_command(sub, "diagram", parents,
+                       "bifurcation diagram over the orbit diagram, as an image in --out")
+    _add_parameter_interval(p)
     p.add_argument("--values", type=int, default=400, help="parameter values of the orbit "
                                                            "diagram")
     p.add_argument("--transient", type=int, default=500)
     p.add_argument("--keep", type=int, default=50)
     p.add_argument("--component", type=int, default=0)
     p.add_argument("--period-doublings", type=int, default=1)
-    p.add_argument("--starts", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0)
+    _add_starts_and_seed(p)
     p.set_defaults(handler=cmd_diagram)
 
 
@@ -194,3 +184,23 @@ def _add_sweep(sub, parents: list[argparse.ArgumentParser]) -> None:
                    help="Dask scheduler address (default: a local process pool)")
     p.add_argument("--store", help="resumable store directory")
     p.set_defaults(handler=cmd_sweep)
+
+
+def _model_command(sub, name: str, parents: list[argparse.ArgumentParser], help: str
+                   ) -> argparse.ArgumentParser:
+    """A subcommand analysing the model given as its first argument."""
+    p = sub.add_parser(name, parents=parents, help=help)
+    p.add_argument("model", help=_MODEL_HELP)
+    return p
+
+
+def _add_parameter_interval(p: argparse.ArgumentParser, help: str | None = None) -> None:
+    """--param NAME and --bounds LO HI: the parameter varied and its interval."""
+    p.add_argument("--param", required=True, metavar="NAME", help=help)
+    p.add_argument("--bounds", nargs=2, type=float, required=True, metavar=("LO", "HI"))
+
+
+def _add_starts_and_seed(p: argparse.ArgumentParser) -> None:
+    """--starts N and --seed S of the searches for fixed points and cycles."""
+    p.add_argument("--starts", type=int, default=256)
+    p.add_argument("--seed", type=int, default=0)
