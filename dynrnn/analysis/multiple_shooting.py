@@ -279,11 +279,8 @@ def flip_vectors(J: np.ndarray) -> np.ndarray:
     return guess / float(np.max(np.abs(guess)))
 
 
-def _check(system, bounds, period, n, max_points=2000):
-    if not isinstance(system, RecurrentMap):
-        raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
-                               argument="system", value=system)
-    check_count(period, "period", 1, non_integer=InvalidInputError)
+def check_shooting_size(period: int, n: int, max_points: int = 2000) -> None:
+    """Refuse, before any work, a cycle too long for memory (named error saying how much)."""
     if period * n > MAX_SHOOTING_SIZE:
         raise InvalidInputError(
             f"period {period} with {n} states gives {period * n} shooting unknowns, more than "
@@ -296,6 +293,14 @@ def _check(system, bounds, period, n, max_points=2000):
     check_work("period", int(period), needed, MAX_SHOOTING_BYTES,
                f"bytes for a branch of {period}-cycles with {n} states",
                "continue a shorter cycle or lower max_points")
+
+
+def _check(system, bounds, period, n, max_points=2000):
+    if not isinstance(system, RecurrentMap):
+        raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
+                               argument="system", value=system)
+    check_count(period, "period", 1, non_integer=InvalidInputError)
+    check_shooting_size(int(period), n, max_points)
     if isinstance(bounds, (str, bytes)) or np.ndim(bounds) != 1 or len(bounds) != 2:
         raise InvalidInputError(f"bounds must be (lo, hi), got {bounds!r:.80}",
                                 argument="bounds", value=bounds)
@@ -315,11 +320,12 @@ def start_tangent(evaluation, row: np.ndarray) -> np.ndarray:
 
 
 def march_cycles(problem: ShootingProblem, start: Point, bounds, *, ds: float, ds_max: float,
-                 max_points: int, tol: float):
+                 max_points: int, tol: float, on_point=None):
     """The engine's march on the shooting problem (``start.data`` set here)."""
     start.data = problem.describe(start)
     return march(problem, start, _control(ds, ds_max, max_points, tol),
-                 ((problem.k * problem.n,), np.array([bounds[0]]), np.array([bounds[1]])))
+                 ((problem.k * problem.n,), np.array([bounds[0]]), np.array([bounds[1]])),
+                 on_point=on_point)
 
 
 def locate_cycle_bifurcations(problem: ShootingProblem, points: list, name: str, tol: float,
