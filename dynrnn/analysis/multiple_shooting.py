@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
 from .._checks import check_count
-from ..errors import InvalidInputError, InvalidTypeError
+from .._signature_checks import checked_arguments
+from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
 from ..model.families import as_family
 from .continuation.engine import (
@@ -43,7 +45,7 @@ from .continuation.engine import (
     CorrectorSettings,
     Point,
     StepControl,
-    as_direction,
+    check_interval,
     check_work,
     correct,
     evaluation_tangent,
@@ -51,6 +53,7 @@ from .continuation.engine import (
     solve_bordered,
 )
 from .cyclic_bordered import dense_cyclic_bordered, solve_cyclic_bordered
+from .normal_forms import coefficient_for_bifurcation
 from .periodic_schur import periodic_multipliers
 from .special_points import Bifurcation, BifurcationKind
 
@@ -295,20 +298,34 @@ def check_shooting_size(period: int, n: int, max_points: int = 2000) -> None:
                "continue a shorter cycle or lower max_points")
 
 
-def _check(system, bounds, period, n, max_points=2000):
+def _check(system, bounds, period, n, max_points=2000, p0=None):
     if not isinstance(system, RecurrentMap):
         raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
                                argument="system", value=system)
     check_count(period, "period", 1, non_integer=InvalidInputError)
     check_shooting_size(int(period), n, max_points)
-    if isinstance(bounds, (str, bytes)) or np.ndim(bounds) != 1 or len(bounds) != 2:
-        raise InvalidInputError(f"bounds must be (lo, hi), got {bounds!r:.80}",
-                                argument="bounds", value=bounds)
-    lo, hi = (float(as_finite_array(b, "bounds")) for b in bounds)
-    if not lo < hi:
-        raise InvalidInputError(f"bounds must satisfy lo < hi, got {bounds!r}",
-                                argument="bounds", value=bounds)
-    return lo, hi
+    return check_interval(bounds, "bounds", p0, value_name="p0")
+
+
+def _check_cycle(system, cycle, argument: str = "cycle") -> np.ndarray:
+    """The k points (k, n) of a cycle, or one point (n,) of a fixed point."""
+    points = as_state(cycle, system.n_states, argument)
+    if points.ndim > 2:
+        raise ShapeError(f"{argument} must have shape (k, {system.n_states}), got "
+                         f"{points.shape}", argument=argument,
+                         expected=("k", system.n_states), actual=points.shape)
+    return np.atleast_2d(points)
+
+
+def _check_tangent(tangent, size: int) -> np.ndarray:
+    t = as_finite_array(tangent, "tangent")
+    if t.shape != (size,):
+        raise ShapeError(f"tangent must have shape ({size},) (the k n cycle entries and the "
+                         f"parameter), got {t.shape}", argument="tangent", expected=(size,),
+                         actual=t.shape)
+    if not np.any(t != 0):
+        raise InvalidInputError("tangent must not be zero", argument="tangent", value=tangent)
+    return t
 
 
 def start_tangent(evaluation, row: np.ndarray) -> np.ndarray:
@@ -353,17 +370,23 @@ def locate_cycle_bifurcations(problem: ShootingProblem, points: list, name: str,
             extra = {"cycle": z[:-1].reshape(k, n).copy(), "method": "multiple shooting"}
             if kind == BifurcationKind.PD:
                 extra["eigenvectors"] = flip_vectors(evaluation.J)
+            # soft or hard: the normal-form coefficient of the k-fold map (chain rule)
+            coefficient, criticality = coefficient_for_bifurcation(
+                problem.family.at(float(z[-1])), z[:n].copy(), kind, k, problem.u)
             found.append(Bifurcation(
                 kind=kind, param=float(z[-1]), x=z[:n].copy(), eigenvalues=mu,
                 bracket=(float(points[i].z[-1]), float(points[i + 1].z[-1])), param_name=name,
-                period=k, index=i, test_value=float(value), angle=angle, extra=extra))
+                period=k, index=i, test_value=float(value), angle=angle, extra=extra,
+                coefficient=coefficient, criticality=criticality))
     found.sort(key=lambda b: b.index)
     return found
 
 
-def continue_cycle(system: RecurrentMap, param, cycle, p0: float, bounds, *,
-                   direction: str = "forward", u=None, ds: float = 1e-3, ds_max: float = 0.02,
-                   max_points: int = 2000, tol: float = 1e-12, tangent=None) -> ShootingBranch:
+@checked_arguments
+def continue_cycle(system: RecurrentMap, param, cycle, p0: float, bounds: tuple[float, float], *,
+                   direction: Literal["forward", "backward"] = "forward", u=None,
+                   ds: float = 1e-3, ds_max: float = 0.02, max_points: int = 2000,
+                   tol: float = 1e-12, tangent=None) -> ShootingBranch:
     """Continue a k-cycle given by its k points ``cycle`` (k, n) at ``p0`` by multiple
     shooting, locating its flips (PD), folds (LP) and Neimark–Sacker points (NS).
 
@@ -371,23 +394,17 @@ def continue_cycle(system: RecurrentMap, param, cycle, p0: float, bounds, *,
     branch, oriented by ``direction`` along the parameter).
     """
     family = as_family(system, param)
-    cycle = np.atleast_2d(as_state(cycle, system.n_states, "cycle"))
+    cycle = _check_cycle(system, cycle)
     k, n = cycle.shape
-    direction = as_direction(direction)
-    if direction == "both":
-        raise InvalidInputError("direction must be 'forward' or 'backward' for a cycle",
-                                argument="direction", value=direction)
     check_count(max_points, "max_points", 2, non_integer=InvalidInputError)
-    lo, hi = _check(system, bounds, k, n, int(max_points))
     p0 = float(as_finite_array(p0, "p0"))
+    lo, hi = _check(system, bounds, k, n, int(max_points), p0)
     for value, label in ((ds, "ds"), (ds_max, "ds_max"), (tol, "tol")):
-        if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value)
-                and value > 0):
+        if not (math.isfinite(value) and value > 0):
             raise InvalidInputError(f"{label} must be a positive number, got {value!r}",
                                     argument=label, value=value)
-    if not lo <= p0 <= hi:
-        raise InvalidInputError(f"p0 = {p0} is outside bounds ({lo}, {hi})",
-                                argument="p0", value=p0)
+    if tangent is not None:
+        tangent = _check_tangent(tangent, k * n + 1)
     problem = ShootingProblem(family, n, k, None if u is None else system.resolve_input(u))
     start = _start(problem, cycle, p0, direction, tol, tangent)
     result = march_cycles(problem, start, (lo, hi), ds=ds, ds_max=ds_max,
@@ -451,9 +468,10 @@ def doubled_cycle_start(problem: ShootingProblem, pd: Bifurcation, epsilon: floa
     return corr.z, corr.evaluation, row
 
 
-def period_doubling_cascade(system: RecurrentMap, param, start, p0: float, bounds, *,
-                            max_period: int = 64, u=None, epsilon: float = 1e-4,
-                            tol: float = 1e-12) -> tuple:
+@checked_arguments
+def period_doubling_cascade(system: RecurrentMap, param, start, p0: float,
+                            bounds: tuple[float, float], *, max_period: int = 64, u=None,
+                            epsilon: float = 1e-4, tol: float = 1e-12) -> tuple:
     """Follow a period-doubling cascade from a fixed point: at each flip of the k-cycle, start
     the 2k-cycle on the hyperplane ⟨v, x − x*⟩ = ε through the flip's eigenvector and continue
     it by multiple shooting, until period ``max_period``.
@@ -465,11 +483,14 @@ def period_doubling_cascade(system: RecurrentMap, param, start, p0: float, bound
     """
     family = as_family(system, param)
     check_count(max_period, "max_period", 1, non_integer=InvalidInputError)
-    _, hi = _check(system, bounds, int(max_period), system.n_states)
-    if not (isinstance(epsilon, (int, float, np.floating)) and 0 < epsilon < math.inf):
-        raise InvalidInputError(f"epsilon must be a positive number, got {epsilon!r}",
-                                argument="epsilon", value=epsilon)
-    branch = continue_cycle(system, family, np.atleast_2d(start), p0, bounds, u=u, tol=tol)
+    start = _check_cycle(system, start, "start")
+    p0 = float(as_finite_array(p0, "p0"))
+    _, hi = _check(system, bounds, int(max_period), system.n_states, p0=p0)
+    for value, label in ((epsilon, "epsilon"), (tol, "tol")):
+        if not (math.isfinite(value) and value > 0):
+            raise InvalidInputError(f"{label} must be a positive number, got {value!r}",
+                                    argument=label, value=value)
+    branch = continue_cycle(system, family, start, p0, bounds, u=u, tol=tol)
     branches = [branch]
     while branch.period < max_period:
         flips = [b for b in branch.bifurcations if b.kind == BifurcationKind.PD]

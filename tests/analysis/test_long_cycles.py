@@ -253,6 +253,8 @@ def test_switch_branch_follows_the_logistic_cascade_to_period_64():
     assert abs(delta - FEIGENBAUM_DELTA) < 5e-3            # three digits: 4.67
     last = branches[-1]
     assert last.period == 64 and last.states.shape[1] == 1 and last.tangents.shape[1] == 2
+    # every flip of the logistic cascade is supercritical (a stable doubled cycle)
+    assert [f.criticality for f in flips] == ["supercritical"] * 7
     for f in flips[3:]:
         assert f.extra["method"] == "multiple shooting"
         assert np.min(np.abs(f.eigenvalues + 1.0)) < 1e-9
