@@ -75,12 +75,15 @@ def _eliminate(J, G, C, c_p, rhs, wrap):
     pivots = []
     odd = False
     width = n + n + 1 + m + 1      # next unknown | y_0 | q | rhs | border weight
+    column = np.empty((2 * n + 1, n))
+    lwork = max(1, 4 * width * n)
     for j in range(1, k):
         last = j == k - 1
-        column = np.vstack([carried_next, J[j]])
+        column[:n + 1] = carried_next
+        column[n + 1:] = J[j]
         B = np.zeros((2 * n + 1, width))
         if not last:
-            B[:n + 1, :n] = np.outer(carried[:, -1], C[j + 1])
+            B[:n + 1, :n] = carried[:, -1:] * C[j + 1]
             B[n + 1:, :n] = -eye
         B[:n + 1, n:] = carried
         if last:
@@ -88,14 +91,15 @@ def _eliminate(J, G, C, c_p, rhs, wrap):
         B[n + 1:, 2 * n] = G[j]
         B[n + 1:, 2 * n + 1:2 * n + 1 + m] = rhs[j * n:(j + 1) * n]
         packed, tau, _, info = dgeqrf(column)
-        B, _, info2 = dormqr("L", "T", packed, tau, B, lwork=max(1, 4 * width * n))
+        B, _, info2 = dormqr("L", "T", packed, tau, B, lwork=lwork)
         if info != 0 or info2 != 0:
             raise np.linalg.LinAlgError("QR of a cyclic block failed")
-        diagonal = packed.diagonal()
-        if np.any(diagonal == 0.0):
-            raise np.linalg.LinAlgError("singular cyclic bordered matrix")
-        odd ^= bool(np.count_nonzero(tau) % 2) ^ bool(np.count_nonzero(diagonal < 0) % 2)
-        pivots.append((np.triu(packed[:n]), B[:n]))
+        # Python on the n-long lists: cheaper than numpy reductions at the small n of maps
+        for d, t in zip(packed.diagonal().tolist(), tau.tolist()):
+            if d == 0.0:
+                raise np.linalg.LinAlgError("singular cyclic bordered matrix")
+            odd ^= (d < 0) ^ (t != 0.0)     # a reflector with τ ≠ 0 has det −1
+        pivots.append((packed[:n], B[:n]))   # dtrtrs reads the upper triangle only
         carried_next = B[n:, :n]
         carried = B[n:, n:]
     return pivots, carried, odd
@@ -150,9 +154,9 @@ def solve_cyclic_bordered(J: np.ndarray, G: np.ndarray, C: np.ndarray, c_p: floa
     later = np.zeros(m)
     for j in range(k - 1, 0, -1):
         upper, B = pivots[j - 1]
-        right = B[:, 2 * n + 1:2 * n + 1 + m] - B[:, n:2 * n] @ x0 - np.outer(B[:, 2 * n], q)
+        right = B[:, 2 * n + 1:2 * n + 1 + m] - B[:, n:2 * n] @ x0 - B[:, 2 * n:2 * n + 1] * q
         if j < k - 1:
-            right -= B[:, :n] @ following + np.outer(B[:, -1], later)
+            right -= B[:, :n] @ following + B[:, -1:] * later
             later += C[j + 1] @ following
         following, info = dtrtrs(upper, right)
         if info != 0:

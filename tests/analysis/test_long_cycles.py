@@ -320,3 +320,40 @@ def test_switch_branch_network_doubled_cycle_is_a_cycle_of_the_network():
         for _ in range(4):
             x = m.step(x)
         assert np.max(np.abs(y - x)) > 1e-4         # not the 4-cycle traversed twice
+
+
+# ---------------------------------------------------------------------------------------------
+# folds and Neimark–Sacker points along cycles (test functions of the periodic multipliers)
+# ---------------------------------------------------------------------------------------------
+def test_fold_of_the_logistic_three_cycle_at_one_plus_sqrt_8():
+    lg = logistic()
+    r = 3.84
+    x = 0.5
+    m = lg.with_params({"r": r})
+    for _ in range(2000):
+        x = float(m.step([x])[0])
+    cycle = [[x]]
+    for _ in range(2):
+        cycle.append([float(m.step(cycle[-1])[0])])
+    branch = ms.continue_cycle(lg, "r", cycle, r, (3.8, 3.84), direction="backward")
+    folds = [b for b in branch.bifurcations if b.kind.value == "LP"]
+    assert len(folds) == 1 and branch.period == 3
+    assert folds[0].param == pytest.approx(1 + math.sqrt(8), abs=1e-10)
+    assert np.min(np.abs(folds[0].eigenvalues - 1.0)) < 1e-8
+
+
+@pytest.mark.parametrize("period", [1, 2])
+def test_neimark_sacker_of_the_delayed_logistic_map_at_r_2(period):
+    # x' = r x (1 - y), y' = x: the fixed point (1 - 1/r, 1 - 1/r) has multipliers
+    # (1 ± i sqrt(3)) / 2 at r = 2 (angle π/3); as a 2-cycle (the point twice), their squares
+    x, y, r = sp.symbols("x y r")
+    delayed = dr.Map.from_sympy([r * x * (1 - y), x], [x, y], {r: 1.8})
+    point = [1 - 1 / 1.8] * 2
+    branch = ms.continue_cycle(delayed, "r", [point] * period, 1.8, (1.8, 2.1))
+    ns = [b for b in branch.bifurcations if b.kind.value == "NS"]
+    assert len(ns) == 1
+    assert ns[0].param == pytest.approx(2.0, abs=1e-10)
+    assert ns[0].angle == pytest.approx(period * math.pi / 3, abs=1e-8)
+    # supercritical (Kuznetsov's example); the doubled point sits at e^{2πi/3}, a 1:3
+    # resonance, where the first Lyapunov coefficient is not defined
+    assert ns[0].criticality == ("supercritical" if period == 1 else None)

@@ -112,10 +112,11 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         ε, distance of the first new point from the bifurcation; default
         ``options.switch_amplitude``.
 
-    A doubled cycle of period 8 or more (:data:`dynrnn.analysis.cycle_switching.SHOOTING_PERIOD`)
-    is continued by multiple shooting instead (:mod:`dynrnn.analysis.cycle_switching`: the 2k
-    points of the cycle as unknowns, multipliers from the periodic Schur form), which follows
-    cascades to periods where :math:`F^{2k}` as one function no longer corrects.
+    A doubled cycle of period 8 or more (``dynrnn.analysis.cycle_switching.SHOOTING_PERIOD``)
+    is continued by multiple shooting instead (the 2k points of the cycle as unknowns,
+    multipliers from a periodic Schur form; see :mod:`dynrnn.analysis.multiple_shooting`), which
+    follows cascades to periods where :math:`F^{2k}` as one function no longer corrects: the
+    logistic cascade to period 64 by repeated ``switch_branch``.
 
     Returns
     -------
