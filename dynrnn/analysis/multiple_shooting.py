@@ -84,7 +84,7 @@ def _dense_is_faster(k: int, n: int) -> bool:
 class ShootingEvaluation:
     """The residual H (kn,), the Jacobians J (k, n, n) and parameter derivatives gp (k, n) at
     one z; the dense Jacobian (kn, kn + 1) only on demand. ``solve_bordered`` solves the
-    bordered system for the engine (structured for large kn, see :mod:`.cyclic_bordered`)."""
+    bordered system for the engine (structured for large kn, see ``cyclic_bordered``)."""
 
     __slots__ = ("J", "context", "finite", "gp", "residual", "_jacobian")
 
