@@ -438,7 +438,12 @@ def _start(problem, cycle, p0, direction, tol, tangent) -> Point:
         if tangent is None:
             try:
                 tangent = start_tangent(corr.evaluation, fixed_p)
-            except np.linalg.LinAlgError:      # a fold at p0: any direction but the fold's
+            except np.linalg.LinAlgError:      # a fold at p0: the null vector of DH
+                if k * n > _MAX_DENSE:
+                    raise InvalidInputError(
+                        f"the {k}-cycle at {problem.family.name} = {p0} is a fold; start the "
+                        "continuation at a nearby parameter", argument="p0",
+                        value=p0) from None
                 tangent = np.linalg.svd(corr.evaluation.jacobian)[2][-1]
             if (tangent[-1] < 0) == (direction == "forward"):
                 tangent = -tangent
