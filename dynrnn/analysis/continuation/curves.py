@@ -75,10 +75,12 @@ from typing import Any, Callable, Literal, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
+from ..._checks import check_count
 from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
-from ..normal_forms import codim2_extra
+from ..codim2_coefficients import codim2_extra
+from ..strong_resonances import locate_on_ns_curve
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sorted_multipliers
 from .spectra import curve_multipliers
@@ -439,11 +441,8 @@ def _check_arguments(system, bifurcation, param2, bounds2, bounds1, options, dir
     if p2 == p1:
         raise InvalidInputError(f"param2 must differ from the bifurcation's parameter {p1!r}",
                                 argument="param2", value=param2)
-    period = bifurcation.period
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-        raise InvalidInputError(f"bifurcation.period must be an integer >= 1, got "
-                                f"{bifurcation.period!r}", argument="bifurcation",
-                                value=bifurcation.period)
+    period = check_count(bifurcation.period, "bifurcation", 1, non_integer=InvalidInputError,
+                         label="bifurcation.period")
     n = system.n_states
     check_size(n, int(period), 2 * options.max_points, argument="bifurcation.period")
     x0 = as_finite_array(bifurcation.x, "bifurcation.x").reshape(-1)
@@ -553,6 +552,10 @@ def _detect(problem, points, opts, closed: bool = False):
             if not tests[i, col] * tests[j, col] * factor < 0:
                 continue
             located = _locate_codim2(problem, points[i], points[j], col, opts)
+            if located is None and problem.kind is BifurcationKind.NS:
+                # the NS system is singular at R1/R2: locate on the fold/flip system there
+                located = locate_on_ns_curve(problem, points[i].z, points[j].z,
+                                             1.0 if kind is BifurcationKind.R1 else -1.0)
             if located is None:
                 continue
             z, ev, value, it = located
