@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from . import _loops as _loop_templates
-from . import gated_kernels, network_kernels
+from . import gated_kernels, network_kernels, sympy_kernels
 
 __all__ = ["drivers", "numba_available", "CompiledLoops"]
 
@@ -59,12 +59,9 @@ class CompiledLoops:
         self.run, self.iterate, self.lyapunov = run, iterate, lyapunov
 
 
-# reassociation lets LLVM vectorise the dot products and contract multiply-adds; NaN/inf
-# semantics are kept, since the loops detect divergence with isfinite. Only the Lyapunov loop is
-# compiled so (the kernels inlined into it too: its orbit agrees with numpy's to rounding); the
-# trajectory loops keep IEEE order, so run() reproduces numpy's orbit bit for bit, which matters
-# on chaotic orbits, where a rounding difference grows by e^λ per step.
-# error_model="numpy": no Python ZeroDivisionError checks in the loops.
+# reassociation lets LLVM vectorise the QR's dot products and contract multiply-adds; NaN/inf
+# semantics are kept, since the loops detect divergence with isfinite. The kernels and loops
+# keep IEEE order (see model/_loops.py). error_model="numpy": no Python ZeroDivisionError checks.
 _FAST = {"reassoc", "contract"}
 
 
@@ -89,11 +86,12 @@ def _compile_into(numba, scope: dict, names, cache: bool, inline: bool = True,
 
 
 def _loops(numba, scope: dict, cache: bool) -> CompiledLoops:
-    _compile_into(numba, scope, _loop_templates.HELPERS, cache)
-    for name in _loop_templates.LOOPS:
-        _compile_into(numba, scope, [name], cache, inline=False,
-                      fast=name == "_lyapunov_loop")
-    return CompiledLoops(*(scope[name] for name in _loop_templates.LOOPS))
+    templates = _loop_templates
+    _compile_into(numba, scope, templates.QR_INLINED, cache)
+    _compile_into(numba, scope, templates.QR, cache, inline=False)
+    _compile_into(numba, scope, templates.STEP, cache, fast=False)
+    _compile_into(numba, scope, templates.LOOPS, cache, inline=False, fast=False)
+    return CompiledLoops(*(scope[name] for name in templates.LOOPS))
 
 
 def _network_loops(numba):
@@ -106,7 +104,7 @@ def _network_loops(numba):
         for module in (gated_kernels, network_kernels):
             scope = vars(module)
             if not hasattr(scope[module.COMPILED[-1]], "py_func"):
-                _compile_into(numba, scope, module.COMPILED, True)
+                _compile_into(numba, scope, module.COMPILED, True, fast=False)
         network_kernels.gru_step = gated_kernels.gru_step
         network_kernels.lstm_step = gated_kernels.lstm_step
         scope = vars(_loop_templates)
@@ -116,8 +114,9 @@ def _network_loops(numba):
     return _NETWORK_LOOPS
 
 
-def _sympy_source(name: str, call: str, n_args: int, n_out: int, columns: int) -> str:
-    """Source of a kernel writing the components of a lambdified function into ``out``."""
+def _sympy_source(name: str, call: str, n_out: int, columns: int) -> str:
+    """Source of a kernel calling a lambdified function and copying the list it returns into
+    ``out`` (the fallback of :func:`_sympy_kernel`)."""
     lines = [f"def {name}(x, u, params, j, out):", "    p = params[0]",
              f"    r = {call}"]
     for i in range(n_out):
@@ -126,22 +125,35 @@ def _sympy_source(name: str, call: str, n_args: int, n_out: int, columns: int) -
     return "\n".join(lines) + "\n"
 
 
-def _sympy_loops(numba, kernel):
-    f_num, j_num, n_params = kernel.source
+def _sympy_kernel(numba, function, name: str, kernel, columns: int):
+    """A compiled kernel of a sympy map: the lambdified function's own code writing into the
+    loop's array (:mod:`dynrnn.model.sympy_kernels`), or else a wrapper of the function."""
     n, m = kernel.n_states, kernel.n_inputs
+    options = {"inline": "always", "error_model": "numpy"}
+    source = sympy_kernels.kernel_source(function, name, n, m, columns)
+    if source is not None:
+        return numba.njit(**options)(sympy_kernels.compile_source(source, name,
+                                                                  function.__globals__))
     args = ([f"x[{i}]" for i in range(n)] + [f"u[{i}]" for i in range(m)]
-            + [f"p[j, {i}]" for i in range(n_params)])
-    namespace = {"f_num": numba.njit(f_num), "j_num": numba.njit(j_num)}
-    exec(_sympy_source("step", f"f_num({', '.join(args)})", len(args), n, 0), namespace)
-    exec(_sympy_source("jacobian", f"j_num({', '.join(args)})", len(args), n * n, n), namespace)
-    step, jacobian = numba.njit(namespace["step"]), numba.njit(namespace["jacobian"])
+            + [f"p[j, {i}]" for i in range(kernel.source[2])])
+    namespace = {"function": numba.njit(function)}
+    exec(_sympy_source(name, f"function({', '.join(args)})", n * max(columns, 1), columns),
+         namespace)
+    return numba.njit(**options)(namespace[name])
+
+
+def _sympy_loops(numba, kernel):
+    f_num, j_num, _ = kernel.source
+    step = _sympy_kernel(numba, f_num, "step", kernel, 0)
+    jacobian = _sympy_kernel(numba, j_num, "jacobian", kernel, kernel.n_states)
 
     def step_jacobian(x, u, params, j, out, J, scratch):
         step(x, u, params, j, out)
         jacobian(x, u, params, j, J)
 
     scope = dict(vars(_loop_templates))
-    scope.update(_step_kernel=step, _step_jacobian_kernel=numba.njit(step_jacobian))
+    scope.update(_step_kernel=step, _step_jacobian_kernel=numba.njit(inline="always")(
+        step_jacobian))
     return _loops(numba, scope, False)
 
 

@@ -227,7 +227,12 @@ def _lyapunov_loop(x, u, params, pidx, Q, n_transient, n_steps, record_every, hi
     return sums, done, diverged
 
 
-#: the loops the drivers expose, and the helpers they call (compiled first, in this order)
+#: the loops the drivers expose, and the helpers they call, in compilation order (callees
+#: first): the QR's inner functions inlined into the two QR functions, which are compiled with
+#: fastmath reassociation (vectorised dot products) and called; the step and the loops keep
+#: IEEE order, so the orbit is numpy's bit for bit (a rounding difference in x would grow by
+#: e^λ per step on a chaotic orbit; one in the frame Q does not feed back)
+QR_INLINED = ("_squared_norm", "_project_out", "_substitute")
+QR = ("_tangent_product", "_orthonormalise")
+STEP = ("_lyapunov_step",)
 LOOPS = ("_run_loop", "_iterate_loop", "_lyapunov_loop")
-HELPERS = ("_squared_norm", "_project_out", "_substitute", "_orthonormalise",
-           "_tangent_product", "_lyapunov_step")
