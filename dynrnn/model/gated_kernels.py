@@ -28,13 +28,18 @@ def _gate_input(W_ih, b_ih, W_hh, b_hh, j, row, x, u, H):
     return gi + b_ih[j, row], gh + b_hh[j, row]
 
 
+def _gate(params, j, x, u, row, H):
+    """Row ``row`` of W_ih u + b_ih + W_hh h + b_hh (a gate's input)."""
+    _, W_hh, W_ih, b_ih, b_hh = params
+    gi, gh = _gate_input(W_ih, b_ih, W_hh, b_hh, j, row, x, u, H)
+    return gi + gh
+
+
 def _gru_unit(params, j, x, u, i, H):
     """The gates of GRU unit i: (new h_i, r, z, n, W_hn h + b_hn)."""
     _, W_hh, W_ih, b_ih, b_hh = params
-    gi, gh = _gate_input(W_ih, b_ih, W_hh, b_hh, j, i, x, u, H)
-    r = _sigmoid(gi + gh)
-    gi, gh = _gate_input(W_ih, b_ih, W_hh, b_hh, j, H + i, x, u, H)
-    z = _sigmoid(gi + gh)
+    r = _sigmoid(_gate(params, j, x, u, i, H))
+    z = _sigmoid(_gate(params, j, x, u, H + i, H))
     gi, gh_n = _gate_input(W_ih, b_ih, W_hh, b_hh, j, 2 * H + i, x, u, H)
     n = math.tanh(gi + r * gh_n)
     return (1.0 - z) * n + z * x[i], r, z, n, gh_n
@@ -61,15 +66,9 @@ def gru_step(x, u, params, j, out, J):
 
 def _lstm_unit(params, j, x, u, i, H):
     """The gates of LSTM unit i: (i, f, g, o) with h = x[:H]."""
-    _, W_hh, W_ih, b_ih, b_hh = params
-    gi, gh = _gate_input(W_ih, b_ih, W_hh, b_hh, j, i, x, u, H)
-    in_gate = _sigmoid(gi + gh)
-    gi, gh = _gate_input(W_ih, b_ih, W_hh, b_hh, j, H + i, x, u, H)
-    forget = _sigmoid(gi + gh)
-    gi, gh = _gate_input(W_ih, b_ih, W_hh, b_hh, j, 2 * H + i, x, u, H)
-    cell = math.tanh(gi + gh)
-    gi, gh = _gate_input(W_ih, b_ih, W_hh, b_hh, j, 3 * H + i, x, u, H)
-    return in_gate, forget, cell, _sigmoid(gi + gh)
+    return (_sigmoid(_gate(params, j, x, u, i, H)), _sigmoid(_gate(params, j, x, u, H + i, H)),
+            math.tanh(_gate(params, j, x, u, 2 * H + i, H)),
+            _sigmoid(_gate(params, j, x, u, 3 * H + i, H)))
 
 
 def lstm_step(x, u, params, j, out, J):
@@ -103,4 +102,4 @@ def lstm_step(x, u, params, j, out, J):
 
 
 #: compiled in this order (callees first)
-COMPILED = ("_sigmoid", "_gate_input", "_gru_unit", "gru_step", "_lstm_unit", "lstm_step")
+COMPILED = ("_sigmoid", "_gate_input", "_gate", "_gru_unit", "gru_step", "_lstm_unit", "lstm_step")
