@@ -122,10 +122,10 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
         value, shape ``(n_values, n_states)``, and the result has one row per value.
     backend : {"auto", "numba", "numpy"}
         ``"auto"`` runs the QR loop compiled by numba when the map has a compiled kernel
-        (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, sympy maps), has at
-        most 32 states (beyond, LAPACK's QR is as fast) and numba imports, else in numpy;
-        ``"numpy"`` forces the generic path (same results to rounding); ``"numba"`` requires a
-        kernel.
+        (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, one-layer GRU and
+        LSTM cells, sympy maps), has at most 32 states (beyond, LAPACK's QR is as fast) and
+        numba imports, else in numpy; ``"numpy"`` forces the generic path (the same orbit, the
+        exponents equal to rounding); ``"numba"`` requires a kernel.
     progress : bool
         Show a tqdm bar (numpy path; the compiled loop runs in one call).
 
