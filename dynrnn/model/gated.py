@@ -392,6 +392,11 @@ class GatedNetwork(ArrayNetwork):
             below = rows[..., :H, :]
         return J
 
+    def multilinear_forms(self, x, u):
+        # analytic B and C by Taylor arithmetic through the cell (model/gated_forms.py)
+        from .gated_forms import gated_multilinear_forms
+        return gated_multilinear_forms(self, x, u)
+
     def _propagate(self, cells, local_columns, batch):
         """Columns of ∂F/∂θ from each layer's own columns: layer k's change enters layer k + 1
         through its new hidden state (``B``)."""

@@ -79,7 +79,8 @@ from ..._checks import check_count
 from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
-from ..normal_forms import codim2_extra
+from ..codim2_coefficients import codim2_extra
+from ..strong_resonances import locate_on_ns_curve
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sorted_multipliers
 from .branch import check_size
@@ -549,6 +550,10 @@ def _detect(problem, points, opts, closed: bool = False):
             if not tests[i, col] * tests[j, col] * factor < 0:
                 continue
             located = _locate_codim2(problem, points[i], points[j], col, opts)
+            if located is None and problem.kind is BifurcationKind.NS:
+                # the NS system is singular at R1/R2: locate on the fold/flip system there
+                located = locate_on_ns_curve(problem, points[i].z, points[j].z,
+                                             1.0 if kind is BifurcationKind.R1 else -1.0)
             if located is None:
                 continue
             z, ev, value, it = located
