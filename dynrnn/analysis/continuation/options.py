@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._checks import check_count
 from ...errors import InvalidInputError, InvalidTypeError
 from .engine import CorrectorSettings, StepControl
 from .vocabulary import deprecated_options
@@ -53,6 +54,17 @@ class ContinuationOptions:
     max_locate_iter : int
     switch_amplitude : float
         Distance from the bifurcation point of the first point of a switched branch.
+    multipliers : {"auto", "all", "leading"}
+        How the multipliers of each point are computed. "all": a full eigendecomposition at
+        every point. "leading": only the multipliers of largest modulus, from a subspace
+        tracked along the branch, with flip signs from an LU and full decompositions at every
+        ``guard_every``-th point, at the ends and around every detected change (the guard of
+        :mod:`dynrnn.analysis.continuation.spectra`); ``Branch.eigenvalues`` then holds the
+        leading multipliers only. "auto" (default): "leading" from 128 states on.
+    guard_every : int
+        Points between two full decompositions of the guard ("leading" only).
+    n_leading : int
+        Multipliers tracked at first ("leading" only; doubles when more lie near the circle).
     """
 
     ds: float = 0.01
@@ -70,8 +82,15 @@ class ContinuationOptions:
     locate_tol: float = 1e-11
     max_locate_iter: int = 60
     switch_amplitude: float = 1e-3
+    multipliers: str = "auto"
+    guard_every: int = 25
+    n_leading: int = 8
 
     def __post_init__(self):
+        if self.multipliers not in ("auto", "all", "leading"):
+            raise InvalidInputError(f"ContinuationOptions.multipliers must be 'auto', 'all' or "
+                                    f"'leading', got {self.multipliers!r}",
+                                    argument="multipliers", value=self.multipliers)
         for name in ("ds", "ds_min", "ds_max", "newton_tol", "grow", "shrink", "max_turn_angle",
                      "max_correction", "locate_tol", "switch_amplitude"):
             value = getattr(self, name)
@@ -82,22 +101,14 @@ class ContinuationOptions:
             if not math.isfinite(value):
                 raise InvalidInputError(f"ContinuationOptions.{name} must be finite, got {value}",
                                         argument=name, value=value)
-        for name in ("max_points", "max_newton_iter", "fast_newton_iter", "max_locate_iter"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise InvalidTypeError(f"ContinuationOptions.{name} must be an integer, got "
-                                       f"{value!r}", argument=name, value=value)
+        for name, low in (("max_points", 2), ("max_newton_iter", 1), ("fast_newton_iter", 0),
+                          ("max_locate_iter", 0), ("guard_every", 1), ("n_leading", 2)):
+            check_count(getattr(self, name), name, low, label=f"ContinuationOptions.{name}")
         if not 0 < self.ds_min <= abs(self.ds) <= self.ds_max:
             raise InvalidInputError(
                 f"ContinuationOptions needs 0 < ds_min <= |ds| <= ds_max; got ds_min="
                 f"{self.ds_min}, ds={self.ds}, ds_max={self.ds_max}", argument="ds",
                 value=(self.ds_min, self.ds, self.ds_max))
-        if self.max_points < 2:
-            raise InvalidInputError(f"max_points must be >= 2, got {self.max_points}",
-                                    argument="max_points", value=self.max_points)
-        if self.max_newton_iter < 1:
-            raise InvalidInputError(f"max_newton_iter must be >= 1, got {self.max_newton_iter}",
-                                    argument="max_newton_iter", value=self.max_newton_iter)
         if self.newton_tol <= 0 or self.locate_tol <= 0:
             raise InvalidInputError(
                 f"newton_tol and locate_tol must be positive; got newton_tol={self.newton_tol}, "
@@ -134,11 +145,8 @@ class ContinuationOptions:
 
 
 def _steps_to_points(value, old):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidInputError(f"options.{old} must be an integer >= 1, got {value!r} "
-                                "(max_steps is deprecated: use max_points = max_steps + 1)",
-                                argument=old, value=value)
-    return int(value) + 1
+    return check_count(value, old, 1, non_integer=InvalidInputError, label=f"options.{old}",
+                       remedy=" (max_steps is deprecated: use max_points = max_steps + 1)") + 1
 
 
 def _cos_to_angle(value, old):
@@ -235,12 +243,9 @@ class BifurcationCurveOptions:
                 f"options need ds_min <= |ds| <= ds_max, got ds_min={self.ds_min}, "
                 f"ds={self.ds}, ds_max={self.ds_max}", argument="ds", value=self.ds)
         for name, low in (("max_points", 2), ("max_newton_iter", 1), ("fast_newton_iter", 0)):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or \
-                    value < low:
-                hint = " (max_steps + 1)" if name == "max_points" else ""
-                raise InvalidInputError(f"options.{name}{hint} must be an integer >= {low}, "
-                                        f"got {value!r}", argument=name, value=value)
+            hint = " (max_steps + 1)" if name == "max_points" else ""
+            check_count(getattr(self, name), name, low, non_integer=InvalidInputError,
+                        label=f"options.{name}{hint}")
         if not (self.grow >= 1 and 0 < self.shrink < 1):
             raise InvalidInputError(f"options need grow (formerly growth) >= 1 and 0 < shrink "
                                     f"< 1, got grow={self.grow}, shrink={self.shrink}",
