@@ -27,7 +27,8 @@ from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseS
 __all__ = ["Bifurcation", "BifurcationKind",
            # fixedpoints
            "find_fixed_points", "find_cycles", "FixedPoint", "FixedPointResult", "PointKind",
-           "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param", "LyapunovResult",
+           "SearchStatus", "SearchMethod", "classify", "lyapunov_spectrum", "run_over_param",
+           "LyapunovResult",
            "LyapunovStatus", "gradient_regime", "GradientRegime", "GradientRegimeKind",
            "trajectory_starts",
            # continuation
@@ -54,4 +55,5 @@ from .global_continuation import (AttractorEvent, AttractorEventCause, Attractor
 
 __all__ += ["basins", "BasinsResult", "BasinsStatus", "BasinsOptions", "Attractor",
             "AttractorKind", "global_continuation", "GlobalContinuationResult",
-            "GlobalContinuationStatus", "AttractorEvent", "AttractorEventKind", "AttractorEventCause"]
+            "GlobalContinuationStatus", "AttractorEvent", "AttractorEventKind",
+            "AttractorEventCause"]

@@ -12,7 +12,7 @@ so a start that falls between two computed points is still recognised.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -24,8 +24,14 @@ import numpy as np
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from .normal_form_derivatives import _CycleForms, taylor_along
-from .normal_forms import (Criticality, _check_kind, _check_period, _eigenpair,
-                           _require_critical, normal_form)
+from .normal_forms import (
+    Criticality,
+    _check_kind,
+    _check_period,
+    _eigenpair,
+    _require_critical,
+    normal_form,
+)
 from .special_points import BifurcationKind
 
 __all__ = ["CurveCriticality", "criticality_along", "cusp_coefficient",

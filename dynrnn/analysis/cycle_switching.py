@@ -17,9 +17,16 @@ import numpy as np
 from ..errors import ConvergenceError
 from .continuation.branch import Branch, ContinuationOptions, ContinuationPoint
 from .continuation.engine import ContinuationStatus, CorrectorSettings, Point, correct
-from .multiple_shooting import (ShootingProblem, check_shooting_size, doubled_cycle_start,
-                                flip_vectors, locate_cycle_bifurcations, march_cycles,
-                                monodromy_multipliers, start_tangent)
+from .multiple_shooting import (
+    ShootingProblem,
+    check_shooting_size,
+    doubled_cycle_start,
+    flip_vectors,
+    locate_cycle_bifurcations,
+    march_cycles,
+    monodromy_multipliers,
+    start_tangent,
+)
 from .special_points import Bifurcation
 
 __all__ = ["SHOOTING_PERIOD", "switch_by_shooting"]

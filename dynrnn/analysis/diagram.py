@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._checks import check_count
+from .._signature_checks import checked_arguments
 from .._tables import TableSpec, Tabular
+from .._threads import limited_blas
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_finite_array
-from .._threads import limited_blas
-from .branch_overlap import duplicates_branch as _duplicate   # the one de-duplicator
+from .branch_overlap import duplicates_branch as _duplicate  # the one de-duplicator
 from .continuation.branch import Branch, ContinuationOptions, continuation, resolve_family
 from .continuation.engine import check_interval
 from .continuation.switching import switch_branch
 from .fixed_points import find_fixed_points
-from .._signature_checks import checked_arguments
 
 if TYPE_CHECKING:  # networkx is imported when a diagram is built, not with dynrnn
     import networkx as nx
@@ -58,7 +58,7 @@ class BifurcationDiagram(Tabular):
     branches: tuple
     bifurcations: tuple
     parents: tuple
-    graph: "nx.MultiGraph"
+    graph: nx.MultiGraph
     param_name: str
     bounds: tuple
     n_starts: int
@@ -249,7 +249,7 @@ def _switched_branches(branches, parents, bounds, opts, max_period_doublings,
             queue.append(len(branches) - 1)
 
 
-def _build_graph(branches: list, parents: list) -> "nx.MultiGraph":
+def _build_graph(branches: list, parents: list) -> nx.MultiGraph:
     import networkx as nx
 
     graph = nx.MultiGraph()

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_count
+from .._signature_checks import checked_arguments
 from .._tables import TableSpec, Tabular
 from .._threads import _limit, get_blas_threads
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
-from .._signature_checks import checked_arguments
 from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
 from ..model.base import RecurrentMap, as_finite_array, as_state
 

@@ -16,11 +16,11 @@ bordered system (that Jacobian plus the pseudo-arclength row) is solved by ortho
 elimination around the cycle in :math:`O(k n^3)` time and :math:`O(k n^2)` memory
 (``dynrnn.analysis.cyclic_bordered``), or by dense LU where that is faster (small k n). The
 multipliers come from a periodic Schur form of the k Jacobians
-(``dynrnn.analysis.periodic_schur``): the product :math:`M = J_k \cdots J_1` is never formed, so a multiplier of
-:math:`10^{-300}` keeps its relative accuracy next to one of modulus 1. Flips (PD), folds (LP)
-and Neimark–Sacker points (NS) are detected from the multipliers, located by regula falsi on
-the arclength hyperplanes and given their normal-form coefficient; the doubled cycle is
-started on the hyperplane :math:`\langle v, x - x^*\rangle = \epsilon` through the flip
+(``dynrnn.analysis.periodic_schur``): the product :math:`M = J_k \cdots J_1` is never formed,
+so a multiplier of :math:`10^{-300}` keeps its relative accuracy next to one of modulus 1.
+Flips (PD), folds (LP) and Neimark–Sacker points (NS) are detected from the multipliers,
+located by regula falsi on the arclength hyperplanes and given their normal-form coefficient;
+the doubled cycle is started on the hyperplane :math:`\langle v, x - x^*\rangle = \epsilon` through the flip
 vectors (the null vector of the anti-periodic shooting matrix), so that
 :func:`period_doubling_cascade` follows a whole cascade (and ``switch_branch`` hands long
 doubled cycles over to this module).

@@ -142,8 +142,8 @@ def multilinear_forms(system: RecurrentMap, x, u=None) -> tuple[Callable, Callab
     u = system.resolve_input(u)
     if system.piecewise_linear_form(u) is not None:
         raise InvalidInputError(
-            f"system ({type(system).__name__}) is piecewise linear (ReLU or identity units): it has no "
-            "second or third derivatives, so normal-form coefficients do not exist; its "
+            f"system ({type(system).__name__}) is piecewise linear (ReLU or identity units): "
+            "it has no second or third derivatives, so normal-form coefficients do not exist; its "
             "bifurcations are border collisions (use dynrnn.analysis.border_collisions)",
             argument="system", value=repr(system))
     forms = system.multilinear_forms(x, u)

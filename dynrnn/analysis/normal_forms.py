@@ -11,8 +11,8 @@ LP    :math:`\xi \mapsto \xi + a\xi^2`        :math:`a = \tfrac12\langle p, B(q,
 PD    :math:`\xi \mapsto -\xi + c\xi^3`       :math:`c = \tfrac16\langle p, C(q,q,q)\rangle
                                               - \tfrac12\langle p, B(q,(A-I)^{-1}B(q,q))\rangle`
 NS    :math:`w \mapsto e^{i\theta}w(1+d|w|^2)` :math:`d = \tfrac12\,\mathrm{Re}\,e^{-i\theta}
-                                              \langle p, C(q,q,\bar q) + 2B(q,(I-A)^{-1}B(q,\bar q))`
-                                              :math:`+ B(\bar q,(e^{2i\theta}I-A)^{-1}B(q,q))\rangle`
+                                              \langle p, C(q,q,\bar q)+2B(q,(I-A)^{-1}B(q,\bar q))`
+                                              :math:`+B(\bar q,(e^{2i\theta}I-A)^{-1}B(q,q))\rangle`
 ====  =====================================  ======================================================
 
 Here :math:`A = D_xF^k`, :math:`B` and :math:`C` are the second and third derivatives of
@@ -385,8 +385,8 @@ def _require_critical(kind, mu, tol, argument="point"):
     if not gap <= tol:
         shown = ", ".join(f"{m:.6g}" for m in mu[:6])
         raise InvalidInputError(
-            f"{argument} is not a {kind.value} bifurcation: an {kind.value} point needs {what}, but "
-            f"the nearest is {gap:.3g} away (multiplier_tol = {tol:g}); multipliers: {shown}. "
+            f"{argument} is not a {kind.value} bifurcation: an {kind.value} point needs {what}, "
+            f"but the nearest is {gap:.3g} away (multiplier_tol = {tol:g}); multipliers: {shown}. "
             "Locate the bifurcation first (continuation) and pass it", argument=argument,
             value=gap)
 

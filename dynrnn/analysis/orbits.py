@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_count, check_seed
+from .._signature_checks import checked_arguments
 from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
-from .._signature_checks import checked_arguments
 
 __all__ = ["OrbitDiagram", "OrbitDiagramStatus", "orbit_diagram"]
 

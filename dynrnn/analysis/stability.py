@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError
 from .._signature_checks import checked_arguments
+from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError
 
 __all__ = ["PointKind", "FixedPoint", "classify", "count_unstable", "sort_eigenvalues",
            "sorted_multipliers"]
@@ -112,8 +112,8 @@ def classify(eigenvalues, tol: float = 1e-8) -> PointKind:
     -------
     PointKind
         Non-hyperbolic if a multiplier is within ``tol`` of the unit circle; else a stable node or
-        focus (all ``|λ| < 1``), an unstable node or focus (all ``|λ| > 1``), or a saddle (both). Node or
-        focus follows the leading multiplier: real for a node, a complex pair for a focus.
+        focus (all ``|λ| < 1``), an unstable node or focus (all ``|λ| > 1``), or a saddle (both).
+        Node or focus follows the leading multiplier: real for a node, a complex pair for a focus.
 
     Examples
     --------

@@ -29,28 +29,45 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
 from ..._checks import check_count
+from ..._signature_checks import checked_arguments
 from ..._tables import TableSpec, Tabular
+from ..._threads import limited_blas
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily, as_family
 from ..border_collisions import is_piecewise, piecewise_branch
 from ..stability import sorted_multipliers
-from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
-                     correct, evaluation_tangent, null_tangent, run_directions)
+from .engine import (
+    ContinuationStatus,
+    Point,
+    as_direction,
+    check_interval,
+    check_work,
+    evaluation_tangent,
+    run_directions,
+)
 from .options import ContinuationOptions
-from .spectra import (KeptFactor, LeadingMultipliers, exact_data, guard_points, leading_tracker,
-                      one_crossing, refined_tangent, split_segment, start_tangent)
+from .spectra import (
+    KeptFactor,
+    LeadingMultipliers,
+    exact_data,
+    guard_points,
+    leading_tracker,
+    one_crossing,
+    refined_tangent,
+    split_segment,
+    start_tangent,
+)
 from .testfunctions import detect_and_locate, multiplier_signs
-from ..._signature_checks import checked_arguments
-from ..._threads import limited_blas
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
            "FixedPointProblem", "continuation"]

@@ -69,28 +69,36 @@ W. Govaerts, *Numerical Methods for Bifurcations of Dynamical Equilibria*, SIAM 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import brentq
 
 from ..._checks import check_count
+from ..._signature_checks import checked_arguments
 from ..._tables import TableSpec, Tabular
+from ..._threads import limited_blas
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
 from ..codim2_coefficients import codim2_extra
-from ..strong_resonances import locate_on_ns_curve
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sorted_multipliers
-from .spectra import curve_multipliers
+from ..strong_resonances import locate_on_ns_curve
 from .branch import check_size
 from .defining import CODIM2_TESTS, DefiningSystem
-from .engine import (ContinuationStatus, Point, as_direction, check_interval, correct,
-                     null_tangent, run_directions)
+from .engine import (
+    ContinuationStatus,
+    Point,
+    as_direction,
+    check_interval,
+    correct,
+    null_tangent,
+    run_directions,
+)
 from .options import BifurcationCurveOptions
-from ..._signature_checks import checked_arguments
-from ..._threads import limited_blas
+from .spectra import curve_multipliers
 
 __all__ = ["BifurcationCurve", "BifurcationCurveOptions", "CurvePoint", "CurveStatus",
            "continue_bifurcation"]

@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.lapack import dgetrf as _getrf, dgetrs as _getrs
+from scipy.linalg.lapack import dgetrf as _getrf
+from scipy.linalg.lapack import dgetrs as _getrs
 
 from ...model.base import RecurrentMap
 from ..special_points import BifurcationKind

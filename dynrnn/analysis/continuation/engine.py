@@ -119,14 +119,14 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.linalg.lapack import dgesv
 
-from .vocabulary import (DIRECTIONS, ContinuationStatus, as_direction, check_interval,
-                         check_work)
+from .vocabulary import DIRECTIONS, ContinuationStatus, as_direction, check_interval, check_work
 
 __all__ = ["ContinuationStatus", "ContinuationProblem", "Point", "MarchResult", "StepControl",
            "CorrectorSettings", "Correction", "as_direction", "check_interval", "solve_bordered",
@@ -358,7 +358,7 @@ class Point:
         self.context = context
         self.data = data
 
-    def reversed(self) -> "Point":
+    def reversed(self) -> Point:
         """The same point with the opposite orientation (tangent and determinant sign)."""
         return Point(self.z, -self.t, -self.det_sign, self.evaluation, self.n_iter,
                      self.context, self.data)

@@ -9,20 +9,28 @@ References
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
+from ..._signature_checks import checked_arguments
+from ..._threads import limited_blas
 from ...errors import InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap
 from ...model.families import ParameterFamily
 from ..special_points import Bifurcation
-from .branch import (Branch, ContinuationOptions, ContinuationPoint, FixedPointProblem,
-                     assemble_branch, point_callback, check_size, leading_tracker,
-                     resolve_family)
+from .branch import (
+    Branch,
+    ContinuationOptions,
+    ContinuationPoint,
+    FixedPointProblem,
+    assemble_branch,
+    check_size,
+    leading_tracker,
+    point_callback,
+    resolve_family,
+)
 from .engine import ContinuationStatus, Point, bordered_tangent, check_interval, correct, march
-from ..._signature_checks import checked_arguments
-from ..._threads import limited_blas
 
 __all__ = ["switch_branch"]
 
@@ -184,7 +192,8 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         # the period-k branch is regular at a flip: its exact tangent
         t_old = bordered_tangent(old.evaluate(z_star).jacobian, t_guess)[0]
         new = FixedPointProblem(family, n, u, 2 * k, opts.detect, leading_tracker(opts, n))
-        signs: tuple[float, ...] = (1.0,)                  # x* ± εv are two points of the same doubled cycle
+        # x* ± εv are two points of the same doubled cycle
+        signs: tuple[float, ...] = (1.0,)
     else:
         t_old = t_guess
         new = FixedPointProblem(family, n, u, k, opts.detect, leading_tracker(opts, n))

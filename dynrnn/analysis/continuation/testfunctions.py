@@ -36,9 +36,9 @@ import math
 
 import numpy as np
 
-from ..stability import sort_eigenvalues
 from ..normal_forms import coefficient_for_bifurcation
 from ..special_points import Bifurcation, BifurcationKind
+from ..stability import sort_eigenvalues
 from .engine import CorrectorSettings, bordered_tangent, correct
 
 __all__ = ["pd_sign", "ns_sign", "detect_and_locate", "locate_on_segment"]
