@@ -20,8 +20,8 @@ multipliers come from a periodic Schur form of the k Jacobians
 so a multiplier of :math:`10^{-300}` keeps its relative accuracy next to one of modulus 1.
 Flips (PD), folds (LP) and Neimark–Sacker points (NS) are detected from the multipliers,
 located by regula falsi on the arclength hyperplanes and given their normal-form coefficient;
-the doubled cycle is started on the hyperplane :math:`\langle v, x - x^*\rangle = \epsilon` through the flip
-vectors (the null vector of the anti-periodic shooting matrix), so that
+the doubled cycle is started on the hyperplane :math:`\langle v, x - x^*\rangle = \epsilon`
+through the flip vectors (the null vector of the anti-periodic shooting matrix), so that
 :func:`period_doubling_cascade` follows a whole cascade (and ``switch_branch`` hands long
 doubled cycles over to this module).
 
