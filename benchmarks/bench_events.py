@@ -41,55 +41,85 @@ def main() -> None:
                         help="analyse only the first N spikes (time per spike, profile)")
     parser.add_argument("--workers", type=int, default=0,
                         help="analyse the spikes on a process pool of this size (0: serial)")
+    parser.add_argument("--recording", default=None,
+                        help="keep the recording in this directory and reuse it when it exists "
+                             "(default: a temporary directory)")
+    parser.add_argument("--save", default=None,
+                        help="save the GradientEvents to this file (dynrnn.save), to compare runs")
     args = parser.parse_args()
+    steps = 1000 if args.quick else 5000
+    if args.recording is None:
+        with tempfile.TemporaryDirectory() as out:
+            record(out, steps)
+            analyse(out, args, steps)
+    else:
+        if not os.path.exists(os.path.join(args.recording, "recording.json")):
+            record(args.recording, steps)
+        analyse(args.recording, args, steps)
+
+
+def record(out: str, steps: int) -> None:
+    """Train the 128-unit nn.RNN for ``steps`` steps under the recorder, into ``out``."""
     import torch
 
-    from dynrnn.gradients import find_gradient_events, get_task
+    from dynrnn.gradients import get_task
     from dynrnn.torch import Recorder
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    steps = 1000 if args.quick else 5000
     task = get_task("addition")
     rnn = torch.nn.RNN(task.n_inputs, 128)
     readout = torch.nn.Linear(128, 1)
     model = torch.nn.ModuleDict({"rnn": rnn, "out": readout})
     opt = torch.optim.Adam(model.parameters(), 0.01)
-    with tempfile.TemporaryDirectory() as out:
-        with Recorder(model, out=out, optimizer=opt, readout="out") as rec:
-            for k in range(steps):
-                b = task.sample(16, 20, seed=np.random.default_rng([0, k]))
-                x = torch.tensor(b.inputs, dtype=torch.float32)
-                h, _ = rnn(x)
-                scale = 100.0 if k % 97 == 50 else 1.0
-                loss = (readout(h[-1]) - scale * torch.tensor(b.targets, dtype=torch.float32)
-                        ).pow(2).mean()
-                opt.zero_grad()
-                loss.backward()
-                rec.record(loss)
-                opt.step()
-        print(f"recorded {steps} steps", flush=True)
-        executor = None
-        if args.workers:
-            from concurrent.futures import ProcessPoolExecutor
-            executor = ProcessPoolExecutor(args.workers)
-        profiler = None
-        if args.profile:
-            import cProfile
-            profiler = cProfile.Profile()
-            profiler.enable()
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            ev = find_gradient_events(out, progress=True, max_events=args.max_events,
-                                      **({} if executor is None else {"executor": executor}))
-        finally:
-            if executor is not None:
-                executor.shutdown()
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        if profiler is not None:
-            import pstats
-            profiler.disable()
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
+    with Recorder(model, out=out, optimizer=opt, readout="out") as rec:
+        for k in range(steps):
+            b = task.sample(16, 20, seed=np.random.default_rng([0, k]))
+            x = torch.tensor(b.inputs, dtype=torch.float32)
+            h, _ = rnn(x)
+            scale = 100.0 if k % 97 == 50 else 1.0
+            loss = (readout(h[-1]) - scale * torch.tensor(b.targets, dtype=torch.float32)
+                    ).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            rec.record(loss)
+            opt.step()
+    print(f"recorded {steps} steps", flush=True)
+
+
+def analyse(out: str, args, steps: int) -> None:
+    """Explain the spikes of the recording in ``out``; print the time and the causes."""
+    import resource
+
+    from dynrnn.gradients import find_gradient_events
+    executor = None
+    if args.workers:
+        from concurrent.futures import ProcessPoolExecutor
+        executor = ProcessPoolExecutor(args.workers)
+    profiler = None
+    if args.profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        ev = find_gradient_events(out, progress=True, max_events=args.max_events,
+                                  **({} if executor is None else {"executor": executor}))
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += children.ru_utime + children.ru_stime   # the pool's workers, once they have exited
+    print(f"load average after: {os.getloadavg()}", flush=True)
+    if profiler is not None:
+        import pstats
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(15)
+    if args.save:
+        import dynrnn
+        dynrnn.save(ev, args.save)
     n = len(ev)
     print(f"{ev.spike_steps.size} spikes in the recording, {n} analysed", flush=True)
     report(f"events_rnn128_{steps}_steps", "goal: 300 s on 2 cores", 300.0 / wall,
