@@ -85,7 +85,9 @@ class Crossing:
     """A bifurcation met on the segment θ(s) = θ_a + s(θ_b − θ_a) from ``step_a`` to ``step_b``.
 
     ``bifurcation`` is the typed :class:`~dynrnn.analysis.Bifurcation` (its ``param`` is s);
-    ``kind``, ``s``, ``x``, ``eigenvalues`` and ``period`` read from it.
+    ``kind``, ``s``, ``x``, ``eigenvalues`` and ``period`` read from it. For a piecewise-linear
+    (ReLU) map it is a border collision: kind "BC", ``is_border_collision`` true and
+    ``collision_type`` its :class:`~dynrnn.analysis.BorderCollisionType`.
     """
 
     bifurcation: Bifurcation
