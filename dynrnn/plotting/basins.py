@@ -31,6 +31,20 @@ def _check(result, cls_name: str, argument: str = "result"):
                                argument=argument, value=type(result).__name__)
 
 
+def _axes(result, cls_name: str, ax, figsize: tuple):
+    """Check that ``result`` is a ``cls_name``, then ``ax`` or new axes of ``figsize``."""
+    _check(result, cls_name)
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _xy(points: np.ndarray, n_states: int) -> tuple:
+    """Plot coordinates of states (m, n): x_1 and x_2, or x_1 and 0 for a 1-D map."""
+    return points[:, 0], points[:, 1] if n_states == 2 else np.zeros(points.shape[0])
+
+
 def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
                 legend: bool = True):
     """The basins of a 1-D or 2-D grid (colour per attractor), attractors and saddles marked.
@@ -48,10 +62,6 @@ def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
     -------
     matplotlib Axes
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
     _check(result, "BasinsResult")
     n_states = (result.box.shape[1] if result.box is not None
                 else result.initial_states.shape[1])
@@ -59,60 +69,62 @@ def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
         raise InvalidInputError(f"plot_basins draws 1-D or 2-D state spaces; this result has "
                                 f"{n_states} states (plot_basin_fractions draws any)",
                                 argument="result", value=n_states)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4.5))
+    ax = _axes(result, "BasinsResult", ax, (5, 4.5))
     colours = _colours(result.n_attractors)
-    cmap = ListedColormap([_UNSTABLE_COLOUR, _UNRESOLVED_COLOUR] + colours)
-    codes = np.asarray(result.labels) + 2          # -2 -> 0, -1 -> 1, attractor i -> i + 2
-    vmax = result.n_attractors + 1.5
-    if result.grid and n_states == 2:
-        x1, x2 = result.grid
-        ax.imshow(codes, origin="lower", extent=(x1[0], x1[-1], x2[0], x2[-1]), cmap=cmap,
-                  vmin=-0.5, vmax=vmax, interpolation="nearest", aspect="auto")
-    elif result.grid:
-        x1 = result.grid[0]
-        ax.imshow(codes[None], origin="lower", extent=(x1[0], x1[-1], -0.5, 0.5), cmap=cmap,
-                  vmin=-0.5, vmax=vmax, interpolation="nearest", aspect="auto")
-        ax.set_yticks([])
-    else:
-        states = result.initial_states
-        y = states[:, 1] if n_states == 2 else np.zeros(states.shape[0])
-        ax.scatter(states[:, 0], y, c=codes, cmap=cmap, vmin=-0.5, vmax=vmax, s=4,
-                   linewidths=0)
+    _draw_labels(ax, result, n_states, colours)
     for attractor in result.attractors:
         if attractor.states.shape[0] == 0:
             continue
-        pts = attractor.states
-        y = pts[:, 1] if n_states == 2 else np.zeros(pts.shape[0])
         if attractor.period:
-            ax.plot(pts[:, 0], y, "o", color="black", markerfacecolor="white", markersize=7,
-                    zorder=4)
+            ax.plot(*_xy(attractor.states, n_states), "o", color="black",
+                    markerfacecolor="white", markersize=7, zorder=4)
         else:
-            ax.plot(pts[:, 0], y, ",", color="black", alpha=0.6, zorder=3)
+            ax.plot(*_xy(attractor.states, n_states), ",", color="black", alpha=0.6, zorder=3)
     if boundary and result.boundary_points.size:
-        bp = result.boundary_points
-        ax.plot(bp[:, 0], bp[:, 1] if n_states == 2 else np.zeros(bp.shape[0]), ".",
-                color="black", markersize=2, zorder=3)
+        ax.plot(*_xy(result.boundary_points, n_states), ".", color="black", markersize=2,
+                zorder=3)
     if n_states == 1 and result.exact_boundary.size:
         for point in result.exact_boundary:
             ax.axvline(point, color="black", linewidth=0.8, linestyle=":")
     if saddles:
         for point in result.saddles:
-            y = point.x[1] if n_states == 2 else 0.0
-            ax.plot(point.x[0], y, "x", color="black", markersize=8, markeredgewidth=2,
-                    zorder=5)
+            ax.plot(*_xy(point.x[None], n_states), "x", color="black", markersize=8,
+                    markeredgewidth=2, zorder=5)
     ax.set_xlabel("$x_1$")
     if n_states == 2:
         ax.set_ylabel("$x_2$")
     if legend:
-        handles: list = [Patch(color=c, label=_label(a, i))
-                   for i, (a, c) in enumerate(zip(result.attractors, colours))]
-        if result.saddles:
-            from matplotlib.lines import Line2D
-            handles.append(Line2D([], [], marker="x", color="black", linestyle="",
-                                  label="saddle"))
-        ax.legend(handles=handles, fontsize="small", loc="upper right", framealpha=0.85)
+        _legend(ax, result, colours)
     return ax
+
+
+def _draw_labels(ax, result, n_states: int, colours: list) -> None:
+    """The label of every initial state: an image for a grid, a scatter for samples."""
+    from matplotlib.colors import ListedColormap
+    cmap = ListedColormap([_UNSTABLE_COLOUR, _UNRESOLVED_COLOUR] + colours)
+    codes = np.asarray(result.labels) + 2          # -2 -> 0, -1 -> 1, attractor i -> i + 2
+    scale = {"cmap": cmap, "vmin": -0.5, "vmax": result.n_attractors + 1.5}
+    if result.grid and n_states == 2:
+        x1, x2 = result.grid
+        ax.imshow(codes, origin="lower", extent=(x1[0], x1[-1], x2[0], x2[-1]),
+                  interpolation="nearest", aspect="auto", **scale)
+    elif result.grid:
+        x1 = result.grid[0]
+        ax.imshow(codes[None], origin="lower", extent=(x1[0], x1[-1], -0.5, 0.5),
+                  interpolation="nearest", aspect="auto", **scale)
+        ax.set_yticks([])
+    else:
+        ax.scatter(*_xy(result.initial_states, n_states), c=codes, s=4, linewidths=0, **scale)
+
+
+def _legend(ax, result, colours: list) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    handles: list = [Patch(color=c, label=_label(a, i))
+                     for i, (a, c) in enumerate(zip(result.attractors, colours))]
+    if result.saddles:
+        handles.append(Line2D([], [], marker="x", color="black", linestyle="", label="saddle"))
+    ax.legend(handles=handles, fontsize="small", loc="upper right", framealpha=0.85)
 
 
 def plot_basin_fractions(result, ax=None):
@@ -127,11 +139,7 @@ def plot_basin_fractions(result, ax=None):
     -------
     matplotlib Axes
     """
-    import matplotlib.pyplot as plt
-
-    _check(result, "BasinsResult")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4, 3))
+    ax = _axes(result, "BasinsResult", ax, (4, 3))
     n = result.n_attractors
     colours = _colours(n)
     f = result.fractions
@@ -159,11 +167,7 @@ def plot_fraction_areas(result, ax=None, *, legend: bool = True, step: str | Non
     -------
     matplotlib Axes
     """
-    import matplotlib.pyplot as plt
-
-    _check(result, "GlobalContinuationResult")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+    ax = _axes(result, "GlobalContinuationResult", ax, (6, 3))
     colours = _colours(result.n_ids)
     fractions = np.nan_to_num(result.fractions)
     labels = [f"A{j}: {result.kind_of(j).value}" for j in range(result.n_ids)]
@@ -196,11 +200,7 @@ def plot_attractor_positions(result, ax=None, *, component: int = 0, diagram=Non
     -------
     matplotlib Axes
     """
-    import matplotlib.pyplot as plt
-
-    _check(result, "GlobalContinuationResult")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+    ax = _axes(result, "GlobalContinuationResult", ax, (6, 3.5))
     if diagram is not None:
         from .diagrams import plot_branch
         from .two_parameter import plot_orbit_diagram

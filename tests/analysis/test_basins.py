@@ -278,7 +278,7 @@ def test_many_units_with_gaussian_samples():
 def test_interruption_keeps_the_finished_chunks(monkeypatch):
     import importlib
     module = importlib.import_module("dynrnn.analysis.basins")   # (the name is the function)
-    settle = module._Ensemble.settle
+    settle = module.Ensemble.settle
     calls = {"n": 0}
 
     def interrupted_on_the_third_chunk(self, x0, max_steps=None):
@@ -287,7 +287,7 @@ def test_interruption_keeps_the_finished_chunks(monkeypatch):
             raise KeyboardInterrupt                  # Ctrl-C while the third chunk runs
         return settle(self, x0, max_steps)
 
-    monkeypatch.setattr(module._Ensemble, "settle", interrupted_on_the_third_chunk)
+    monkeypatch.setattr(module.Ensemble, "settle", interrupted_on_the_third_chunk)
     net = one_unit(2.0, 0.0, "tanh")
     result = dr.basins(net, grid=400, box=([-3.0], [3.0]), progress=False,
                        options=dr.BasinsOptions(chunk_size=100))
@@ -342,3 +342,39 @@ def test_every_map_type(case):
             for _ in range(attractor.period):
                 x = system.step(x, u)
             np.testing.assert_allclose(x, attractor.states[0], atol=1e-8)
+
+
+@pytest.mark.parametrize("old_name", [
+    "dynrnn.analysis.basins:BasinsResult", "dynrnn.analysis.basins:BasinsStatus",
+    "dynrnn.analysis.basins:BasinsOptions", "dynrnn.analysis.basins:Attractor",
+    "dynrnn.analysis.basins:AttractorKind",
+    "dynrnn.analysis.global_continuation:GlobalContinuationResult",
+    "dynrnn.analysis.global_continuation:GlobalContinuationStatus",
+    "dynrnn.analysis.global_continuation:AttractorEvent",
+    "dynrnn.analysis.global_continuation:AttractorEventKind",
+    "dynrnn.analysis.global_continuation:AttractorEventCause"])
+def test_class_names_of_files_written_before_the_split_into_packages_resolve(old_name):
+    # files record "module:qualname"; the modules became packages that re-export the classes
+    from pathlib import Path
+
+    from dynrnn.io.registry import resolve_type, type_name
+    cls = resolve_type(old_name, "test", Path("old.npz"))
+    assert cls.__name__ == old_name.split(":")[1]
+    assert type_name(cls).startswith(old_name.split(":")[0] + ".")     # now in a submodule
+    assert resolve_type(type_name(cls), "test", Path("new.npz")) is cls
+
+
+def test_the_basins_modules_import_no_private_names_of_other_modules():
+    # issue 9: global continuation and the plots use the basins package through public names
+    import ast
+    from pathlib import Path
+    root = Path(dr.__file__).parent
+    files = [*(root / "analysis" / "basins").glob("*.py"),
+             *(root / "analysis" / "global_continuation").glob("*.py"),
+             root / "plotting" / "basins.py", root / "scripts" / "basins.py"]
+    assert len(files) >= 17
+    private = [(path.name, alias.name) for path in files
+               for node in ast.walk(ast.parse(path.read_text()))
+               if isinstance(node, ast.ImportFrom) and (node.level or "dynrnn" in (node.module or ""))
+               for alias in node.names if alias.name.startswith("_")]
+    assert not private, private

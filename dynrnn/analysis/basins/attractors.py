@@ -1,0 +1,228 @@
+r"""Attractor identification: the catalogue of attractors found so far, and how settled states
+are matched to them or start a new one.
+
+.. math::
+
+    \ell(x) = \arg\min_A \operatorname{dist}_\infty(x, A) \quad \text{if }
+    \operatorname{dist}_\infty(x, A) \le r_A, \text{ else a new attractor through } x
+
+A state settled on a k-cycle starts a cycle refined by Newton (:func:`~dynrnn.find_cycles`), so
+its location and multipliers are exact; a state that never settled starts a cloud sampled along
+its orbit, chaotic or quasi-periodic by its largest Lyapunov exponent
+(:func:`~dynrnn.lyapunov_spectrum`). Two samples of one chaotic attractor are joined.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...errors import ConvergenceError, InvalidInputError
+from ..cycles import find_cycles
+from ..fixed_points import find_fixed_points
+from ..lyapunov import lyapunov_spectrum
+from ..stability import FixedPoint
+from .ensemble import Ensemble, nearest_distance
+from .results import UNRESOLVED, Attractor, AttractorKind
+
+__all__ = ["Catalogue"]
+
+
+@dataclass
+class Catalogue:
+    """The attractors identified so far and the rules that match states to them.
+
+    Attributes
+    ----------
+    ensemble : Ensemble
+        The map, its input and the options; settles the probes of new attractors.
+    attractors : list of Attractor
+        In the order found (their index is the label).
+    radii : list of float
+        Matching distance (∞-norm) of each attractor: ``options.match_tol`` for a cycle, a
+        multiple of the sample's spacing for a cloud.
+    full_clouds : bool
+        Keep every sampled cloud state (False: a subsample of about 256, enough for matching).
+    """
+
+    ensemble: Ensemble
+    attractors: list = field(default_factory=list)
+    radii: list = field(default_factory=list)         # matching distance of each attractor
+    full_clouds: bool = True
+
+    def divergence_index(self) -> int:
+        """Index of the divergence "attractor", added on first use."""
+        for i, a in enumerate(self.attractors):
+            if a.kind is AttractorKind.DIVERGENCE:
+                return i
+        n = self.ensemble.system.n_states
+        self.attractors.append(Attractor(AttractorKind.DIVERGENCE, np.empty((0, n)), 0,
+                                         np.empty(0, complex), None))
+        self.radii.append(0.0)
+        return len(self.attractors) - 1
+
+    def match(self, states: np.ndarray) -> np.ndarray:
+        """Index of the attractor each state (m, n) lies on, or -1."""
+        labels = np.full(states.shape[0], UNRESOLVED)
+        best = np.full(states.shape[0], np.inf)
+        for i, (a, radius) in enumerate(zip(self.attractors, self.radii)):
+            if a.kind is AttractorKind.DIVERGENCE or not states.shape[0]:
+                continue
+            d = nearest_distance(states, a.states)
+            hit = (d <= radius) & (d < best)
+            labels[hit] = i
+            best[hit] = d[hit]
+        return labels
+
+    def assign(self, final: np.ndarray, period: np.ndarray, create: bool = True) -> np.ndarray:
+        """Labels of settled states, creating new attractors (when ``create``) as needed."""
+        opts = self.ensemble.options
+        labels = np.full(final.shape[0], UNRESOLVED)
+        diverged = period < 0
+        if np.any(diverged):
+            labels[diverged] = self.divergence_index() if create or any(
+                a.kind is AttractorKind.DIVERGENCE for a in self.attractors) else UNRESOLVED
+        todo = np.flatnonzero(~diverged)
+        if todo.size:
+            labels[todo] = self.match(final[todo])
+        while create and len(self.attractors) < opts.max_attractors + (
+                1 if any(a.kind is AttractorKind.DIVERGENCE for a in self.attractors) else 0):
+            open_ = todo[labels[todo] == UNRESOLVED]
+            # settled states first: a cycle is cheap to identify and often absorbs the others
+            settled = open_[period[open_] > 0]
+            first = settled[0] if settled.size else (open_[0] if open_.size else None)
+            if first is None:
+                break
+            new = self._identify(final[first], int(period[first]))
+            if new is None:                      # the probe diverged after all
+                labels[first] = self.divergence_index()
+                continue
+            index = self._merge_cloud(*new)
+            if index is None:
+                self.attractors.append(new[0])
+                self.radii.append(new[1])
+                index = len(self.attractors) - 1
+            rest = todo[labels[todo] == UNRESOLVED]
+            d = nearest_distance(final[rest], self.attractors[index].states)
+            labels[rest[d <= self.radii[index]]] = index
+            if labels[first] == UNRESOLVED:
+                # a state that started the attractor belongs to it (guards cloud sampling gaps)
+                labels[first] = index
+        return labels
+
+    def _merge_cloud(self, cloud: Attractor, radius: float) -> int | None:
+        """Index of an existing cloud that ``cloud`` samples again (then the two samples are
+        joined), or None. Two samples of one chaotic attractor interleave: the median distance
+        from the new states to the old sample is of the order of the old sample's spacing."""
+        if cloud.period:
+            return None
+        for i, old in enumerate(self.attractors):
+            if old.period or old.kind is AttractorKind.DIVERGENCE:
+                continue
+            if float(np.median(nearest_distance(cloud.states, old.states))) <= self.radii[i]:
+                cap = 4 * self.ensemble.options.n_cloud
+                joined = np.concatenate([old.states, cloud.states])[-cap:]
+                self.attractors[i] = dataclasses.replace(old, states=joined)
+                self.radii[i] = max(self.radii[i], radius)
+                return i
+        return None
+
+    def _identify(self, x: np.ndarray, period: int):
+        """A new attractor through ``x`` and its matching radius: a Newton-refined cycle, or a
+        sampled cloud; None when the probe diverges."""
+        if period > 0:
+            return self._cycle(self._least_orbit(x, period)), self.ensemble.options.match_tol
+        return self._cloud(x)
+
+    def _least_orbit(self, x: np.ndarray, period: int) -> np.ndarray:
+        """The ``period`` points of the orbit from ``x``, cut to the least period that closes."""
+        ens = self.ensemble
+        orbit = np.empty((period, x.size))
+        orbit[0] = x
+        for j in range(1, period):
+            orbit[j] = ens.step(orbit[j - 1][None])[0]
+        # an orbit converging with an oscillation (multiplier near -1) meets the 2k-step
+        # test before the k-step one: keep the least period within the matching distance
+        for divisor in range(1, period):
+            if period % divisor == 0 and \
+                    np.abs(orbit[divisor] - orbit[0]).max() <= ens.options.match_tol:
+                return orbit[:divisor]
+        return orbit
+
+    def _cloud(self, x: np.ndarray):
+        """A cloud sampled along the orbit from ``x`` (chaotic or quasi-periodic by its largest
+        Lyapunov exponent) and its matching radius, or None when the orbit diverges."""
+        ens = self.ensemble
+        opts = ens.options
+        with np.errstate(all="ignore"):
+            cloud = np.empty((opts.n_cloud, x.size))
+            state = x[None]
+            for j in range(opts.n_cloud):
+                state = ens.step(state)
+                cloud[j] = state[0]
+        if not np.all(np.isfinite(cloud)) or np.abs(cloud).max() > opts.divergence_threshold:
+            return None
+        # How far a fresh sample of the attractor may lie from this one: a multiple of the
+        # spacing of the sample, and at least a share of its extent, because one orbit can
+        # clump (an irrational rotation by 1 rad visits 710 clumps first: three-gap theorem)
+        half = cloud.shape[0] // 2
+        spacing = nearest_distance(cloud[half:], cloud[:half])
+        extent = float(np.ptp(cloud, axis=0).max())
+        radius = max(opts.match_tol, opts.cloud_factor * float(np.quantile(spacing, 0.95)),
+                     opts.cloud_resolution * extent)
+        if float(np.ptp(cloud, axis=0).max()) <= opts.match_tol:
+            # a slowly converging orbit: really a fixed point or short cycle
+            return self._cycle(cloud[-1:]), opts.match_tol
+        lyap = lyapunov_spectrum(ens.system, cloud[-1], opts.lyapunov_steps, n_transient=0,
+                                 u=ens.u, n_exponents=1, record_every=opts.lyapunov_steps)
+        lam = float(lyap.largest) if lyap.success and np.isfinite(lyap.largest) else None
+        kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
+            AttractorKind.QUASI_PERIODIC
+        states = cloud if self.full_clouds else cloud[:: max(1, opts.n_cloud // 256)]
+        return Attractor(kind, states, 0, np.empty(0, complex), lam), radius
+
+    def _cycle(self, orbit: np.ndarray) -> Attractor:
+        """The fixed point or cycle through ``orbit`` (its points in order): refined by Newton,
+        or, where Newton fails (a non-hyperbolic cycle), the iterated points and their
+        multipliers."""
+        ens = self.ensemble
+        period = orbit.shape[0]
+        kind = AttractorKind.FIXED_POINT if period == 1 else AttractorKind.CYCLE
+        refined = self._refine(orbit)
+        if refined is not None:
+            point, cycle = refined
+            multipliers = np.asarray(point.eigenvalues)
+            lam = float(np.log(np.abs(multipliers).max()) / period) if multipliers.size \
+                and np.abs(multipliers).max() > 0 else None
+            return Attractor(kind, cycle, period, multipliers, lam, refined=True,
+                             residual=float(point.residual), stable=bool(point.stable))
+        product = np.eye(orbit.shape[1])
+        for state in orbit:
+            product = ens.system.jacobian_unchecked(state, ens.u) @ product
+        multipliers = np.linalg.eigvals(product)
+        order = np.argsort(-np.abs(multipliers))
+        lam = float(np.log(max(np.abs(multipliers).max(), 1e-300)) / period)
+        return Attractor(kind, orbit.copy(), period, multipliers[order], lam, refined=False,
+                         stable=bool(np.abs(multipliers).max() < 1))
+
+    def _refine(self, orbit: np.ndarray) -> tuple[FixedPoint, np.ndarray] | None:
+        """The point Newton finds from ``orbit[0]`` whose orbit has the same period and passes
+        within the matching distance, with that orbit; None when there is none."""
+        ens = self.ensemble
+        period = orbit.shape[0]
+        try:
+            if period == 1:
+                found = find_fixed_points(ens.system, ens.u, starts=orbit[:1], method="newton",
+                                          max_iter=40)
+            else:
+                found = find_cycles(ens.system, period, ens.u, starts=orbit[:1],
+                                    method="newton", max_iter=40)
+        except (ConvergenceError, InvalidInputError):
+            return None
+        for point in found:
+            cycle = np.asarray(point.orbit if point.orbit is not None else point.x[None])
+            if nearest_distance(orbit[:1], cycle)[0] <= ens.options.match_tol \
+                    and cycle.shape[0] == period:
+                return point, cycle
+        return None
