@@ -5,29 +5,41 @@ import numbers
 
 import numpy as np
 
-from .errors import InvalidInputError, InvalidTypeError
+from .errors import InvalidInputError, InvalidTypeError, ShapeError
 
 __all__ = ["check_count", "check_executor", "check_seed"]
 
 
 def check_count(value, argument: str, minimum: int, *,
-                non_integer: type[InvalidInputError] | type[InvalidTypeError] = InvalidTypeError
-                ) -> int:
+                non_integer: type[InvalidInputError] | type[InvalidTypeError] = InvalidTypeError,
+                too_small: type[InvalidInputError] = InvalidInputError,
+                label: str | None = None, remedy: str = "") -> int:
     """An integer count ``>= minimum`` (bools rejected), or a dynrnn error naming ``argument``.
 
     A value that is not an integer raises ``non_integer`` (InvalidTypeError; the functions
     that have always answered InvalidInputError, a ValueError, pass that to stay compatible);
-    one below ``minimum`` raises InvalidInputError.
+    one below ``minimum`` raises ``too_small`` (InvalidInputError, or a subclass such as
+    ShapeError for a dimension). ``label`` is how the message names the value (``argument`` by
+    default, e.g. "options.max_points" for the argument "max_points"); ``remedy`` is appended
+    to the message.
     """
     wanted = {0: "a non-negative integer (>= 0)", 1: "a positive integer (>= 1)"}.get(
         minimum, f"an integer >= {minimum}")
+    shown = argument if label is None else label
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise non_integer(f"{argument} must be {wanted}, got {value!r}",
-                          argument=argument, value=value)
+        raise _error(non_integer, f"{shown} must be {wanted}, got {value!r:.60}{remedy}",
+                     argument, value)
     if value < minimum:
-        raise InvalidInputError(f"{argument} must be {wanted}, got {value}",
-                                argument=argument, value=value)
+        raise _error(too_small, f"{shown} must be {wanted}, got {value}{remedy}", argument, value)
     return int(value)
+
+
+def _error(kind: type[InvalidInputError] | type[InvalidTypeError], message: str, argument: str,
+           value) -> InvalidInputError | InvalidTypeError:
+    """An error of class ``kind`` (a ShapeError reports the value as its ``actual`` shape)."""
+    if issubclass(kind, ShapeError):
+        return kind(message, argument=argument, actual=value)
+    return kind(message, argument=argument, value=value)
 
 
 def check_seed(seed, argument: str = "seed") -> np.random.Generator:

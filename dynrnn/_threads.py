@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from ._checks import check_count
 from .errors import InvalidInputError
 
 __all__ = ["set_blas_threads", "get_blas_threads", "blas_threads", "limited_blas"]
@@ -36,10 +37,8 @@ F = TypeVar("F", bound=Callable)
 def _check(n, argument: str = "n"):
     if n is None:
         return None
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InvalidInputError(f"{argument} must be a positive integer or None (BLAS's own "
-                                f"setting), got {n!r}", argument=argument, value=n)
-    return int(n)
+    return check_count(n, argument, 1, non_integer=InvalidInputError,
+                       remedy="; None means BLAS's own setting")
 
 
 def set_blas_threads(n: int | None) -> None:

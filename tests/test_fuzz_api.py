@@ -184,6 +184,13 @@ SPECS: dict[str, tuple] = {
     "error_surface": (dr.error_surface, dict(w_values=[4.0, 5.0], b_values=[-3.0, -2.0],
                                              n_steps=10)),
     "descent_paths": (dr.descent_paths, dict(start=(5.0, -2.0), steps=4, n_steps=10)),
+    # long cycles by multiple shooting
+    "continue_cycle": (dr.continue_cycle, dict(system=F["logistic"], param="r",
+                                               cycle=[[1 - 1 / 2.8]], p0=2.8, bounds=(2.8, 2.9),
+                                               max_points=20)),
+    "period_doubling_cascade": (dr.period_doubling_cascade, dict(
+        system=F["logistic"], param="r", start=[1 - 1 / 2.8], p0=2.8, bounds=(2.8, 3.1),
+        max_period=2)),
     # normal forms and piecewise-linear continuation
     "normal_form": (dr.normal_form, dict(system=F["logistic3"], point=[2 / 3], kind="PD")),
     "continue_piecewise": (dr.continue_piecewise, dict(system=F["plrnn"], param="h[0]",
@@ -256,8 +263,7 @@ def run_case(name: str, argument: str, label: str):
 #: public functions merged after this suite was written (bifdepth, gated, events): not fuzzed
 #: yet, listed
 #: so that the completeness check below still catches any other new function
-NOT_YET_COVERED = {"criticality_along", "continue_cycle", "period_doubling_cascade",
-                   "switch_at_codim2", "trajectory_starts",
+NOT_YET_COVERED = {"criticality_along", "switch_at_codim2", "trajectory_starts",
                    # speed: BLAS-thread settings (checked in tests/test_blas_threads.py)
                    "set_blas_threads", "get_blas_threads", "blas_threads"}
 

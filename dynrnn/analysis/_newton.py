@@ -175,17 +175,7 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
             idx = np.flatnonzero(outcome == Outcome.RUNNING)
             if idx.size == 0:
                 break
-            D = np.empty((idx.size,) + X.shape[1:])
-            low = np.zeros(idx.size, dtype=bool)
-            if mixed_precision and X.shape[2] >= _FLOAT32_MIN_N:
-                scale = 1.0 + np.sqrt(np.einsum("mkn,mkn->m", X[idx], X[idx]))
-                low = (res[idx] > _FLOAT32_ABOVE * scale) & ~force64[idx]
-            if np.any(low):
-                D[low] = newton_direction(system, u, X[idx[low]], R[idx[low]], np.float32)
-                redo = ~np.all(np.isfinite(D), axis=(1, 2)) & low
-                low &= ~redo
-            if not np.all(low):
-                D[~low] = newton_direction(system, u, X[idx[~low]], R[idx[~low]])
+            D, low = _directions(system, u, X, R, res, idx, force64, mixed_precision)
             bad = ~np.all(np.isfinite(D), axis=(1, 2))
             outcome[idx[bad]] = Outcome.SINGULAR
             idx, D, low = idx[~bad], D[~bad], low[~bad]
@@ -195,25 +185,8 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
             # ‖F(x) − x‖ where a monotone line search stalls.
             window = history[max(0, it + 1 - memory): it + 1, idx]
             reference = np.nanmax(window, axis=0)
-            alpha = np.ones(idx.size)
-            pending = np.ones(idx.size, dtype=bool)
-            for _ in range(max_halvings):
-                p = np.flatnonzero(pending)
-                if p.size == 0:
-                    break
-                trial = X[idx[p]] + alpha[p, None, None] * D[p]
-                if box is not None:
-                    trial = np.clip(trial, lo, hi)
-                Rt, rt = orbit_residuals(system, u, trial)
-                ok = rt <= (1.0 - 1e-4 * alpha[p]) * reference[p]
-                # at the rounding floor no decrease is possible: accept a full step there
-                ok |= (alpha[p] == 1.0) & (rt <= goal[idx[p]])
-                acc = p[ok]
-                X[idx[acc]] = trial[ok]
-                R[idx[acc]] = Rt[ok]
-                res[idx[acc]] = rt[ok]
-                pending[acc] = False
-                alpha[p[~ok]] *= 0.5
+            pending = _line_search(system, u, (X, R, res), idx, D, reference, goal, box,
+                                   max_halvings)
             # a float32 direction may be too inaccurate to descend (ill-conditioned P − I):
             # retry those starts in float64 next iteration rather than failing them
             retry = idx[pending & low]
@@ -225,16 +198,8 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
             outcome[stuck[~at_floor]] = Outcome.NO_PROGRESS
             n_iter[idx] += 1
             history[it + 1, idx] = res[idx]
-            # Stalled: the best residual fell by under 1 % in the last `stall_window` iterations.
-            # Newton has then met a local minimum of ‖F(x) − x‖ that is not a root (a slow
-            # point); stop early.
             if it + 1 > stall_window:
-                live = np.flatnonzero(outcome == Outcome.RUNNING)
-                best_before = np.nanmin(history[: it + 1 - stall_window, live], axis=0)
-                best_now = np.nanmin(history[it + 1 - stall_window: it + 2, live], axis=0)
-                stalled = best_now > 0.99 * best_before
-                stalled &= res[live] > 1e3 * attainable_tolerance(X[live], tol)
-                outcome[live[stalled]] = Outcome.NO_PROGRESS
+                _mark_stalled(outcome, history, res, X, tol, it, stall_window)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(running=int(np.count_nonzero(outcome == Outcome.RUNNING)))
@@ -248,6 +213,65 @@ def newton(system, u, X0: np.ndarray, *, tol: float, max_iter: int, box=None,
     last = int(n_iter.max()) if m else 0
     return NewtonRun(X=X, residual=res, outcome=outcome, n_iter=n_iter,
                      history=history[: last + 1])
+
+
+def _directions(system, u, X, R, res, idx, force64, mixed_precision: bool
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Newton directions D for the starts ``idx`` and which of them came from a float32 solve
+    (far from a root, n ≥ ``_FLOAT32_MIN_N``; one that came out non-finite is redone in
+    float64)."""
+    D = np.empty((idx.size,) + X.shape[1:])
+    low = np.zeros(idx.size, dtype=bool)
+    if mixed_precision and X.shape[2] >= _FLOAT32_MIN_N:
+        scale = 1.0 + np.sqrt(np.einsum("mkn,mkn->m", X[idx], X[idx]))
+        low = (res[idx] > _FLOAT32_ABOVE * scale) & ~force64[idx]
+    if np.any(low):
+        D[low] = newton_direction(system, u, X[idx[low]], R[idx[low]], np.float32)
+        redo = ~np.all(np.isfinite(D), axis=(1, 2)) & low
+        low &= ~redo
+    if not np.all(low):
+        D[~low] = newton_direction(system, u, X[idx[~low]], R[idx[~low]])
+    return D, low
+
+
+def _line_search(system, u, state, idx, D, reference, goal, box, max_halvings: int
+                 ) -> np.ndarray:
+    """Backtracking along D for the starts ``idx``: accepted steps are written into the
+    iterates, residual vectors and norms ``state = (X, R, res)``; returns which starts found
+    no acceptable step."""
+    X, R, res = state
+    alpha = np.ones(idx.size)
+    pending = np.ones(idx.size, dtype=bool)
+    for _ in range(max_halvings):
+        p = np.flatnonzero(pending)
+        if p.size == 0:
+            break
+        trial = X[idx[p]] + alpha[p, None, None] * D[p]
+        if box is not None:
+            trial = np.clip(trial, box[0], box[1])
+        Rt, rt = orbit_residuals(system, u, trial)
+        ok = rt <= (1.0 - 1e-4 * alpha[p]) * reference[p]
+        # at the rounding floor no decrease is possible: accept a full step there
+        ok |= (alpha[p] == 1.0) & (rt <= goal[idx[p]])
+        acc = p[ok]
+        X[idx[acc]] = trial[ok]
+        R[idx[acc]] = Rt[ok]
+        res[idx[acc]] = rt[ok]
+        pending[acc] = False
+        alpha[p[~ok]] *= 0.5
+    return pending
+
+
+def _mark_stalled(outcome, history, res, X, tol: float, it: int, stall_window: int) -> None:
+    """Stalled: the best residual fell by under 1 % in the last ``stall_window`` iterations.
+    Newton has then met a local minimum of ‖F(x) − x‖ that is not a root (a slow point): those
+    starts stop with NO_PROGRESS."""
+    live = np.flatnonzero(outcome == Outcome.RUNNING)
+    best_before = np.nanmin(history[: it + 1 - stall_window, live], axis=0)
+    best_now = np.nanmin(history[it + 1 - stall_window: it + 2, live], axis=0)
+    stalled = best_now > 0.99 * best_before
+    stalled &= res[live] > 1e3 * attainable_tolerance(X[live], tol)
+    outcome[live[stalled]] = Outcome.NO_PROGRESS
 
 
 # -- starts ---------------------------------------------------------------------------------------

@@ -175,6 +175,33 @@ def _adjacent_runs(cells: list[_Cell]) -> list[list[_Cell]]:
     return runs
 
 
+@dataclass
+class _Bisection:
+    """What the bisection leaves: cells with one certified sign change (``brackets``), cells it
+    could not certify (``leftover``), cells where g is rounding noise (``flat``), the counts."""
+
+    brackets: list[tuple[float, float]]
+    leftover: list[_Cell]
+    flat: list[_Cell]
+    n_cells: int
+    n_levels: int
+    n_broken: int             # cells where F^k is NaN or inf
+    certified: bool
+
+
+class _AtPoint:
+    """g = F^k(x) − x and g' at one point x, as Python floats (for Brent's method)."""
+
+    def __init__(self, system, u, k: int):
+        self.system, self.u, self.k = system, u, k
+
+    def g(self, x: float) -> float:
+        return float(_g(self.system, self.u, np.array([x]), self.k)[0][0])
+
+    def slope(self, x: float) -> float:
+        return float(_g(self.system, self.u, np.array([x]), self.k)[1][0])
+
+
 def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m2: float,
                    tol: float, n_grid: int = 2001, h_min: float | None = None,
                    max_cells: int = 2_000_000) -> BracketOutcome:
@@ -185,10 +212,27 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
     grid's sign changes are then solved directly and the outcome is not certified.
     """
     k = period
-    L1, L2 = _k_fold_bounds(m1, m2, k)
-    width = hi - lo
     if h_min is None:
-        h_min = 1e-11 * max(1.0, width, abs(lo), abs(hi))
+        h_min = 1e-11 * max(1.0, hi - lo, abs(lo), abs(hi))
+    cells = _bisect(system, u, lo, hi, k, _k_fold_bounds(m1, m2, k), h_min, n_grid, max_cells)
+    at = _AtPoint(system, u, k)
+    roots, n_brent = _solve_brackets(at, cells.brackets)
+    run_roots, tangential, zones, unresolved, n_run_brent = _resolve_runs(
+        at, cells.leftover, cells.flat, tol)
+    roots, tangential = _merge_candidates(at, roots + run_roots, tangential, zones)
+    certified = cells.certified and unresolved == 0 and cells.n_broken == 0
+    return BracketOutcome(roots=np.asarray(roots, dtype=float),
+                          tangential=np.asarray(tangential, dtype=float), certified=certified,
+                          n_cells=int(cells.n_cells), n_levels=cells.n_levels,
+                          n_brent_iter=n_brent + n_run_brent,
+                          unresolved=unresolved + cells.n_broken)
+
+
+def _bisect(system, u, lo: float, hi: float, k: int, bounds: tuple[float, float], h_min: float,
+            n_grid: int, max_cells: int) -> _Bisection:
+    """Bisect the cells of a grid on [lo, hi] until each is certified (module notes), narrower
+    than ``h_min``, broken (NaN/inf), rounding noise, or ``max_cells`` is reached."""
+    L1, L2 = bounds
     grid = np.linspace(lo, hi, n_grid + 1)
     g, d = _g(system, u, grid, k)
     # A monotone cell needs |g'(a)| + |g'(b)| > L2 h with |g'| ≤ L1; a root-free one needs
@@ -199,15 +243,9 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
                        and (2.0 * L1 > L2 * h_min or 2.0 * g_scale > L1 * h_min))
     a, b = grid[:-1], grid[1:]
     ga, gb, da, db = g[:-1], g[1:], d[:-1], d[1:]
-    brackets: list[tuple[float, float]] = []
-    leftover: list[_Cell] = []
-    flat: list[_Cell] = []
-    n_cells = a.size
-    n_levels = 0
-    n_broken = 0
-    certified = can_certify
+    out = _Bisection([], [], [], n_cells=a.size, n_levels=0, n_broken=0, certified=can_certify)
     while a.size:
-        n_levels += 1
+        out.n_levels += 1
         h = b - a
         with np.errstate(all="ignore"):
             # Where g is below its own rounding error at both ends, its sign says nothing: such
@@ -223,27 +261,27 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
             # discontinuity keeps a cell from being certified down to h_min)
             return [_Cell(a[i], b[i], ga[i], gb[i], da[i], db[i]) for i in np.flatnonzero(mask)]
 
-        flat.extend(cells(is_flat))
+        out.flat.extend(cells(is_flat))
         if not can_certify:
-            brackets.extend((a[i], b[i]) for i in np.flatnonzero(change & ~is_flat))
-            leftover.extend(cells(~change & ~is_flat & (da * db < 0)))
+            out.brackets.extend((a[i], b[i]) for i in np.flatnonzero(change & ~is_flat))
+            out.leftover.extend(cells(~change & ~is_flat & (da * db < 0)))
             break
-        brackets.extend((a[i], b[i]) for i in np.flatnonzero(monotone & change))
+        out.brackets.extend((a[i], b[i]) for i in np.flatnonzero(monotone & change))
         # Where F^k is NaN or inf (the map left its domain or overflowed) nothing can be
         # certified and bisection would only multiply the cells: they are counted, not split.
         broken = ~(np.isfinite(ga) & np.isfinite(gb) & np.isfinite(da) & np.isfinite(db))
         if np.any(broken):
-            certified = False
-            n_broken += int(np.count_nonzero(broken))
+            out.certified = False
+            out.n_broken += int(np.count_nonzero(broken))
         todo = ~(monotone | no_root | is_flat | broken)
         small = todo & (h <= h_min)
-        leftover.extend(cells(small))
+        out.leftover.extend(cells(small))
         split = todo & ~small
         if not np.any(split):
             break
-        if n_cells + 2 * np.count_nonzero(split) > max_cells:
-            certified = False
-            leftover.extend(cells(split))
+        if out.n_cells + 2 * np.count_nonzero(split) > max_cells:
+            out.certified = False
+            out.leftover.extend(cells(split))
             break
         a, b, ga, gb, da, db = a[split], b[split], ga[split], gb[split], da[split], db[split]
         mid = 0.5 * (a + b)
@@ -251,33 +289,42 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
         a, b = np.concatenate([a, mid]), np.concatenate([mid, b])
         ga, gb = np.concatenate([ga, gm]), np.concatenate([gm, gb])
         da, db = np.concatenate([da, dm]), np.concatenate([dm, db])
-        n_cells += a.size
+        out.n_cells += a.size
+    return out
 
-    def gs(x):
-        return float(_g(system, u, np.array([x]), k)[0][0])
 
-    def dgs(x):
-        return float(_g(system, u, np.array([x]), k)[1][0])
-
+def _solve_brackets(at: _AtPoint, brackets: list[tuple[float, float]]
+                    ) -> tuple[list[float], int]:
+    """The root in each certified bracket, and Brent's iterations in all."""
     n_brent = 0
     roots = []
     for lo_c, hi_c in brackets:
-        ga_c, gb_c = gs(lo_c), gs(hi_c)
+        ga_c, gb_c = at.g(lo_c), at.g(hi_c)
         if ga_c == 0.0:
             roots.append(lo_c)
             continue
         if gb_c == 0.0:
             roots.append(hi_c)
             continue
-        r, n_iter = _root(gs, lo_c, hi_c)
+        r, n_iter = _root(at.g, lo_c, hi_c)
         n_brent += n_iter
         roots.append(r)
-    tangential = []
-    unresolved = 0
-    # Uncertified cells come in runs of adjacent cells around one degenerate root (a fold, or
-    # the triple root of x -> tanh(x) at w = 1): handle each run once, not cell by cell.
-    flat_starts = {cell.lo for cell in flat}
+    return roots, n_brent
+
+
+def _resolve_runs(at: _AtPoint, leftover: list[_Cell], flat: list[_Cell], tol: float
+                  ) -> tuple[list[float], list[float], list[tuple[float, float, float]], int,
+                             int]:
+    """Candidates from the uncertified cells: (roots, tangential roots, flat zones (lo, hi,
+    point), cells left unresolved, Brent's iterations).
+
+    Uncertified cells come in runs of adjacent cells around one degenerate root (a fold, or
+    the triple root of x -> tanh(x) at w = 1): each run is handled once, not cell by cell."""
+    roots: list[float] = []
+    tangential: list[float] = []
     zones: list[tuple[float, float, float]] = []
+    unresolved = n_brent = 0
+    flat_starts = {cell.lo for cell in flat}
     for run in _adjacent_runs(leftover + flat):
         run_hi = max(cell.hi for cell in run)
         turns = [cell for cell in run if cell.slope_lo * cell.slope_hi < 0]
@@ -286,7 +333,7 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
             # changes sign, else mid-zone (the root is only known to within the zone).
             if turns:
                 turn = turns[len(turns) // 2]
-                xc, n_iter = _root(dgs, turn.lo, turn.hi)
+                xc, n_iter = _root(at.slope, turn.lo, turn.hi)
                 n_brent += n_iter
             else:
                 xc = 0.5 * (run[0].lo + run_hi)
@@ -298,22 +345,29 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
             if cell.g_lo == 0.0 or cell.g_hi == 0.0:
                 roots.append(cell.lo if cell.g_lo == 0.0 else cell.hi)
             else:
-                r, n_iter = _root(gs, cell.lo, cell.hi)
+                r, n_iter = _root(at.g, cell.lo, cell.hi)
                 n_brent += n_iter
                 roots.append(r)
             continue
         if turns:
             turn = turns[len(turns) // 2]
-            xc, n_iter = _root(dgs, turn.lo, turn.hi)
+            xc, n_iter = _root(at.slope, turn.lo, turn.hi)
             n_brent += n_iter
         else:
             ends = ([(abs(cell.g_lo), cell.lo) for cell in run]
                     + [(abs(cell.g_hi), cell.hi) for cell in run])
             xc = min(ends)[1]
-        if abs(gs(xc)) <= tol:
+        if abs(at.g(xc)) <= tol:
             tangential.append(xc)
         else:
             unresolved += 1
+    return roots, tangential, zones, unresolved, n_brent
+
+
+def _merge_candidates(at: _AtPoint, roots: list[float], tangential: list[float],
+                      zones: list[tuple[float, float, float]]) -> tuple[list[float], list[float]]:
+    """Simple and tangential roots with the duplicates a degenerate root produces removed."""
+    gs, k = at.g, at.k
     # Near a fold the two simple roots and the extremum of g between them can all be within
     # reach: the extremum is then not a root of its own. A tangential candidate is kept only
     # when no bracketed root lies within 1e-3·(1 + |x|) of it.
@@ -357,9 +411,4 @@ def bracket_cycles(system, u, lo: float, hi: float, period: int, *, m1: float, m
         exact = [p for p in group if gs(p[0]) == 0.0]
         chosen = exact[0] if exact else next((p for p in group if p[1] == 1), group[0])
         (roots if chosen[1] == 0 else tangential).append(chosen[0])
-    certified = certified and unresolved == 0 and n_broken == 0
-    unresolved += n_broken
-    return BracketOutcome(roots=np.asarray(roots, dtype=float),
-                          tangential=np.asarray(tangential, dtype=float), certified=certified,
-                          n_cells=int(n_cells), n_levels=n_levels, n_brent_iter=n_brent,
-                          unresolved=unresolved)
+    return roots, tangential

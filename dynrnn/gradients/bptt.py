@@ -46,6 +46,16 @@ from ..errors import (
     UnknownParameterError,
 )
 from ..model.rnn import RNN
+from .forward_pass import (
+    ForwardPass,
+    activation_and_derivative,
+    as_real,
+    check_finite,
+    float_dtype,
+    forward,
+    prepare_sequences,
+    sequential_product,
+)
 
 __all__ = ["Readout", "BPTTResult", "bptt", "LOSSES", "forward", "ForwardPass"]
 
@@ -137,15 +147,6 @@ class BPTTResult:
         return out
 
 
-@dataclass(frozen=True)
-class ForwardPass:
-    """Internal forward pass: pre-activations X (T+1, B, n), hidden H, inputs U (T, B, m)."""
-
-    X: np.ndarray
-    H: np.ndarray
-    U: np.ndarray
-
-
 def _canonical_loss(loss) -> str:
     if not isinstance(loss, str):
         raise InvalidTypeError(f"loss must be a name, got {type(loss).__name__}", argument="loss",
@@ -166,205 +167,25 @@ def as_readout(readout) -> Readout | None:
             raise InvalidInputError(f"readout given as a dict needs the key 'W_out' (and "
                                     f"optionally 'b_out'), got the keys {sorted(readout)}",
                                     argument="readout", value=readout)
-        return Readout(readout["W_out"], readout.get("b_out"))
+        return Readout(readout["W_out"], _bias_or_zeros(readout["W_out"], readout.get("b_out")))
     if isinstance(readout, (tuple, list)) and len(readout) == 2:
         return Readout(readout[0], readout[1])
     W = np.asarray(readout)
     if W.ndim == 2:
-        return Readout(W, None)
+        return Readout(W, np.zeros(W.shape[0]))
     raise InvalidTypeError("readout must be a Readout, (W_out, b_out), a dict or a matrix, got "
                            f"{type(readout).__name__}", argument="readout", value=readout)
 
 
-def _as_real(value, argument: str, dtype=None) -> np.ndarray:
-    """``value`` as a real array (of ``dtype`` if given), or a dynrnn error naming the argument:
-    numpy would drop an imaginary part with only a warning and raise a bare error on text."""
+def _bias_or_zeros(W_out, b_out) -> np.ndarray:
+    """``b_out``, or no bias (zeros, one per row of ``W_out``) when it is None; Readout checks
+    both shapes."""
+    if b_out is not None:
+        return b_out
     try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"{argument} is not a rectangular numeric array: {exc}",
-                               argument=argument, value=value) from None
-    if arr.dtype.kind == "c":
-        raise InvalidTypeError(f"{argument} must be real, got complex values {value!r:.60}",
-                               argument=argument, value=value)
-    if dtype is None and arr.dtype.kind in "fiub":
-        return arr
-    try:
-        if arr.dtype.kind in "USVM":
-            raise TypeError(arr.dtype)
-        return arr.astype(dtype if dtype is not None else np.float64)
-    except (TypeError, ValueError):
-        raise InvalidTypeError(f"{argument} must be numeric, got {arr.dtype} {value!r:.60}",
-                               argument=argument, value=value) from None
-
-
-def _finite(a: np.ndarray, argument: str) -> None:
-    if not np.all(np.isfinite(a)):
-        raise NonFiniteError(f"{argument} contains NaN or inf (first at index "
-                             f"{tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])})",
-                             argument=argument)
-
-
-def prepare_sequences(net, x0, inputs, n_steps, dtype):
-    """Validate and batch x0 (B, n) and inputs (T, B, m); return them and whether batched."""
-    if not isinstance(net, RNN):
-        raise InvalidTypeError(f"net must be a dynrnn.RNN, got {type(net).__name__}",
-                               argument="net", value=net)
-    n, m = net.n_units, net.n_inputs
-    x0 = _as_real(x0, "x0", dtype)
-    if x0.ndim == 1:
-        batched = False
-        x0b = x0[None, :]
-    elif x0.ndim == 2:
-        batched = True
-        x0b = x0
-    else:
-        raise ShapeError(f"x0 must have shape (n_units,) or (batch, n_units), got {x0.shape}",
-                         argument="x0", expected=("batch", n), actual=x0.shape)
-    if x0b.shape[-1] != n:
-        raise ShapeError(f"x0 has {x0b.shape[-1]} units but the net has {n}", argument="x0",
-                         expected=("batch", n), actual=x0.shape)
-    _finite(x0b, "x0")
-    B = x0b.shape[0]
-    if inputs is None:
-        if n_steps is None:
-            raise InvalidInputError("give inputs or n_steps", argument="n_steps", value=None)
-        T = int(n_steps)
-        if T < 1:
-            raise InvalidInputError(f"n_steps must be >= 1, got {n_steps}", argument="n_steps",
-                                    value=n_steps)
-        U = np.broadcast_to(net.u.astype(dtype), (T, B, m))
-    else:
-        U = _as_real(inputs, "inputs", dtype)
-        if not batched:
-            if U.ndim != 2:
-                raise ShapeError(f"inputs must have shape (T, n_inputs) for an unbatched x0, got "
-                                 f"{U.shape}", argument="inputs", expected=("T", m),
-                                 actual=U.shape)
-            U = U[:, None, :]
-        if U.ndim != 3 or U.shape[1:] != (B, m):
-            raise ShapeError(f"inputs must have shape (T, {B}, {m}) to match x0 and W_in, got "
-                             f"{np.shape(inputs)}", argument="inputs", expected=("T", B, m),
-                             actual=np.shape(inputs))
-        if n_steps is not None and int(n_steps) != U.shape[0]:
-            raise ShapeError(f"n_steps={n_steps} disagrees with inputs of length {U.shape[0]}",
-                             argument="n_steps", expected=U.shape[0], actual=n_steps)
-        if U.shape[0] < 1:
-            raise ShapeError("inputs must have at least one step", argument="inputs",
-                             expected=("T>=1", B, m), actual=U.shape)
-        _finite(U, "inputs")
-    return x0b, U, batched
-
-
-def activation_and_derivative(act, X, H, out=None):
-    """σ'(X) reusing σ(X) = H where the closed form allows (tanh, sigmoid)."""
-    name = act.name
-    if name == "tanh":
-        D = np.multiply(H, H, out=out)
-        np.subtract(1.0, D, out=D)
-        return D
-    if name == "sigmoid":
-        D = np.multiply(H, H, out=out)
-        np.subtract(H, D, out=D)
-        return D
-    if name == "relu":
-        D = np.empty_like(X) if out is None else out
-        np.greater(X, 0, out=D, casting="unsafe")
-        return D
-    if name == "identity":
-        if out is None:
-            return np.ones_like(X)
-        out.fill(1.0)
-        return out
-    D = np.asarray(act.derivative(X), dtype=X.dtype)
-    if out is not None:
-        out[...] = D
-        return out
-    return D
-
-
-def _tanh_via_exp(X, out):
-    """tanh(x) = 1 − 2/(exp(2x) + 1): about twice as fast as np.tanh for float64 (exp is
-    vectorised, tanh is not), absolute error below 5e-16 (so relative accuracy is lost only where
-    |tanh(x)| is itself below ~1e-6, far under the rounding of the next matrix product)."""
-    np.multiply(X, 2.0, out=out)
-    with np.errstate(over="ignore"):
-        np.exp(out, out=out)
-    out += 1.0
-    np.divide(-2.0, out, out=out)
-    out += 1.0
-    return out
-
-
-def _apply_activation(act, X, out, exact=True):
-    name = act.name
-    if name == "tanh":
-        if not exact and X.dtype == np.float64:
-            return _tanh_via_exp(X, out)
-        return np.tanh(X, out=out)
-    if name == "relu":
-        return np.maximum(X, 0.0, out=out)
-    out[...] = act.function(X)
-    return out
-
-
-def _sequential_product(M: np.ndarray, batch: int, column_block: int | None):
-    """``f(a, out)`` computing ``out = a @ M`` for a of shape (batch, n).
-
-    With ``column_block`` the product is done block of columns by block of columns, each small
-    enough that OpenBLAS runs it on one thread: slower on an idle machine, but it avoids waking the
-    BLAS thread pool 2T times, which dominates when the cores are oversubscribed.
-    """
-    if not column_block or column_block >= M.shape[1]:
-        return lambda a, out: np.matmul(a, M, out=out)
-    slices = [slice(j, min(j + column_block, M.shape[1])) for j in range(0, M.shape[1],
-                                                                         column_block)]
-    blocks = [np.ascontiguousarray(M[:, sl]) for sl in slices]
-    buffers = [np.empty((batch, sl.stop - sl.start), dtype=M.dtype) for sl in slices]
-
-    def product(a, out):
-        for sl, Mb, buf in zip(slices, blocks, buffers):
-            np.matmul(a, Mb, out=buf)
-            out[:, sl] = buf
-        return out
-    return product
-
-
-def forward(net: RNN, x0b: np.ndarray, U: np.ndarray, dtype=np.float64,
-            exact_tanh: bool = True, column_block: int | None = None) -> ForwardPass:
-    """Run eq. (2) for all sequences at once.
-
-    X[0] = x0, X[t] = W_rec σ(X[t-1]) + W_in U[t-1] + b.
-    """
-    T, B, m = U.shape
-    n = net.n_units
-    act = net.activation
-    W_rec_T = np.ascontiguousarray(net.W_rec.T, dtype=dtype)
-    product = _sequential_product(W_rec_T, B, column_block)
-    X = np.empty((T + 1, B, n), dtype=dtype)
-    H = np.empty((T + 1, B, n), dtype=dtype)
-    X[0] = x0b
-    # The input drive is not sequential: one product over all steps.
-    if m:
-        np.matmul(U.reshape(T * B, m), net.W_in.T.astype(dtype), out=X[1:].reshape(T * B, n))
-        X[1:] += net.b.astype(dtype)
-    else:
-        X[1:] = net.b.astype(dtype)
-    tmp = np.empty((B, n), dtype=dtype)
-    if act.name == "sigmoid":
-        from scipy.special import expit
-        for t in range(1, T + 1):
-            expit(X[t - 1], out=H[t - 1])
-            product(H[t - 1], tmp)
-            X[t] += tmp
-        expit(X[T], out=H[T])
-    else:
-        for t in range(1, T + 1):
-            _apply_activation(act, X[t - 1], H[t - 1], exact_tanh)
-            product(H[t - 1], tmp)
-            X[t] += tmp
-        _apply_activation(act, X[T], H[T], exact_tanh)
-    return ForwardPass(X, H, U)
+        return np.zeros(np.shape(W_out)[:1])
+    except ValueError:      # a ragged W_out: Readout reports it
+        return np.zeros(0)
 
 
 def _softmax(Y):
@@ -376,7 +197,7 @@ def _softmax(Y):
 
 def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
     """Targets as (T_sel, B, k) floats (soft/one-hot for CE) or (T_sel, B) class labels."""
-    z = _as_real(targets, "targets")
+    z = as_real(targets, "targets")
     if not batched:
         is_labels = loss == "cross_entropy" and np.issubdtype(z.dtype, np.integer)
         z = z[..., None] if is_labels else z[..., None, :] if z.ndim else z
@@ -401,7 +222,7 @@ def _prepare_targets(targets, loss, where, T_sel, B, k, batched, dtype):
         raise ShapeError(f"targets must have shape {exp} (where={where!r}, {k} outputs), got "
                          f"{np.shape(targets)}", argument="targets", expected=exp,
                          actual=np.shape(targets))
-    _finite(z, "targets")
+    check_finite(z, "targets")
     return z, False
 
 
@@ -477,14 +298,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     if where not in ("all", "last"):
         raise InvalidInputError(f"where must be 'all' or 'last', got {where!r}", argument="where",
                                 value=where)
-    try:
-        dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise InvalidTypeError(f"dtype must be float32 or float64, got {dtype!r:.60}",
-                               argument="dtype", value=dtype) from None
-    if dtype not in (np.float32, np.float64):
-        raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}", argument="dtype",
-                                value=dtype)
+    dtype = float_dtype(dtype)
     ro = as_readout(readout)
     if ro is not None and ro.W_out.shape[1] != net.n_units:
         raise ShapeError(f"readout W_out must have {net.n_units} columns to match the net, got "
@@ -496,31 +310,9 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
     k = ro.n_outputs if ro is not None else n
     T_sel = T if where == "all" else 1
     z, labels = _prepare_targets(targets, loss_name, where, T_sel, B, k, batched, dtype)
-    if mask is not None:
-        mk = _as_real(mask, "mask", dtype)
-        if not batched:
-            mk = mk[..., None]
-        if where == "last" and mk.ndim == 1:
-            mk = mk[None]
-        if mk.shape != (T_sel, B):
-            raise ShapeError(f"mask must have shape {(T_sel, B)}, got {np.shape(mask)}",
-                             argument="mask", expected=(T_sel, B), actual=np.shape(mask))
-        _finite(mk, "mask")
-        if np.any(mk < 0):
-            raise InvalidInputError("mask must hold non-negative weights (0 drops a step), got "
-                                    f"a minimum of {float(mk.min())}", argument="mask",
-                                    value=float(mk.min()))
-    else:
-        mk = None
-
-    if column_block is not None and not (isinstance(column_block, str)
-                                         and column_block == "auto"):
-        # a negative block made empty column slices (a wrong loss), a float a raw TypeError
-        column_block = check_count(column_block, "column_block", 1)
-    if column_block == "auto":
-        # OpenBLAS runs a product single-threaded below M·N·K = 4·65536.
-        column_block = max(1, (4 * 65536) // (B * n))
-    fp = forward(net, x0b, U, dtype, exact_tanh, column_block)
+    mk = _prepare_mask(mask, where, T_sel, B, batched, dtype)
+    block = _column_block(column_block, B, n)
+    fp = forward(net, x0b, U, dtype, exact_tanh, block)
     X, H = fp.X, fp.H
     Hsel = H[1:] if where == "all" else H[T:]  # (T_sel, B, n)
 
@@ -530,24 +322,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
         Y = (Hsel.reshape(T_sel * B, n) @ W_out.T).reshape(T_sel, B, k) + ro.b_out.astype(dtype)
     else:
         Y = Hsel
-    if loss_name == "mse":
-        R = np.subtract(Y, z)
-        per = np.einsum("tbk,tbk->tb", R, R)
-        dY = R
-        dY *= 2.0
-    else:
-        P = _softmax(np.array(Y, dtype=dtype))
-        Ymax = Y.max(axis=-1, keepdims=True)
-        logZ = np.log(np.exp(Y - Ymax).sum(axis=-1, keepdims=True)) + Ymax
-        if labels:
-            per = (logZ[..., 0] - np.take_along_axis(Y, z[..., None], axis=-1)[..., 0])
-            dY = P
-            np.put_along_axis(dY, z[..., None],
-                              np.take_along_axis(dY, z[..., None], axis=-1) - 1.0, axis=-1)
-        else:
-            zsum = z.sum(axis=-1)
-            per = zsum * logZ[..., 0] - np.einsum("tbk,tbk->tb", z, Y)
-            dY = P * zsum[..., None] - z
+    per, dY = _loss_and_output_gradient(Y, z, labels, loss_name, dtype)
     if mk is not None:
         per = per * mk
         dY = dY * mk[..., None]
@@ -563,12 +338,7 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
         G = np.zeros((T, B, n), dtype=dtype)
         np.multiply(dH[0], D[T], out=G[T - 1])
     W_rec = np.ascontiguousarray(net.W_rec, dtype=dtype)
-    product = _sequential_product(W_rec, B, column_block)
-    tmp = np.empty((B, n), dtype=dtype)
-    for t in range(T - 2, -1, -1):  # G[t] holds g_{t+1}
-        product(G[t + 1], tmp)
-        tmp *= D[t + 1]
-        G[t] += tmp
+    _accumulate_backwards(G, D, W_rec, block)
     g0 = (G[0] @ W_rec) * D[0]
 
     Gf = G.reshape(T * B, n)
@@ -586,3 +356,72 @@ def bptt(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
         return BPTTResult(loss_value, grads, X[:, 0], outputs[:, 0], G[:, 0], per[:, 0], loss_name,
                           where, gnorm, batched=False)
     return BPTTResult(loss_value, grads, X, outputs, G, per, loss_name, where, gnorm, batched=True)
+
+
+def _prepare_mask(mask, where: str, T_sel: int, B: int, batched: bool,
+                  dtype) -> np.ndarray | None:
+    """The per-step loss weights as an array (T_sel, B), or None without a mask."""
+    if mask is None:
+        return None
+    mk = as_real(mask, "mask", dtype)
+    if not batched:
+        mk = mk[..., None]
+    if where == "last" and mk.ndim == 1:
+        mk = mk[None]
+    if mk.shape != (T_sel, B):
+        raise ShapeError(f"mask must have shape {(T_sel, B)}, got {np.shape(mask)}",
+                         argument="mask", expected=(T_sel, B), actual=np.shape(mask))
+    check_finite(mk, "mask")
+    if np.any(mk < 0):
+        raise InvalidInputError("mask must hold non-negative weights (0 drops a step), got "
+                                f"a minimum of {float(mk.min())}", argument="mask",
+                                value=float(mk.min()))
+    return mk
+
+
+def _column_block(column_block, B: int, n: int) -> int | None:
+    """The number of columns per block of the sequential products (None: one product)."""
+    if column_block is None:
+        return None
+    if isinstance(column_block, str) and column_block == "auto":
+        # OpenBLAS runs a product single-threaded below M·N·K = 4·65536.
+        return max(1, (4 * 65536) // (B * n))
+    # a negative block made empty column slices (a wrong loss), a float a raw TypeError
+    return check_count(column_block, "column_block", 1)
+
+
+def _loss_and_output_gradient(Y: np.ndarray, z: np.ndarray, labels: bool, loss_name: str,
+                              dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step losses (T_sel, B) and dE/dy (T_sel, B, k), before the mask and batch mean."""
+    if loss_name == "mse":
+        R = np.subtract(Y, z)
+        per = np.einsum("tbk,tbk->tb", R, R)
+        dY = R
+        dY *= 2.0
+        return per, dY
+    P = _softmax(np.array(Y, dtype=dtype))
+    Ymax = Y.max(axis=-1, keepdims=True)
+    logZ = np.log(np.exp(Y - Ymax).sum(axis=-1, keepdims=True)) + Ymax
+    if labels:
+        per = (logZ[..., 0] - np.take_along_axis(Y, z[..., None], axis=-1)[..., 0])
+        dY = P
+        np.put_along_axis(dY, z[..., None],
+                          np.take_along_axis(dY, z[..., None], axis=-1) - 1.0, axis=-1)
+    else:
+        zsum = z.sum(axis=-1)
+        per = zsum * logZ[..., 0] - np.einsum("tbk,tbk->tb", z, Y)
+        dY = P * zsum[..., None] - z
+    return per, dY
+
+
+def _accumulate_backwards(G: np.ndarray, D: np.ndarray, W_rec: np.ndarray,
+                          column_block: int | None) -> None:
+    """g_t = e_t + (g_{t+1} W_rec) σ'(x_t) in place, from the last step back (G (T, B, n) holds
+    the immediate terms e_t on entry; G[t] is g_{t+1})."""
+    T, B, n = G.shape
+    product = sequential_product(W_rec, B, column_block)
+    tmp = np.empty((B, n), dtype=G.dtype)
+    for t in range(T - 2, -1, -1):  # G[t] holds g_{t+1}
+        product(G[t + 1], tmp)
+        tmp *= D[t + 1]
+        G[t] += tmp

@@ -132,12 +132,62 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     (array([0.6, 0.8]), 5.0, True)
     """
     single = not isinstance(grads, Mapping)
-    if single:
+    named: Mapping[str, np.ndarray]
+    if isinstance(grads, Mapping):
+        named = grads
+    else:
         try:
-            grads = {"g": np.asarray(grads)}
+            named = {"g": np.asarray(grads)}
         except (TypeError, ValueError):      # a ragged list
             raise InvalidTypeError(f"grads must be a numeric array or a dict of them, got "
                                    f"{grads!r:.60}", argument="grads", value=grads) from None
+    c = _check_clip_options(threshold, nonfinite, weights, shrink_factor, huge, compare,
+                            exclude)
+    counted = {}
+    for name, value in named.items():
+        if name in exclude:
+            continue
+        try:
+            if np.iscomplexobj(value):
+                raise TypeError("complex")
+            counted[name] = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidTypeError(f"grads[{name!r}] must be a real numeric array, got "
+                                   f"{value!r:.60}", argument="grads", value=value) from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        norm = global_norm(counted)
+    bad = not np.isfinite(norm) or norm > huge
+    if bad:
+        if nonfinite == "raise":
+            raise NonFiniteError(f"grads: gradient norm is {norm} (NaN, inf or above "
+                                 f"huge={huge}); use nonfinite='skip' or 'shrink' to continue",
+                                 argument="grads", value=norm)
+        out = {k: np.zeros_like(np.asarray(v)) for k, v in named.items()}
+        action = ClipAction.SKIPPED
+        if nonfinite == "shrink":
+            assert weights is not None      # checked above: "shrink" needs W_rec
+            W = np.asarray(weights["W_rec"])
+            out["W_rec"] = (shrink_factor * W).astype(np.asarray(named["W_rec"]).dtype)
+            action = ClipAction.SHRUNK
+        res = ClipResult(out, norm, 0.0, True, True, action)
+    elif (norm >= c) if compare == ">=" else (norm > c):
+        scale = c / norm
+        out = {k: (np.asarray(v) * np.asarray(scale, dtype=np.asarray(v).dtype)
+                   if k not in exclude else np.asarray(v)) for k, v in named.items()}
+        res = ClipResult(out, norm, scale, True, False, ClipAction.CLIPPED)
+    else:
+        res = ClipResult({k: np.asarray(v) for k, v in named.items()}, norm, 1.0, False, False,
+                         ClipAction.UNCHANGED)
+    if single:
+        return ClipResult(res.grads["g"], res.norm, res.scale, res.clipped, res.nonfinite,
+                          res.action)
+    return res
+
+
+def _check_clip_options(threshold, nonfinite, weights, shrink_factor, huge, compare,
+                        exclude) -> float:
+    """The options of :func:`clip_gradients` checked (each error names its argument); returns
+    the threshold c as a float."""
     try:
         c = float(threshold)
     except (TypeError, ValueError):
@@ -146,11 +196,11 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
     if not (np.isfinite(c) and c > 0):
         raise InvalidInputError(f"threshold must be finite and > 0, got {threshold!r}",
                                 argument="threshold", value=threshold)
-    for argument, value in (("shrink_factor", shrink_factor), ("huge", huge)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                             np.floating)):
-            raise InvalidTypeError(f"{argument} must be a real number, got {value!r}",
-                                   argument=argument, value=value)
+    for argument, number in (("shrink_factor", shrink_factor), ("huge", huge)):
+        if isinstance(number, bool) or not isinstance(number, (int, float, np.integer,
+                                                               np.floating)):
+            raise InvalidTypeError(f"{argument} must be a real number, got {number!r}",
+                                   argument=argument, value=number)
     if not (np.isfinite(shrink_factor) and shrink_factor > 0):
         # NaN would make NaN gradients, a negative factor would grow W_rec instead of
         # shrinking it, and 0 is nonfinite="skip"
@@ -173,41 +223,4 @@ def clip_gradients(grads: Mapping[str, np.ndarray] | np.ndarray, threshold: floa
             or not all(isinstance(name, str) for name in exclude):
         raise InvalidTypeError(f"exclude must be a tuple of gradient names, got {exclude!r:.60}",
                                argument="exclude", value=exclude)
-    counted = {}
-    for name, value in grads.items():
-        if name in exclude:
-            continue
-        try:
-            if np.iscomplexobj(value):
-                raise TypeError("complex")
-            counted[name] = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise InvalidTypeError(f"grads[{name!r}] must be a real numeric array, got "
-                                   f"{value!r:.60}", argument="grads", value=value) from None
-    with np.errstate(over="ignore", invalid="ignore"):
-        norm = global_norm(counted)
-    bad = not np.isfinite(norm) or norm > huge
-    if bad:
-        if nonfinite == "raise":
-            raise NonFiniteError(f"grads: gradient norm is {norm} (NaN, inf or above "
-                                 f"huge={huge}); use nonfinite='skip' or 'shrink' to continue",
-                                 argument="grads", value=norm)
-        out = {k: np.zeros_like(np.asarray(v)) for k, v in grads.items()}
-        action = ClipAction.SKIPPED
-        if nonfinite == "shrink":
-            W = np.asarray(weights["W_rec"])
-            out["W_rec"] = (shrink_factor * W).astype(np.asarray(grads["W_rec"]).dtype)
-            action = ClipAction.SHRUNK
-        res = ClipResult(out, norm, 0.0, True, True, action)
-    elif (norm >= c) if compare == ">=" else (norm > c):
-        scale = c / norm
-        out = {k: (np.asarray(v) * np.asarray(scale, dtype=np.asarray(v).dtype)
-                   if k not in exclude else np.asarray(v)) for k, v in grads.items()}
-        res = ClipResult(out, norm, scale, True, False, ClipAction.CLIPPED)
-    else:
-        res = ClipResult({k: np.asarray(v) for k, v in grads.items()}, norm, 1.0, False, False,
-                         ClipAction.UNCHANGED)
-    if single:
-        return ClipResult(res.grads["g"], res.norm, res.scale, res.clipped, res.nonfinite,
-                          res.action)
-    return res
+    return c

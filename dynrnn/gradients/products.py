@@ -20,10 +20,11 @@ from typing import Literal
 import numpy as np
 
 from .._signature_checks import checked_arguments
-from ..errors import InvalidInputError, InvalidTypeError
+from ..errors import InvalidInputError
 from ..model.base import as_finite_array
 from ..model.rnn import RNN
-from .bptt import activation_and_derivative, bptt, forward, prepare_sequences
+from .bptt import bptt
+from .forward_pass import activation_and_derivative, float_dtype, forward, prepare_sequences
 
 __all__ = ["JacobianProducts", "jacobian_products", "DistanceDecomposition",
            "gradient_by_distance", "product_bound"]
@@ -37,12 +38,14 @@ class JacobianProducts:
     ----------
     log_norms : ndarray, shape (T + 1, T + 1) or (T + 1,)
         ``pairs="all"``: entry [t, k] is log‖∂x_t/∂x_k‖ for k ≤ t (log‖I‖ on the diagonal,
-        −inf above it); memory and time grow like T² (and T·n² for the running products). ``pairs="last"``: entry [k] is log‖∂x_T/∂x_k‖.
+        −inf above it); memory and time grow like T² (and T·n² for the running products).
+        ``pairs="last"``: entry [k] is log‖∂x_T/∂x_k‖.
     norm : {"spectral", "fro"}
     states : ndarray, shape (T + 1, n)
     matrices : ndarray or None
         With ``return_matrices=True``: shape (T + 1, T + 1, n, n) (``"all"``) or (T + 1, n, n)
-        (``"last"``); entries that underflow the dtype are stored as zeros, the log norms stay exact.
+        (``"last"``); entries that underflow the dtype are stored as zeros, the log norms stay
+        exact.
     gamma, lambda1 : float
         sup|σ'| and the largest singular value of W_rec: the §2.1 bound is (γλ₁)^(t−k).
     """
@@ -61,7 +64,7 @@ class JacobianProducts:
         with np.errstate(over="ignore", under="ignore"):
             return np.exp(self.log_norms)
 
-    def by_distance(self) -> tuple[np.ndarray, np.ndarray]:
+    def by_distance(self) -> tuple[np.ndarray, np.ndarray | list[np.ndarray]]:
         """log‖∂x_t/∂x_k‖ against d = t − k: (distances (D,), log norms, list of arrays per d)."""
         if self.pairs == "last":
             T = self.log_norms.shape[0] - 1
@@ -169,65 +172,77 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
             f"return_matrices=True stores (T+1)² n² numbers; n_units={net.n_units} exceeds "
             f"max_matrix_units={max_matrix_units} (raise it to insist)",
             argument="return_matrices", value=True)
-    try:
-        dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
-        raise InvalidTypeError(f"dtype must be float32 or float64, got {dtype!r:.60}",
-                               argument="dtype", value=dtype) from None
-    if dtype not in (np.float32, np.float64):
-        raise InvalidInputError(f"dtype must be float32 or float64, got {dtype}",
-                                argument="dtype", value=dtype)
+    dtype = float_dtype(dtype)
     x0b, U, _ = prepare_sequences(net, x0, inputs, n_steps, dtype)
     fp = forward(net, x0b, U, dtype)
     X = fp.X[:, 0]
-    T, n = X.shape[0] - 1, X.shape[1]
     D = activation_and_derivative(net.activation, fp.X, fp.H)[:, 0]  # σ'(x_i), (T+1, n)
     W = net.W_rec.astype(dtype)
     lam1 = float(np.linalg.norm(net.W_rec, 2))
-    eye = np.eye(n, dtype=dtype)
-
     if pairs == "last":
-        # ∂x_T/∂x_k = (∂x_T/∂x_{k+1}) J_{k+1}: one sweep from k = T down to 0.
-        logn = np.zeros(T + 1)
-        logn[T] = 0.0 if norm == "spectral" else 0.5 * np.log(n)
-        mats = np.zeros((T + 1, n, n)) if return_matrices else None
-        P = eye.copy()
-        logscale = 0.0
         use_power = norm == "spectral" and (spectral_method == "power" or
-                                            (spectral_method == "auto" and n > 64))
-        u_top = np.ones(n) / np.sqrt(n)
-        if mats is not None:
-            mats[T] = eye
-        for k in range(T - 1, -1, -1):
-            P = P @ W
-            P *= D[k]  # J_{k+1} = W diag(σ'(x_k))
-            s = float(np.sqrt(np.sum(np.square(P, dtype=np.float64))))
-            if s == 0.0 or not np.isfinite(s):
-                logn[:k + 1] = -np.inf if s == 0.0 else np.nan
-                break
-            P /= s
-            logscale += np.log(s)
-            if norm == "fro":
-                logn[k] = logscale
-            elif use_power:
-                sig, u_top = _spectral_power(P, u_top, power_tol, 500)
-                logn[k] = logscale + np.log(sig) if sig > 0 else -np.inf
-            else:
-                logn[k] = logscale + np.log(_matrix_norm(P, norm))
-            if mats is not None:
-                with np.errstate(under="ignore", over="ignore"):
-                    mats[k] = P * np.exp(logscale)
-        return JacobianProducts(logn, norm, pairs, X, mats, net.activation.gamma, lam1)
+                                            (spectral_method == "auto" and X.shape[1] > 64))
+        logn, mats = _products_to_last(W, D, norm, return_matrices, use_power, power_tol)
+    else:
+        logn, mats = _products_all_pairs(W, D, norm, return_matrices, block_bytes)
+    return JacobianProducts(logn, norm, pairs, X, mats, net.activation.gamma, lam1)
 
-    # All pairs: for each k, stream forward t = k+1..T (left-multiplying by J_t), vectorised over
-    # a block of starting steps k at a time so memory stays near ``block_bytes``.
+
+def _products_to_last(W: np.ndarray, D: np.ndarray, norm: str, return_matrices: bool,
+                      use_power: bool, power_tol: float
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+    """log‖∂x_T/∂x_k‖ for every k (T + 1,) and, on request, the products (T + 1, n, n).
+
+    ∂x_T/∂x_k = (∂x_T/∂x_{k+1}) J_{k+1}: one sweep from k = T down to 0."""
+    T, n = D.shape[0] - 1, D.shape[1]
+    eye = np.eye(n, dtype=W.dtype)
+    logn = np.zeros(T + 1)
+    logn[T] = 0.0 if norm == "spectral" else 0.5 * np.log(n)
+    mats = np.zeros((T + 1, n, n)) if return_matrices else None
+    P = eye.copy()
+    logscale = 0.0
+    u_top = np.ones(n) / np.sqrt(n)
+    if mats is not None:
+        mats[T] = eye
+    for k in range(T - 1, -1, -1):
+        P = P @ W
+        P *= D[k]  # J_{k+1} = W diag(σ'(x_k))
+        s = float(np.sqrt(np.sum(np.square(P, dtype=np.float64))))
+        if s == 0.0 or not np.isfinite(s):
+            logn[:k + 1] = -np.inf if s == 0.0 else np.nan
+            break
+        P /= s
+        logscale += np.log(s)
+        if norm == "fro":
+            logn[k] = logscale
+        elif use_power:
+            sig, u_top = _spectral_power(P, u_top, power_tol, 500)
+            logn[k] = logscale + np.log(sig) if sig > 0 else -np.inf
+        else:
+            logn[k] = logscale + np.log(_matrix_norm(P, norm))
+        if mats is not None:
+            with np.errstate(under="ignore", over="ignore"):
+                mats[k] = P * np.exp(logscale)
+    return logn, mats
+
+
+def _products_all_pairs(W: np.ndarray, D: np.ndarray, norm: str, return_matrices: bool,
+                        block_bytes: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """log‖∂x_t/∂x_k‖ for every k ≤ t (T + 1, T + 1) and, on request, the products.
+
+    For each k, stream forward t = k+1..T (left-multiplying by J_t), vectorised over a block of
+    starting steps k at a time so memory stays near ``block_bytes``."""
+    T, n = D.shape[0] - 1, D.shape[1]
+    dtype = W.dtype
+    eye = np.eye(n, dtype=dtype)
     logn = np.full((T + 1, T + 1), -np.inf)
     np.fill_diagonal(logn, 0.0 if norm == "spectral" else 0.5 * np.log(n))
     mats = np.zeros((T + 1, T + 1, n, n)) if return_matrices else None
     if mats is not None:
         mats[np.arange(T + 1), np.arange(T + 1)] = eye
     block = max(1, int(block_bytes // (n * n * dtype.itemsize * 3)))
-    J = [None] + [W * D[t - 1] for t in range(1, T + 1)] if T * n * n * 8 <= block_bytes else None
+    # the factors J_t = W diag(σ'(x_{t-1})) kept when they fit in the budget, else recomputed
+    factors = [W * D[t - 1] for t in range(1, T + 1)] if T * n * n * 8 <= block_bytes else None
     for k0 in range(0, T, block):
         k1 = min(k0 + block, T)
         P = np.broadcast_to(eye, (k1 - k0, n, n)).copy()
@@ -235,7 +250,7 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
         for t in range(k0 + 1, T + 1):
             na = min(t - k0, k1 - k0)  # starting steps k0 … k0+na−1 are below t
             ks = slice(0, na)
-            Jt = J[t] if J is not None else W * D[t - 1]  # W diag(σ'(x_{t-1}))
+            Jt = factors[t - 1] if factors is not None else W * D[t - 1]
             Pk = np.matmul(Jt, P[ks])
             P64 = Pk.astype(np.float64, copy=False)
             sc = np.sqrt(np.einsum("kij,kij->k", P64, P64))
@@ -254,7 +269,7 @@ def jacobian_products(net: RNN, x0, inputs=None, *, n_steps: int | None = None,
             if mats is not None:
                 with np.errstate(under="ignore", over="ignore"):
                     mats[t, cols] = Pk * np.exp(logscale[ks])[:, None, None]
-    return JacobianProducts(logn, norm, pairs, X, mats, net.activation.gamma, lam1)
+    return logn, mats
 
 
 def product_bound(products: JacobianProducts) -> np.ndarray:
@@ -300,7 +315,8 @@ class DistanceDecomposition:
 
 @checked_arguments
 def gradient_by_distance(net: RNN, x0, inputs, targets, loss: str = "mse", *, readout=None,
-                         where: str = "all", mask=None, n_steps: int | None = None,
+                         where: Literal["all", "last"] = "all", mask=None,
+                         n_steps: int | None = None,
                          keep_contributions: bool = False) -> DistanceDecomposition:
     r"""Split the BPTT gradient into contributions by temporal distance (eq. 4).
 
@@ -334,7 +350,8 @@ def gradient_by_distance(net: RNN, x0, inputs, targets, loss: str = "mse", *, re
     E[:-1] -= (G[1:] @ net.W_rec) * D[1:T]
     W = net.W_rec
     norms = {"W_rec": np.zeros(T), "W_in": np.zeros(T), "b": np.zeros(T)}
-    contrib = {k: [] for k in norms} if keep_contributions else None
+    contrib: dict[str, list[np.ndarray]] | None = ({k: [] for k in norms}
+                                                   if keep_contributions else None)
     total = {"W_rec": np.zeros((n, n)), "W_in": np.zeros((n, m)), "b": np.zeros(n)}
     V = E.copy()  # V[j] = ∂E_t/∂x_t ∂x_t/∂x_{t-d} for t = j + 1 + d; x_{t-d} = X[j + 1]
     for d in range(T):
@@ -352,6 +369,5 @@ def gradient_by_distance(net: RNN, x0, inputs, targets, loss: str = "mse", *, re
             # ∂x_t/∂x_{k-1} = ∂x_t/∂x_k · W diag(σ'(x_{k-1})): V for distance d+1 at k−1.
             Vn = (V[1:L] @ W) * D[1:L]
             V = Vn
-    if contrib is not None:
-        contrib = {k2: np.stack(v) for k2, v in contrib.items()}
-    return DistanceDecomposition(np.arange(T), norms, contrib, total)
+    stacked = ({k2: np.stack(v) for k2, v in contrib.items()} if contrib is not None else None)
+    return DistanceDecomposition(np.arange(T), norms, stacked, total)

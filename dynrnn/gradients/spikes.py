@@ -29,13 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError
 
 __all__ = ["SpikeDefinition", "SpikeMonitor", "DEFAULT_SPIKES"]
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -70,14 +67,9 @@ class SpikeDefinition:
             raise InvalidInputError(f"threshold_ratio must be a finite number > 1 (a spike is a "
                                     f"norm that many times the median), got {self.ratio!r}",
                                     argument="threshold_ratio", value=self.ratio)
-        if not _is_int(self.window) or self.window < 1:
-            raise InvalidInputError(f"window must be an integer >= 1 (earlier steps in the "
-                                    f"median), got {self.window!r}", argument="window",
-                                    value=self.window)
-        if not _is_int(self.min_history) or self.min_history < 1:
-            raise InvalidInputError(f"min_history must be an integer >= 1, got "
-                                    f"{self.min_history!r}", argument="min_history",
-                                    value=self.min_history)
+        check_count(self.window, "window", 1, non_integer=InvalidInputError,
+                    remedy=" (earlier steps in the median)")
+        check_count(self.min_history, "min_history", 1, non_integer=InvalidInputError)
 
     def monitor(self) -> SpikeMonitor:
         """A fresh online detector for this definition."""

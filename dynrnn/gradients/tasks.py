@@ -188,5 +188,7 @@ def error_rate(task: Task | str, batch: Batch, outputs: np.ndarray) -> float:
     pred = Y.argmax(axis=-1)
     if batch.where == "last":
         return float(np.mean(pred[-1] != batch.targets))
-    wrong = (pred != batch.targets) & (batch.mask > 0)
+    wrong = pred != batch.targets
+    if batch.mask is not None:
+        wrong &= batch.mask > 0
     return float(np.mean(wrong.any(axis=0)))

@@ -357,22 +357,46 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
     if resume:
         theta, velocity, start = store.restore(theta, velocity, rec)
 
-    def build(th):
-        a = unpack_params(th, layout)
-        net_k = net.replace(W_rec=a["W_rec"], W_in=a["W_in"], b=a["b"])
-        ro_k = Readout(a["W_out"], a["b_out"]) if "W_out" in a else None
-        return net_k, ro_k, a
-
-    status = TrainingStatus.COMPLETED
     pbar = None
     if progress:
         from tqdm.auto import tqdm
         pbar = tqdm(total=steps, initial=start, desc="train", leave=False)
-    k = start
+    try:
+        theta, velocity, status, raise_exc = _descend(
+            net, layout, get_batch, x0v, opts, rec, store, (theta, velocity), (start, steps),
+            pbar, callback)
+    finally:
+        if pbar is not None:
+            pbar.close()
+    result = _finish(net, layout, theta, velocity, status, rec, store, opts, x0v, task_obj,
+                     checkpoint_path)
+    if raise_exc is not None:
+        raise_exc.result = result
+        raise raise_exc
+    return result
+
+
+def _build(net: RNN, layout, theta: np.ndarray):
+    """The network, readout and arrays of the packed parameters ``theta``."""
+    a = unpack_params(theta, layout)
+    net_k = net.replace(W_rec=a["W_rec"], W_in=a["W_in"], b=a["b"])
+    ro_k = Readout(a["W_out"], a["b_out"]) if "W_out" in a else None
+    return net_k, ro_k, a
+
+
+def _descend(net: RNN, layout, get_batch, x0v, opts: TrainingOptions, rec: _Recorder,
+             store: _Checkpoint, state: tuple[np.ndarray, np.ndarray], span: tuple[int, int],
+             pbar, callback):
+    """SGD with momentum from step ``span[0]`` to ``span[1]`` (or a stop): returns the final
+    (θ, velocity), the status and the NonFiniteError to raise (or None). Ctrl-C stops it with
+    the steps done so far kept."""
+    theta, velocity = state
+    k, steps = span
+    status = TrainingStatus.COMPLETED
     raise_exc = None
     try:
         while k < steps:
-            net_k, ro_k, a = build(theta)
+            net_k, ro_k, a = _build(net, layout, theta)
             r, grads, om_value = _gradient(net_k, ro_k, get_batch(k), x0v, layout, opts)
             rec.before_step(k, theta)
             with np.errstate(over="ignore", invalid="ignore"):
@@ -404,9 +428,13 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                 break
     except KeyboardInterrupt:
         status = TrainingStatus.INTERRUPTED
-    finally:
-        if pbar is not None:
-            pbar.close()
+    return theta, velocity, status, raise_exc
+
+
+def _finish(net: RNN, layout, theta, velocity, status: TrainingStatus, rec: _Recorder,
+            store: _Checkpoint, opts: TrainingOptions, x0v, task_obj, checkpoint_path
+            ) -> TrainingResult:
+    """The final checkpoint, the history and the result of a run that ended with ``status``."""
     # The final θ belongs to the number of completed updates (a stopped step made none).
     n_done = len(rec.rows["loss"])
     k_final = n_done if status is not TrainingStatus.NONFINITE else n_done - 1
@@ -418,16 +446,12 @@ def train(net: RNN, task: Task | str | Batch | Callable, *, steps: int, readout=
                            params, layout, net.activation.name, float(opts.lr),
                            float(opts.momentum),
                            float(opts.clip) if opts.clip is not None else 0.0, x0v)
-    final_net, final_ro, _ = build(theta)
+    final_net, final_ro, _ = _build(net, layout, theta)
     err = _final_error_rate(task_obj, final_net, final_ro, x0v, opts)
-    result = TrainingResult(final_net, final_ro, hist, status,
-                            status is TrainingStatus.COMPLETED, n_done,
-                            int(hist.nonfinite.sum()), float(err), checkpoint_path or "",
-                            {"checkpoint_errors": store.errors} if store.errors else {})
-    if raise_exc is not None:
-        raise_exc.result = result
-        raise raise_exc
-    return result
+    return TrainingResult(final_net, final_ro, hist, status,
+                          status is TrainingStatus.COMPLETED, n_done,
+                          int(hist.nonfinite.sum()), float(err), checkpoint_path or "",
+                          {"checkpoint_errors": store.errors} if store.errors else {})
 
 
 def _check_arguments(net, steps, x0, options, option_values, checkpoint, resume, callback

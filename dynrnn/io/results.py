@@ -27,17 +27,8 @@ Models
 :func:`save_model` writes a network as a plain ``.npz`` with its arrays under their own names
 (``W_rec``, ``W_in``, ``b``, ``u`` and ``activation`` for :class:`~dynrnn.RNN`), readable without
 dynrnn, or a sympy-defined map as TOML. :func:`load_model` reads those, a saved ``torch.nn.RNN``
-state dict (``.pt``/``.pth``) and TOML files that define a custom map symbolically::
-
-    [map]
-    states = ["x", "y"]
-    inputs = []            # optional
-    [map.params]
-    a = 1.4
-    b = 0.3
-    [map.equations]
-    x = "1 - a*x**2 + y"
-    y = "b*x"
+state dict (``.pt``/``.pth``) and TOML files that define a custom map symbolically (the format,
+with an example, is in ``dynrnn/model/toml_maps.py``).
 
 All writes are atomic: the file is written to a temporary file in the same directory and moved
 into place with :func:`os.replace`, so an interrupted save never leaves a half-written file.

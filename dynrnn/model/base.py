@@ -12,6 +12,7 @@ from typing import final
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import (
     InvalidInputError,
     InvalidTypeError,
@@ -458,10 +459,7 @@ class RecurrentMap(abc.ABC):
         """The state after ``n_steps`` steps with constant input, without storing the path
         (``backend`` as in :meth:`run`)."""
         x = as_state(x0, self.n_states, "x0")
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) \
-                or n_steps < 0:
-            raise InvalidInputError(f"n_steps must be an integer >= 0, got {n_steps!r}",
-                                    argument="n_steps", value=n_steps)
+        check_count(n_steps, "n_steps", 0, non_integer=InvalidInputError)
         u = self.resolve_input(u)
         from . import _jit
         compiled = _jit.compiled_for(self, backend)

@@ -3,37 +3,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import final
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import (
     DerivativeFallbackWarning,
     InvalidInputError,
     InvalidTypeError,
     MapEvaluationError,
     ShapeError,
-    UndeclaredSymbolError,
 )
 from .base import RecurrentMap, as_finite_array
+from .sympy_maps import SympyKernels, as_params_mapping, compile_sympy_map
 
 __all__ = ["Map"]
-
-
-@dataclass(frozen=True)
-class _SympyKernels:
-    """Lambdified functions of a sympy-defined map: ``step`` gives the components of F and
-    ``fused`` those of F, ∂F/∂x (row-major) and ∂F/∂θ (row-major, parameters in ``pnames``
-    order) in one call. Both broadcast over array arguments."""
-
-    step: Callable
-    fused: Callable
-    pnames: tuple[str, ...]
-    jacobian: Callable | None = None
-    # the numba-compiled loops, built on first use and shared by every with_params copy
-    compiled: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -46,30 +32,6 @@ def _central_difference(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) ->
         e[..., j] = h
         cols.append((f(x + e) - f(x - e)) / (2.0 * h[..., None]))
     return np.stack(cols, axis=-1)
-
-
-def _exact_float_printer():
-    """The printer lambdify uses for numpy, except that floats are printed by ``repr``: sympy
-    prints 15 digits, so a constant such as 1/3 in an expression would be off by ~1e-16."""
-    from sympy.printing.numpy import NumPyPrinter
-
-    class ExactFloatNumPyPrinter(NumPyPrinter):
-        def _print_Float(self, expr):
-            return repr(float(expr))
-
-    return ExactFloatNumPyPrinter({"fully_qualified_modules": False, "inline": True,
-                                   "allow_unknown_functions": True, "user_functions": {}})
-
-
-def _as_params_mapping(params, argument: str = "params") -> dict:
-    """``params`` as a dict, or a dynrnn error saying that it must map names to values."""
-    if params is None:
-        return {}
-    if not isinstance(params, Mapping):
-        raise InvalidTypeError(f"{argument} must be a mapping of parameter names (or symbols) to "
-                               f"values, e.g. {{'a': 0.5}}, got {type(params).__name__} "
-                               f"{params!r:.80}", argument=argument, value=params)
-    return dict(params)
 
 
 def _as_box(box, n_states: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -129,20 +91,6 @@ def _short(x) -> str:
     return shown if flat.size <= 6 else shown[:-1] + f", ... ({flat.size} entries)]"
 
 
-def _almost_everywhere(expr, sympy):
-    """A derivative with the generalised functions sympy produces at kinks and jumps dropped.
-
-    d|x|/dx = sign(x) is kept (sign(0) = 0, the mean of the one-sided slopes ±1);
-    the derivative of a jump (DiracDelta from sign or Heaviside, the unevaluated derivative of
-    floor or ceiling) is 0 everywhere except on the jump itself, a set of measure zero, so
-    it is 0 here too."""
-    stepwise = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
-    expr = expr.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
-    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative) and e.expr.func in stepwise,
-                        lambda e: sympy.S.Zero)
-    return expr.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
-
-
 @final
 class Map(RecurrentMap):
     r"""A recurrent map :math:`x_t = F(x_{t-1}, u_t; \theta)` given by a Python callable.
@@ -189,6 +137,11 @@ class Map(RecurrentMap):
     array([0.8])
     """
 
+    # set on maps built by from_sympy: the expressions and the state and input symbols
+    exprs: tuple
+    states: tuple
+    inputs: tuple
+
     def __init__(self, step: Callable, n_states: int, params: Mapping[str, float] | None = None,
                  jacobian: Callable | None = None, param_jacobian: Callable | None = None, *,
                  n_inputs: int = 0, vectorized: bool = False, box=None,
@@ -200,14 +153,12 @@ class Map(RecurrentMap):
             if f is not None and not callable(f):
                 raise InvalidTypeError(f"{arg} must be callable or None, got "
                                        f"{type(f).__name__}", argument=arg, value=f)
-        if not isinstance(n_states, (int, np.integer)) or n_states < 1:
-            raise ShapeError(f"n_states must be a positive integer, got {n_states!r}",
-                             argument="n_states", actual=n_states)
-        if not isinstance(n_inputs, (int, np.integer)) or n_inputs < 0:
-            raise ShapeError(f"n_inputs must be a non-negative integer, got {n_inputs!r}",
-                             argument="n_inputs", actual=n_inputs)
+        n_states = check_count(n_states, "n_states", 1, non_integer=ShapeError,
+                               too_small=ShapeError)
+        n_inputs = check_count(n_inputs, "n_inputs", 0, non_integer=ShapeError,
+                               too_small=ShapeError)
         clean = {}
-        for key, value in _as_params_mapping(params).items():
+        for key, value in as_params_mapping(params).items():
             if not isinstance(key, str):
                 raise InvalidTypeError(f"params keys (parameter names) must be strings, got "
                                        f"{key!r}",
@@ -233,7 +184,8 @@ class Map(RecurrentMap):
         if jacobian is not None:
             self._check_callable(jacobian, "jacobian", (self._n, self._n))
         self._complex_step = False
-        self._kernels = None   # set by from_sympy: fused lambdified F, ∂F/∂x, ∂F/∂θ
+        # set by from_sympy: fused lambdified F, ∂F/∂x, ∂F/∂θ
+        self._kernels: SympyKernels | None = None
         if jacobian is None:
             self._complex_step = self._accepts_complex()
             how = "complex-step" if self._complex_step else "central-difference"
@@ -282,13 +234,13 @@ class Map(RecurrentMap):
         # A step can accept complex numbers yet not be complex-analytic (np.abs, np.real, a
         # cast inside): then the complex step is silently wrong. Check it against central
         # differences at a generic point and keep the difference quotient if they disagree.
-        x = 0.1 + 0.37 * np.arange(1, self._n + 1) / self._n
+        generic = 0.1 + 0.37 * np.arange(1, self._n + 1) / self._n
         try:
             with np.errstate(all="ignore"):
                 self._complex_step = True
-                cs = self.jacobian_unchecked(x, u)
+                cs = self.jacobian_unchecked(generic, u)
                 self._complex_step = False
-                fd = _central_difference(lambda z: self.step_unchecked(z, u), x)
+                fd = _central_difference(lambda z: self.step_unchecked(z, u), generic)
         except Exception:
             return False
         finally:
@@ -547,140 +499,13 @@ class Map(RecurrentMap):
         >>> henon.step([0.0, 0.0])
         array([1., 0.])
         """
-        import sympy  # imported here: sympy is slow to import and only custom maps need it
-
         if name is not None and not isinstance(name, str):
             raise InvalidTypeError(f"name must be text or None, got {name!r:.60}",
                                    argument="name", value=name)
-
-        def symbol(s, argument):
-            if isinstance(s, sympy.Symbol):
-                return s
-            if isinstance(s, str) and s.isidentifier():
-                return sympy.Symbol(s)
-            raise InvalidTypeError(f"{argument} must hold sympy symbols or names, got {s!r}",
-                                   argument=argument, value=s)
-
-        def sequence(value, argument):
-            if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple,
-                                                                          sympy.MatrixBase)):
-                raise InvalidTypeError(f"{argument} must be a list of sympy expressions, symbols "
-                                       f"or names, got {type(value).__name__} {value!r:.60}",
-                                       argument=argument, value=value)
-            return list(value)
-
-        states = [symbol(s, "states") for s in sequence(states, "states")]
-        inputs = [symbol(s, "inputs") for s in (sequence(inputs, "inputs")
-                                                 if inputs is not None else [])]
-        params = {symbol(k, "params"): float(as_finite_array(v, f"params[{k!s}]"))
-                  for k, v in _as_params_mapping(params).items()}
-        declared = set(states) | set(inputs) | set(params)
-        if len(declared) != len(states) + len(inputs) + len(params):
-            every = [str(s) for s in states + inputs + list(params)]
-            twice = sorted({s for s in every if every.count(s) > 1})
-            raise InvalidInputError(f"symbol(s) {', '.join(twice)} declared more than once among "
-                                    "states, inputs and params", argument="states",
-                                    value=twice)
-        exprs = sequence(exprs, "exprs")
-        parsed = []
-        for i, e in enumerate(exprs):
-            try:
-                parsed.append(sympy.sympify(e, locals={str(s): s for s in declared}))
-            except (sympy.SympifyError, TypeError, SyntaxError) as exc:
-                raise InvalidTypeError(f"could not read exprs[{i}] = {e!r}: "
-                                       f"{str(exc).splitlines()[-1]}", argument="exprs",
-                                       value=e) from exc
-        exprs = parsed
-        if len(exprs) != len(states):
-            raise ShapeError(f"exprs has {len(exprs)} expressions for {len(states)} states; give "
-                             "one per state", argument="exprs", expected=len(states),
-                             actual=len(exprs))
-        undeclared = set().union(*(e.free_symbols for e in exprs)) - declared
-        if undeclared:
-            names = tuple(sorted(str(s) for s in undeclared))
-            raise UndeclaredSymbolError(
-                f"exprs use undeclared symbol(s) {', '.join(names)}; declare each as a state, "
-                "an input or a parameter", argument="exprs", symbols=names)
-        for i, e in enumerate(exprs):
-            if e.has(sympy.I) or any(not number.is_extended_real
-                                     for number in e.atoms(sympy.Number)):
-                raise InvalidInputError(f"exprs[{i}] = {e} has complex values; a recurrent map "
-                                        "must be real", argument="exprs", value=e)
-        pnames = [str(p) for p in params]
-        # Real symbols: then d|x|/dx is sign(x), not an expression in re(x) and im(x).
-        real = {s: sympy.Symbol(s.name, real=True) for s in declared}
-        r_states, r_inputs = [real[s] for s in states], [real[s] for s in inputs]
-        r_params = [real[p] for p in params]
-        args = r_states + r_inputs + r_params
-        # frac(x) = x − floor(x), so that its slope 1 survives differentiation
-        F = sympy.Matrix([e.xreplace(real).replace(sympy.frac, lambda z: z - sympy.floor(z))
-                          for e in exprs])
-        J = F.jacobian(r_states).applyfunc(lambda e: _almost_everywhere(e, sympy))
-        P = (F.jacobian(r_params).applyfunc(lambda e: _almost_everywhere(e, sympy))
-             if params else sympy.zeros(len(states), 0))
-        for what, matrix in (("the Jacobian", J), ("the parameter Jacobian", P)):
-            unknown = set().union(*(e.atoms(sympy.Derivative) for e in matrix))
-            if unknown:
-                raise InvalidInputError(f"exprs: cannot derive {what} symbolically: "
-                                        f"{sorted(map(str, unknown))[0]} has no closed form; "
-                                        "write the map with functions sympy can differentiate, "
-                                        "or use Map(step, jacobian=...)", argument="exprs",
-                                        value=sorted(map(str, unknown)))
-        printer = _exact_float_printer()
-        f_num = sympy.lambdify(args, list(F), modules="numpy", cse=True, printer=printer)
-        j_num = sympy.lambdify(args, list(J), modules="numpy", cse=True, printer=printer)
-        p_num = (sympy.lambdify(args, list(P), modules="numpy", cse=True, printer=printer)
-                 if params else None)
-        n, m = len(states), len(inputs)
-
-        def evaluate(fun, x, u, p, shape):
-            if x.ndim == 1 and x.dtype == np.float64 and (u is None or np.ndim(u) == 1):
-                # one state: the generated code on Python floats, no broadcasting or stacking
-                args = x.tolist() + (np.asarray(u, dtype=np.float64).tolist() if m else [])
-                try:
-                    return np.array(fun(*args, *(p[k] for k in pnames)),
-                                    dtype=np.float64).reshape(shape)
-                except (ArithmeticError, TypeError, ValueError):
-                    pass        # 1/0, overflow, complex powers: the array code gives inf/nan
-            cols = [x[..., i] for i in range(n)]
-            if m:
-                ub = np.broadcast_to(u, x.shape[:-1] + (m,))
-                cols += [ub[..., i] for i in range(m)]
-            values = fun(*cols, *(p[k] for k in pnames))
-            arrs = np.broadcast_arrays(*(np.asarray(v) for v in values), x[..., 0])[:-1]
-            return np.stack(arrs, axis=-1).reshape(x.shape[:-1] + shape)
-
-        all_p = {k: i for i, k in enumerate(pnames)}
-
-        if m:
-            def step(x, u, p):
-                return evaluate(f_num, x, u, p, (n,))
-
-            def jac(x, u, p):
-                return evaluate(j_num, x, u, p, (n, n))
-
-            def pjac(x, u, p, names):
-                full = evaluate(p_num, x, u, p, (n, len(pnames)))
-                return full[..., [all_p[k] for k in names]]
-        else:
-            def step(x, p):
-                return evaluate(f_num, x, None, p, (n,))
-
-            def jac(x, p):
-                return evaluate(j_num, x, None, p, (n, n))
-
-            def pjac(x, p, names):
-                full = evaluate(p_num, x, None, p, (n, len(pnames)))
-                return full[..., [all_p[k] for k in names]]
-
-        out = cls(step, n, {str(k): v for k, v in params.items()}, jac,
-                  pjac if params else None, n_inputs=m, vectorized=True, box=box,
+        built = compile_sympy_map(exprs, states, params, inputs)
+        out = cls(built.step, len(built.states), built.params, built.jacobian,
+                  built.param_jacobian, n_inputs=len(built.inputs), vectorized=True, box=box,
                   name=name or "sympy map")
-        fused = sympy.lambdify(args, list(F) + list(J) + list(P), modules="numpy", cse=True,
-                               printer=printer)
-        out._kernels = _SympyKernels(step=f_num, fused=fused, pnames=tuple(pnames),
-                                     jacobian=j_num)
-        out.exprs = tuple(exprs)
-        out.states = tuple(states)
-        out.inputs = tuple(inputs)
+        out._kernels = built.kernels
+        out.exprs, out.states, out.inputs = built.exprs, built.states, built.inputs
         return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -118,28 +119,54 @@ def _recurrent_modules(torch, module) -> list[tuple[str, object]]:
 
 
 def _from_module(torch, module, kind, nonlinearity, prefix, readout) -> TorchArrays:
-    bases = (torch.nn.RNNBase, torch.nn.RNNCellBase)
-    if isinstance(module, bases):
-        name, rec, container = "", module, None
-    else:
-        found = _recurrent_modules(torch, module)
-        if prefix is not None:
-            wanted = prefix.rstrip(".")
-            found = [(n, m) for n, m in found if n == wanted]
-        if len(found) != 1:
-            listed = ", ".join(repr(n) for n, _ in _recurrent_modules(torch, module)) or "none"
-            what = (f"no recurrent submodule named {prefix!r}" if prefix is not None else
-                    "no recurrent layer (torch.nn.RNN, GRU, LSTM or a *Cell)" if not found else
-                    "several recurrent layers")
-            raise InvalidTypeError(
-                f"module {type(module).__name__}: {what}; recurrent submodules: {listed}"
-                + ("; pass prefix= to choose one" if len(found) > 1 else ""),
-                argument="module", value=type(module).__name__)
-        (name, rec), container = found[0], module
+    name, rec, container = _recurrent_submodule(torch, module, prefix)
     cell = isinstance(rec, torch.nn.RNNCellBase)
     type_name = type(rec).__name__
+    own_kind, own_nonlinearity = _module_kind(torch, rec, kind, nonlinearity)
+    state = rec.state_dict()
+    if cell:
+        state = {f"{k}_l0": v for k, v in state.items()}
+    out = _assemble({k: _to_numpy(v, f"{name + '.' if name else ''}{k}")
+                     for k, v in state.items()}, own_kind, own_nonlinearity,
+                    name, f"{type_name}")
+    linear, readout_prefix = _module_readout(torch, container, readout, out.hidden_size,
+                                             type_name)
+    if linear is not None:
+        weight = _to_numpy(linear.weight, "readout.weight")
+        bias = (_to_numpy(linear.bias, "readout.bias") if linear.bias is not None
+                else np.zeros(weight.shape[0]))
+        return _with_readout(out, weight, bias, readout_prefix)
+    return out
+
+
+def _recurrent_submodule(torch, module, prefix) -> tuple[str, Any, Any]:
+    """(name, recurrent layer, containing module or None): the one recurrent layer of
+    ``module`` (named by ``prefix`` when there are several), or ``module`` itself."""
+    if isinstance(module, (torch.nn.RNNBase, torch.nn.RNNCellBase)):
+        return "", module, None
+    found = _recurrent_modules(torch, module)
+    if prefix is not None:
+        wanted = prefix.rstrip(".")
+        found = [(n, m) for n, m in found if n == wanted]
+    if len(found) != 1:
+        listed = ", ".join(repr(n) for n, _ in _recurrent_modules(torch, module)) or "none"
+        what = (f"no recurrent submodule named {prefix!r}" if prefix is not None else
+                "no recurrent layer (torch.nn.RNN, GRU, LSTM or a *Cell)" if not found else
+                "several recurrent layers")
+        raise InvalidTypeError(
+            f"module {type(module).__name__}: {what}; recurrent submodules: {listed}"
+            + ("; pass prefix= to choose one" if len(found) > 1 else ""),
+            argument="module", value=type(module).__name__)
+    name, rec = found[0]
+    return name, rec, module
+
+
+def _module_kind(torch, rec, kind, nonlinearity) -> tuple[str, str | None]:
+    """(kind, nonlinearity) of a recurrent layer, checked against the ones asked for; layers
+    that are not one dynamical system in time (bidirectional, projected) are refused."""
+    type_name = type(rec).__name__
     own_kind = {"RNN": "RNN", "RNNCell": "RNN", "GRU": "GRU", "GRUCell": "GRU", "LSTM": "LSTM",
-                "LSTMCell": "LSTM"}.get(type(rec).__name__)
+                "LSTMCell": "LSTM"}.get(type_name)
     if own_kind is None:   # a subclass: decide by torch's base classes
         own_kind = ("LSTM" if isinstance(rec, (torch.nn.LSTM, torch.nn.LSTMCell)) else
                     "GRU" if isinstance(rec, (torch.nn.GRU, torch.nn.GRUCell)) else "RNN")
@@ -147,7 +174,7 @@ def _from_module(torch, module, kind, nonlinearity, prefix, readout) -> TorchArr
         raise InvalidInputError(f"kind={kind!r} but the module is a {type_name} ({own_kind})",
                                 argument="kind", value=kind)
     problems = []
-    if not cell:
+    if not isinstance(rec, torch.nn.RNNCellBase):
         if rec.bidirectional:
             problems.append("bidirectional=True (a bidirectional network reads the sequence "
                             "backwards as well: it is not one dynamical system in time)")
@@ -163,44 +190,37 @@ def _from_module(torch, module, kind, nonlinearity, prefix, readout) -> TorchArr
         raise InvalidInputError(f"nonlinearity={nonlinearity!r} but the module uses "
                                 f"{own_nonlinearity!r}", argument="nonlinearity",
                                 value=nonlinearity)
-    state = rec.state_dict()
-    if cell:
-        state = {f"{k}_l0": v for k, v in state.items()}
-    out = _assemble({k: _to_numpy(v, f"{name + '.' if name else ''}{k}")
-                     for k, v in state.items()}, own_kind, own_nonlinearity,
-                    name, f"{type_name}")
-    # the readout
-    linear = None
-    readout_prefix = None
+    return own_kind, own_nonlinearity
+
+
+def _module_readout(torch, container, readout, hidden_size: int, type_name: str
+                    ) -> tuple[Any, str | None]:
+    """(the readout's nn.Linear or None, its submodule name) from ``readout``: a module, a
+    submodule name of ``container``, "auto" (the one Linear reading the hidden state) or None."""
     if isinstance(readout, torch.nn.Linear):
-        linear = readout
-    elif isinstance(readout, str) and readout != "auto":
+        return readout, None
+    if isinstance(readout, str) and readout != "auto":
         if container is None:
             raise InvalidInputError(f"readout={readout!r} names a submodule, but the module is "
                                     f"the {type_name} itself; pass the nn.Linear",
                                     argument="readout", value=readout)
-        modules = dict(container.named_modules())
-        linear = modules.get(readout.rstrip("."))
+        linear = dict(container.named_modules()).get(readout.rstrip("."))
         if not isinstance(linear, torch.nn.Linear):
             raise InvalidInputError(f"readout={readout!r}: no nn.Linear of that name; linear "
                                     f"submodules: {_linear_names(torch, container)}",
                                     argument="readout", value=readout)
-        readout_prefix = readout.rstrip(".")
-    elif readout == "auto" and container is not None:
+        return linear, readout.rstrip(".")
+    if readout == "auto" and container is not None:
         candidates = [(n, m) for n, m in container.named_modules()
-                      if isinstance(m, torch.nn.Linear) and m.in_features == out.hidden_size]
+                      if isinstance(m, torch.nn.Linear) and m.in_features == hidden_size]
         if len(candidates) == 1:
-            readout_prefix, linear = candidates[0]
-    elif readout not in (None, False, "auto"):
+            return candidates[0][1], candidates[0][0]
+        return None, None
+    if readout not in (None, False, "auto"):
         raise InvalidTypeError(f"readout must be an nn.Linear, a submodule name, 'auto' or None, "
                                f"got {type(readout).__name__}", argument="readout",
                                value=readout)
-    if linear is not None:
-        weight = _to_numpy(linear.weight, "readout.weight")
-        bias = (_to_numpy(linear.bias, "readout.bias") if linear.bias is not None
-                else np.zeros(weight.shape[0]))
-        return _with_readout(out, weight, bias, readout_prefix)
-    return out
+    return None, None
 
 
 def _linear_names(torch, module) -> str:
@@ -233,6 +253,18 @@ def _candidates(keys) -> list[tuple[str, bool]]:
 
 def _from_state_dict(state_dict, kind, nonlinearity, prefix, readout, source) -> TorchArrays:
     flat = flatten_state_dict(state_dict)
+    pre, arrays = _state_dict_layer(flat, prefix, source)
+    own_kind = _state_dict_kind(arrays, kind, nonlinearity, pre, source)
+    out = _assemble(arrays, own_kind, nonlinearity if own_kind == "RNN" else None,
+                    pre, source)
+    if readout in (None, False):
+        return out
+    return _state_dict_readout(flat, out, readout, pre, source)
+
+
+def _state_dict_layer(flat: dict, prefix, source) -> tuple[str, dict[str, np.ndarray]]:
+    """(key prefix, arrays by torch's layer key) of the one recurrent layer in a flattened
+    state dict (the one under ``prefix`` when there are several)."""
     keys = [k for k in flat if isinstance(k, str)]
     found = _candidates(keys)
     if prefix is not None:
@@ -268,8 +300,13 @@ def _from_state_dict(state_dict, kind, nonlinearity, prefix, readout, source) ->
         raise InvalidInputError(f"{source}: keys {projections[:2]} show an LSTM with proj_size "
                                 "(projections are not supported)", argument="state_dict",
                                 value=projections)
-    arrays = {k: _to_numpy(v, f"{source}: {pre}{k}") for k, v in layer.items()
-              if _LAYER_KEY.match(k)}
+    return pre, {k: _to_numpy(v, f"{source}: {pre}{k}") for k, v in layer.items()
+                 if _LAYER_KEY.match(k)}
+
+
+def _state_dict_kind(arrays: dict, kind, nonlinearity, pre: str, source) -> str:
+    """The layer's kind, told by the shape of weight_hh_l0 and checked against ``kind``; an
+    nn.RNN needs ``nonlinearity`` (a state dict does not record it), the others refuse it."""
     W = arrays.get("weight_hh_l0")
     if W is None or W.ndim != 2 or W.shape[1] == 0 or W.shape[0] % W.shape[1] or \
             W.shape[0] // W.shape[1] not in _GATES:
@@ -294,11 +331,13 @@ def _from_state_dict(state_dict, kind, nonlinearity, prefix, readout, source) ->
         raise InvalidInputError(f"nonlinearity={nonlinearity!r} applies to torch.nn.RNN only; "
                                 f"{source} holds a {own_kind}", argument="nonlinearity",
                                 value=nonlinearity)
-    out = _assemble(arrays, own_kind, nonlinearity if own_kind == "RNN" else None,
-                    pre, source)
-    # the readout
-    if readout in (None, False):
-        return out
+    return own_kind
+
+
+def _state_dict_readout(flat: dict, out: TorchArrays, readout, pre: str, source
+                        ) -> TorchArrays:
+    """``out`` with the readout named by ``readout`` (a key prefix, or "auto": the one 2-D
+    weight outside the layer that reads the hidden state, if there is exactly one)."""
     if not isinstance(readout, str):
         raise InvalidTypeError(f"readout must be a key prefix, 'auto' or None for a state dict, "
                                f"got {type(readout).__name__}", argument="readout",

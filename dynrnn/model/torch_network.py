@@ -302,9 +302,7 @@ def to_torch_state(net: RecurrentMap, x):
         return np.array(as_state(x, net.n_states, "x"))
     if isinstance(net, GatedNetwork):
         return net.to_torch_state(x)
-    raise InvalidTypeError(f"{type(net).__name__} has no torch hidden state (expected RNN, "
-                           "ElmanRNN, ElmanStack, GRU or LSTM)", argument="net",
-                           value=type(net).__name__)
+    raise _no_torch_state(net)
 
 
 @checked_arguments
@@ -348,6 +346,11 @@ def from_torch_state(net: RecurrentMap, hidden, u=None) -> np.ndarray:
         return np.array(as_state(h, net.n_states, "hidden"))
     if isinstance(net, GatedNetwork):
         return net.from_torch_state(hidden)
-    raise InvalidTypeError(f"{type(net).__name__} has no torch hidden state (expected RNN, "
-                           "ElmanRNN, ElmanStack, GRU or LSTM)", argument="net",
-                           value=type(net).__name__)
+    raise _no_torch_state(net)
+
+
+def _no_torch_state(net) -> InvalidTypeError:
+    """The error for a map that is not a PyTorch network (no torch hidden state)."""
+    return InvalidTypeError(f"{type(net).__name__} has no torch hidden state (expected RNN, "
+                            "ElmanRNN, ElmanStack, GRU or LSTM)", argument="net",
+                            value=type(net).__name__)

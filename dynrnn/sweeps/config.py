@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_count
 from .._signature_checks import checked_arguments
 from ..errors import InvalidInputError, MissingDependencyError
 from .grid import Grid, axis_array
@@ -47,10 +48,8 @@ def _config_axis(name: str, spec: Any) -> np.ndarray:
     if isinstance(spec, dict):
         keys = set(spec)
         if keys == {"start", "stop", "num"} or keys == {"start", "stop", "num", "endpoint"}:
-            num = spec["num"]
-            if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-                raise InvalidInputError(f"grid axis {name!r}: num must be a positive integer, "
-                                        f"got {num!r}", argument="grid", value=spec)
+            num = check_count(spec["num"], "grid", 1, non_integer=InvalidInputError,
+                              label=f"grid axis {name!r}: num")
             return np.linspace(float(spec["start"]), float(spec["stop"]), num,
                                endpoint=bool(spec.get("endpoint", True)))
         if keys == {"range"}:

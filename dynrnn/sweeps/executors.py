@@ -9,8 +9,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
-import numpy as np
-
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError, MissingDependencyError
 from .store import function_id
 
@@ -111,11 +110,8 @@ class SerialExecutor:
 def resolve_executor(executor, max_workers, function):
     """Return ``(executor, cleanup, n_workers_hint)``."""
     if executor is None:
-        if max_workers is not None and (not isinstance(max_workers, (int, np.integer))
-                                        or max_workers < 1):
-            raise InvalidInputError(f"max_workers must be a positive integer, got {max_workers!r}",
-                                    argument="max_workers", value=max_workers)
-        n = int(max_workers) if max_workers is not None else min(2, os.cpu_count() or 1)
+        n = (check_count(max_workers, "max_workers", 1, non_integer=InvalidInputError)
+             if max_workers is not None else min(2, os.cpu_count() or 1))
         check_picklable(function)
         context = default_mp_context()
         parent_alive, keep_alive = context.Pipe(duplex=False)

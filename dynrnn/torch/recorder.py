@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..gradients.recording import (
     META_FILE,
@@ -169,12 +170,9 @@ class Recorder:
                  chunk_steps: int = 100, chunk_snapshots: int = 8):
         torch = _import_torch()
         self._torch = torch
-        for name, value, low in (("stride", stride, 1), ("window", window, 1),
-                                 ("chunk_steps", chunk_steps, 1),
-                                 ("chunk_snapshots", chunk_snapshots, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise InvalidInputError(f"{name} must be an integer >= {low}, got {value!r}",
-                                        argument=name, value=value)
+        for name, value in (("stride", stride), ("window", window),
+                            ("chunk_steps", chunk_steps), ("chunk_snapshots", chunk_snapshots)):
+            check_count(value, name, 1, non_integer=InvalidInputError)
         if clip is not None and not (isinstance(clip, (int, float)) and 0 < clip < math.inf):
             raise InvalidInputError(f"clip must be a finite number > 0 or None, got {clip!r}",
                                     argument="clip", value=clip)

@@ -75,6 +75,7 @@ from typing import Any, Callable, Literal, Sequence
 import numpy as np
 from scipy.optimize import brentq
 
+from ..._checks import check_count
 from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
@@ -437,11 +438,8 @@ def _check_arguments(system, bifurcation, param2, bounds2, bounds1, options, dir
     if p2 == p1:
         raise InvalidInputError(f"param2 must differ from the bifurcation's parameter {p1!r}",
                                 argument="param2", value=param2)
-    period = bifurcation.period
-    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
-        raise InvalidInputError(f"bifurcation.period must be an integer >= 1, got "
-                                f"{bifurcation.period!r}", argument="bifurcation",
-                                value=bifurcation.period)
+    period = check_count(bifurcation.period, "bifurcation", 1, non_integer=InvalidInputError,
+                         label="bifurcation.period")
     n = system.n_states
     check_size(n, int(period), 2 * options.max_points, argument="bifurcation.period")
     x0 = as_finite_array(bifurcation.x, "bifurcation.x").reshape(-1)

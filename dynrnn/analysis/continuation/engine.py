@@ -42,7 +42,9 @@ A problem is any object with these attributes (no base class needed; see
     The residual and its Jacobian at z. ``evaluation`` has ``residual`` (N−1,), ``jacobian``
     (N−1, N) (NaN or infinity there make the corrector fail with ``finite=False``;
     optionally also ``fill_jacobian(A)``, which writes it into the first N−1 rows of an
-    (N, N) matrix and spares building it in the hot loop) and
+    (N, N) matrix and spares building it in the hot loop; or ``solve_bordered(row, rhs) ->
+    (y, det_sign)``, which solves :math:`[DH;\ r^\top] y = \text{rhs}` itself with structured
+    linear algebra, and ``finite``, so that the dense matrix is never built) and
     ``context``: what the next evaluation
     of the same Newton solve should use (problems with adaptive borders or directions update it;
     others return the context they were given, usually None).
@@ -160,6 +162,10 @@ def evaluation_tangent(evaluation, previous: np.ndarray) -> tuple[np.ndarray, fl
     """:func:`bordered_tangent` of an evaluation (through its ``fill_jacobian`` if it has
     one, which spares building the Jacobian)."""
     N = previous.shape[0]
+    structured = getattr(evaluation, "solve_bordered", None)
+    if structured is not None:       # a structured solver of [DH; previous] y = rhs
+        t, sign = structured(previous, np.eye(N)[-1])
+        return t / math.sqrt(float(t @ t)), sign
     A = np.empty((N, N))
     fill = getattr(evaluation, "fill_jacobian", None)
     if fill is not None:
@@ -238,8 +244,7 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
     N = z0.shape[0]
     single = rows.ndim == 1
     m = N - 1 if single else N - rows.shape[0]
-    A = np.empty((N, N))
-    A[m:] = rows
+    A = None
     res = np.empty(N)
     tol = settings.residual_tol
     if settings.relative:
@@ -248,25 +253,35 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
     z = z0
     last = dz_norm = math.inf
     evaluate = problem.evaluate
-    fill = None
+    fill = structured = None
     for it in range(settings.max_iter + 1):
         ev = evaluate(z, context)
         context = ev.context
-        if fill is None:      # the unbound method, looked up once per solve
+        if fill is None:      # the unbound methods, looked up once per solve
             fill = getattr(type(ev), "fill_jacobian", None) or False
+            # an evaluation may solve its bordered system itself (structured linear algebra,
+            # e.g. multiple shooting): then the dense matrix is never built
+            structured = getattr(type(ev), "solve_bordered", None) if single else None
+            if structured is None:
+                A = np.empty((N, N))
+                A[m:] = rows
         res[:m] = ev.residual
         if single:
             res[m] = rows @ (z - anchor)
         else:
             res[m:] = rows @ (z - anchor)
-        if fill:
-            fill(ev, A)
+        if structured is not None:
+            jacobian_sum = 0.0 if ev.finite else math.nan
         else:
-            A[:m] = ev.jacobian
+            if fill:
+                fill(ev, A)
+            else:
+                A[:m] = ev.jacobian
+            jacobian_sum = float(A.sum())
         # Python on the short list; the sums make NaN/inf anywhere in H or DH visible
         values = res.tolist()
         res_norm = max(map(abs, values))
-        if not math.isfinite(res_norm + sum(values) + float(A.sum())):
+        if not math.isfinite(res_norm + sum(values) + jacobian_sum):
             return Correction(False, z, None, it, finite=False)
         if res_norm <= tol and (step_tol is None or (
                 it > 0 and dz_norm <= step_tol * (1.0 + float(np.abs(z).max())))):
@@ -275,7 +290,13 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
                                        and res_norm > divergence * last):
             return Correction(False, z, ev, it)
         last = res_norm
-        _, _, dz, info = dgesv(A, res)
+        if structured is not None:
+            try:
+                dz, info = structured(ev, rows, res)[0], 0
+            except np.linalg.LinAlgError:
+                info = 1
+        else:
+            _, _, dz, info = dgesv(A, res)
         if info != 0:
             return Correction(False, z, ev, it + 1)
         dz_norm = max(map(abs, dz.tolist()))

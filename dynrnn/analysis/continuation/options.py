@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._checks import check_count
 from ...errors import InvalidInputError, InvalidTypeError
 from .engine import CorrectorSettings, StepControl
 from .vocabulary import deprecated_options
@@ -82,22 +83,14 @@ class ContinuationOptions:
             if not math.isfinite(value):
                 raise InvalidInputError(f"ContinuationOptions.{name} must be finite, got {value}",
                                         argument=name, value=value)
-        for name in ("max_points", "max_newton_iter", "fast_newton_iter", "max_locate_iter"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise InvalidTypeError(f"ContinuationOptions.{name} must be an integer, got "
-                                       f"{value!r}", argument=name, value=value)
+        for name, low in (("max_points", 2), ("max_newton_iter", 1), ("fast_newton_iter", 0),
+                          ("max_locate_iter", 0)):
+            check_count(getattr(self, name), name, low, label=f"ContinuationOptions.{name}")
         if not 0 < self.ds_min <= abs(self.ds) <= self.ds_max:
             raise InvalidInputError(
                 f"ContinuationOptions needs 0 < ds_min <= |ds| <= ds_max; got ds_min="
                 f"{self.ds_min}, ds={self.ds}, ds_max={self.ds_max}", argument="ds",
                 value=(self.ds_min, self.ds, self.ds_max))
-        if self.max_points < 2:
-            raise InvalidInputError(f"max_points must be >= 2, got {self.max_points}",
-                                    argument="max_points", value=self.max_points)
-        if self.max_newton_iter < 1:
-            raise InvalidInputError(f"max_newton_iter must be >= 1, got {self.max_newton_iter}",
-                                    argument="max_newton_iter", value=self.max_newton_iter)
         if self.newton_tol <= 0 or self.locate_tol <= 0:
             raise InvalidInputError(
                 f"newton_tol and locate_tol must be positive; got newton_tol={self.newton_tol}, "
@@ -134,11 +127,8 @@ class ContinuationOptions:
 
 
 def _steps_to_points(value, old):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidInputError(f"options.{old} must be an integer >= 1, got {value!r} "
-                                "(max_steps is deprecated: use max_points = max_steps + 1)",
-                                argument=old, value=value)
-    return int(value) + 1
+    return check_count(value, old, 1, non_integer=InvalidInputError, label=f"options.{old}",
+                       remedy=" (max_steps is deprecated: use max_points = max_steps + 1)") + 1
 
 
 def _cos_to_angle(value, old):
@@ -235,12 +225,9 @@ class BifurcationCurveOptions:
                 f"options need ds_min <= |ds| <= ds_max, got ds_min={self.ds_min}, "
                 f"ds={self.ds}, ds_max={self.ds_max}", argument="ds", value=self.ds)
         for name, low in (("max_points", 2), ("max_newton_iter", 1), ("fast_newton_iter", 0)):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or \
-                    value < low:
-                hint = " (max_steps + 1)" if name == "max_points" else ""
-                raise InvalidInputError(f"options.{name}{hint} must be an integer >= {low}, "
-                                        f"got {value!r}", argument=name, value=value)
+            hint = " (max_steps + 1)" if name == "max_points" else ""
+            check_count(getattr(self, name), name, low, non_integer=InvalidInputError,
+                        label=f"options.{name}{hint}")
         if not (self.grow >= 1 and 0 < self.shrink < 1):
             raise InvalidInputError(f"options need grow (formerly growth) >= 1 and 0 < shrink "
                                     f"< 1, got grow={self.grow}, shrink={self.shrink}",

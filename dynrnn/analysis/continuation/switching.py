@@ -26,6 +26,12 @@ from ..._threads import limited_blas
 __all__ = ["switch_branch"]
 
 
+def _shooting_period() -> int:
+    """The doubled period from which the new branch is continued by multiple shooting."""
+    from ..cycle_switching import SHOOTING_PERIOD
+    return SHOOTING_PERIOD
+
+
 def _family_for(branch: Branch, system, param) -> ParameterFamily:
     if isinstance(param, ParameterFamily):
         return param
@@ -106,6 +112,12 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
         ε, distance of the first new point from the bifurcation; default
         ``options.switch_amplitude``.
 
+    A doubled cycle of period 8 or more (``dynrnn.analysis.cycle_switching.SHOOTING_PERIOD``)
+    is continued by multiple shooting instead (the 2k points of the cycle as unknowns,
+    multipliers from a periodic Schur form; see :mod:`dynrnn.analysis.multiple_shooting`), which
+    follows cascades to periods where :math:`F^{2k}` as one function no longer corrects: the
+    logistic cascade to period 64 by repeated ``switch_branch``.
+
     Returns
     -------
     Branch
@@ -151,6 +163,12 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
     n = branch.states.shape[1]
     k = int(bifurcation.period)
     u = branch.u
+    if kind == "PD" and 2 * k >= _shooting_period():
+        # long cycles: F^{2k} continued as one function fails to correct (its Jacobian is a
+        # product of 2k Jacobians); multiple shooting continues the doubled cycle instead
+        from ..cycle_switching import switch_by_shooting
+        return switch_by_shooting(branch, bifurcation, family, (lo, hi), opts, amplitude,
+                                  raise_on_failure, callback)
     z_star = np.append(np.asarray(bifurcation.x, dtype=float), p_star)
     i = int(bifurcation.index) if 0 <= bifurcation.index < branch.n_points - 1 else None
     if i is not None:
