@@ -1,12 +1,13 @@
 """Sequential work on small maps: µs per step of the Lyapunov spectrum and of trajectories.
 
-    python3 benchmarks/bench_small_maps.py            # 200,000 steps per map (about a minute)
-    python3 benchmarks/bench_small_maps.py --quick    # 20,000 steps
+    python3 benchmarks/bench_small_maps.py            # 100,000 steps per map (2-3 minutes)
+    python3 benchmarks/bench_small_maps.py --quick    # 10,000 steps
     python3 benchmarks/bench_small_maps.py --plot     # also figures/scaling_small_maps.png
+    python3 benchmarks/bench_small_maps.py --latency  # only the compile latency (cold, warm)
 
-For each map (the Hénon map from ``Map.from_sympy``, 2-unit tanh RNN, ElmanRNN and PLRNN, and
-tanh RNNs of n = 2 … 10 and beyond) three implementations of the same computation run in the
-same process on the same orbit:
+For each map (the Hénon map from ``Map.from_sympy``, 2-unit tanh RNN, ElmanRNN and PLRNN,
+tanh RNNs of n = 2 … 50, GRU cells of n = 2, 5, 10 and LSTM cells of n = 2, 4, 10 states)
+three implementations of the same computation run in the same process on the same orbit:
 
 - **compiled**: ``lyapunov_spectrum`` / ``run`` with the default ``backend="auto"`` (the numba
   loop; compiled before timing, so compile latency is excluded and reported separately);
@@ -18,14 +19,20 @@ same process on the same orbit:
 Goal: ≤ 1 µs per step for maps of up to ~10 states, ≥ 60× the old implementation.
 RESULT ``ratio`` = old time / compiled time. The results agree (checked before reporting).
 
-Also: a Lyapunov sweep over 200 parameter values of the Hénon map in one call
-(``param=, values=``) against one old call per value.
+Also: the Hénon map from sympy against a Hénon loop written by hand in numba (the floor of
+compiled code for this map); a Lyapunov sweep over 200 parameter values of the Hénon map in one
+call (``param=, values=``) against one old call per value; the compile latency (first call in a
+fresh process with an empty numba cache, and with the cache written by that call), in
+subprocesses.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -51,8 +58,24 @@ def tanh_rnn(n: int, seed: int = 0) -> dr.RNN:
     return dr.RNN(2.0 * rng.standard_normal((n, n)) / np.sqrt(n), b=0.1 * rng.standard_normal(n))
 
 
+def gated(kind: str, hidden: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    gates = 3 if kind == "GRU" else 4
+    return getattr(dr, kind)(rng.normal(scale=0.8, size=(gates * hidden, 1)),
+                             rng.normal(scale=1.5 / np.sqrt(hidden), size=(gates * hidden, hidden)),
+                             rng.normal(scale=0.5, size=gates * hidden), np.zeros(gates * hidden),
+                             u=[0.3])
+
+
 def plain_numpy(name, system):
     """(step_and_jacobian(x) -> (F, J)) written directly on the map's arrays."""
+    if isinstance(system, (dr.GRU, dr.LSTM)):
+        # the map's own numpy equations (written for batches) are the plain loop here
+        u = system.u
+
+        def fj(x):
+            return system.step_unchecked(x, u), system.jacobian_unchecked(x, u)
+        return fj
     if name == "henon":
         a, b = system.params["a"], system.params["b"]
 
@@ -102,6 +125,41 @@ def plain_run(fj, x, n_steps):
     return out
 
 
+def hand_written_henon(a: float, b: float):
+    """Lyapunov spectrum and trajectory of the Hénon map written by hand in numba: the 2 × 2
+    QR in closed form (Gram–Schmidt of two columns), nothing generic."""
+    import numba
+
+    @numba.njit(cache=True, error_model="numpy")
+    def lyapunov(x, y, n_steps):
+        q11, q21, q12, q22 = 1.0, 0.0, 0.0, 1.0
+        s1 = s2 = 0.0
+        for _ in range(n_steps):
+            j11 = -2.0 * a * x
+            x, y = 1.0 - a * x * x + y, b * x
+            v11, v21 = j11 * q11 + q21, b * q11          # J q1 (J = [[-2ax, 1], [b, 0]])
+            v12, v22 = j11 * q12 + q22, b * q12          # J q2
+            r11 = math.sqrt(v11 * v11 + v21 * v21)
+            q11, q21 = v11 / r11, v21 / r11
+            dot = q11 * v12 + q21 * v22
+            v12, v22 = v12 - dot * q11, v22 - dot * q21
+            r22 = math.sqrt(v12 * v12 + v22 * v22)
+            q12, q22 = v12 / r22, v22 / r22
+            s1 += math.log(r11)
+            s2 += math.log(r22)
+        return s1 / n_steps, s2 / n_steps
+
+    @numba.njit(cache=True, error_model="numpy")
+    def run(x, y, n_steps):
+        out = np.empty((n_steps + 1, 2))
+        out[0, 0], out[0, 1] = x, y
+        for t in range(n_steps):
+            x, y = 1.0 - a * x * x + y, b * x
+            out[t + 1, 0], out[t + 1, 1] = x, y
+        return out
+    return lyapunov, run
+
+
 def timed(fn, repeat=3):
     best = np.inf
     out = None
@@ -143,14 +201,8 @@ def measure(name, system, x0, n_steps, n_old):
     return rows, compile_s
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--plot", action="store_true",
-                        help="write figures/scaling_small_maps.png")
-    args = parser.parse_args(argv)
-    n_steps = 20_000 if args.quick else 200_000
-    n_old = 2_000 if args.quick else 10_000
+def small_maps():
+    """The maps measured: name -> (map, x0)."""
     rng = np.random.default_rng(1)
     W2 = np.array([[1.2, -2.4], [2.4, 1.2]])
     maps = {
@@ -159,29 +211,124 @@ def main(argv=None):
         "elman2": (dr.ElmanRNN(W2, b=[0.1, -0.2]), [0.1, 0.2]),
         "plrnn2": (dr.PLRNN([0.5, 0.3], [[0.4, -1.0], [1.0, 0.2]], h=[0.3, -0.1]), [0.1, 0.2]),
     }
-    per_n = {}
     for n in (2, 5, 10, 20, 50):
         maps[f"rnn{n}" if n != 2 else "rnn2-random"] = (tanh_rnn(n), rng.normal(size=n))
+    for kind, hidden_sizes in (("GRU", (2, 5, 10)), ("LSTM", (1, 2, 5))):
+        for hidden in hidden_sizes:
+            system = gated(kind, hidden)
+            maps[f"{kind.lower()}{system.n_states}"] = (system,
+                                                        0.3 * rng.normal(size=system.n_states))
+    return maps
+
+
+def report_map(name, system, rows, compile_s, per_n):
+    n = system.n_states
+    for what, (new, old, plain, _exponents) in rows.items():
+        print(f"{name:12s} n={n:3d} {what:9s} compiled {new * 1e6:7.3f} µs/step, "
+              f"old {old * 1e6:8.2f}, plain numpy {plain * 1e6:8.2f} "
+              f"(first call incl. compile/cache load {compile_s:.2f} s)")
+        goal = "goal <= 1 µs/step " + ("met" if new <= 1e-6 else "NOT met")
+        report(f"small_maps_{what}_{name}", "backend='numpy' (old implementation)", old / new,
+               f"n={n}: {new * 1e6:.3f} µs/step compiled, {old * 1e6:.1f} µs old, "
+               f"{plain * 1e6:.1f} µs plain numpy loop ({plain / new:.0f}x); {goal}")
+        family = "rnn" if name.startswith("rnn") and name != "rnn2" else name.rstrip("0123456789")
+        per_n.setdefault(family, {}).setdefault(what, {})[n] = (new, old, plain)
+
+
+def compare_hand_written_henon(system, n_steps):
+    """The sympy-compiled Hénon map against the same loops written by hand in numba."""
+    lyapunov, run = hand_written_henon(system.params["a"], system.params["b"])
+    lyapunov(0.1, 0.1, 10), run(0.1, 0.1, 10)
+    rows = []
+    for what, ours, theirs in (
+            ("lyapunov", lambda: dr.lyapunov_spectrum(system, [0.1, 0.1], n_steps,
+                                                      n_transient=0).exponents,
+             lambda: np.array(lyapunov(0.1, 0.1, n_steps))),
+            ("run", lambda: system.run([0.1, 0.1], n_steps=n_steps),
+             lambda: run(0.1, 0.1, n_steps))):
+        t_ours, a = timed(ours)
+        t_hand, b = timed(theirs)
+        if what == "run":   # sympy orders the sums otherwise: equal to rounding, which grows
+            np.testing.assert_allclose(a[:25], b[:25], rtol=1e-8, atol=1e-10)
+        else:               # a chaotic orbit: statistically
+            np.testing.assert_allclose(a, b, atol=0.01)
+        report(f"small_maps_{what}_henon_sympy_vs_hand_written", "Hénon written by hand in numba",
+               t_hand / t_ours, f"sympy-compiled {t_ours / n_steps * 1e6:.3f} µs/step, "
+               f"hand-written {t_hand / n_steps * 1e6:.3f} µs/step")
+        rows.append((what, t_ours, t_hand))
+    return rows
+
+
+_LATENCY_SCRIPT = """
+import sys, time
+sys.path.insert(0, {root!r})
+import numpy as np, dynrnn as dr
+imported = time.process_time()       # CPU time: the development machine is shared
+net = dr.RNN(np.eye(3) * 0.5)
+dr.lyapunov_spectrum(net, [0.1, 0.2, 0.3], 10)
+net.run([0.1, 0.2, 0.3], n_steps=10)
+networks = time.process_time()
+import sympy
+x, y, a, b = sympy.symbols("x y a b")
+henon = dr.Map.from_sympy([1 - a * x**2 + y, b * x], [x, y], {{a: 1.4, b: 0.3}})
+dr.lyapunov_spectrum(henon, [0.1, 0.1], 10)
+henon.run([0.1, 0.1], n_steps=10)
+print(networks - imported, time.process_time() - networks)
+"""
+
+
+def compile_latency():
+    """(cold, warm) CPU seconds of the first lyapunov_spectrum + run of a network in a fresh
+    process: with an empty numba cache (compiling) and with the cache the first run wrote;
+    and of a sympy map (compiled in every session)."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    script = _LATENCY_SCRIPT.format(root=root)
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        times = []
+        for _ in range(2):
+            out = subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                 capture_output=True, text=True).stdout.split()
+            times.append(tuple(float(v) for v in out))
+    (cold, sympy_cold), (warm, sympy_warm) = times
+    print(f"compile latency: network loops cold {cold:.1f} s, warm (disk cache) {warm:.2f} s; "
+          f"a sympy map {sympy_cold:.1f} s / {sympy_warm:.1f} s (compiled per session)")
+    report("small_maps_compile_latency", "first call with an empty numba cache", cold / warm,
+           f"network loops: first call {cold:.1f} s compiling, {warm:.2f} s loading the disk "
+           f"cache; a sympy map: {sympy_warm:.1f} s per session")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--plot", action="store_true",
+                        help="write figures/scaling_small_maps.png")
+    parser.add_argument("--latency", action="store_true",
+                        help="only measure the compile latency (cold and warm cache)")
+    args = parser.parse_args(argv)
+    if args.latency:
+        compile_latency()
+        return
+    n_steps = 10_000 if args.quick else 100_000
+    n_old = 1_000 if args.quick else 5_000
+    per_n: dict = {}
+    maps = small_maps()
     for name, (system, x0) in maps.items():
         rows, compile_s = measure(name, system, x0, n_steps, n_old)
-        for what, (new, old, plain, _exponents) in rows.items():
-            n = system.n_states
-            print(f"{name:12s} n={n:3d} {what:9s} compiled {new * 1e6:7.3f} µs/step, "
-                  f"old {old * 1e6:8.2f}, plain numpy {plain * 1e6:8.2f} "
-                  f"(first call incl. compile/cache load {compile_s:.2f} s)")
-            goal = "goal <= 1 µs/step " + ("met" if new <= 1e-6 else "NOT met")
-            report(f"small_maps_{what}_{name}", "backend='numpy' (old implementation)",
-                   old / new,
-                   f"n={n}: {new * 1e6:.3f} µs/step compiled, {old * 1e6:.1f} µs old, "
-                   f"{plain * 1e6:.1f} µs plain numpy loop ({plain / new:.0f}x); {goal}")
-            if name.startswith("rnn") and name != "rnn2":
-                per_n.setdefault(what, {})[n] = (new, old, plain)
-    # a Lyapunov sweep over parameter values in one call
-    system, x0 = maps["henon"]
+        report_map(name, system, rows, compile_s, per_n)
+    compare_hand_written_henon(maps["henon"][0], n_steps)
+    sweep(maps["henon"], args.quick)
+    if args.plot:
+        plot(per_n)
+
+
+def sweep(henon_map, quick: bool):
+    """A Lyapunov sweep over parameter values in one call, against one old call per value."""
+    system, x0 = henon_map
     values = np.linspace(1.0, 1.4, 200)
-    steps = 2_000 if args.quick else 10_000
-    t_new, sweep = timed(lambda: dr.lyapunov_spectrum(system, x0, steps, param="a",
-                                                      values=values), 1)
+    steps = 2_000 if quick else 10_000
+    t_new, result = timed(lambda: dr.lyapunov_spectrum(system, x0, steps, param="a",
+                                                       values=values), 1)
     sub = values[::40]
     t_old, old = timed(lambda: [dr.lyapunov_spectrum(system.with_params(a=v), x0, steps,
                                                      backend="numpy") for v in sub], 1)
@@ -192,9 +339,7 @@ def main(argv=None):
            f"{t_old:.1f} s (extrapolated from {len(sub)} values)")
     for v, o in zip(sub, old):
         i = int(np.argmin(np.abs(values - v)))
-        assert abs(sweep.exponents[i].sum() - o.exponents.sum()) < 1e-6
-    if args.plot:
-        plot(per_n)
+        assert abs(result.exponents[i].sum() - o.exponents.sum()) < 1e-6
 
 
 def plot(per_n):
@@ -202,12 +347,21 @@ def plot(per_n):
     import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.3), sharey=True)
     for ax, what in zip(axes, ("lyapunov", "run")):
-        ns = sorted(per_n[what])
-        for k, label, style in ((0, "compiled (numba)", "o-"), (1, "old (numpy path)", "s--"),
-                                (2, "plain numpy loop", "^:")):
-            ax.loglog(ns, [per_n[what][n][k] * 1e6 for n in ns], style, label=label)
+        rnn = per_n["rnn"][what]
+        ns = sorted(rnn)
+        for k, label, style in ((0, "tanh RNN, compiled (numba)", "o-"),
+                                (1, "tanh RNN, old (numpy path)", "s--"),
+                                (2, "tanh RNN, plain numpy loop", "^:")):
+            ax.loglog(ns, [rnn[n][k] * 1e6 for n in ns], style, label=label)
+        for family, style in (("gru", "D"), ("lstm", "v")):
+            points = per_n[family][what]
+            sizes = sorted(points)
+            ax.loglog(sizes, [points[n][0] * 1e6 for n in sizes], style, mfc="none",
+                      label=f"{family.upper()}, compiled")
+            ax.loglog(sizes, [points[n][1] * 1e6 for n in sizes], style, mfc="none", alpha=0.5,
+                      color="gray", label=f"{family.upper()}, old")
         ax.axhline(1.0, color="k", lw=0.8)
         ax.set_xticks(ns, [str(n) for n in ns])
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
@@ -215,9 +369,10 @@ def plot(per_n):
         ax.set_title({"lyapunov": "lyapunov_spectrum (full spectrum)",
                       "run": "run (trajectory)"}[what])
     axes[0].set_ylabel("µs per step")
-    axes[0].legend(fontsize=8)
-    fig.suptitle("tanh RNN, time per step against n (line: the 1 µs goal)")
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7)
+    fig.suptitle("time per step against n (line: the 1 µs goal)")
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     path = os.path.join(os.path.dirname(__file__), "..", "figures", "scaling_small_maps.png")
     fig.savefig(path, dpi=150)
     print("wrote", os.path.normpath(path))

@@ -67,6 +67,16 @@ def _fixtures() -> dict:
     f["torch_state"] = f["torch_rnn"].state_dict()
     f["torch_net"] = dr.from_torch(f["torch_rnn"])
     f["recording"] = _small_recording(torch, _TMP / "recording")
+    import sympy
+    x, y, al, be = sympy.symbols("x y al be")
+    fold_flip = dr.Map.from_sympy([x + al + x**2, -(1 + be) * y + y**3 + 0.5 * x * y], [x, y],
+                                  {al: 0.0, be: 0.3})
+    fold = dr.Bifurcation(dr.BifurcationKind.LP, 0.0, np.zeros(2), np.array([1.0, -1.3]),
+                          (0.0, 0.0), param_name="al")
+    f["fold_flip"] = fold_flip
+    f["fold_curve"] = dr.continue_bifurcation(fold_flip, fold, "be", (-1, 1), bounds1=(-1, 1),
+                                              options=dr.BifurcationCurveOptions(max_points=30))
+    f["lppd"] = next(c for c in f["fold_curve"].codim2 if c.kind == dr.BifurcationKind.LPPD)
     return f
 
 
@@ -193,6 +203,11 @@ SPECS: dict[str, tuple] = {
         max_period=2)),
     # normal forms and piecewise-linear continuation
     "normal_form": (dr.normal_form, dict(system=F["logistic3"], point=[2 / 3], kind="PD")),
+    "criticality_along": (dr.criticality_along, dict(system=F["fold_flip"],
+                                                     curve=F["fold_curve"])),
+    "switch_at_codim2": (dr.switch_at_codim2, dict(
+        system=F["fold_flip"], point=F["lppd"], bounds2=(-0.1, 0.1), bounds1=(-0.1, 0.1),
+        options=dr.BifurcationCurveOptions(max_points=100))),
     "continue_piecewise": (dr.continue_piecewise, dict(system=F["plrnn"], param="h[0]",
                                                        start=[-1.0], bounds=(-0.5, 0.5))),
     "border_collisions_between": (dr.border_collisions_between, dict(
@@ -263,7 +278,7 @@ def run_case(name: str, argument: str, label: str):
 #: public functions merged after this suite was written (bifdepth, gated, events): not fuzzed
 #: yet, listed
 #: so that the completeness check below still catches any other new function
-NOT_YET_COVERED = {"criticality_along", "switch_at_codim2", "trajectory_starts",
+NOT_YET_COVERED = {"trajectory_starts",
                    # speed: BLAS-thread settings (checked in tests/test_blas_threads.py)
                    "set_blas_threads", "get_blas_threads", "blas_threads"}
 

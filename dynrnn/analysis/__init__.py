@@ -17,8 +17,8 @@ from .continuation import (BifurcationCurve, BifurcationCurveOptions, CurvePoint
                            continue_bifurcation)
 from .orbits import OrbitDiagram, OrbitDiagramStatus, orbit_diagram
 # normal-form coefficients and border collisions (bifdepth)
-from .normal_forms import (Criticality, CurveCriticality, NormalForm, NormalFormStatus,
-                           criticality_along, normal_form)
+from .normal_forms import Criticality, NormalForm, NormalFormStatus, normal_form
+from .codim2_coefficients import CurveCriticality, criticality_along
 from .multiple_shooting import ShootingBranch, continue_cycle, period_doubling_cascade
 from .codim2_switching import switch_at_codim2
 from .border_collisions import (BorderCollisionType, PiecewiseBranch, PiecewiseStatus,

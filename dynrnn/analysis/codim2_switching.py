@@ -1,24 +1,30 @@
 r"""Switching at codimension-two points: start the codimension-one curves that emanate there.
 
-==========  =============  ===================================================================
-curve       point          curve started (how)
-==========  =============  ===================================================================
-LP          LPPD           the PD curve through the same point (its defining system is regular
-                           there: the flip's multiplier −1 is simple)
-PD          LPPD           the LP curve through the same point
-LP          R1             the NS curve (κ = cos θ): on a small circle around R1 in the
-                           parameter plane, the point where the critical pair is complex with
-                           product 1 (an NS point), refined, then continued
-PD          GPD            the fold curve of the doubled cycle: just off GPD in p2, the flip of
-                           the k-cycle, the doubled branch (switch_branch), its fold, continued
-PD          R2             the NS curve of the doubled cycle: on a small circle around R2, the
-                           2k-cycle (multiple shooting from x_j ± ξ v_j, v the flip vector) whose
-                           critical pair is complex with product 1, refined, then continued
-==========  =============  ===================================================================
+==========  ==========  ==============================================================
+point       ``to``      curve started (how)
+==========  ==========  ==============================================================
+R1          NS          the NS curve of the point's cycle (κ = cos θ): on a small circle
+                        around R1 in the parameter plane, the point where the critical
+                        pair is complex with product 1 (an NS point), refined, continued
+R1          LP          the fold curve through the point (its system is regular there)
+R2          NS2         the NS curve of the doubled cycle: on a small circle around R2,
+                        the 2k-cycle (multiple shooting from x_j ± ξ v_j, v the flip
+                        vector) whose critical pair is complex with product 1, continued
+R2          PD, NS      the flip curve through the point; the NS curve of the point's
+                        cycle (circle search, as at R1)
+LPPD        PD, LP      the other curve through the same point (its defining system is
+                        regular there: the second critical multiplier is simple)
+GPD         LP2         the fold curve of the doubled cycle: just off GPD in p2, the flip
+                        of the k-cycle, the doubled branch (switch_branch), its fold,
+                        continued
+==========  ==========  ==============================================================
 
-A cusp (CP) starts no new curve of codimension one (the fold curve passes through it); the
-points found on NS curves (R1, R2 there) are not supported yet: they raise
-:class:`~dynrnn.InvalidInputError` saying so.
+This holds whichever curve (LP, PD or NS) the point was found on; by default the first curve
+of its row that is not that curve is started. A cusp (CP) starts no new curve of
+codimension one (the fold curve passes through it): it raises
+:class:`~dynrnn.InvalidInputError` saying so, as does a codimension-one point. The other
+codimension-two points of maps in MatContM (R3, R4, Chenciner, LPNS, PDNS, NSNS) are not
+detected by dynrnn.
 
 References
 ----------
@@ -29,15 +35,18 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
+from .._checks import check_count
 from ..errors import InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap
 from .continuation import continue_bifurcation
+from .continuation.vocabulary import check_interval
 from .special_points import Bifurcation, BifurcationKind
 
-__all__ = ["switch_at_codim2"]
+__all__ = ["MAX_ANGLES", "OUTGOING", "switch_at_codim2"]
 
 _K = BifurcationKind
 
@@ -63,47 +72,57 @@ def _fixed_point(system, x0, period, u=None, tol=1e-13, max_iter=50):
     return None
 
 
-def _ns_near(system, point: Bifurcation, names, radius, n_angles, u):
-    """An NS point on a circle of ``radius`` around ``point`` in the (p1, p2) plane."""
+def _circle_point(point: Bifurcation, radius: float, phi: float) -> tuple[float, float]:
     p1, p2 = float(point.param), float(point.param2 or 0.0)
+    return (p1 + radius * max(1.0, abs(p1)) * math.cos(phi),
+            p2 + radius * max(1.0, abs(p2)) * math.sin(phi))
+
+
+def _critical_pair(multipliers: np.ndarray, near: float):
+    """The two multipliers nearest ``near`` (±1) and ψ = Re(μ1 μ2) − 1, which vanishes on the
+    NS curve (a complex pair) and on the neutral-saddle curve (a real pair)."""
+    pair = multipliers[np.argsort(np.abs(multipliers - near))[:2]]
+    return pair, float((pair[0] * pair[1]).real - 1.0)
+
+
+def _circle_search(probe: Callable, n_angles: int, bisections: int = 60):
+    """A zero of ψ (the last entry of ``probe(angle)``) with a complex pair, on a circle:
+    ``n_angles`` samples, then bisection in the angle between two of opposite sign."""
     # half a step off the axes: curves often leave along a parameter axis, where ψ = 0
     angles = np.linspace(0.0, 2 * math.pi, n_angles, endpoint=False) + math.pi / n_angles
-    scale1, scale2 = max(1.0, abs(p1)), max(1.0, abs(p2))
-
-    def probe(phi):
-        q1, q2 = p1 + radius * scale1 * math.cos(phi), p2 + radius * scale2 * math.sin(phi)
-        m = system.with_params({names[0]: q1, names[1]: q2})
-        got = _fixed_point(m, point.x, point.period, u)
-        if got is None:
-            return None
-        x, M = got
-        mu = np.linalg.eigvals(M)
-        pair = mu[np.argsort(np.abs(mu - 1.0))[:2]]
-        # the critical pair near +1: ψ = μ1 μ2 − 1 vanishes on the NS curve (complex pair) and
-        # on the neutral-saddle curve (real pair)
-        return q1, q2, x, pair, float((pair[0] * pair[1]).real - 1.0)
-
     values = [probe(phi) for phi in angles]
     for i in range(n_angles):
         a, b = values[i], values[(i + 1) % n_angles]
-        if a is None or b is None or not a[4] * b[4] < 0:
+        if a is None or b is None or not a[-1] * b[-1] < 0:
             continue
-        lo, hi = angles[i], angles[i] + 2 * math.pi / n_angles
-        fa = a[4]
-        best = a
-        for _ in range(60):     # bisection on the angle
+        lo, hi, fa, best = angles[i], angles[i] + 2 * math.pi / n_angles, a[-1], a
+        for _ in range(bisections):
             mid = 0.5 * (lo + hi)
             got = probe(mid)
             if got is None:
                 break
             best = got
-            if got[4] * fa > 0:
-                lo, fa = mid, got[4]
+            if got[-1] * fa > 0:
+                lo, fa = mid, got[-1]
             else:
                 hi = mid
-        if best is not None and np.all(np.abs(best[3].imag) > 1e-12):
+        if np.all(np.abs(best[3].imag) > 1e-12):
             return best
     return None
+
+
+def _ns_near(system, point: Bifurcation, names, radius, n_angles, u, near=1.0):
+    """An NS point of the point's own cycle on a circle of ``radius`` around ``point``."""
+
+    def probe(phi):
+        q1, q2 = _circle_point(point, radius, phi)
+        got = _fixed_point(system.with_params({names[0]: q1, names[1]: q2}), point.x,
+                           point.period, u)
+        if got is None:
+            return None
+        return (q1, q2, got[0], *_critical_pair(np.linalg.eigvals(got[1]), near))
+
+    return _circle_search(probe, n_angles)
 
 
 def _doubled_cycle(system, name1, q1, x, v, u, amplitudes):
@@ -131,13 +150,11 @@ def _doubled_cycle(system, name1, q1, x, v, u, amplitudes):
     return None
 
 
-def _ns_of_doubled_near(system, point: Bifurcation, names, radius, n_angles, u):
-    """An NS point of the doubled cycle on a circle of ``radius`` around an R2 point."""
-    p1, p2 = float(point.param), float(point.param2 or 0.0)
-    k = point.period
-    base = system.with_params({names[0]: p1, names[1]: p2})
+def _flip_vectors(system, point: Bifurcation, names, u):
+    """The k-cycle through ``point.x`` (k, n) and its flip vectors v_j (k, n), ‖v_j‖ = 1."""
+    base = system.with_params({names[0]: point.param, names[1]: point.param2})
     points = [np.asarray(point.x, dtype=float)]
-    for _ in range(k - 1):
+    for _ in range(point.period - 1):
         points.append(base.step(points[-1], u))
     cycle = np.array(points)
     jac = [base.jacobian(c, u) for c in cycle]
@@ -147,44 +164,27 @@ def _ns_of_doubled_near(system, point: Bifurcation, names, radius, n_angles, u):
     mu, V = np.linalg.eig(M)
     vec = V[:, int(np.argmin(np.abs(mu + 1.0)))].real
     v = np.empty_like(cycle)
-    for j in range(k):
+    for j in range(point.period):
         vec = vec / np.linalg.norm(vec)
         v[j] = vec
         vec = jac[j] @ vec
-    scale1, scale2 = max(1.0, abs(p1)), max(1.0, abs(p2))
+    return cycle, v
+
+
+def _ns_of_doubled_near(system, point: Bifurcation, names, radius, n_angles, u, near=1.0):
+    """An NS point of the doubled cycle on a circle of ``radius`` around an R2 point."""
+    cycle, v = _flip_vectors(system, point, names, u)
     amplitudes = [math.sqrt(radius) * f for f in (1.0, 0.3, 3.0, 0.1)]
 
     def probe(phi):
-        q1, q2 = p1 + radius * scale1 * math.cos(phi), p2 + radius * scale2 * math.sin(phi)
+        q1, q2 = _circle_point(point, radius, phi)
         got = _doubled_cycle(system.with_params({names[1]: q2}), names[0], q1, cycle, v, u,
                              amplitudes)
         if got is None:
             return None
-        X, mult = got
-        pair = mult[np.argsort(np.abs(mult - 1.0))[:2]]
-        return q1, q2, X, pair, float((pair[0] * pair[1]).real - 1.0)
+        return (q1, q2, got[0], *_critical_pair(got[1], near))
 
-    # half a step off the axes: curves often leave along a parameter axis, where ψ = 0
-    angles = np.linspace(0.0, 2 * math.pi, n_angles, endpoint=False) + math.pi / n_angles
-    values = [probe(phi) for phi in angles]
-    for i in range(n_angles):
-        a, b = values[i], values[(i + 1) % n_angles]
-        if a is None or b is None or not a[4] * b[4] < 0:
-            continue
-        lo, hi, fa, best = angles[i], angles[i] + 2 * math.pi / n_angles, a[4], a
-        for _ in range(50):
-            mid = 0.5 * (lo + hi)
-            got = probe(mid)
-            if got is None:
-                break
-            best = got
-            if got[4] * fa > 0:
-                lo, fa = mid, got[4]
-            else:
-                hi = mid
-        if np.all(np.abs(best[3].imag) > 1e-12):
-            return best
-    return None
+    return _circle_search(probe, n_angles, bisections=50)
 
 
 def _fold_of_doubled(system, point: Bifurcation, names, bounds2, bounds1, u, radius, kwargs):
@@ -217,9 +217,119 @@ def _fold_of_doubled(system, point: Bifurcation, names, bounds2, bounds1, u, rad
         argument="radius", value=radius)
 
 
+#: The curves that can be started at each codimension-two kind (``to=``); the default is the
+#: first one that is not the curve the point was found on. "NS2" and "LP2" are the NS and
+#: fold curves of the doubled cycle.
+OUTGOING = {
+    _K.R1: ("NS", "LP"),
+    _K.R2: ("NS2", "PD", "NS"),
+    _K.LPPD: ("PD", "LP"),
+    _K.GPD: ("LP2",),
+}
+
+
+def _check_point(point) -> tuple[str, str]:
+    if not isinstance(point, Bifurcation):
+        raise InvalidTypeError(f"point must be a Bifurcation from a curve's codim2, got "
+                               f"{type(point).__name__}", argument="point", value=point)
+    curve_kind = point.extra.get("curve_kind")
+    name2 = point.extra.get("param2_name")
+    if point.param2 is None or curve_kind is None or name2 is None:
+        raise InvalidInputError("point must be a codimension-two point of a BifurcationCurve "
+                                "(with param2 and extra['curve_kind'], extra['param2_name'])",
+                                argument="point", value=point)
+    if point.kind == _K.CP:
+        raise InvalidInputError(
+            "point is a cusp (CP), which starts no new curve of codimension one: the fold curve "
+            "it lies on passes through it (continue that curve instead)", argument="point",
+            value=point.kind)
+    if point.kind not in OUTGOING:
+        raise InvalidInputError(
+            f"point is {point.kind.value}: a kind with no outgoing curve "
+            f"(switching is defined at {', '.join(k.value for k in OUTGOING)}; other "
+            "codimension-two kinds of maps (R3, R4, CH, LPNS, PDNS, NSNS) are not detected by "
+            "dynrnn)", argument="point", value=point.kind)
+    return str(curve_kind), str(name2)
+
+
+def _choose_target(kind: BifurcationKind, curve_kind: str, to) -> str:
+    options = OUTGOING[kind]
+    if to is None:
+        return next((t for t in options if t != curve_kind), options[0])
+    if to not in options:
+        raise InvalidInputError(f"to={to!r}: at {kind.value} the curves that can be started "
+                                f"are {', '.join(options)}", argument="to", value=to)
+    return str(to)
+
+
+#: Most circle points tried per radius (each costs a Newton solve or a multiple-shooting one).
+MAX_ANGLES = 4096
+
+
+def _check_arguments(system, point, bounds2, bounds1, u, radius, n_angles, to):
+    """Everything checked before any work: ``(names, target, u)``."""
+    if not isinstance(system, RecurrentMap):
+        raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
+                               argument="system", value=system)
+    curve_kind, name2 = _check_point(point)
+    names = (point.param_name, name2)
+    system.check_param_names(list(names), argument="point")
+    if np.shape(point.x) != (system.n_states,):
+        raise InvalidInputError(f"point.x has shape {np.shape(point.x)}, the map has "
+                                f"{system.n_states} states", argument="point",
+                                value=np.shape(point.x))
+    check_interval(bounds2, "bounds2", float(point.param2 or 0.0), allow_infinite=True,
+                   value_name=f"the point's {name2}")
+    if bounds1 is not None:
+        check_interval(bounds1, "bounds1", float(point.param), allow_infinite=True,
+                       value_name=f"the point's {point.param_name}")
+    u = system.resolve_input(u)
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or \
+            not (0 < radius <= 1 and math.isfinite(radius)):
+        raise InvalidInputError(f"radius must be a number in (0, 1] (relative to max(1, |p|)), "
+                                f"got {radius!r}", argument="radius", value=radius)
+    n_angles = check_count(n_angles, "n_angles", 4)
+    if n_angles > MAX_ANGLES:
+        raise InvalidInputError(f"n_angles = {n_angles} is more than MAX_ANGLES = {MAX_ANGLES} "
+                                "circle points; a few dozen suffice", argument="n_angles",
+                                value=n_angles)
+    if to is not None and not isinstance(to, str):
+        raise InvalidTypeError(f"to must be a curve name (str) or None, got "
+                               f"{type(to).__name__}", argument="to", value=to)
+    return names, _choose_target(point.kind, curve_kind, to), u
+
+
+def _start_ns_curve(system, point, names, finder, period, bounds2, bounds1, u, radius,
+                    n_angles, near, kwargs):
+    """An NS curve from a circle search (``finder``) around ``point``; close to R1/R2 the NS
+    system is nearly singular (κ → ±1), so the circle widens until the curve starts."""
+    curve = None
+    for r in (radius, 5 * radius, 25 * radius):
+        found = finder(system, point, names, r, n_angles, u, near)
+        if found is None:
+            continue
+        q1, q2, X, pair, _ = found
+        x = np.asarray(X, dtype=float).reshape(-1, system.n_states)[0].copy()
+        start = Bifurcation(_K.NS, q1, x, pair, (q1, q1), param_name=names[0], period=period,
+                            angle=float(abs(np.angle(pair[np.argmax(pair.imag)]))))
+        curve = continue_bifurcation(system.with_params({names[1]: q2}), start, names[1],
+                                     bounds2, bounds1=bounds1, u=u, **kwargs)
+        if curve.n_steps > 0:
+            return curve
+    if curve is not None:
+        return curve
+    why = (" (not every R2 point has one: in its unfolding the doubled cycle has an NS curve "
+           "only in one of the two cases of the 1:2 resonance)" if period != point.period else "")
+    raise InvalidInputError(
+        f"no Neimark–Sacker point of the {'doubled ' if period != point.period else ''}cycle "
+        f"found on circles of radius {radius} to {25 * radius} around the {point.kind.value} "
+        f"point{why}; try another radius", argument="radius", value=radius)
+
+
 def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bounds1=None,
-                     u=None, radius: float = 0.01, n_angles: int = 64, **kwargs):
-    r"""Start the codimension-one curve that emanates from a codimension-two point.
+                     u=None, radius: float = 0.01, n_angles: int = 64, to: str | None = None,
+                     **kwargs):
+    r"""Start a codimension-one curve that emanates from a codimension-two point.
 
     Parameters
     ----------
@@ -231,100 +341,46 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
     bounds2, bounds1, u, **kwargs
         As for :func:`~dynrnn.continue_bifurcation`.
     radius : float
-        For R1: the radius (relative to ``max(1, |p|)``) of the circle searched for an NS point
-        (then 5 and 25 times it, until the NS curve starts).
+        For the NS curves: the radius (relative to ``max(1, |p|)``) of the circle searched
+        for an NS point (then 5 and 25 times it, until the NS curve starts); for GPD: the
+        offset in p2 (5 and 25 times it) at which the doubled cycle's fold is sought.
     n_angles : int
-        For R1: how many points on that circle are tried before bisection.
+        How many points on that circle are tried before bisection.
+    to : str, optional
+        Which curve (``OUTGOING[point.kind]``): "LP", "PD", "NS" (the point's own fixed point
+        or cycle), "NS2" or "LP2" (the NS or fold curve of the doubled cycle). Default: the
+        first of R1 → NS, LP; R2 → NS2, PD, NS; LPPD → PD, LP; GPD → LP2 that is not the
+        curve the point was found on.
 
     Returns
     -------
     BifurcationCurve
-        The new curve (LPPD on an LP curve: the PD curve; LPPD on a PD curve: the LP curve; R1
-        on an LP curve: the NS curve; R2 on a PD curve: the NS curve of the doubled cycle; GPD:
-        the fold curve of the doubled cycle).
+        The new curve, whichever curve (LP, PD or NS) the point was found on.
 
     Raises
     ------
     InvalidInputError
-        For a point kind with no outgoing curve (CP), points of NS curves (not supported yet), or
-        when no starting point for the new curve is found near the point.
+        For a point kind with no outgoing curve (CP, or a codimension-one point), a ``to``
+        not offered at the point's kind, or when no starting point for the new curve is
+        found near the point.
     """
-    if not isinstance(point, Bifurcation):
-        raise InvalidTypeError(f"point must be a Bifurcation from a curve's codim2, got "
-                               f"{type(point).__name__}", argument="point", value=point)
-    curve_kind = point.extra.get("curve_kind")
-    name2 = point.extra.get("param2_name")
-    if point.param2 is None or curve_kind is None or name2 is None:
-        raise InvalidInputError("point must be a codimension-two point of a BifurcationCurve "
-                                "(with param2 and extra['curve_kind'], extra['param2_name'])",
-                                argument="point", value=point)
-    names = (point.param_name, name2)
-    kind = point.kind
-    if kind == _K.CP:
-        raise InvalidInputError(
-            "point is a cusp (CP), which starts no new curve of codimension one: the fold curve "
-            "it lies on passes through it (continue that curve instead)", argument="point",
-            value=kind)
-    if kind == _K.GPD and curve_kind == "PD":
+    names, target, u = _check_arguments(system, point, bounds2, bounds1, u, radius, n_angles,
+                                        to)
+    if target == "LP2":
         return _fold_of_doubled(system, point, names, bounds2, bounds1, u, radius, kwargs)
-    if kind == _K.GPD or (kind == _K.R2 and curve_kind != "PD"):
-        what = ("the NS curve of the doubled cycle" if kind == _K.R2 else
-                "the fold curve of the doubled cycle")
-        raise InvalidInputError(f"point is {kind.value}: switching there ({what}) is not "
-                                "supported yet; "
-                                "supported: LPPD (to the other curve), R1 on an LP curve "
-                                "(to the NS curve), R2 and GPD on a PD curve (to the NS and the "
-                                "fold curve of the doubled cycle)", argument="point", value=kind)
-    base = system.with_params({names[0]: point.param, names[1]: point.param2})
-    if kind == _K.LPPD:
-        new_kind = _K.PD if curve_kind == "LP" else _K.LP
-        start = Bifurcation(new_kind, point.param, point.x.copy(), point.eigenvalues,
+    if target in ("LP", "PD"):
+        # the fold (flip) system is regular at LPPD, R1 (R2): its multiplier is simple there
+        # or a Jordan block, so the curve starts at the point itself
+        base = system.with_params({names[0]: point.param,
+                                   names[1]: float(point.param2 or 0.0)})
+        start = Bifurcation(_K(target), point.param, point.x.copy(), point.eigenvalues,
                             (point.param, point.param), param_name=names[0],
                             period=point.period)
-        return continue_bifurcation(base, start, name2, bounds2, bounds1=bounds1, u=u,
+        return continue_bifurcation(base, start, names[1], bounds2, bounds1=bounds1, u=u,
                                     **kwargs)
-    if kind == _K.R2:       # on a PD curve: the NS curve of the doubled cycle
-        curve = None
-        for r in (radius, 5 * radius, 25 * radius):
-            found = _ns_of_doubled_near(system, point, names, r, n_angles, u)
-            if found is None:
-                continue
-            q1, q2, X, pair, _ = found
-            start = Bifurcation(_K.NS, q1, X[0].copy(), pair, (q1, q1), param_name=names[0],
-                                period=2 * point.period,
-                                angle=float(abs(np.angle(pair[np.argmax(pair.imag)]))))
-            curve = continue_bifurcation(system.with_params({names[1]: q2}), start, name2,
-                                         bounds2, bounds1=bounds1, u=u, **kwargs)
-            if curve.n_steps > 0:
-                return curve
-        if curve is not None:
-            return curve
-        raise InvalidInputError(
-            f"no Neimark–Sacker point of the doubled cycle found on circles of radius "
-            f"{radius} to {25 * radius} around the R2 point; try another radius",
-            argument="radius", value=radius)
-    if kind == _K.R1 and curve_kind == "LP":
-        # close to R1 the NS system is nearly singular (κ → 1): widen the circle until the
-        # curve starts
-        curve = None
-        for r in (radius, 5 * radius, 25 * radius):
-            found = _ns_near(system, point, names, r, n_angles, u)
-            if found is None:
-                continue
-            q1, q2, x, pair, _ = found
-            start = Bifurcation(_K.NS, q1, x, pair, (q1, q1), param_name=names[0],
-                                period=point.period,
-                                angle=float(abs(np.angle(pair[np.argmax(pair.imag)]))))
-            curve = continue_bifurcation(system.with_params({names[1]: q2}), start, name2,
-                                         bounds2, bounds1=bounds1, u=u, **kwargs)
-            if curve.n_steps > 0:
-                return curve
-        if curve is not None:
-            return curve
-        raise InvalidInputError(
-            f"no Neimark–Sacker point found on circles of radius {radius} to {25 * radius} "
-            "around the R1 point; try another radius", argument="radius", value=radius)
-    raise InvalidInputError(f"point: switching at {kind.value} found on a {curve_kind} curve is "
-                            "not supported (supported: LPPD, R1 on an LP curve, R2 and GPD on "
-                            "a PD curve)",
-                            argument="point", value=kind)
+    near = 1.0 if point.kind == _K.R1 else -1.0
+    if target == "NS2":
+        return _start_ns_curve(system, point, names, _ns_of_doubled_near, 2 * point.period,
+                               bounds2, bounds1, u, radius, n_angles, 1.0, kwargs)
+    return _start_ns_curve(system, point, names, _ns_near, point.period, bounds2, bounds1, u,
+                           radius, n_angles, near, kwargs)

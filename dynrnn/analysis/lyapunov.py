@@ -122,10 +122,10 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
         value, shape ``(n_values, n_states)``, and the result has one row per value.
     backend : {"auto", "numba", "numpy"}
         ``"auto"`` runs the QR loop compiled by numba when the map has a compiled kernel
-        (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, sympy maps), has at
-        most 32 states (beyond, LAPACK's QR is as fast) and numba imports, else in numpy;
-        ``"numpy"`` forces the generic path (same results to rounding); ``"numba"`` requires a
-        kernel.
+        (:meth:`~dynrnn.RecurrentMap.compiled_kernel`: RNN, ElmanRNN, PLRNN, one-layer GRU and
+        LSTM cells, sympy maps), has at most 32 states (beyond, LAPACK's QR is as fast) and
+        numba imports, else in numpy; ``"numpy"`` forces the generic path (the same orbit, the
+        exponents equal to rounding); ``"numba"`` requires a kernel.
     progress : bool
         Show a tqdm bar (numpy path; the compiled loop runs in one call).
 
@@ -207,12 +207,40 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
                            progress)
 
 
+class _Averages:
+    """The numpy loops' bookkeeping: running sums of log|diag R| after the transient, the
+    history recorded every ``record_every`` steps, and the status."""
+
+    def __init__(self, m, k, n_transient, n_steps, record_every):
+        self.sums = np.zeros((m, k))
+        self.history: list = []
+        self.steps: list = []
+        self.status = LyapunovStatus.COMPLETED
+        self.done = 0
+        self.n_transient, self.n_steps, self.record_every = n_transient, n_steps, record_every
+
+    def add(self, t, x, d) -> bool:
+        """Account for step t (state x after it, diag R = d); False if the orbit diverged."""
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
+            self.status = LyapunovStatus.DIVERGED
+            return False
+        if t >= self.n_transient:
+            self.sums += np.log(np.abs(d))
+            self.done += 1
+            if self.done % self.record_every == 0 or self.done == self.n_steps:
+                self.history.append(self.sums / self.done)
+                self.steps.append(self.done)
+        return True
+
+    def result(self, x, single) -> LyapunovResult:
+        m, k = self.sums.shape
+        return _result(self.sums, self.done, np.array(self.history).reshape(-1, m, k),
+                       self.steps, x, single, self.n_transient, self.status)
+
+
 def _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single, progress):
     m = x.shape[0]
-    sums = np.zeros((m, k))
-    history, steps = [], []
-    status = LyapunovStatus.COMPLETED
-    done = 0
+    averages = _Averages(m, k, n_transient, n_steps, record_every)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -233,22 +261,14 @@ def _numpy_loop(system, x, u, Q, k, n_transient, n_steps, record_every, single, 
                         Q = (v / norm)[None, :, None]
                 else:
                     Q, d = _reorthonormalise(J, Q)
-                if not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
-                    status = LyapunovStatus.DIVERGED
+                if not averages.add(t, x, d):
                     break
-                if t >= n_transient:
-                    sums += np.log(np.abs(d))
-                    done += 1
-                    if done % record_every == 0 or done == n_steps:
-                        history.append(sums / done)
-                        steps.append(done)
                 if bar is not None:
                     bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    return _result(sums, done, np.array(history).reshape(-1, m, k), steps, x, single,
-                   n_transient, status)
+    return averages.result(x, single)
 
 
 def _result(sums, done, history, steps, x, single, n_transient, status) -> LyapunovResult:
@@ -291,23 +311,12 @@ def _ensemble(system, param, values, x) -> list | None:
 def _ensemble_numpy(systems, x, u, Q, n_transient, n_steps, record_every, single):
     """The numpy QR loop over an ensemble of maps, one orbit each (the uncompiled path)."""
     m, n, k = Q.shape
-    sums = np.zeros((m, k))
-    history, steps = [], []
-    status = LyapunovStatus.COMPLETED
-    done = 0
+    averages = _Averages(m, k, n_transient, n_steps, record_every)
     with np.errstate(all="ignore"):
         for t in range(n_transient + n_steps):
             J = np.stack([s.jacobian_unchecked(x[i], u) for i, s in enumerate(systems)])
             x = np.stack([s.step_unchecked(x[i], u) for i, s in enumerate(systems)])
             Q, d = _reorthonormalise(J, Q)
-            if not (np.all(np.isfinite(x)) and np.all(np.isfinite(d))):
-                status = LyapunovStatus.DIVERGED
+            if not averages.add(t, x, d):
                 break
-            if t >= n_transient:
-                sums += np.log(np.abs(d))
-                done += 1
-                if done % record_every == 0 or done == n_steps:
-                    history.append(sums / done)
-                    steps.append(done)
-    return _result(sums, done, np.array(history).reshape(-1, m, k), steps, x, single,
-                   n_transient, status)
+    return averages.result(x, single)

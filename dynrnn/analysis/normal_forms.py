@@ -33,14 +33,9 @@ an unstable doubled cycle shrinks onto the point, which then loses stability wit
 **degenerate** (a cusp for LP, a generalised flip GPD for PD, a Chenciner point for NS); then
 no number is reported.
 
-**Derivatives.** :math:`B` and :math:`C` come from the map's
-:meth:`~dynrnn.model.base.RecurrentMap.multilinear_forms` (analytic for :class:`~dynrnn.RNN`
-and :class:`~dynrnn.ElmanRNN` through σ'' and σ'''), from symbolic derivatives for maps built
-with :meth:`~dynrnn.Map.from_sympy`, and otherwise from central differences of the Jacobian:
-:math:`B(v,w) \approx [J(x+hw) - J(x-hw)]v/(2h)` with :math:`h = \epsilon^{1/3}` (error
-:math:`O(h^2) + O(\epsilon/h)`, about 1e-10 relative with an exact Jacobian) and :math:`C` by
-the four-point mixed difference with :math:`h = \epsilon^{1/4}` (about 1e-8 relative). For a
-k-cycle the forms of :math:`F^k` follow by the chain rule from those of F at the k points.
+**Derivatives.** :math:`B` and :math:`C` come from
+:mod:`dynrnn.analysis.normal_form_derivatives` (analytic, symbolic, or central differences of
+documented accuracy); for a k-cycle those of :math:`F^k` follow by the chain rule.
 Piecewise-linear maps (ReLU, identity) have no second derivatives: there is no coefficient,
 their bifurcations are border collisions (:mod:`dynrnn.analysis.border_collisions`).
 
@@ -57,7 +52,6 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,16 +60,14 @@ from .._checks import check_count
 from .._signature_checks import checked_arguments
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
+from .normal_form_derivatives import _CycleForms, multilinear_forms
 from .special_points import Bifurcation, BifurcationKind
 
 __all__ = [
     "MAX_CYCLE_PERIOD",
     "Criticality",
-    "CurveCriticality",
     "NormalForm",
     "NormalFormStatus",
-    "criticality_along",
-    "cusp_coefficient",
     "multilinear_forms",
     "normal_form",
 ]
@@ -83,8 +75,6 @@ __all__ = [
 #: Longest cycle for which coefficients are computed: the chain rule costs O(k) form
 #: evaluations, and beyond this the k-fold map's derivatives overflow or lose all accuracy.
 MAX_CYCLE_PERIOD = 4096
-
-_EPS = np.finfo(float).eps
 
 
 class Criticality(str, enum.Enum):
@@ -169,173 +159,6 @@ class NormalForm:
     __str__ = __repr__
 
 
-# ---------------------------------------------------------------------------------------------
-# multilinear forms of F at one point
-# ---------------------------------------------------------------------------------------------
-def _real_parts(v):
-    v = np.asarray(v)
-    if np.iscomplexobj(v):
-        return [(1.0, v.real), (1j, v.imag)]
-    return [(1.0, v)]
-
-
-def _fd_forms(system: RecurrentMap, x: np.ndarray, u) -> tuple[Callable, Callable]:
-    """B and C by central differences of the Jacobian (accuracy in the module docstring)."""
-    scale = max(1.0, float(np.max(np.abs(x))))
-
-    def jac(y):
-        return system.jacobian_unchecked(y, u)
-
-    def B_real(v, w):
-        nw = float(np.linalg.norm(w))
-        if nw == 0.0:
-            return np.zeros(x.shape[0])
-        h = _EPS ** (1 / 3) * scale / nw
-        return (jac(x + h * w) - jac(x - h * w)) @ v / (2.0 * h)
-
-    def C_real(v, w, y):
-        nw, ny = float(np.linalg.norm(w)), float(np.linalg.norm(y))
-        if nw == 0.0 or ny == 0.0:
-            return np.zeros(x.shape[0])
-        hw, hy = _EPS ** 0.25 * scale / nw, _EPS ** 0.25 * scale / ny
-        d = (jac(x + hw * w + hy * y) - jac(x + hw * w - hy * y)
-             - jac(x - hw * w + hy * y) + jac(x - hw * w - hy * y))
-        return d @ v / (4.0 * hw * hy)
-
-    def B(v, w):
-        return sum(cw * B_real(v, wr) for cw, wr in _real_parts(w))
-
-    def C(v, w, y):
-        return sum(cw * cy * C_real(v, wr, yr) for cw, wr in _real_parts(w)
-                   for cy, yr in _real_parts(y))
-
-    return B, C
-
-
-_SYMBOLIC_CACHE: dict = {}
-
-
-def _symbolic_forms(system, x, u):
-    """B and C from sympy derivatives of a map built by ``Map.from_sympy``."""
-    import sympy  # optional dependency, only for sympy-defined maps
-
-    key = (tuple(system.exprs), tuple(system.states), tuple(system.inputs),
-           tuple(system.param_values()))
-    kernels = _SYMBOLIC_CACHE.get(key)
-    if kernels is None:
-        states = list(system.states)
-        pnames = list(system.param_values())
-        symbols = {str(s): s for e in system.exprs for s in e.free_symbols}
-        params = [symbols.get(name, sympy.Symbol(name)) for name in pnames]
-        args = states + list(system.inputs) + params
-        n = len(states)
-        second = [[[sympy.diff(e, states[j], states[k]) for k in range(n)] for j in range(n)]
-                  for e in system.exprs]
-        third = [[[[sympy.diff(s, states[m]) for m in range(n)] for s in row] for row in mat]
-                 for mat in second]
-        flat2 = [s for mat in second for row in mat for s in row]
-        flat3 = [t for mat in third for row in mat for col in row for t in col]
-        kernels = (sympy.lambdify(args, flat2, modules="numpy", cse=True),
-                   sympy.lambdify(args, flat3, modules="numpy", cse=True), n)
-        _SYMBOLIC_CACHE[key] = kernels
-    f2, f3, n = kernels
-    values = list(x) + (list(np.atleast_1d(u)) if system.inputs else []) + \
-        list(system.param_values().values())
-    H = np.array(np.broadcast_arrays(*f2(*values)), dtype=float).reshape(n, n, n)
-    T = np.array(np.broadcast_arrays(*f3(*values)), dtype=float).reshape(n, n, n, n)
-    return ((lambda v, w: np.einsum("ijk,j,k->i", H, v, w)),
-            (lambda v, w, y: np.einsum("ijkl,j,k,l->i", T, v, w, y)))
-
-
-def multilinear_forms(system: RecurrentMap, x, u=None) -> tuple[Callable, Callable, str]:
-    r"""The second and third derivatives of F at ``x`` as multilinear forms, and their source.
-
-    .. math:: B(v, w) = D^2F(x)[v, w], \qquad C(v, w, y) = D^3F(x)[v, w, y]
-
-    Parameters
-    ----------
-    system : RecurrentMap
-    x : array_like, shape (n_states,)
-    u : array_like, shape (n_inputs,), optional
-
-    Returns
-    -------
-    (B, C, how)
-        ``B(v, w)`` and ``C(v, w, y)`` take vectors of shape ``(n_states,)`` (complex allowed)
-        and return shape ``(n_states,)``; ``how`` is ``"analytic"`` (the map's
-        :meth:`~dynrnn.model.base.RecurrentMap.multilinear_forms`), ``"symbolic"`` (sympy maps)
-        or ``"finite differences"`` (of the Jacobian; see the module docstring).
-
-    Raises
-    ------
-    InvalidInputError
-        For a piecewise-linear map (ReLU or identity units), which has no second derivatives.
-
-    Examples
-    --------
-    >>> import numpy as np, dynrnn as dr
-    >>> from dynrnn.analysis.normal_forms import multilinear_forms
-    >>> B, C, how = multilinear_forms(dr.RNN([[2.0]], activation="tanh"), [0.5])
-    >>> how, round(float(B(np.ones(1), np.ones(1))[0]), 6)   # 2 tanh''(0.5)
-    ('analytic', -1.453724)
-    """
-    if not isinstance(system, RecurrentMap):
-        raise InvalidTypeError(f"system must be a RecurrentMap, got {type(system).__name__}",
-                               argument="system", value=system)
-    x = as_state(x, system.n_states, "x")
-    u = system.resolve_input(u)
-    if system.piecewise_linear_form(u) is not None:
-        raise InvalidInputError(
-            f"system ({type(system).__name__}) is piecewise linear (ReLU or identity units): it has no "
-            "second or third derivatives, so normal-form coefficients do not exist; its "
-            "bifurcations are border collisions (use dynrnn.analysis.border_collisions)",
-            argument="system", value=repr(system))
-    forms = system.multilinear_forms(x, u)
-    if forms is not None:
-        return forms[0], forms[1], "analytic"
-    if getattr(system, "exprs", None) is not None and getattr(system, "states", None):
-        return (*_symbolic_forms(system, x, u), "symbolic")
-    return (*_fd_forms(system, x, u), "finite differences")
-
-
-class _CycleForms:
-    """A, B and C of the k-fold map at x_0 by the chain rule through the cycle x_0..x_{k-1}."""
-
-    def __init__(self, system, x0, u, period):
-        self.J, self.B1, self.C1 = [], [], []
-        x = x0
-        how = "analytic"
-        for _ in range(period):
-            B, C, how = multilinear_forms(system, x, u)
-            self.J.append(system.jacobian_unchecked(x, u))
-            self.B1.append(B)
-            self.C1.append(C)
-            x = system.step_unchecked(x, u)
-        self.how = how
-        self.end = x
-        A = np.eye(x0.shape[0])
-        for J in self.J:
-            A = J @ A
-        self.A = A
-
-    def B(self, v, w):
-        a, b = np.asarray(v), np.asarray(w)
-        s = np.zeros(a.shape, dtype=np.result_type(a, b, float))
-        for J, B in zip(self.J, self.B1):
-            s = J @ s + B(a, b)
-            a, b = J @ a, J @ b
-        return s
-
-    def C(self, v, w, y):
-        a, b, c = np.asarray(v), np.asarray(w), np.asarray(y)
-        dtype = np.result_type(a, b, c, float)
-        ab = np.zeros(a.shape, dtype=dtype)
-        ac, bc, abc = ab.copy(), ab.copy(), ab.copy()
-        for J, B, C in zip(self.J, self.B1, self.C1):
-            abc = J @ abc + B(ab, c) + B(ac, b) + B(bc, a) + C(a, b, c)
-            ab, ac, bc = J @ ab + B(a, b), J @ ac + B(a, c), J @ bc + B(b, c)
-            a, b, c = J @ a, J @ b, J @ c
-        return abc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,7 +371,7 @@ def normal_form(system: RecurrentMap, point, kind: str | BifurcationKind | None 
                       p, forms.how, raw_value=float(value), scale=float(scale), extra=extra)
 
 
-def _require_critical(kind, mu, tol):
+def _require_critical(kind, mu, tol, argument="point"):
     if kind == BifurcationKind.LP:
         gap = float(np.min(np.abs(mu - 1.0)))
         what = "a multiplier at +1"
@@ -562,39 +385,11 @@ def _require_critical(kind, mu, tol):
     if not gap <= tol:
         shown = ", ".join(f"{m:.6g}" for m in mu[:6])
         raise InvalidInputError(
-            f"point is not a {kind.value} bifurcation: an {kind.value} point needs {what}, but "
+            f"{argument} is not a {kind.value} bifurcation: an {kind.value} point needs {what}, but "
             f"the nearest is {gap:.3g} away (multiplier_tol = {tol:g}); multipliers: {shown}. "
-            "Locate the bifurcation first (continuation) and pass it", argument="point",
+            "Locate the bifurcation first (continuation) and pass it", argument=argument,
             value=gap)
 
-
-def cusp_coefficient(system: RecurrentMap, x, *, u=None, period: int = 1) -> float:
-    r"""The cusp coefficient at a fold point with a = 0 (a CP on a fold curve).
-
-    On the centre manifold :math:`\xi \mapsto \xi + c\,\xi^3` with
-
-    .. math:: c = \tfrac16\langle p, C(q,q,q) + 3B(q, h_2)\rangle, \quad
-              (I - A)h_2 = B(q,q) - \langle p, B(q,q)\rangle q,\ \langle p, h_2\rangle = 0,
-
-    (Govaerts et al. 2007, eq. for CP). ``x`` must be a point of the fold (the multiplier +1 is
-    taken as is: this function does not check that a vanishes).
-
-    Returns
-    -------
-    float
-    """
-    period = _check_period(period)
-    x = as_state(x, system.n_states, "x")
-    u = system.resolve_input(u)
-    forms = _CycleForms(system, x, u, period)
-    A = forms.A
-    n = A.shape[0]
-    _, q, p, _ = _eigenpair(A, BifurcationKind.LP)
-    Bqq = forms.B(q, q)
-    rhs = Bqq - (p @ Bqq) * q
-    bordered = np.block([[np.eye(n) - A, q[:, None]], [p[None, :], np.zeros((1, 1))]])
-    h2 = np.linalg.lstsq(bordered, np.concatenate([rhs, [0.0]]), rcond=None)[0][:n]
-    return float(p @ (forms.C(q, q, q) + 3.0 * forms.B(q, h2))) / 6.0
 
 
 def coefficient_for_bifurcation(system: RecurrentMap, x: np.ndarray, kind: BifurcationKind,
@@ -615,110 +410,3 @@ def coefficient_for_bifurcation(system: RecurrentMap, x: np.ndarray, kind: Bifur
         return None, None
     return nf.coefficient, nf.criticality
 
-
-# ---------------------------------------------------------------------------------------------
-# two-parameter curves
-# ---------------------------------------------------------------------------------------------
-def _map_at(system: RecurrentMap, names, values) -> RecurrentMap:
-    return system.with_params({names[0]: float(values[0]), names[1]: float(values[1])})
-
-
-def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: int,
-                 z: np.ndarray, z_before: np.ndarray, z_after: np.ndarray) -> dict:
-    """What the codimension-one coefficients say at a located codimension-two point.
-
-    ``z`` = (x, p1, p2, ...) of the point, ``z_before``/``z_after`` the curve points around it.
-    At a cusp (CP) ``{"cusp_coefficient": c}`` (:func:`cusp_coefficient`); at a generalised
-    flip (GPD) ``{"criticality_sides": (before, after)}``, the verdicts of the flip on the two
-    sides (the fifth-order coefficient that decides the GPD unfolding is not computed). Empty
-    when nothing applies or the computation fails; never raises (the curve's detection hook).
-    """
-    n = system.n_states
-    try:
-        with np.errstate(all="ignore"):
-            if kind == BifurcationKind.CP:
-                at = _map_at(system, names, z[n:n + 2])
-                return {"cusp_coefficient": cusp_coefficient(at, z[:n], u=u, period=period)}
-            if kind == BifurcationKind.GPD:
-                sides = []
-                for w in (z_before, z_after):
-                    nf = normal_form(_map_at(system, names, w[n:n + 2]), w[:n],
-                                     BifurcationKind.PD, period=period, u=u,
-                                     multiplier_tol=1e-5)
-                    sides.append(None if nf.criticality is None else nf.criticality.value)
-                return {"criticality_sides": tuple(sides)}
-    except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
-        return {}
-    return {}
-
-
-@dataclass(frozen=True)
-class CurveCriticality:
-    """The normal-form coefficient at every point of a two-parameter LP, PD or NS curve.
-
-    Attributes
-    ----------
-    kind : BifurcationKind
-    coefficients : ndarray, shape (m,)
-        a, c or d at each curve point; NaN where it is not defined (degenerate, resonant, or
-        beyond an R1/R2 point on the neutral-saddle part of an NS curve).
-    criticality : tuple of (str or None), length m
-    changes : ndarray of int
-        Indices i where the verdict differs between points i and i + 1 (a GPD or Chenciner
-        point between them).
-    """
-
-    kind: BifurcationKind
-    coefficients: np.ndarray
-    criticality: tuple
-    changes: np.ndarray
-
-    @property
-    def success(self) -> bool:
-        return bool(np.any(np.isfinite(self.coefficients)))
-
-    def __repr__(self) -> str:
-        defined = int(np.count_nonzero(np.isfinite(self.coefficients)))
-        counts = {v: self.criticality.count(v) for v in set(self.criticality) if v}
-        return (f"CurveCriticality({self.kind.value}, {defined}/{self.coefficients.size} points "
-                f"with a coefficient, {counts}, {self.changes.size} change(s) of verdict)")
-
-    __str__ = __repr__
-
-
-def criticality_along(system: RecurrentMap, curve, *, u=None) -> CurveCriticality:
-    """The normal-form coefficient and verdict at every point of a two-parameter curve.
-
-    Parameters
-    ----------
-    system : RecurrentMap
-        The map the curve was computed for (both ``curve.param_names`` are its parameters).
-    curve : BifurcationCurve
-        From :func:`~dynrnn.continue_bifurcation`.
-    u : array_like, optional
-
-    Returns
-    -------
-    CurveCriticality
-    """
-    kind = _check_kind(curve.kind)
-    names = tuple(curve.param_names)
-    system.check_param_names(list(names), argument="curve.param_names")
-    coefficients = np.full(curve.params.shape[0], np.nan)
-    verdicts: list = []
-    for i, (values, x) in enumerate(zip(curve.params, curve.states)):
-        try:
-            with np.errstate(all="ignore"):
-                nf = normal_form(_map_at(system, names, values), x, kind, period=curve.period,
-                                 u=u, multiplier_tol=1e-5)
-        except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
-            verdicts.append(None)
-            continue
-        verdicts.append(None if nf.criticality is None else nf.criticality.value)
-        if nf.coefficient is not None:
-            coefficients[i] = nf.coefficient
-    changes = np.array([i for i in range(len(verdicts) - 1)
-                        if verdicts[i] and verdicts[i + 1] and verdicts[i] != verdicts[i + 1]
-                        and Criticality.DEGENERATE.value not in (verdicts[i], verdicts[i + 1])],
-                       dtype=int)
-    return CurveCriticality(kind, coefficients, tuple(verdicts), changes)

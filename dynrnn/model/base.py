@@ -494,9 +494,10 @@ class RecurrentMap(abc.ABC):
             # align the inputs' batch axes with the trailing ones of x's batch
             aligned = inputs.reshape((n_steps,) + (1,) * (len(batch) - inputs.ndim + 2)
                                      + inputs.shape[1:])
+            # (an explicit row count: -1 is ambiguous for a map without inputs)
             u_rows = np.ascontiguousarray(np.broadcast_to(
-                aligned, (n_steps,) + batch + (self.n_inputs,)).reshape(n_steps, -1,
-                                                                        self.n_inputs))
+                aligned, (n_steps,) + batch + (self.n_inputs,)).reshape(
+                    n_steps, flat_x.shape[0], self.n_inputs))
         flat_out = out.reshape(n_steps + 1, -1, n)
         bad = _jit.call_compiled(kernel, loops.run, flat_x, u_rows, kernel.params,
                                  np.zeros(flat_x.shape[0], dtype=np.int64), n_steps, flat_out)

@@ -371,6 +371,13 @@ class GatedNetwork(ArrayNetwork):
     def step_unchecked(self, x, u):
         return self._forward(x, u, False)[0]
 
+    def compiled_kernel(self):
+        # one-layer GRU and LSTM cells have numba kernels (model/gated_kernels.py)
+        from .kernels import gated_kernel
+        kind = type(self).__name__
+        return gated_kernel(kind, *self.layer(0)) if self.n_layers == 1 and kind in (
+            "GRU", "LSTM") else None
+
     def jacobian_unchecked(self, x, u):
         out, cells = self._forward(x, u, True)
         n = self.n_states
@@ -384,6 +391,11 @@ class GatedNetwork(ArrayNetwork):
             J[..., index, :] = rows
             below = rows[..., :H, :]
         return J
+
+    def multilinear_forms(self, x, u):
+        # analytic B and C by Taylor arithmetic through the cell (model/gated_forms.py)
+        from .gated_forms import gated_multilinear_forms
+        return gated_multilinear_forms(self, x, u)
 
     def _propagate(self, cells, local_columns, batch):
         """Columns of ∂F/∂θ from each layer's own columns: layer k's change enters layer k + 1

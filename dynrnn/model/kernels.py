@@ -8,7 +8,7 @@ step in well under a microsecond for a map of a few states instead of tens of mi
 numpy call overhead. A map that returns None (the default, and every third-party map) keeps the
 generic numpy path, which computes the same thing.
 
-Three families are described:
+Two families are described:
 
 ``"network"``
     :class:`~dynrnn.RNN`, :class:`~dynrnn.ElmanRNN` and :class:`~dynrnn.PLRNN`, as the arrays
@@ -20,7 +20,9 @@ Three families are described:
         \text{Elman: } F(h) = \sigma(A h + B u + c), \qquad
         \text{PLRNN: } F(z) = d \circ z + A\,\mathrm{relu}(z) + B u + c.
 
-    Their loops are compiled once and cached on disk (numba ``cache=True``).
+    and one-layer :class:`~dynrnn.GRU` and :class:`~dynrnn.LSTM` cells with torch's arrays
+    (``kind`` ``"GRU"``, ``"LSTM"``). Their loops are compiled once and cached on disk (numba
+    ``cache=True``).
 ``"sympy"``
     maps built by :meth:`~dynrnn.Map.from_sympy`: their lambdified F and ∂F/∂x are compiled by
     numba (once per map and session; the compiled kernel is shared by every
@@ -35,10 +37,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MapKernel", "NETWORK_KINDS", "ACTIVATION_CODES", "stack_kernels"]
+__all__ = ["MapKernel", "NETWORK_KINDS", "ACTIVATION_CODES", "stack_kernels", "network_kernel",
+           "gated_kernel"]
 
 #: update rules of the "network" family
-NETWORK_KINDS = {"RNN": 0, "ElmanRNN": 1, "PLRNN": 2}
+NETWORK_KINDS = {"RNN": 0, "ElmanRNN": 1, "PLRNN": 2, "GRU": 3, "LSTM": 4}
 #: activations the compiled network kernels know (others keep the numpy path)
 ACTIVATION_CODES = {"tanh": 0, "sigmoid": 1, "relu": 2, "identity": 3}
 
@@ -75,18 +78,40 @@ class MapKernel:
             int(self.params[0].shape[0])
 
 
+def _writable(a, dtype=np.float64) -> np.ndarray:
+    """A fresh C-contiguous writeable copy: numba types read-only arrays (the networks' frozen
+    arrays) as a different signature, which would compile every loop once more."""
+    return np.array(a, dtype=dtype, order="C", copy=True)
+
+
 def network_kernel(kind: str, activation: str, A, B, c, d=None) -> MapKernel | None:
     """The kernel of a network of the ``"network"`` family, or None for an unknown activation."""
     if activation not in ACTIVATION_CODES:
         return None
-    A = np.ascontiguousarray(A, dtype=np.float64)
+    A = _writable(A, dtype=np.float64)
     n = A.shape[0]
-    B = np.ascontiguousarray(B, dtype=np.float64).reshape(n, -1)
-    c = np.ascontiguousarray(c, dtype=np.float64)
-    d = np.zeros(n) if d is None else np.ascontiguousarray(d, dtype=np.float64)
+    B = _writable(B, dtype=np.float64).reshape(n, -1)
+    c = _writable(c, dtype=np.float64)
+    d = np.zeros(n) if d is None else _writable(d, dtype=np.float64)
     codes = np.array([NETWORK_KINDS[kind], ACTIVATION_CODES[activation]], dtype=np.int64)
     return MapKernel("network", ("network", kind, activation, n, B.shape[1]),
                      (codes, A[None], B[None], c[None], d[None]), n, B.shape[1])
+
+
+def gated_kernel(kind: str, weight_ih, weight_hh, bias_ih, bias_hh) -> MapKernel:
+    """The kernel of a one-layer :class:`~dynrnn.GRU` (``kind="GRU"``) or :class:`~dynrnn.LSTM`
+    (``"LSTM"``) with torch's arrays; its state has H (GRU) or 2 H (LSTM: [h, c]) entries.
+    The parameter arrays are stored as ``(A, B, c, d) = (W_hh, W_ih, b_ih, b_hh)``, so the
+    compiled loops are those of the network family."""
+    W_hh = _writable(weight_hh, dtype=np.float64)
+    hidden = W_hh.shape[1]
+    W_ih = _writable(weight_ih, dtype=np.float64).reshape(W_hh.shape[0], -1)
+    arrays = (W_hh, W_ih, _writable(bias_ih, dtype=np.float64),
+              _writable(bias_hh, dtype=np.float64))
+    codes = np.array([NETWORK_KINDS[kind], 0], dtype=np.int64)
+    n_states = hidden * (2 if kind == "LSTM" else 1)
+    return MapKernel("network", ("network", kind, n_states, W_ih.shape[1]),
+                     (codes,) + tuple(a[None] for a in arrays), n_states, W_ih.shape[1])
 
 
 def stack_kernels(kernels: list[MapKernel]) -> MapKernel:

@@ -8,11 +8,11 @@ import pytest
 import sympy as sp
 
 import dynrnn as dr
+from dynrnn.analysis.codim2_coefficients import cusp_coefficient
 from dynrnn.analysis.normal_forms import (
     MAX_CYCLE_PERIOD,
     Criticality,
     NormalFormStatus,
-    cusp_coefficient,
     multilinear_forms,
     normal_form,
 )
@@ -345,7 +345,7 @@ def test_resonance_is_reported_not_computed():
 
 # -- two-parameter curves -------------------------------------------------------------------------
 def test_cusp_coefficient_on_a_fold_curve_of_a_tanh_unit():
-    from dynrnn.analysis.normal_forms import criticality_along
+    from dynrnn.analysis.codim2_coefficients import criticality_along
     net = dr.RNN([[2.0]], b=[0.0], activation="tanh")
     branch = dr.continuation(net, "b[0]", [0.0], (-1.0, 1.0), p0=0.0, direction="both")
     curve = dr.continue_bifurcation(net, branch.bifurcations[0], "W_rec[0,0]", (0.5, 3.0))
@@ -361,7 +361,7 @@ def test_cusp_coefficient_on_a_fold_curve_of_a_tanh_unit():
 
 
 def test_generalised_flip_separates_super_and_subcritical_parts_of_a_flip_curve():
-    from dynrnn.analysis.normal_forms import criticality_along
+    from dynrnn.analysis.codim2_coefficients import criticality_along
     x, m, a = sp.symbols("x m a")
     # x ↦ -(1 + m) x + a x² - x³: flip at m = 0 for every a, c = a² - 1, GPD at a = ±1
     f = dr.Map.from_sympy([-(1 + m) * x + a * x**2 - x**3], [x], {m: -0.1, a: 0.0})

@@ -198,6 +198,7 @@ def _sympy_maps():
 
 @pytest.mark.slow   # numba compiles each sympy map's loops at run time (a few seconds each)
 @pytest.mark.parametrize("name", ["henon", "forced"])
+@pytest.mark.filterwarnings("error:numba could not compile")   # the compiled path must run
 def test_sympy_paths_agree(name):
     system = _sympy_maps()[name]
     assert system.compiled_kernel() is not None
@@ -265,3 +266,22 @@ def test_sympy_map_numba_cannot_compile_falls_back_with_a_warning(monkeypatch):
         warnings.simplefilter("error")     # no second attempt, no second warning
         np.testing.assert_array_equal(system.run([0.1, 0.2], n_steps=5),
                                       system.run([0.1, 0.2], n_steps=5, backend="numpy"))
+
+
+def test_sympy_kernel_source_writes_the_components_into_the_loop_arrays():
+    """The generated kernel is lambdify's code with the list returned written into ``out``;
+    evaluated in Python (no numba) it gives the lambdified values."""
+    from dynrnn.model import sympy_kernels
+    system = _sympy_maps()["forced"]
+    f_num, j_num, _ = system.compiled_kernel().source
+    state, u, params = np.array([0.3, -0.2]), np.array([0.4]), (np.array([[0.8]]),)
+    for function, name, columns, shape in ((f_num, "step", 0, (2,)),
+                                           (j_num, "jacobian", 2, (2, 2))):
+        source = sympy_kernels.kernel_source(function, name, 2, 1, columns)
+        assert source is not None and "return" not in source
+        kernel = sympy_kernels.compile_source(source, name, function.__globals__)
+        out = np.full(shape, np.nan)
+        kernel(state, u, params, 0, out)
+        np.testing.assert_array_equal(out.ravel(), np.array(function(0.3, -0.2, 0.4, 0.8),
+                                                            dtype=float))
+    assert sympy_kernels.kernel_source(len, "step", 2, 1) is None     # no Python source

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Callable, Literal
 
@@ -43,15 +44,16 @@ from ...model.families import ParameterFamily, as_family
 from ..border_collisions import is_piecewise, piecewise_branch
 from ..stability import sorted_multipliers
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, check_work,
-                     evaluation_tangent, null_tangent, run_directions)
+                     correct, evaluation_tangent, null_tangent, run_directions)
 from .options import ContinuationOptions
+from .spectra import (KeptFactor, LeadingMultipliers, exact_data, guard_points, leading_tracker,
+                      one_crossing, refined_tangent, split_segment, start_tangent)
 from .testfunctions import detect_and_locate, multiplier_signs
 from ..._signature_checks import checked_arguments
 from ..._threads import limited_blas
 
 __all__ = ["ContinuationStatus", "ContinuationOptions", "ContinuationPoint", "Branch",
            "FixedPointProblem", "continuation"]
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +176,6 @@ class Branch(Tabular):
             f"  {len(self.bifurcations)} special points: {found}"])
 
 
-
 # ---------------------------------------------------------------------------------------------
 # the problem G(x, p) = F^k(x; p) - x and its derivatives
 # ---------------------------------------------------------------------------------------------
@@ -224,10 +225,20 @@ class FixedPointProblem:
     detect : bool
         Veto steps across which several multipliers crossed the unit circle (so that each
         special point gets a segment of its own).
+    leading : LeadingMultipliers or None
+        Track the leading multipliers instead of computing all (then ``data`` has a third
+        entry, False where the counts are the tracker's; see
+        :mod:`~dynrnn.analysis.continuation.spectra`).
     """
 
-    def __init__(self, family: ParameterFamily, n: int, u, period: int, detect: bool = True):
+    def __init__(self, family: ParameterFamily, n: int, u, period: int, detect: bool = True,
+                 leading: LeadingMultipliers | None = None):
         self.family = family
+        self.leading = leading
+        if leading is not None:      # the engine's hooks: LUs kept from point to point
+            self.linear_solver = KeptFactor()
+            self.tangent_from = partial(refined_tangent, solver=self.linear_solver,
+                                        fallback=evaluation_tangent)
         self.n = n
         self.u = u
         self.period = period
@@ -272,6 +283,8 @@ class FixedPointProblem:
         return fx - x
 
     def describe(self, point: Point):
+        if self.leading is not None:
+            return self.leading.describe(point.evaluation.monodromy)
         mu = sorted_multipliers(point.evaluation.monodromy)
         return mu, multiplier_signs(mu)
 
@@ -279,10 +292,15 @@ class FixedPointProblem:
         """At most one real multiplier or one complex pair crossed the unit circle."""
         if not self.detect:
             return True
-        signs_a, signs_b = previous.data[1], point.data[1]
-        d_unstable = signs_b[2] - signs_a[2]
-        d_complex = signs_b[3] - signs_a[3]
-        return abs(d_unstable) <= 1 or (abs(d_unstable) == 2 and d_complex == d_unstable)
+        if one_crossing(previous.data[1], point.data[1]):
+            return True
+        if self.leading is None or (previous.data[2] and point.data[2]):
+            return False
+        # the tracker's counts say no: decide on full decompositions of both points
+        for pt in (previous, point):
+            if not pt.data[2]:
+                pt.data = exact_data(pt.evaluation.monodromy)
+        return one_crossing(previous.data[1], point.data[1])
 
     def point(self, z: np.ndarray, evaluation, row: np.ndarray, n_iter: int = 0) -> Point:
         """The accepted point at z, its tangent oriented by ``row``."""
@@ -339,14 +357,18 @@ def assemble_branch(problem: FixedPointProblem, points: list, statuses: tuple, n
                     opts: ContinuationOptions, skip_segments=(), raise_on_failure=False) -> Branch:
     """Build the Branch from ordered points (tangents oriented forward) and locate specials."""
     n = problem.n
+    if getattr(problem, "leading", None) is not None:
+        # exact counts where the tracker could err, one crossing per segment
+        guard_points(points, opts.guard_every,
+                     split=lambda a, b: split_segment(problem, a, b, opts.corrector()))
     Z = np.array([pt.z for pt in points])
     T = np.array([pt.t for pt in points])
-    mu = np.array([pt.data[0] for pt in points])
+    kept = min(len(pt.data[0]) for pt in points)    # all, or the leading ones everywhere
+    mu = np.array([pt.data[0][:kept] for pt in points])
     det_sign = np.array([pt.det_sign for pt in points])
     n_newton = np.array([pt.n_iter for pt in points], dtype=int)
-    modulus = np.abs(mu)
-    n_unstable = np.count_nonzero(modulus > 1.0, axis=1)
-    stable = modulus[:, 0] < 1.0
+    n_unstable = np.array([pt.data[1][2] for pt in points], dtype=int)
+    stable = np.abs(mu[:, 0]) < 1.0
     steps = np.linalg.norm(np.diff(Z, axis=0), axis=1)
     arclength = np.concatenate([[0.0], np.cumsum(steps)])
     bifurcations: tuple = ()
@@ -480,7 +502,8 @@ def continuation(system: RecurrentMap, param, start, bounds: tuple[float, float]
     if is_piecewise(map0, u_res):   # ReLU maps: exact regions and border collisions
         return piecewise_branch(family, x0, p0, (lo, hi), int(period), u_res, direction,
                                 raise_on_failure=raise_on_failure)
-    problem = FixedPointProblem(family, n, u_res, int(period), opts.detect)
+    problem = FixedPointProblem(family, n, u_res, int(period), opts.detect,
+                                leading_tracker(opts, n))
     first = _start_point(problem, x0, p0, opts)
     points, statuses, n_rejected = _run(problem, first, opts, (lo, hi), direction, callback,
                                         progress)
@@ -556,7 +579,7 @@ def _start_point(problem: FixedPointProblem, x0, p0, opts) -> Point:
             argument="start", value=x0)
     z = np.append(x, p0)
     ev = problem.evaluate(z)
-    t = null_tangent(ev.jacobian)
+    t = start_tangent(ev, problem.leading is not None)
     if t[-1] < 0:       # oriented forward (increasing parameter); "backward" reverses it
         t = -t
     try:

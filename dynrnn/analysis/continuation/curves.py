@@ -79,9 +79,11 @@ from ..._checks import check_count
 from ..._tables import TableSpec, Tabular
 from ...errors import ConvergenceError, InvalidInputError, InvalidTypeError
 from ...model.base import RecurrentMap, as_finite_array
-from ..normal_forms import codim2_extra
+from ..codim2_coefficients import codim2_extra
+from ..strong_resonances import locate_on_ns_curve
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sorted_multipliers
+from .spectra import curve_multipliers
 from .branch import check_size
 from .defining import CODIM2_TESTS, DefiningSystem
 from .engine import (ContinuationStatus, Point, as_direction, check_interval, correct,
@@ -146,7 +148,8 @@ class BifurcationCurve(Tabular):
     states : ndarray, shape (m, n_states)
         A point of the fixed point or cycle at each curve point.
     eigenvalues : ndarray, shape (m, n_states), complex
-        Multipliers of the k-fold map (sorted by decreasing modulus).
+        Multipliers of the k-fold map (sorted by decreasing modulus); from 128 states on only
+        the leading ones, shape (m, k), tracked along the curve and all of them at its ends.
     kappa : ndarray, shape (m,)
         For NS curves κ = cos θ of the critical pair e^{±iθ} (``|κ| > 1`` marks neutral saddles);
         NaN for LP and PD curves.
@@ -549,6 +552,10 @@ def _detect(problem, points, opts, closed: bool = False):
             if not tests[i, col] * tests[j, col] * factor < 0:
                 continue
             located = _locate_codim2(problem, points[i], points[j], col, opts)
+            if located is None and problem.kind is BifurcationKind.NS:
+                # the NS system is singular at R1/R2: locate on the fold/flip system there
+                located = locate_on_ns_curve(problem, points[i].z, points[j].z,
+                                             1.0 if kind is BifurcationKind.R1 else -1.0)
             if located is None:
                 continue
             z, ev, value, it = located
@@ -587,7 +594,7 @@ def _assemble(problem, points, start_index, codim2, status, message, n_steps, n_
     return BifurcationCurve(
         kind=problem.kind, param_names=(problem.names[0], problem.names[1]),
         params=Z[:, n:n + 2].copy(), states=Z[:, :n].copy(),
-        eigenvalues=sorted_multipliers(np.array([p.evaluation.Gx for p in points])),
+        eigenvalues=curve_multipliers([p.evaluation.Gx for p in points]),
         kappa=kappa, codim2=codim2, period=problem.period, start_index=start_index,
         status=status, success=status in _SUCCESS, message=message or status.value,
         n_steps=n_steps, n_iter=n_iter)

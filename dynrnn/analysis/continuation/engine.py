@@ -57,6 +57,13 @@ A problem is any object with these attributes (no base class needed; see
     Optional veto of a converged step, which is then retried with a smaller step (e.g. when
     several multipliers crossed the unit circle at once, so that each special point gets a
     segment of its own).
+``linear_solver(A, b) -> (y, (lu, piv), info)``
+    Optional: how the corrector solves its bordered systems (e.g. refinement on an LU kept
+    from earlier points); by default a fresh LU (``dgesv``).
+``tangent_from(correction, previous) -> (t, det_sign)``
+    Optional: the tangent at a converged :class:`Correction` (e.g. refined from the LU of the
+    corrector's last solve, which spares a factorisation for large networks); by default a
+    fresh LU of the bordered matrix (:func:`evaluation_tangent`).
 
 Test functions and location are not part of the engine: a module that detects special points
 reads ``point.data`` along the returned points and locates zeros by calling :func:`correct` on
@@ -67,6 +74,12 @@ do, without changing this file:
 * :mod:`.curves`: two-parameter curves of folds, flips and Neimark–Sacker points (minimally
   augmented systems whose borders travel in ``context``);
 * :mod:`.testfunctions`: codimension-one test functions and their location along a branch;
+* :mod:`.spectra`: large networks (from 128 states) track their leading multipliers from
+  point to point instead of a full eigendecomposition per point; **the guard** makes a full
+  one at both ends and every ``guard_every`` (25) points, recomputes every point since the
+  last guard point where the tracked count of multipliers outside the circle was wrong,
+  confirms every count change with full ones at both ends of its segment, and splits
+  segments with several crossings; location runs on full decompositions as for small maps;
 * a multiple-shooting problem for long cycles is a new problem object (unknowns x_1..x_k, p);
   normal-form coefficients are functions of the located points; border-collision events are a
   ``stop`` callback of :func:`march` (or a test function read from ``point.data``).
@@ -214,17 +227,22 @@ class CorrectorSettings:
 
 class Correction:
     """The outcome of :func:`correct`: ``ok``, the last ``z``, the ``evaluation`` there (None
-    if a failure made it meaningless), Newton iterations ``n_iter``, and ``finite`` (False when
-    the problem returned NaN or infinity)."""
+    if a failure made it meaningless), Newton iterations ``n_iter``, ``finite`` (False when
+    the problem returned NaN or infinity), and on success ``matrix``, the bordered matrix at
+    ``z``, with ``factor``, the LU (lu, piv) of the last Newton solve (at the previous
+    iterate; None without one): a preconditioner for the tangent (``tangent_from``)."""
 
-    __slots__ = ("ok", "z", "evaluation", "n_iter", "finite")
+    __slots__ = ("ok", "z", "evaluation", "n_iter", "finite", "matrix", "factor")
 
-    def __init__(self, ok: bool, z: np.ndarray, evaluation, n_iter: int, finite: bool = True):
+    def __init__(self, ok: bool, z: np.ndarray, evaluation, n_iter: int, finite: bool = True,
+                 matrix=None, factor=None):
         self.ok = ok
         self.z = z
         self.evaluation = evaluation
         self.n_iter = n_iter
         self.finite = finite
+        self.matrix = matrix
+        self.factor = factor
 
 
 def correct(problem, z0: np.ndarray, rows: np.ndarray, settings: CorrectorSettings,
@@ -254,6 +272,8 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
     last = dz_norm = math.inf
     evaluate = problem.evaluate
     fill = structured = None
+    A = factor = None
+    solver = getattr(problem, "linear_solver", None)
     for it in range(settings.max_iter + 1):
         ev = evaluate(z, context)
         context = ev.context
@@ -285,7 +305,7 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
             return Correction(False, z, None, it, finite=False)
         if res_norm <= tol and (step_tol is None or (
                 it > 0 and dz_norm <= step_tol * (1.0 + float(np.abs(z).max())))):
-            return Correction(True, z, ev, it)
+            return Correction(True, z, ev, it, matrix=A, factor=factor)
         if it == settings.max_iter or (divergence is not None and it >= 2
                                        and res_norm > divergence * last):
             return Correction(False, z, ev, it)
@@ -295,8 +315,11 @@ def _newton(problem, z0, rows, settings, context, anchor=None):
                 dz, info = structured(ev, rows, res)[0], 0
             except np.linalg.LinAlgError:
                 info = 1
+        elif solver is None:
+            lu, piv, dz, info = dgesv(A, res)
+            factor = (lu, piv)
         else:
-            _, _, dz, info = dgesv(A, res)
+            dz, factor, info = solver(A, res)
         if info != 0:
             return Correction(False, z, ev, it + 1)
         dz_norm = max(map(abs, dz.tolist()))
@@ -379,8 +402,11 @@ class MarchResult:
         return len(self.points) - 1
 
 
-def _accept(describe, z, ev, previous, n_iter, context):
-    t, sign = evaluation_tangent(ev, previous)
+def _accept(describe, z, ev, previous, n_iter, context, corr=None, tangent_from=None):
+    if tangent_from is not None and corr is not None:
+        t, sign = tangent_from(corr, previous)
+    else:
+        t, sign = evaluation_tangent(ev, previous)
     point = Point(z, t, sign, ev, n_iter, context)
     if describe is not None:
         point.data = describe(point)
@@ -466,6 +492,7 @@ class _Hooks:
         self.next_context = getattr(problem, "next_context", None)
         self.admissible = getattr(problem, "admissible", None)
         self.describe = getattr(problem, "describe", None)
+        self.tangent_from = getattr(problem, "tangent_from", None)
         self.unit = np.eye(problem.n_unknowns)
 
 
@@ -516,7 +543,8 @@ def _march_loop(problem, result, control, box, ds, on_point, stop, bar):
                 ok, reason = False, ContinuationStatus.STEP_TOO_SMALL
             else:
                 try:
-                    point = _accept(describe, z, corr.evaluation, cur.t, corr.n_iter, context)
+                    point = _accept(describe, z, corr.evaluation, cur.t, corr.n_iter, context,
+                                    corr, hooks.tangent_from)
                 except np.linalg.LinAlgError:
                     ok = False
             if ok and not float(point.t @ cur.t) >= cos_max and not (

@@ -54,6 +54,17 @@ class ContinuationOptions:
     max_locate_iter : int
     switch_amplitude : float
         Distance from the bifurcation point of the first point of a switched branch.
+    multipliers : {"auto", "all", "leading"}
+        How the multipliers of each point are computed. "all": a full eigendecomposition at
+        every point. "leading": only the multipliers of largest modulus, from a subspace
+        tracked along the branch, with flip signs from an LU and full decompositions at every
+        ``guard_every``-th point, at the ends and around every detected change (the guard of
+        :mod:`dynrnn.analysis.continuation.spectra`); ``Branch.eigenvalues`` then holds the
+        leading multipliers only. "auto" (default): "leading" from 128 states on.
+    guard_every : int
+        Points between two full decompositions of the guard ("leading" only).
+    n_leading : int
+        Multipliers tracked at first ("leading" only; doubles when more lie near the circle).
     """
 
     ds: float = 0.01
@@ -71,8 +82,15 @@ class ContinuationOptions:
     locate_tol: float = 1e-11
     max_locate_iter: int = 60
     switch_amplitude: float = 1e-3
+    multipliers: str = "auto"
+    guard_every: int = 25
+    n_leading: int = 8
 
     def __post_init__(self):
+        if self.multipliers not in ("auto", "all", "leading"):
+            raise InvalidInputError(f"ContinuationOptions.multipliers must be 'auto', 'all' or "
+                                    f"'leading', got {self.multipliers!r}",
+                                    argument="multipliers", value=self.multipliers)
         for name in ("ds", "ds_min", "ds_max", "newton_tol", "grow", "shrink", "max_turn_angle",
                      "max_correction", "locate_tol", "switch_amplitude"):
             value = getattr(self, name)
@@ -84,7 +102,7 @@ class ContinuationOptions:
                 raise InvalidInputError(f"ContinuationOptions.{name} must be finite, got {value}",
                                         argument=name, value=value)
         for name, low in (("max_points", 2), ("max_newton_iter", 1), ("fast_newton_iter", 0),
-                          ("max_locate_iter", 0)):
+                          ("max_locate_iter", 0), ("guard_every", 1), ("n_leading", 2)):
             check_count(getattr(self, name), name, low, label=f"ContinuationOptions.{name}")
         if not 0 < self.ds_min <= abs(self.ds) <= self.ds_max:
             raise InvalidInputError(

@@ -18,7 +18,8 @@ from ...model.base import RecurrentMap
 from ...model.families import ParameterFamily
 from ..special_points import Bifurcation
 from .branch import (Branch, ContinuationOptions, ContinuationPoint, FixedPointProblem,
-                     assemble_branch, point_callback, check_size, resolve_family)
+                     assemble_branch, point_callback, check_size, leading_tracker,
+                     resolve_family)
 from .engine import ContinuationStatus, Point, bordered_tangent, check_interval, correct, march
 from ..._signature_checks import checked_arguments
 from ..._threads import limited_blas
@@ -182,11 +183,11 @@ def switch_branch(branch: Branch, bifurcation: Bifurcation, *, system: Recurrent
     if kind == "PD":
         # the period-k branch is regular at a flip: its exact tangent
         t_old = bordered_tangent(old.evaluate(z_star).jacobian, t_guess)[0]
-        new = FixedPointProblem(family, n, u, 2 * k, opts.detect)
+        new = FixedPointProblem(family, n, u, 2 * k, opts.detect, leading_tracker(opts, n))
         signs: tuple[float, ...] = (1.0,)                  # x* ± εv are two points of the same doubled cycle
     else:
         t_old = t_guess
-        new = FixedPointProblem(family, n, u, k, opts.detect)
+        new = FixedPointProblem(family, n, u, k, opts.detect, leading_tracker(opts, n))
         signs = (1.0, -1.0)
     d = _switch_direction(new, z_star, t_old)
     halves = [_half(old, new, kind, z_star, sign * d, eps, (lo, hi), opts, callback)
