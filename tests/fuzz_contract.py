@@ -58,6 +58,7 @@ DOCUMENTED_NONFINITE = {
     "norm", "scale",    # ClipResult of a non-finite gradient: the norm that was seen
     "residual_history",      # FixedPointResult: NaN after a start has converged
     "unexplained_fraction",  # GradientEvents: NaN when there is no spike to explain
+    "lr", "input_mean",      # Recording: NaN without an optimiser / when no batch input was given
     "max_correction",   # BifurcationCurveOptions: inf means no limit (its default)
     "boundary_width",   # BasinsResult: NaN when no boundary was bisected (not yet documented
                         # in its docstring: reported to the basins owner)

@@ -463,7 +463,7 @@ MAX_COLLISION_PERIOD = 64
 
 @checked_arguments
 def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_period: int = 1,
-                              u=None) -> tuple:
+                              u=None, starts=None) -> tuple:
     """Border collisions met by every cycle of ``net_a`` on the straight line to ``net_b``.
 
     For gradient-spike attribution in ReLU networks: along θ(s) = θ_a + s(θ_b − θ_a),
@@ -477,6 +477,9 @@ def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_p
     net_a, net_b : PLRNN or RNN with ReLU units (the same class and shape)
     max_period : int
     u : array_like, optional
+    starts : array_like, shape (m, n_states), optional
+        Only the fixed points and cycles that the search reaches from these states (e.g. the
+        states a trajectory visits) are continued; default: all that the search finds.
 
     Returns
     -------
@@ -495,13 +498,14 @@ def border_collisions_between(net_a: RecurrentMap, net_b: RecurrentMap, *, max_p
     if net_a.piecewise_linear_form(u) is None:
         raise InvalidTypeError(f"net_a ({type(net_a).__name__}) is not piecewise linear",
                                argument="net_a", value=repr(net_a))
-    starts = [(np.asarray(fp.x), 1) for fp in find_fixed_points(net_a, seed=0)]
+    search: dict = {"seed": 0} if starts is None else {"seed": 0, "starts": starts}
+    points = [(np.asarray(fp.x), 1) for fp in find_fixed_points(net_a, **search)]
     for k in range(2, int(max_period) + 1):
-        for cyc in find_cycles(net_a, k, seed=0):
+        for cyc in find_cycles(net_a, k, **search):
             if int(getattr(cyc, "period", k)) == k:
-                starts.append((np.asarray(cyc.x), k))
+                points.append((np.asarray(cyc.x), k))
     out: list = []
-    for x_star, k in starts:
+    for x_star, k in points:
         branch = continue_piecewise(net_a, ("line", net_b), x_star, (0.0, 1.0), p0=0.0,
                                     period=k, u=u)
         for c in branch.collisions:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FileFormatError, InvalidInputError
+from ..errors import FileFormatError, InvalidInputError, InvalidTypeError
 from .spikes import SpikeDefinition
 
 __all__ = ["Recording", "load_recording", "RECORDING_FORMAT", "RECORDING_VERSION"]
@@ -58,25 +58,26 @@ def chunk_numbers(directory: Path) -> list[int]:
                    if m})
 
 
-def read_meta(directory: Path) -> dict:
+def read_meta(directory: Path, argument: str = "path") -> dict:
+    """The header of the recording in ``directory`` (errors name ``argument``)."""
     path = directory / META_FILE
     try:
         meta = json.loads(path.read_text())
     except FileNotFoundError as exc:
         raise FileFormatError(f"{directory} is not a dynrnn recording: it has no {META_FILE} "
-                              "(make one with dynrnn.torch.Recorder)", argument="source",
+                              "(make one with dynrnn.torch.Recorder)", argument=argument,
                               value=str(directory)) from exc
     except (OSError, ValueError) as exc:
-        raise FileFormatError(f"cannot read {path}: {exc}", argument="source",
+        raise FileFormatError(f"cannot read {path}: {exc}", argument=argument,
                               value=str(path)) from exc
     if not isinstance(meta, dict) or meta.get("format") != RECORDING_FORMAT:
-        raise FileFormatError(f"{path} is not a dynrnn recording header", argument="source",
+        raise FileFormatError(f"{path} is not a dynrnn recording header", argument=argument,
                               value=str(path))
     version = meta.get("version")
-    if not isinstance(version, int) or version > RECORDING_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > RECORDING_VERSION:
         raise FileFormatError(f"{path} was written by recording format version {version!r}; this "
                               f"dynrnn reads versions up to {RECORDING_VERSION}: upgrade dynrnn",
-                              argument="source", value=version)
+                              argument=argument, value=version)
     return meta
 
 
@@ -84,9 +85,9 @@ def _load_chunk(path: Path) -> dict:
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: np.array(data[k]) for k in data.files}
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, KeyError) as exc:   # KeyError: a damaged zip member
         raise FileFormatError(f"chunk {path} is unreadable ({exc}); delete it to read the rest "
-                              "of the recording", argument="source", value=str(path)) from exc
+                              "of the recording", argument="path", value=str(path)) from exc
 
 
 @dataclass(frozen=True)
@@ -268,15 +269,44 @@ def load_recording(path, *, names=None) -> Recording:
 
     Raises
     ------
+    InvalidTypeError
+        ``path`` not a str or path-like, ``names`` not a sequence of str.
     FileFormatError
-        Not a recording, a newer format version, an unreadable chunk, or parameter names that do
-        not match ``names``.
+        Not a directory, not a recording, a newer format version, a damaged header or chunk, or
+        parameter names that do not match ``names``.
     """
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise InvalidTypeError(f"path must be the path of a recording directory (str or "
+                               f"path-like), got {type(path).__name__}", argument="path",
+                               value=path)
+    if names is not None and (isinstance(names, (str, bytes)) or not _is_sequence(names)
+                              or not all(isinstance(n, str) for n in names)):
+        raise InvalidTypeError(f"names must be a sequence of parameter names (str), e.g. "
+                               f"['weight_ih_l0', 'weight_hh_l0'], got {names!r}",
+                               argument="names", value=names)
     directory = Path(os.fspath(path))
     if not directory.is_dir():
         raise FileFormatError(f"recording {str(directory)!r} is not a directory (a Recorder "
-                              "writes a directory)", argument="source", value=str(directory))
+                              "writes a directory)", argument="path", value=str(directory))
     meta = read_meta(directory)
+    try:
+        return _read(directory, meta, names)
+    except FileFormatError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, OSError) as exc:
+        # a header or chunk with the right format tag but missing or malformed fields
+        why = f"{type(exc).__name__}: {exc}"
+        raise FileFormatError(f"recording {directory} is damaged or incomplete ({why}); record "
+                              "it again or delete the damaged chunk",
+                              argument="path", value=str(directory)) from exc
+
+
+def _is_sequence(value) -> bool:
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)
+
+
+def _read(directory: Path, meta: dict, names) -> Recording:
+    """The records of ``directory`` (its header ``meta`` already checked)."""
     if names is not None:
         have = [n for n, _ in meta["names"]]
         if list(names) != have:

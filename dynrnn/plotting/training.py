@@ -9,6 +9,7 @@ __all__ = ["plot_training_atlas", "plot_error_surface", "plot_jacobian_norms",
            "plot_gradient_by_distance"]
 
 _KIND_COLOURS = {"LP": "tab:red", "PD": "tab:purple", "NS": "tab:green", "BP": "tab:orange",
+                 "BC": "tab:brown",   # border collisions of ReLU networks
                  "basin": "tab:blue"}
 
 

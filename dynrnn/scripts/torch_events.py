@@ -116,15 +116,16 @@ def compute(args) -> dict:
 
 
 def table(loaded) -> list[str]:
-    """One row per run: spikes; explained by a relevant bifurcation, by a basin crossing; only
-    irrelevant crossings; unexplained; not analysed."""
+    """One row per run: spikes; explained by a relevant bifurcation (smooth, or a border collision
+    of a ReLU network), by a basin crossing; only irrelevant crossings; unexplained; not
+    analysed."""
     rows = ["run                              spikes analysed  bifurcation  basin  "
             "irrelevant-only  unexplained"]
     total = {"analysed": 0, "bif": 0, "basin": 0}
     for key in sorted(k for k in loaded if k.endswith("_events")):
         ev = loaded[key]
         c = ev.counts()
-        bif = c["BIFURCATION"] + c["BIFURCATION_NEARBY"]
+        bif = c["BIFURCATION"] + c["BIFURCATION_NEARBY"] + c["BORDER_COLLISION"]
         analysed = len(ev) - c["NOT_ANALYSED"]
         total["analysed"] += analysed
         total["bif"] += bif

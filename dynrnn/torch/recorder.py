@@ -281,7 +281,7 @@ class Recorder:
         header = json.loads(json.dumps(self._header()))  # lists, as they are read back
         self.first_step, self.seq = 0, 0
         if (out / META_FILE).exists():
-            old = read_meta(out)
+            old = read_meta(out, argument="out")
             for key in ("kind", "names", "readout", "hidden_size", "input_size", "num_layers"):
                 if old.get(key) != header[key]:
                     raise InvalidInputError(

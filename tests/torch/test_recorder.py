@@ -300,3 +300,42 @@ def test_newer_format_and_mismatched_names(tmp_path):
         find_gradient_events(tmp_path)
     with pytest.raises(dr.FileFormatError, match="not a directory"):
         find_gradient_events(tmp_path / "recording.json")
+
+
+def test_load_recording_bad_paths_and_damaged_recordings(tmp_path):
+    # the fuzz suite's classes for load_recording, each named (issue 10)
+    model = Model()
+    good = tmp_path / "run"
+    with Recorder(model, out=good) as rec:
+        loop(model, rec, 3)
+    for bad in (None, 3, b"run", ["run"], object()):
+        with pytest.raises(dr.InvalidTypeError, match="path") as info:
+            load_recording(bad)
+        assert info.value.argument == "path"
+    for bad in ("weight_hh_l0", 5, [1, 2]):
+        with pytest.raises(dr.InvalidTypeError) as info:
+            load_recording(good, names=bad)
+        assert info.value.argument == "names"
+    with pytest.raises(dr.FileFormatError, match="not a directory"):
+        load_recording(good / "recording.json")               # a file
+    with pytest.raises(dr.FileFormatError, match="not a directory"):
+        load_recording(tmp_path / "missing")
+    with pytest.raises(dr.FileFormatError, match="no recording.json"):
+        load_recording(tmp_path)                               # a directory, not a recording
+    (tmp_path / "recording.json").write_text("{not json")
+    with pytest.raises(dr.FileFormatError, match="cannot read"):
+        load_recording(tmp_path)
+    # a header with the right tag but fields missing, and a chunk without its arrays
+    meta = json.loads((good / "recording.json").read_text())
+    del meta["input_size"]
+    (good / "recording.json").write_text(json.dumps(meta))
+    with pytest.raises(dr.FileFormatError, match="damaged or incomplete") as info:
+        load_recording(good)
+    assert info.value.argument == "path"
+    other = tmp_path / "other"
+    with Recorder(model, out=other) as rec:
+        loop(model, rec, 3)
+    chunk = next(other.glob("steps-*.npz"))
+    np.savez(chunk, nothing=np.zeros(1))
+    with pytest.raises(dr.FileFormatError, match="damaged or incomplete"):
+        load_recording(other)
