@@ -77,7 +77,10 @@ def smooth_crossings(net_a, net_b, step_a, step_b, max_period, notes: list,
     """
     from ...analysis import continuation, find_fixed_points  # lazily: analysis is heavier
     from ...errors import DynrnnError
-    kwargs = {"seed": 0} if starts_from is None else {"starts": starts_from, "seed": 0}
+    # Given starts stay the only starts (no invariant-box starts mixed in): the search is
+    # restricted to what the visited states reach.
+    kwargs = {"seed": 0} if starts_from is None else {"starts": starts_from, "seed": 0,
+                                                      "box_fraction": 0.0}
     starts = [(np.asarray(fp.x), 1) for fp in find_fixed_points(net_a, **kwargs)]
     if max_period > 1:
         from ...analysis import find_cycles
