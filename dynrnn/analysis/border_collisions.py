@@ -394,29 +394,12 @@ def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, 
             if len(collisions) >= max_collisions:
                 status = PiecewiseStatus.MAX_COLLISIONS
                 break
-            after = patterns.copy()
-            after[idx] = ~after[idx]
-            A, W, _ = problem.form(p_star)
-            P_before, P_after = _cycle_matrix(A, W, patterns), _cycle_matrix(A, W, after)
-            kind = classify_border_collision(P_before, P_after)
-            new_d = -d if kind == BorderCollisionType.NONSMOOTH_FOLD else d
-            # check that the new region continues the branch just past the border
-            probe = p_star + new_d * min(step, 1e-6 * max(1.0, abs(p_star)))
-            probe = min(hi, max(lo, probe))
-            probe_orbit, probe_singular, _ = problem.orbit(probe, after)
-            _, _, stable_b, mu_b = _counts(P_after)
-            _, _, stable_a, mu_a = _counts(P_before)
-            collisions.append(Bifurcation(
-                kind=BifurcationKind.BC, param=float(p_star), x=orbit_star[0].copy(),
-                eigenvalues=mu_a, bracket=(float(min(p, target)), float(max(p, target))),
-                param_name=family.name, period=period, index=len(records) - 1,
-                test_value=float(orbit_star[idx]),
-                extra={"type": kind, "eigenvalues_after": mu_b, "stable_before": stable_a,
-                       "stable_after": stable_b, "cycle_point": int(idx[0]),
-                       "unit": int(idx[1]), "pattern_before": patterns.copy(),
-                       "pattern_after": after.copy(), "orbit": orbit_star.copy()}))
+            collision, after, new_d, continues = _collision_at(
+                problem, family, patterns, idx, (p, target), p_star, orbit_star, d, step,
+                (lo, hi), len(records) - 1)
+            collisions.append(collision)
             record(p_star, orbit_star, patterns)
-            if probe_singular or not _consistent(probe_orbit, after, _scale(probe_orbit)):
+            if not continues:
                 status = PiecewiseStatus.AMBIGUOUS_BORDER
                 break
             patterns, d, p = after, new_d, p_star
@@ -433,6 +416,37 @@ def continue_piecewise(system: RecurrentMap, param, start, bounds: tuple[float, 
         eigenvalues=np.array([r[3] for r in records]).reshape(-1, n),
         stable=np.array([r[4] for r in records], dtype=bool), collisions=tuple(collisions),
         status=status, message=str(status))
+
+
+def _collision_at(problem, family, patterns, idx, segment, p_star, orbit_star, d, step, bounds,
+                  index):
+    """The border collision where cycle coordinate ``idx`` changes sign at ``p_star``: the
+    typed :class:`Bifurcation`, the region pattern after it, the direction in which the branch
+    goes on (reversed at a non-smooth fold) and whether the new region does continue it just
+    past the border."""
+    period = patterns.shape[0]
+    after = patterns.copy()
+    after[idx] = ~after[idx]
+    A, W, _ = problem.form(p_star)
+    P_before, P_after = _cycle_matrix(A, W, patterns), _cycle_matrix(A, W, after)
+    kind = classify_border_collision(P_before, P_after)
+    new_d = -d if kind == BorderCollisionType.NONSMOOTH_FOLD else d
+    probe = p_star + new_d * min(step, 1e-6 * max(1.0, abs(p_star)))
+    probe = min(bounds[1], max(bounds[0], probe))
+    probe_orbit, probe_singular, _ = problem.orbit(probe, after)
+    _, _, stable_b, mu_b = _counts(P_after)
+    _, _, stable_a, mu_a = _counts(P_before)
+    collision = Bifurcation(
+        kind=BifurcationKind.BC, param=float(p_star), x=orbit_star[0].copy(),
+        eigenvalues=mu_a, bracket=(float(min(segment)), float(max(segment))),
+        param_name=family.name, period=period, index=index,
+        test_value=float(orbit_star[idx]),
+        extra={"type": kind, "eigenvalues_after": mu_b, "stable_before": stable_a,
+               "stable_after": stable_b, "cycle_point": int(idx[0]),
+               "unit": int(idx[1]), "pattern_before": patterns.copy(),
+               "pattern_after": after.copy(), "orbit": orbit_star.copy()})
+    continues = not probe_singular and _consistent(probe_orbit, after, _scale(probe_orbit))
+    return collision, after, new_d, continues
 
 
 def _first_crossing(problem, patterns, p_a, p_b, orbit_a, orbit_b, locate_tol):

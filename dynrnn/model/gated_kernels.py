@@ -13,7 +13,7 @@ import math
 
 
 def _sigmoid(a):
-    # as dynrnn.model.gated._sigmoid: no overflow for large |a|, same rounding as the numpy path
+    # as dynrnn.model.gated_network.sigmoid: no overflow for large |a|, the numpy path's rounding
     return 0.5 * (1.0 + math.tanh(0.5 * a))
 
 
