@@ -3,6 +3,7 @@
     python3 benchmarks/bench_large_continuation.py            # n = 64 … 1024 (about 3 min idle)
     python3 benchmarks/bench_large_continuation.py --quick    # n = 64 … 512
     python3 benchmarks/bench_large_continuation.py --plot     # and the figure in figures/
+    python3 benchmarks/bench_large_continuation.py --dense    # a branch dense with crossings
 
 ``dr.continuation(net, "gain", x0, (1, 6))`` with detection on, one BLAS thread (dynrnn's
 default), on random networks W = 0.5·N(0, 1)/√n, b = 0.3·N(0, 1), from gain 1. Two paths in
@@ -20,6 +21,12 @@ Wall time per computed point after a warm-up; the exponent k of t ≈ c·nᵏ by
 log–log axes. Goal (issue §2): ≤ 40 ms per point at n = 256 and ≤ 0.15 s at n = 1,024. RESULT
 ``ratio`` = old / new time per point at n = 256 (same process); the detail has every n, both
 exponents, the goals and the load average.
+
+``--dense``: the 400-point n = 256 branch from gain 1 (to about 3.7), on which 33 special
+points (29 NS, 2 PD, 2 LP) are located, in both modes in the same process: ms per point,
+the number located, and the largest difference of located parameter values between the modes
+(location on the tracked path follows the critical multiplier by inverse iteration,
+:mod:`dynrnn.analysis.continuation.critical`). RESULT ratio = all / leading time per point.
 """
 from __future__ import annotations
 
@@ -60,6 +67,34 @@ def per_point(n: int, points: int, multipliers: str) -> tuple[float, dr.Branch]:
     return (time.perf_counter() - start) / branch.params.size, branch
 
 
+def dense(points: int = 400, n: int = 256) -> None:
+    """Both modes on the crossing-dense branch: ms per point, special points, agreement."""
+    net, x0 = network(n)
+    seconds, branches = {}, {}
+    for mode in ("all", "leading"):
+        start = time.perf_counter()
+        options = dr.ContinuationOptions(max_points=points, multipliers=mode)
+        branches[mode] = dr.continuation(net, "gain", x0, (1.0, 6.0), options=options)
+        seconds[mode] = (time.perf_counter() - start) / branches[mode].params.size
+        found = branches[mode].bifurcations
+        kinds = {kind: sum(b.kind.value == kind for b in found)
+                 for kind in ("NS", "PD", "LP", "BP")}
+        print(f"{mode:8s}: {seconds[mode] * 1e3:6.1f} ms per point, {len(found)} special points "
+              f"{kinds}, gain {branches[mode].params[-1]:.3f}", flush=True)
+    reference, tested = branches["all"].bifurcations, branches["leading"].bifurcations
+    same = [b.kind for b in reference] == [b.kind for b in tested]
+    difference = max((abs(a.param - b.param) for a, b in zip(reference, tested)), default=0.0)
+    load = os.getloadavg()[0]
+    print(f"same kinds in the same order: {same}; largest location difference {difference:.2e}; "
+          f"load average {load:.1f}")
+    report("large_continuation_dense", "full eigendecomposition at every point "
+           "(multipliers='all') on the crossing-dense n=256 branch",
+           seconds["all"] / seconds["leading"],
+           f"all {seconds['all'] * 1e3:.1f} ms/pt, leading {seconds['leading'] * 1e3:.1f} ms/pt, "
+           f"{len(tested)} special points, max location difference {difference:.1e}, "
+           f"load average {load:.1f}")
+
+
 def exponent(ns, times) -> float:
     return float(np.polyfit(np.log(ns), np.log([times[n] for n in ns]), 1)[0])
 
@@ -70,7 +105,12 @@ def main(argv=None):
     parser.add_argument("--points", type=int, default=26, help="points of the new path")
     parser.add_argument("--old-points", type=int, default=6, help="points of the old path")
     parser.add_argument("--plot", action="store_true")
+    parser.add_argument("--dense", action="store_true",
+                        help="only the 400-point n = 256 branch dense with bifurcations")
     args = parser.parse_args(argv)
+    if args.dense:
+        dense()
+        return
     ns = [64, 128, 256, 512] if args.quick else [64, 128, 256, 512, 1024]
     new, old, loads = {}, {}, {}
     for n in ns:

@@ -169,3 +169,76 @@ def test_kept_factor_solves_like_a_fresh_lu_and_keeps_the_determinant_sign():
     y, _, _ = solver(B, np.ones(40))
     np.testing.assert_allclose(B @ y, np.ones(40), atol=1e-10)
     assert solver.n_factorisations == before + 1
+
+
+# location on large networks: the critical multiplier by inverse iteration (critical.py)
+from dynrnn.analysis.continuation import critical, testfunctions  # noqa: E402
+
+
+def _spy(monkeypatch, replacement=None):
+    """Count the calls of inverse iteration during location (optionally replacing it)."""
+    calls = []
+    original = testfunctions.inverse_iteration
+
+    def spy(M, shift, *args, **kwargs):
+        calls.append(shift)
+        return (replacement or original)(M, shift, *args, **kwargs)
+
+    monkeypatch.setattr(testfunctions, "inverse_iteration", spy)
+    return calls
+
+
+@pytest.mark.parametrize("n, seed, hi", [(40, 1, 2.0), (60, 2, 1.8),
+                                         pytest.param(80, 0, 2.2, marks=pytest.mark.slow)])
+def test_location_by_inverse_iteration_matches_full_decompositions(monkeypatch, n, seed, hi):
+    net, x0 = _network(n, seed)
+    reference = _branch(net, x0, "all", hi)
+    calls = _spy(monkeypatch)
+    tested = _branch(net, x0, "leading", hi)
+    kinds = {b.kind for b in reference.bifurcations}
+    assert dr.BifurcationKind.NS in kinds
+    assert calls                 # the tracked path located with inverse iteration
+    _same_bifurcations(reference, tested)
+    for ref, got in zip(reference.bifurcations, tested.bifurcations):
+        np.testing.assert_allclose(got.x, ref.x, atol=1e-9)
+        # the reported multipliers come from a full decomposition at the located point
+        np.testing.assert_allclose(np.sort_complex(got.eigenvalues),
+                                   np.sort_complex(ref.eigenvalues), atol=1e-8)
+
+
+def test_location_falls_back_to_full_decompositions_when_inverse_iteration_misleads(
+        monkeypatch):
+    net, x0 = _network(40, 1)
+    reference = _branch(net, x0, "all", 2.0)
+    # a multiplier off by 0.01: the check at the located point must reject it
+    calls = _spy(monkeypatch, lambda M, shift, *a, **k: shift * 1.01)
+    tested = _branch(net, x0, "leading", 2.0)
+    assert calls
+    _same_bifurcations(reference, tested)
+
+
+def test_inverse_iteration_finds_the_eigenvalue_nearest_the_shift():
+    rng = np.random.default_rng(5)
+    M = rng.standard_normal((50, 50)) / np.sqrt(50)
+    mu = np.linalg.eigvals(M)
+    for target in (mu[np.argmax(mu.imag)], mu[np.argmin(mu.real)]):
+        shift = target + 1e-3 * (1 + 1j if target.imag else 1)
+        value = critical.inverse_iteration(M, complex(shift))
+        assert value is not None
+        assert abs(value - target) < 1e-12
+    assert critical.inverse_iteration(np.diag([0.5, 0.2]), 0.5 + 0j) is None   # singular
+
+
+def test_crossing_pair_follows_the_multiplier_that_crossed():
+    ns = dr.BifurcationKind.NS
+    # the pair nearest the circle at a (0.99 i) is not the one that crossed (0.6 ± 0.7i)
+    a = np.array([0.99j, -0.99j, 0.6 + 0.78j, 0.6 - 0.78j, 0.3])
+    b = np.array([0.985j, -0.985j, 0.6 + 0.81j, 0.6 - 0.81j, 0.3])
+    pair = critical.crossing_pair(ns, a, b)
+    assert pair == (0.6 + 0.78j, 0.6 + 0.81j)
+    assert critical.psi_of(ns, pair[0]) < 0 < critical.psi_of(ns, pair[1])
+    pd = dr.BifurcationKind.PD
+    assert critical.crossing_pair(pd, np.array([-0.9, 0.5]), np.array([-1.1, 0.5])) == (
+        -0.9 + 0j, -1.1 + 0j)
+    assert critical.crossing_pair(pd, np.array([0.9]), np.array([0.8])) is None
+    assert critical.interpolated_shift({0.0: 1j, 1.0: 2j}, 0.25) == 1.25j

@@ -32,6 +32,7 @@ References
 """
 from __future__ import annotations
 
+import cmath
 import math
 
 import numpy as np
@@ -39,6 +40,13 @@ import numpy as np
 from ..normal_forms import coefficient_for_bifurcation
 from ..special_points import Bifurcation, BifurcationKind
 from ..stability import sort_eigenvalues
+from .critical import (
+    critical_multiplier,
+    crossing_pair,
+    interpolated_shift,
+    inverse_iteration,
+    psi_of,
+)
 from .engine import CorrectorSettings, bordered_tangent, correct
 
 __all__ = ["pd_sign", "ns_sign", "detect_and_locate", "locate_on_segment"]
@@ -144,6 +152,12 @@ def locate_on_segment(problem, kind: BifurcationKind, z_a: np.ndarray, t_a: np.n
     :class:`~dynrnn.analysis.continuation.ContinuationOptions`. Returns ``(z, mu, psi,
     s_fraction, n_iter, located)`` where ``s_fraction`` in [0, 1] is the position along the
     hyperplane coordinate.
+
+    For PD and NS on a problem that tracks its leading multipliers (a large network), the
+    trial points between the ends get only the critical multiplier, by inverse iteration
+    (:mod:`.critical`), and the located point a full decomposition; where that
+    decomposition's test function does not agree with the tracked one, location is rerun with
+    full decompositions at every trial point.
     """
     max_iter = max(opts.max_newton_iter, 20)
     tight = CorrectorSettings(min(opts.newton_tol, 1e-12), max_iter, relative=True,
@@ -151,6 +165,9 @@ def locate_on_segment(problem, kind: BifurcationKind, z_a: np.ndarray, t_a: np.n
     loose = CorrectorSettings(opts.newton_tol, max_iter, relative=True, divergence_factor=2.0)
     s_hi = float(t_a @ (z_b - z_a))
     cache: dict[float, tuple] = {}
+    known: dict[float, complex] = {}     # the critical multiplier where it is known
+    cheap = [kind in (BifurcationKind.PD, BifurcationKind.NS)
+             and getattr(problem, "leading", None) is not None]
 
     def at(s):
         if s in cache:
@@ -169,42 +186,60 @@ def locate_on_segment(problem, kind: BifurcationKind, z_a: np.ndarray, t_a: np.n
         if not ok:
             cache[s] = None
             return None
-        mu = np.linalg.eigvals(data.monodromy)
-        out = (z, data, mu, _psi(kind, data, mu, t_a))
+        value = shift = None
+        if cheap[0] and s not in (0.0, s_hi) and known:
+            shift = interpolated_shift(known, s)
+            value = inverse_iteration(data.monodromy, shift)
+        if value is not None:
+            out = (z, data, None, psi_of(kind, value))
+        else:
+            mu = np.linalg.eigvals(data.monodromy)
+            out = (z, data, mu, _psi(kind, data, mu, t_a))
+            if matched[0] and shift is not None:    # follow the matched multiplier
+                value = complex(mu[np.argmin(np.abs(mu - shift))])
+                out = (z, data, mu, psi_of(kind, value))
+            elif cheap[0]:
+                value = critical_multiplier(kind, mu)
+        if value is not None and cmath.isfinite(value):
+            known[s] = value
         cache[s] = out
         return out
 
-    a, b = 0.0, s_hi
-    ra, rb = at(a), at(b)
+    matched = [False]
+    ra, rb = at(0.0), at(s_hi)
     fa, fb = ra[3], rb[3]
-    n_iter = 0
+    if cheap[0] and not (math.isfinite(fa) and math.isfinite(fb) and fa * fb < 0):
+        # the multiplier nearest the circle (or −1) differs at the two ends: follow the one
+        # that crossed instead of bisecting on the detection sign with full decompositions
+        pair = crossing_pair(kind, ra[2], rb[2])
+        if pair is not None:
+            matched[0] = True
+            known.clear()
+            known[0.0], known[s_hi] = pair
+            ra = ra[:3] + (psi_of(kind, pair[0]),)
+            rb = rb[:3] + (psi_of(kind, pair[1]),)
+    if cheap[0] and math.isfinite(ra[3]) and math.isfinite(rb[3]) and ra[3] * rb[3] < 0:
+        result = _regula_falsi(at, ra, rb, s_hi, opts)
+        z, data, mu, psi = result[0]
+        if mu is None:              # the located point gets all its multipliers
+            mu = np.linalg.eigvals(data.monodromy)
+        full_psi = _psi(kind, data, mu, t_a)
+        # accepted only where a multiplier lies on the circle (on −1), and it is the one
+        # followed: otherwise inverse iteration may have jumped between close multipliers
+        if abs(full_psi) <= 1e-8 and abs(full_psi - psi) <= 1e-9 * (1.0 + abs(full_psi)):
+            return z, mu, full_psi, result[1] / s_hi if s_hi else 0.0, result[2], True
+    ra, rb = at(0.0), at(s_hi)      # the cached ends, with their own test function
+    matched[0] = False
+    if cheap[0]:                    # the tracked test function is not trusted: start again
+        cheap[0] = False
+        for key in [key for key in cache if key not in (0.0, s_hi)]:
+            del cache[key]
+    fa, fb = ra[3], rb[3]
     if math.isfinite(fa) and math.isfinite(fb) and fa * fb < 0:
-        c_prev = None
-        best = ra if abs(fa) < abs(fb) else rb
-        best_s = a if best is ra else b
-        while n_iter < opts.max_locate_iter:
-            n_iter += 1
-            c = b - fb * (b - a) / (fb - fa)
-            if not (min(a, b) < c < max(a, b)):
-                c = 0.5 * (a + b)
-            rc = at(c)
-            if rc is None or not math.isfinite(rc[3]):
-                break
-            fc = rc[3]
-            best, best_s = rc, c
-            if fc == 0.0 or abs(b - a) < opts.locate_tol or (
-                    c_prev is not None and abs(c - c_prev) < opts.locate_tol):
-                break
-            c_prev = c
-            if fc * fb < 0:
-                a, fa = b, fb
-                b, fb = c, fc
-            else:
-                fa *= 0.5
-                b, fb = c, fc
-        z, data, mu, psi = best
+        (z, data, mu, psi), best_s, n_iter = _regula_falsi(at, ra, rb, s_hi, opts)
         return z, mu, psi, best_s / s_hi if s_hi else 0.0, n_iter, True
     # bisection on the detection sign
+    n_iter = 0
     ga = _sign_test(kind, ra[1], ra[2], t_a)
     a, b = 0.0, s_hi
     best, best_s = ra, 0.0
@@ -222,6 +257,38 @@ def locate_on_segment(problem, kind: BifurcationKind, z_a: np.ndarray, t_a: np.n
             b = c
     z, data, mu, psi = best
     return z, mu, psi, best_s / s_hi if s_hi else 0.0, n_iter, abs(b - a) <= opts.locate_tol
+
+
+def _regula_falsi(at, ra, rb, s_hi, opts):
+    """The Illinois iteration on the smooth test function ``at(s)[3]`` over [0, s_hi], whose
+    ends ``ra``, ``rb`` bracket a zero: (best evaluation, its s, iterations)."""
+    a, b = 0.0, s_hi
+    fa, fb = ra[3], rb[3]
+    n_iter = 0
+    c_prev = None
+    best = ra if abs(fa) < abs(fb) else rb
+    best_s = a if best is ra else b
+    while n_iter < opts.max_locate_iter:
+        n_iter += 1
+        c = b - fb * (b - a) / (fb - fa)
+        if not (min(a, b) < c < max(a, b)):
+            c = 0.5 * (a + b)
+        rc = at(c)
+        if rc is None or not math.isfinite(rc[3]):
+            break
+        fc = rc[3]
+        best, best_s = rc, c
+        if fc == 0.0 or abs(b - a) < opts.locate_tol or (
+                c_prev is not None and abs(c - c_prev) < opts.locate_tol):
+            break
+        c_prev = c
+        if fc * fb < 0:
+            a, fa = b, fb
+            b, fb = c, fc
+        else:
+            fa *= 0.5
+            b, fb = c, fc
+    return best, best_s, n_iter
 
 
 def detect_segments(tp, det_sign, signs):
