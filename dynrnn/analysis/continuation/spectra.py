@@ -38,9 +38,11 @@ differ from the exact ones, every point since the previous guard point is recomp
 full decompositions at both ends, until each such segment has exact counts at both ends; and
 a segment across which several multipliers crossed (the tracker missed the step veto that
 gives each its own segment) is split by corrected points in between. Location
-(:mod:`.testfunctions`) then runs on full decompositions, to the same accuracy as for small
-maps. What the guard cannot see: a pair that leaves the circle and comes back between two
-guard points while the tracker misses both crossings.
+(:mod:`.testfunctions`) then runs to the same accuracy as for small maps: LP and BP, and the
+ends and located point of PD and NS, on full decompositions; the trial points of PD and NS on
+the critical multiplier alone, by inverse iteration (:mod:`.critical`). What the guard cannot
+see: a pair that leaves the circle and comes back between two guard points while the tracker
+misses both crossings.
 
 References
 ----------

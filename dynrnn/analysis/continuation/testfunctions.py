@@ -155,9 +155,9 @@ def locate_on_segment(problem, kind: BifurcationKind, z_a: np.ndarray, t_a: np.n
 
     For PD and NS on a problem that tracks its leading multipliers (a large network), the
     trial points between the ends get only the critical multiplier, by inverse iteration
-    (:mod:`.critical`), and the located point a full decomposition; where that
-    decomposition's test function does not agree with the tracked one, location is rerun with
-    full decompositions at every trial point.
+    (``dynrnn.analysis.continuation.critical``), and the located point a full decomposition;
+    where that decomposition's test function does not agree with the tracked one, or is not
+    zero, location is rerun with full decompositions at every trial point.
     """
     max_iter = max(opts.max_newton_iter, 20)
     tight = CorrectorSettings(min(opts.newton_tol, 1e-12), max_iter, relative=True,
