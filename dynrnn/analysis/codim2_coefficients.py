@@ -110,7 +110,9 @@ def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: 
     flip (GPD) ``{"criticality_sides": (before, after), "fifth_order_coefficient": e,
     "fifth_order_error": error}``, the verdicts of the flip on the two sides and the
     coefficient that decides the GPD unfolding (:func:`generalised_flip_coefficient`, by the
-    polynomial fit, with its error estimate). Empty
+    polynomial fit, with its error estimate); at a 1:2 resonance (R2)
+    ``{"resonance_C1": C1, "resonance_D1": D1}`` (the doubled cycle has an NS curve only when
+    C1 < 0, :func:`~dynrnn.analysis.resonance_coefficients.resonance_1_2_coefficients`). Empty
     when nothing applies or the computation fails; never raises (the curve's detection hook).
     """
     n = system.n_states
@@ -119,6 +121,11 @@ def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: 
             if kind == BifurcationKind.CP:
                 at = _map_at(system, names, z[n:n + 2])
                 return {"cusp_coefficient": cusp_coefficient(at, z[:n], u=u, period=period)}
+            if kind == BifurcationKind.R2:
+                from .resonance_coefficients import resonance_1_2_coefficients
+                at = _map_at(system, names, z[n:n + 2])
+                c1, d1 = resonance_1_2_coefficients(at, z[:n], u=u, period=period)
+                return {"resonance_C1": c1, "resonance_D1": d1}
             if kind == BifurcationKind.GPD:
                 sides = []
                 for w in (z_before, z_after):

@@ -7,9 +7,12 @@ R1          NS          the NS curve of the point's cycle (κ = cos θ): on a sm
                         around R1 in the parameter plane, the point where the critical
                         pair is complex with product 1 (an NS point), refined, continued
 R1          LP          the fold curve through the point (its system is regular there)
-R2          NS2         the NS curve of the doubled cycle: on a small circle around R2,
-                        the 2k-cycle (multiple shooting from x_j ± ξ v_j, v the flip
-                        vector) whose critical pair is complex with product 1, continued
+R2          NS2         the NS curve of the doubled cycle, which exists only when the 1:2
+                        resonance coefficient C1 < 0 (``resonance_1_2_coefficients``; a
+                        named error otherwise): on a small circle around R2, the 2k-cycle
+                        (multiple shooting from x_j ± ξ v_j, v the flip vector) whose
+                        critical pair is complex with product 1 (n_angles, then 8 times
+                        as many angles), continued
 R2          PD, NS      the flip curve through the point; the NS curve of the point's
                         cycle (circle search, as at R1)
 LPPD        PD, LP      the other curve through the same point (its defining system is
@@ -40,10 +43,11 @@ from collections.abc import Callable
 import numpy as np
 
 from .._checks import check_count
-from ..errors import InvalidInputError, InvalidTypeError
+from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap
 from .continuation import continue_bifurcation
 from .continuation.vocabulary import check_interval
+from .resonance_coefficients import resonance_1_2_coefficients
 from .special_points import Bifurcation, BifurcationKind
 
 __all__ = ["MAX_ANGLES", "OUTGOING", "switch_at_codim2"]
@@ -300,7 +304,7 @@ def _check_arguments(system, point, bounds2, bounds1, u, radius, n_angles, to):
 
 
 def _start_ns_curve(system, point, names, finder, period, bounds2, bounds1, u, radius,
-                    n_angles, near, kwargs):
+                    n_angles, near, kwargs, why=""):
     """An NS curve from a circle search (``finder``) around ``point``; close to R1/R2 the NS
     system is nearly singular (κ → ±1), so the circle widens until the curve starts."""
     curve = None
@@ -318,12 +322,51 @@ def _start_ns_curve(system, point, names, finder, period, bounds2, bounds1, u, r
             return curve
     if curve is not None:
         return curve
-    why = (" (not every R2 point has one: in its unfolding the doubled cycle has an NS curve "
-           "only in one of the two cases of the 1:2 resonance)" if period != point.period else "")
     raise InvalidInputError(
         f"no Neimark–Sacker point of the {'doubled ' if period != point.period else ''}cycle "
         f"found on circles of radius {radius} to {25 * radius} around the {point.kind.value} "
         f"point{why}; try another radius", argument="radius", value=radius)
+
+
+def _resonance_c1(system, point: Bifurcation, names, u) -> float | None:
+    """C1 of the point's 1:2 resonance (from ``point.extra`` or computed), None if unknown."""
+    c1 = point.extra.get("resonance_C1")
+    if c1 is None:
+        try:
+            at = system.with_params({names[0]: point.param, names[1]: float(point.param2 or 0.0)})
+            c1, _ = resonance_1_2_coefficients(at, point.x, u=u, period=point.period)
+        except (DynrnnError, np.linalg.LinAlgError, ArithmeticError, ValueError):
+            return None
+    return float(c1) if math.isfinite(c1) else None
+
+
+def _ns_of_doubled_curve(system, point, names, bounds2, bounds1, u, radius, n_angles, kwargs):
+    """The NS curve of the doubled cycle at R2, after the sign of C1 says it exists: in the
+    unfolding of ξ̇ = η, η̇ = β1 ξ + β2 η + C1 ξ³ + D1 ξ² η it exists only for C1 < 0."""
+    c1 = _resonance_c1(system, point, names, u)
+    if c1 is not None and c1 > 0:
+        raise InvalidInputError(
+            f"the doubled cycle has no Neimark–Sacker curve at this R2 point: its 1:2 "
+            f"resonance coefficient C1 = {c1:.6g} > 0, and in the unfolding the NS curve of "
+            "the doubled cycle exists only for C1 < 0 (Kuznetsov 2004, §9.5.3); start the PD "
+            "or NS curve instead (to='PD' or to='NS')", argument="to", value="NS2")
+    if c1 is None:
+        why = " (C1 could not be computed, so whether the curve exists is not known)"
+    else:
+        why = (f", although C1 = {c1:.6g} < 0 says the curve exists (the search failed: the "
+               "region where the doubled cycle exists can be a thin wedge; more n_angles may "
+               "find it)")
+    # the wedge where the doubled cycle exists can be narrow: more angles before giving up
+    counts = (n_angles,) if c1 is None else (n_angles, min(MAX_ANGLES, 8 * n_angles))
+    for count in counts[:-1]:
+        try:
+            return _start_ns_curve(system, point, names, _ns_of_doubled_near,
+                                   2 * point.period, bounds2, bounds1, u, radius, count,
+                                   1.0, kwargs)
+        except InvalidInputError:
+            continue
+    return _start_ns_curve(system, point, names, _ns_of_doubled_near, 2 * point.period,
+                           bounds2, bounds1, u, radius, counts[-1], 1.0, kwargs, why)
 
 
 def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bounds1=None,
@@ -362,7 +405,9 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
     InvalidInputError
         For a point kind with no outgoing curve (CP, or a codimension-one point), a ``to``
         not offered at the point's kind, or when no starting point for the new curve is
-        found near the point.
+        found near the point. At R2 with ``to="NS2"``: when C1 > 0 (the doubled cycle has no
+        NS curve; the message gives C1), or, when C1 < 0, that the search failed although
+        the curve exists.
     """
     names, target, u = _check_arguments(system, point, bounds2, bounds1, u, radius, n_angles,
                                         to)
@@ -380,7 +425,7 @@ def switch_at_codim2(system: RecurrentMap, point: Bifurcation, bounds2, *, bound
                                     **kwargs)
     near = 1.0 if point.kind == _K.R1 else -1.0
     if target == "NS2":
-        return _start_ns_curve(system, point, names, _ns_of_doubled_near, 2 * point.period,
-                               bounds2, bounds1, u, radius, n_angles, 1.0, kwargs)
+        return _ns_of_doubled_curve(system, point, names, bounds2, bounds1, u, radius,
+                                    n_angles, kwargs)
     return _start_ns_curve(system, point, names, _ns_near, point.period, bounds2, bounds1, u,
                            radius, n_angles, near, kwargs)

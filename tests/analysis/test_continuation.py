@@ -21,12 +21,14 @@ def kinds(branch):
     return [b.kind.value for b in branch.bifurcations]
 
 
-def check_invariants(branch, ds_max=None):
-    """BifurcationKit-style branch invariants (testBranch)."""
+def check_invariants(branch, ds_max=None, n_multipliers=None):
+    """BifurcationKit-style branch invariants (testBranch). ``n_multipliers``: the columns of
+    ``eigenvalues`` (all n unless only the leading ones are kept)."""
     n = branch.states.shape[1]
     m = branch.n_points
     assert branch.params.shape == (m,) and branch.states.shape == (m, n)
-    assert branch.eigenvalues.shape == (m, n) and np.iscomplexobj(branch.eigenvalues)
+    k = n if n_multipliers is None else n_multipliers
+    assert branch.eigenvalues.shape == (m, k) and np.iscomplexobj(branch.eigenvalues)
     assert np.all(np.diff(branch.arclength) >= 0)
     # every point solves F^k(x) = x
     fam = branch.family
@@ -435,7 +437,8 @@ def test_two_hundred_unit_fold_and_gain_sweep():
     branch = dr.continuation(net, "b[0]", x0, bounds=(-8.0, 8.0), p0=net.b[0],
                              direction="both", options=dr.ContinuationOptions(ds_max=0.2))
     assert branch.success and kinds(branch) == ["LP", "LP"]
-    check_invariants(branch, ds_max=0.2)
+    # 200 states: "auto" keeps only the leading multipliers (ContinuationOptions.n_leading)
+    check_invariants(branch, ds_max=0.2, n_multipliers=dr.ContinuationOptions().n_leading)
     for b in branch.bifurcations:
         J = net.with_params({"b[0]": b.param}).jacobian(b.x)
         assert np.min(np.abs(np.linalg.eigvals(J) - 1)) < 1e-7

@@ -104,8 +104,12 @@ class Branch(Tabular):
         For a k-cycle, one point of the cycle.
     stable : ndarray of bool, shape (m,)
         All multipliers strictly inside the unit circle.
-    eigenvalues : ndarray of complex, shape (m, n_states)
+    eigenvalues : ndarray of complex, shape (m, n_states) or (m, n_leading)
         Multipliers (eigenvalues of the Jacobian of the k-fold map), by decreasing modulus.
+        With ``ContinuationOptions(multipliers="leading")`` (what "auto" chooses from 128
+        states on) only the ``n_leading`` of largest modulus: exact at the fully decomposed
+        points (guard points, located bifurcations), tracked between them; ``stable`` and
+        ``n_unstable`` come from the guarded counts either way.
     n_unstable : ndarray of int, shape (m,)
         Number of multipliers outside the unit circle.
     arclength : ndarray, shape (m,)

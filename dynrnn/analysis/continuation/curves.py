@@ -579,7 +579,7 @@ def _detect(problem, points, opts, closed: bool = False):
             extra = {"curve_kind": problem.kind.value, "param2_name": problem.names[1]}
             if kappa is not None:
                 extra["kappa"] = kappa
-            # cusp coefficient at CP, the flip's verdict on both sides of GPD (normal_forms)
+            # cusp coefficient at CP, the flip's verdict on both sides of GPD, C1 and D1 at R2
             extra.update(codim2_extra(problem.system, problem.names, problem.u, kind,
                                       problem.period, z, points[i].z, points[j].z))
             found.append(Bifurcation(

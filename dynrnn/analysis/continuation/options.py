@@ -87,7 +87,8 @@ class ContinuationOptions:
     n_leading: int = 8
 
     def __post_init__(self):
-        if self.multipliers not in ("auto", "all", "leading"):
+        if not isinstance(self.multipliers, str) or \
+                self.multipliers not in ("auto", "all", "leading"):
             raise InvalidInputError(f"ContinuationOptions.multipliers must be 'auto', 'all' or "
                                     f"'leading', got {self.multipliers!r}",
                                     argument="multipliers", value=self.multipliers)
