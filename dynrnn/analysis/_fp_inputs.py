@@ -13,8 +13,8 @@ import dataclasses
 import numpy as np
 
 from ..errors import ConvergenceError, ShapeError
-from ..model.base import as_finite_array
-from ._fp_search import _check_starts, _check_system, search
+from ..model.base import as_finite_array, as_map
+from ._fp_search import _check_starts, search
 from .fixed_point_result import FixedPointResult, SearchStatus
 
 __all__: list[str] = []
@@ -25,7 +25,7 @@ def _per_start_inputs(system, u, starts):
     ordinary single-input search, validated there)."""
     if u is None:
         return None
-    system = _check_system(system)
+    system = as_map(system)
     U = as_finite_array(u, "u")
     if U.ndim != 2:
         return None

@@ -8,11 +8,10 @@ from .._checks import check_count, check_seed
 from ..errors import (
     ConvergenceError,
     InvalidInputError,
-    InvalidTypeError,
     ResourceLimitError,
     ShapeError,
 )
-from ..model.base import RecurrentMap, as_finite_array
+from ..model.base import RecurrentMap, as_finite_array, as_map
 from . import _newton as nw
 from ._fp_rounds import _more_rounds, _resolve_degenerate
 from ._fp_routes import _run_bracket, _run_newton, _run_piecewise, _slow_points
@@ -29,13 +28,6 @@ def _check_positive(value, argument: str) -> float:
         raise InvalidInputError(f"{argument} must be positive, got {value!r}", argument=argument,
                                 value=value)
     return v
-
-
-def _check_system(system) -> RecurrentMap:
-    if not isinstance(system, RecurrentMap):
-        raise InvalidTypeError(f"system must be a dynrnn RecurrentMap (RNN, Map, ...), got "
-                               f"{type(system).__name__}", argument="system", value=system)
-    return system
 
 
 def _resolve_single_input(system: RecurrentMap, u):
@@ -121,7 +113,7 @@ def _validate(system, u, period, *, n_starts, starts, tol, max_iter, slow_points
               dedupe_tol, eig_tol, derivative_bounds, n_grid, max_regions, slow_threshold,
               max_slow_starts, max_rounds, box_fraction) -> dict:
     """Check every argument before any work; return them normalised."""
-    system = _check_system(system)
+    system = as_map(system)
     period = check_count(period, "period", 1)
     n_grid = check_count(n_grid, "n_grid", 2)
     if 8.0 * n_grid * period > MAX_SEARCH_BYTES:

@@ -17,7 +17,7 @@ import numpy as np
 from .._checks import check_count
 from ..errors import InvalidTypeError, NonFiniteError, ResourceLimitError, ShapeError
 from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
-from ..model.base import RecurrentMap, as_finite_array, as_state
+from ..model.base import RecurrentMap, as_finite_array, as_map, as_state
 
 __all__ = ["run_over_param"]
 
@@ -62,9 +62,7 @@ def run_over_param(system: RecurrentMap, x0, n_steps: int, param: str, values, u
            [0.5 , 2.  ],
            [0.25, 4.  ]])
     """
-    if not isinstance(system, RecurrentMap):
-        raise InvalidTypeError(f"system must be a dynrnn RecurrentMap, got "
-                               f"{type(system).__name__}", argument="system", value=system)
+    as_map(system)
     check_backend(backend)
     n_steps = check_count(n_steps, "n_steps", 0)
     if not isinstance(param, str):

@@ -20,9 +20,9 @@ from .._checks import check_count
 from .._signature_checks import checked_arguments
 from .._tables import TableSpec, Tabular
 from .._threads import _limit, get_blas_threads
-from ..errors import InvalidInputError, InvalidTypeError, ShapeError
+from ..errors import InvalidInputError, ShapeError
 from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
-from ..model.base import RecurrentMap, as_finite_array, as_state
+from ..model.base import RecurrentMap, as_finite_array, as_map, as_state
 
 __all__ = ["lyapunov_spectrum", "LyapunovResult", "LyapunovStatus"]
 
@@ -150,9 +150,7 @@ def lyapunov_spectrum(system: RecurrentMap, x0, n_steps: int, n_transient: int =
     >>> np.round(dr.lyapunov_spectrum(net, [1.0, 1.0], 200).exponents, 6)
     array([-0.693147, -1.386294])
     """
-    if not isinstance(system, RecurrentMap):
-        raise InvalidTypeError(f"system must be a dynrnn RecurrentMap, got "
-                               f"{type(system).__name__}", argument="system", value=system)
+    as_map(system)
     n_steps = check_count(n_steps, "n_steps", 1)
     n_transient = check_count(n_transient, "n_transient", 0)
     record_every = check_count(record_every, "record_every", 1)

@@ -21,7 +21,7 @@ from ..errors import (
     UnknownParameterError,
 )
 
-__all__ = ["RecurrentMap", "as_state", "as_finite_array"]
+__all__ = ["RecurrentMap", "as_state", "as_finite_array", "as_map"]
 
 
 def as_finite_array(value, argument: str, *, dtype=np.float64, allow_complex: bool = False
@@ -504,3 +504,12 @@ class RecurrentMap(abc.ABC):
         # numba refused the kernel, or an orbit overflowed: the numpy loop reruns it and says
         # where, with the same error (and partial trajectory) as always
         return bad == -1
+
+
+def as_map(system, argument: str = "system") -> RecurrentMap:
+    """``system`` if it is a :class:`RecurrentMap`, else an InvalidTypeError naming ``argument``
+    (the one check every analysis entry point makes before any work)."""
+    if not isinstance(system, RecurrentMap):
+        raise InvalidTypeError(f"{argument} must be a dynrnn RecurrentMap (RNN, GRU, Map, ...), "
+                               f"got {type(system).__name__}", argument=argument, value=system)
+    return system

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..._checks import check_count, check_seed
-from ...errors import InvalidInputError, InvalidTypeError, ShapeError
-from ...model.base import RecurrentMap, as_finite_array
+from ...errors import InvalidInputError, ShapeError
+from ...model.base import RecurrentMap, as_finite_array, as_map
 from .results import BasinsOptions
 
 __all__ = ["check_system", "resolve_input", "check_box", "check_memory", "initial_ensemble"]
@@ -22,10 +22,7 @@ __all__ = ["check_system", "resolve_input", "check_box", "check_memory", "initia
 
 def check_system(system) -> RecurrentMap:
     """``system`` if it is a :class:`~dynrnn.RecurrentMap`, else an InvalidTypeError."""
-    if not isinstance(system, RecurrentMap):
-        raise InvalidTypeError(f"system must be a dynrnn RecurrentMap (RNN, Map, GRU, ...), got "
-                               f"{type(system).__name__}", argument="system", value=system)
-    return system
+    return as_map(system)
 
 
 def resolve_input(system: RecurrentMap, u):
