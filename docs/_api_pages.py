@@ -96,8 +96,13 @@ GROUPS = [
 ]
 PLOTTING_INTRO = (
     "Plots take result objects (computed, or loaded from disk) and never recompute. They import "
-    "matplotlib only when called, accept an ``ax=`` to draw into and return the matplotlib "
-    "objects. The ``figure_*`` functions draw the figures of the scripted runs.")
+    "matplotlib only when called, draw into the axes given as ``ax=`` (a new figure when it is "
+    "omitted) and return the axes they drew on, so that a notebook cell can compose them. The "
+    "exceptions draw several panels: :func:`~dynrnn.plotting.plot_training_atlas` (``fig=``), "
+    ":func:`~dynrnn.plotting.plot_training_basins` (``axes=``), "
+    ":func:`~dynrnn.plotting.plot_fixed_points` (one axes, or a pair "
+    "with the multipliers) and the ``figure_*`` functions, which build the whole figure of a "
+    "scripted run and return it.")
 # constants have no __module__ of their own: their page by name
 DATA_PAGES = {"ACTIVATIONS": "models", "TASKS": "gradients", "INITIALISATIONS": "gradients",
               "FORMAT_VERSION": "io"}

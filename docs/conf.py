@@ -65,6 +65,10 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "abort_on_example_error": True,
     "plot_gallery": "True",
+    # a cell's last expression shows as in a notebook (results as their HTML table), except the
+    # matplotlib objects a plotting call returns
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "ignore_repr_types": r"matplotlib[._]",
 }
 
 # -- API reference --------------------------------------------------------------------------------

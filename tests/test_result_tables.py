@@ -215,3 +215,11 @@ def test_items_print_short():
     event = dr.find_gradient_events(run, progress=False).events[0]
     for item in (event, *event.basin_changes, *event.crossings, *event.irrelevant_crossings):
         assert "\n" not in repr(item) and len(repr(item)) <= SUMMARY_WIDTH, repr(item)
+
+
+def test_notebook_page_lists_every_result():
+    """docs/notebooks.rst names the table of every result class."""
+    from pathlib import Path
+    page = (Path(__file__).resolve().parent.parent / "docs" / "notebooks.rst").read_text()
+    missing = [c.__name__ for c in public_result_classes() if f".{c.__name__}`" not in page]
+    assert not missing, f"docs/notebooks.rst does not list {missing}"

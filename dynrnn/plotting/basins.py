@@ -284,7 +284,12 @@ def plot_training_basins(result, axes=None):
 
 # -- figures of the scripted run ------------------------------------------------------------------
 def figure_basins(result):
-    """Basin image and fraction bars of one :class:`BasinsResult`, side by side."""
+    """Basin image and fraction bars of one :class:`BasinsResult`, side by side.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2),
                                       gridspec_kw={"width_ratios": [1.6, 1]})
@@ -297,7 +302,12 @@ def figure_basins(result):
 
 
 def figure_global_continuation(result, diagram=None):
-    """Attractor positions over the bifurcation diagram, and stacked basin fractions."""
+    """Attractor positions over the bifurcation diagram, and stacked basin fractions.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     plot_attractor_positions(result, ax=top, diagram=diagram)
@@ -309,7 +319,12 @@ def figure_global_continuation(result, diagram=None):
 
 
 def figure_training_basins(result):
-    """The training-run basin chart (see :func:`plot_training_basins`)."""
+    """The training-run basin chart (see :func:`plot_training_basins`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     axes = plot_training_basins(result)
     fig = axes[0].figure
     fig.tight_layout()

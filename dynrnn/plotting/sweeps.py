@@ -253,7 +253,13 @@ def figure_sweep_attractors(sweep, curves: Mapping[str, Sequence] | None = None,
                             activations: Sequence[str] = ("sigmoid", "tanh"),
                             title: str | None = None):
     """Two panels (one per activation) of :func:`plot_attractor_counts` for the one-unit
-    networks x → w σ(x) + b, with each activation's fold curves from ``curves[activation]``."""
+    networks x → w σ(x) + b, with each activation's fold curves from ``curves[activation]``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
+    """
     from .figures import new_figure
 
     curves = dict(curves or {})
@@ -272,7 +278,13 @@ def figure_sweep_attractors(sweep, curves: Mapping[str, Sequence] | None = None,
 
 
 def figure_sweep_lyapunov(sweep, *, title: str | None = None):
-    """One panel of :func:`plot_lyapunov_map` (averaged over the other axes, e.g. seeds)."""
+    """One panel of :func:`plot_lyapunov_map` (averaged over the other axes, e.g. seeds).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
+    """
     from .figures import new_figure
 
     fig = new_figure(6.5, 4.8)

@@ -87,6 +87,15 @@ def test_every_plot_function_takes_ax_or_says_why_not():
     assert set(AX_FUNCTIONS) <= set(_inputs()) | {"plot_fixed_points"}
 
 
+def test_every_plot_function_documents_what_it_returns():
+    for name in plotting.__all__:
+        doc = inspect.getdoc(getattr(plotting, name)) or ""
+        returns = doc.split("Returns\n-------\n")[1] if "Returns\n-------\n" in doc else ""
+        if name == "save_figure":
+            continue
+        assert "Axes" in returns or "Figure" in returns, f"{name}: no Returns of Axes/Figure"
+
+
 @pytest.mark.parametrize("name", AX_FUNCTIONS)
 def test_plot_draws_into_the_given_axes_and_returns_it(name):
     function = getattr(plotting, name)
