@@ -115,3 +115,12 @@ def test_an_unplaced_name_goes_to_other(generator):
     stray.__module__ = "dynrnn.somewhere_new"
     assert generator.page_of("stray", stray) == "other"
     assert generator.page_of("continuation", dynrnn.continuation) == "continuation"
+
+
+def test_comparison_ratios_are_the_readmes():
+    """Every ratio on docs/comparison.rst is a number of the README's performance table."""
+    readme = (DOCS.parent / "README.md").read_text()
+    ratios = re.findall(r"(\d+(?:\.\d+)?)×", (DOCS / "comparison.rst").read_text())
+    assert len(ratios) >= 8
+    missing = [r for r in ratios if not re.search(rf"(?<![\d.]){re.escape(r)}×", readme)]
+    assert not missing, f"ratios on the comparison page that the README does not give: {missing}"
