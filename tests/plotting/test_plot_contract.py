@@ -161,7 +161,9 @@ def test_plot_docstrings_show_figures():
     expected = {"plot_branch", "plot_bifurcation_diagram", "plot_two_parameter",
                 "plot_orbit_diagram", "plot_fixed_points", "plot_eigenvalues",
                 "plot_training_atlas", "plot_error_surface", "plot_jacobian_norms",
-                "plot_gradient_by_distance", "plot_attractor_counts", "plot_lyapunov_map"}
+                "plot_gradient_by_distance", "plot_attractor_counts", "plot_lyapunov_map",
+                "plot_basins", "plot_basin_fractions", "plot_fraction_areas",
+                "plot_attractor_positions", "plot_training_basins"}
     assert expected <= shown, f"no figure in the docstring of {sorted(expected - shown)}"
 
 
