@@ -84,3 +84,16 @@ def test_a_broken_example_fails() -> None:
 ''', module.__dict__)
     result = run_examples(module, module.__name__)
     assert (result.attempted, result.failed) == (2, 1)
+
+
+DOCS = __import__("pathlib").Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.rst")
+                                        if ">>>" in p.read_text()))
+def test_examples_on_the_documentation_pages(page: str) -> None:
+    """The ``>>>`` examples written on the pages themselves (docs/*.rst) run too."""
+    pytest.importorskip("pandas")      # notebooks.rst shows to_dataframe()
+    result = doctest.testfile(str(DOCS / page), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
