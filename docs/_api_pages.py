@@ -103,6 +103,9 @@ PLOTTING_INTRO = (
     ":func:`~dynrnn.plotting.plot_fixed_points` (one axes, or a pair "
     "with the multipliers) and the ``figure_*`` functions, which build the whole figure of a "
     "scripted run and return it.")
+#: the reference's table of contents
+ORDER = ["models", "fixed_points", "continuation", "global", "gradients", "events", "sweeps",
+         "io", "plotting", "cli", "errors"]
 # constants have no __module__ of their own: their page by name
 DATA_PAGES = {"ACTIVATIONS": "models", "TASKS": "gradients", "INITIALISATIONS": "gradients",
               "FORMAT_VERSION": "io"}
@@ -193,6 +196,10 @@ def api_pages() -> dict[str, str]:
         lines += _entry("dynrnn.plotting", name, getattr(plotting, name))
     pages["plotting"] = "\n".join(lines)
     pages["cli"] = cli_page()
+    # the order of the list (the first-match order of GROUPS differs: events before
+    # gradients, whose prefix is shorter); anything else after it
+    pages = {page: pages[page] for page in sorted(pages, key=lambda p: (
+        ORDER.index(p) if p in ORDER else len(ORDER), p))}
     index = ["API reference", "=============", "",
              "Every name below is importable from ``dynrnn`` (plots from ``dynrnn.plotting``).",
              "The pages follow the package: models, their analysis, gradients, and the tools "
