@@ -175,8 +175,13 @@ class Tabular:
         return pandas.DataFrame(self._table_columns())
 
     def _repr_html_(self) -> str:
-        """A compact table for Jupyter: the summary line, then at most ten rows."""
-        columns = self._table_columns()
+        """A compact table for Jupyter: the summary line, then at most ten rows.
+
+        A vector spread over more than ``HTML_COMPONENTS`` columns (the state of a 256-unit
+        network) shows its first components and an ellipsis column; the table from
+        :meth:`to_records` has them all.
+        """
+        columns = _shown_columns(self._table_columns())
         n_rows = len(next(iter(columns.values()))) if columns else 0
         shown = list(range(n_rows))
         if n_rows > HTML_ROWS:
@@ -201,6 +206,31 @@ class Tabular:
         return (f"<div><p><code>{summary}</code></p>{table}"
                 f"<p>{n_rows} row(s); <code>.to_records()</code>, "
                 f"<code>.to_dataframe()</code> for all of them</p></div>")
+
+
+#: components of one vector shown by ``_repr_html_`` before an ellipsis column
+HTML_COMPONENTS = 4
+
+
+def _shown_columns(columns: dict[str, list]) -> dict[str, list]:
+    """The columns of the HTML table: long vectors cut to their first components and "…"."""
+    bases: dict[str, int] = {}
+    for name in columns:
+        base, bracket, _ = name.partition("[")
+        if bracket:
+            bases[base] = bases.get(base, 0) + 1
+    shown: dict[str, list] = {}
+    for name, values in columns.items():
+        base, bracket, rest = name.partition("[")
+        if bracket and bases[base] > HTML_COMPONENTS:
+            index = rest.rstrip("]")
+            if index.isdigit() and int(index) == HTML_COMPONENTS - 1:
+                shown[f"{base}[…]"] = ["…"] * len(values)
+                continue
+            if index.isdigit() and int(index) >= HTML_COMPONENTS:
+                continue
+        shown[name] = values
+    return shown
 
 
 #: longest ``compact_repr`` (characters) before the remaining fields are elided
