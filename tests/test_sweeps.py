@@ -346,6 +346,33 @@ def test_ctrl_c_in_the_workers_too_still_returns_the_partial_result(tmp_path):
     assert len(list(tmp_path.glob("p*.npz"))) == 3
 
 
+def test_ctrl_c_inside_a_store_write_still_stores_that_point(tmp_path, monkeypatch):
+    # A point counted as done must have its file: an interrupt that lands while the second
+    # point is being written finishes that write before the sweep reports the interruption.
+    from dynrnn.sweeps.store import Store
+    real_save, calls = Store.save, []
+
+    def save_interrupted_once(self, flat_index, outputs, seconds):
+        calls.append(flat_index)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_save(self, flat_index, outputs, seconds)
+
+    monkeypatch.setattr(Store, "save", save_interrupted_once)
+    grid = {"x": [0.0, 1.0, 2.0, 3.0]}
+    with pytest.raises(SweepInterrupted) as info:
+        dr.sweep(sf.interrupt_at, grid, executor="serial", store=tmp_path, progress=False,
+                 fixed={"at": 10.0})
+    partial = info.value.result
+    assert partial.n_done == 2
+    assert len(list(tmp_path.glob("p*.npz"))) == partial.n_done == 2
+    monkeypatch.setattr(Store, "save", real_save)
+    resumed = dr.sweep(sf.interrupt_at, grid, executor="serial", store=tmp_path,
+                       progress=False, fixed={"at": 10.0})
+    assert (resumed.n_skipped, resumed.n_done) == (2, 2)
+    np.testing.assert_array_equal(resumed["value"], [0.5, 1.5, 2.5, 3.5])
+
+
 def test_interrupt_then_resume(tmp_path):
     grid = {"x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}
     with pytest.raises(SweepInterrupted):
@@ -545,3 +572,38 @@ def test_ctrl_c_on_a_process_pool_sweep_keeps_the_store_and_reports_partial_resu
     stored = len(list(store.glob("p*.npz")))
     assert int(n_done) == stored and int(n_done) + int(n_pending) == 40 and stored < 40
     assert_no_process_mentions(str(tmp_path))
+
+
+def test_dask_cancellation_echoes_are_dropped_and_nothing_else():
+    # distributed's ClientExecutor logs a traceback through tornado for each future the sweep
+    # cancels after Ctrl-C; that record (and only that one) is kept off stderr.
+    import logging
+    from concurrent.futures import InvalidStateError
+
+    from dynrnn.sweeps.executors import _ECHO_FILTER, quiet_cancellation_echoes
+
+    def _cascade_future():      # the name of distributed's callback
+        raise InvalidStateError("CANCELLED: <Future state=cancelled>")
+
+    def elsewhere():
+        raise InvalidStateError("CANCELLED: <Future state=cancelled>")
+
+    def record_of(function, exc_type=None):
+        try:
+            if exc_type is None:
+                function()
+            else:
+                raise exc_type("boom")
+        except Exception:   # noqa: BLE001
+            return logging.LogRecord("tornado.application", logging.ERROR, __file__, 1,
+                                     "Exception in callback", None, sys.exc_info())
+
+    quiet_cancellation_echoes()
+    quiet_cancellation_echoes()     # installed once
+    logger = logging.getLogger("tornado.application")
+    assert logger.filters.count(_ECHO_FILTER) == 1
+    assert not logger.filter(record_of(_cascade_future))
+    assert logger.filter(record_of(elsewhere))                  # same error, another origin
+    assert logger.filter(record_of(None, RuntimeError))         # any other error
+    assert logger.filter(logging.LogRecord("tornado.application", logging.ERROR, __file__, 1,
+                                           "no exception", None, None))

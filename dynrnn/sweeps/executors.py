@@ -2,6 +2,7 @@
 executor, a Dask scheduler by address, or this process."""
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import pickle
@@ -35,6 +36,42 @@ def dask_client(address: str):
             f"could not connect to the Dask scheduler at {address!r} ({exc}); start one with "
             f"`dask scheduler` (and workers with `dask worker {address}`) or check the address",
             argument="executor", value=address) from None
+
+
+def _is_cancellation_echo(record: logging.LogRecord) -> bool:
+    """True for the log record distributed's ``ClientExecutor`` emits when a future the sweep
+    cancelled (after Ctrl-C) is cancelled or finishes on the cluster anyway: its callback then
+    sets the outcome of a cancelled ``concurrent.futures`` future, which raises inside the event
+    loop, and tornado logs the traceback. The sweep already abandoned those points."""
+    if record.exc_info is None or record.exc_info[1] is None:
+        return False
+    exc, tb = record.exc_info[1], record.exc_info[2]
+    expected = (type(exc).__name__ in ("InvalidStateError", "FutureCancelledError",
+                                       "CancelledError"))
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "_cascade_future":
+            return expected
+        tb = tb.tb_next
+    return False
+
+
+class _CancellationEchoFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _is_cancellation_echo(record)
+
+
+_ECHO_FILTER = _CancellationEchoFilter()
+
+
+def quiet_cancellation_echoes() -> None:
+    """Keep the tracebacks of futures cancelled by an interrupted sweep off stderr (Dask).
+
+    Only records whose exception is a cancellation passing through distributed's
+    ``_cascade_future`` are dropped; every other record of the logger is kept.
+    """
+    logger = logging.getLogger("tornado.application")
+    if _ECHO_FILTER not in logger.filters:
+        logger.addFilter(_ECHO_FILTER)
 
 
 def default_mp_context():
@@ -132,6 +169,7 @@ def resolve_executor(executor, max_workers, function):
         if "://" in executor:
             client = dask_client(executor)
             n = max(1, sum(client.nthreads().values()))
+            quiet_cancellation_echoes()
             return client.get_executor(), lambda interrupted: client.close(), n
         raise InvalidInputError(
             f"executor must be None, 'serial', a scheduler address like 'tcp://HOST:PORT', a "
@@ -140,6 +178,7 @@ def resolve_executor(executor, max_workers, function):
     if hasattr(executor, "get_executor") and not isinstance(executor, Executor):
         # A dask.distributed.Client (duck-typed so dask stays optional).
         n = max(1, sum(executor.nthreads().values()))
+        quiet_cancellation_echoes()
         return executor.get_executor(), lambda interrupted: None, n
     if isinstance(executor, Executor) or hasattr(executor, "submit"):
         if isinstance(executor, ProcessPoolExecutor):

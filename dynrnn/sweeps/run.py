@@ -361,12 +361,22 @@ class _Dispatcher:
             if self.collector.add(flat_index, ok, payload, seconds, PointStatus.DONE):
                 self.n_done += 1
                 if self.stored is not None:
-                    try:
-                        self.stored.save(flat_index, payload, seconds)
-                    except OSError as exc:    # disk full, permissions: keep it in memory
-                        self.store_errors.append(f"{self.stored.path(flat_index).name}: {exc}")
+                    self._store(self.stored, flat_index, payload, seconds)
         if self.bar is not None:
             self.bar.update(len(outcomes))
+
+    def _store(self, stored: Store, flat_index: int, payload, seconds: float) -> None:
+        # The point already counts as done, so a Ctrl-C that lands inside the write must not
+        # leave it without its file: the write (atomic, so never half a file) is finished
+        # before the interrupt goes on to the sweep's handler.
+        try:
+            try:
+                stored.save(flat_index, payload, seconds)
+            except KeyboardInterrupt:
+                stored.save(flat_index, payload, seconds)
+                raise
+        except OSError as exc:    # disk full, permissions: keep it in memory
+            self.store_errors.append(f"{stored.path(flat_index).name}: {exc}")
 
     def task_failed(self, chunk: list[int], exc: BaseException) -> None:
         hint = (" (a worker process died, in one of these points or in another task of the "
