@@ -50,6 +50,9 @@ class GlobalContinuationStatus(MessageEnum):
     PARTIAL = ("some parameter values failed or left states unresolved (see .value_success and "
                ".unresolved)")
     INTERRUPTED = "interrupted: the values after .n_done are missing (NaN fractions)"
+    ALL_DIVERGED = ("every initial state diverged at every parameter value: the maps have no "
+                    "bounded attractor in this region; choose a smaller box or other initial "
+                    "states")
 
 
 @dataclass(frozen=True, eq=False)

@@ -126,9 +126,14 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
 def _result(along: MapsAlong, ids: Identities, table: dict[str, Any],
             events: tuple[AttractorEvent, ...], tracked: np.ndarray, threshold: float,
             interrupted: bool, n_initial: int) -> GlobalContinuationResult:
+    computed = ids.value_success
     if interrupted:
         status = GlobalContinuationStatus.INTERRUPTED
-    elif not ids.value_success.all() or np.max(table["unresolved"]) > 0:
+    elif computed.any() and not np.any(table["n_attractors"][computed]) \
+            and not np.any(table["unresolved"][computed]):
+        # only the divergence "attractor" anywhere: nothing bounded was found
+        status = GlobalContinuationStatus.ALL_DIVERGED
+    elif not computed.all() or np.max(table["unresolved"]) > 0:
         status = GlobalContinuationStatus.PARTIAL
     else:
         status = GlobalContinuationStatus.COMPLETE
@@ -137,8 +142,9 @@ def _result(along: MapsAlong, ids: Identities, table: dict[str, Any],
         events=events, tracked_states=tracked, **table,
         match_threshold=threshold, steps=along.steps, loss=along.loss,
         grad_norm=along.grad_norm, value_success=ids.value_success,
-        success=status is not GlobalContinuationStatus.INTERRUPTED
-        and bool(ids.value_success.any()),
+        success=status not in (GlobalContinuationStatus.INTERRUPTED,
+                               GlobalContinuationStatus.ALL_DIVERGED)
+        and bool(computed.any()),
         status=status, n_done=ids.done, n_initial=n_initial,
         note=(f"attractors matched between neighbouring values by Hausdorff distance ≤ "
               f"{threshold:.3g}"))
