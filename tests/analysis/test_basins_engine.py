@@ -78,3 +78,24 @@ def test_chunks_keep_the_working_memory_bounded():
         peaks[resolution] = (chunked, whole)
     # one array for the whole grid grows with the grid; the chunked run only by what it stores
     assert peaks[300][1] > 3 * peaks[150][1] and peaks[300][1] > 4 * peaks[300][0]
+
+
+def test_gaussian_samples_lie_around_the_states_trajectories_visit():
+    # x -> 0.1 x: trajectories from the box [-10, 10] are within 1 of 0 after one step, so
+    # Gaussian samples (σ = spread × width = 0.2) around visited states crowd near 0, where
+    # uniform samples are spread over the box
+    net = dr.RNN([[0.1]], activation="identity")
+    box = ([-10.0], [10.0])
+    gaussian = dr.basins(net, n_samples=2000, box=box, sampling="gaussian", spread=0.01,
+                         boundaries=False, progress=False).initial_states[:, 0]
+    uniform = dr.basins(net, n_samples=2000, box=box, boundaries=False,
+                        progress=False).initial_states[:, 0]
+    near = 1.0 + 4 * 0.2
+    assert np.mean(np.abs(gaussian) < near) > 15 / 16 - 0.03     # all but the starting states
+    assert abs(np.mean(np.abs(uniform) < near) - near / 10) < 0.03
+    assert np.all(np.abs(uniform) <= 10)
+    # the spread sets the scale: twice the spread, twice the standard deviation near 0
+    wider = dr.basins(net, n_samples=2000, box=box, sampling="gaussian", spread=0.02,
+                      boundaries=False, progress=False).initial_states[:, 0]
+    ratio = np.std(wider[np.abs(wider) < 3]) / np.std(gaussian[np.abs(gaussian) < 3])
+    assert 1.3 < ratio < 2.5
