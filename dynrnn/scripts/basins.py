@@ -77,7 +77,9 @@ def draw(loaded, args) -> dict:
 
 
 def notes(loaded) -> list:
-    out = [repr(loaded["two_unit"]), repr(loaded["one_unit"])]
+    # the searches start from finite ensembles: say what they cannot promise
+    out = [repr(loaded["two_unit"]), f"  {loaded['two_unit'].note}",
+           repr(loaded["one_unit"]), f"  {loaded['one_unit'].note}"]
     out += [repr(e) for e in loaded["one_unit"].events]
     training = loaded["training"]
     out.append(repr(training))

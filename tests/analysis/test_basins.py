@@ -170,6 +170,11 @@ def test_result_saves_loads_and_prints(tmp_path):
     assert set(loaded.graph.edges) == set(result.graph.edges)
     text = repr(loaded)
     assert "2 attractor(s)" in text and len(text) < 400 and "array" not in text
+    # a search from an ensemble is never exhaustive, and the result says so
+    assert not loaded.exhaustive and "not exhaustive" in loaded.note
+    assert "from 50 initial states" in loaded.note
+    from dynrnn.cli.common import status_line
+    assert "not exhaustive" in status_line(loaded)
 
 
 def test_chunks_give_the_same_labels():

@@ -331,6 +331,13 @@ class BasinsResult(Tabular):
     def kinds(self) -> tuple:
         return tuple(a.kind for a in self.attractors)
 
+    @property
+    def exhaustive(self) -> bool:
+        """Always False: the attractors are those the ``n_initial`` initial states reach, and an
+        attractor whose basin holds none of them is not found (nor are saddles that
+        :func:`~dynrnn.find_fixed_points` misses); ``note`` says so."""
+        return False
+
     def boundary_between(self, first: int, second: int) -> np.ndarray:
         """The bisection points on the common boundary of the basins of attractors ``first``
         and ``second``, shape (n_points, n_states) (empty when none was found: the basins do

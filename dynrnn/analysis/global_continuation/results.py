@@ -167,6 +167,12 @@ class GlobalContinuationResult(Tabular):
     def n_ids(self) -> int:
         return int(self.fractions.shape[1])
 
+    @property
+    def exhaustive(self) -> bool:
+        """Always False: at every value the attractors are those the ``n_initial`` initial
+        states reach (see :attr:`BasinsResult.exhaustive`); ``note`` says so."""
+        return False
+
     def kind_of(self, identity: int) -> AttractorKind:
         """The kind of an identity where it first appears."""
         for row in self.attractors:

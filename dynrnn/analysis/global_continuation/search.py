@@ -14,7 +14,13 @@ import numpy as np
 from ..._checks import check_executor, check_seed
 from ..._signature_checks import checked_arguments
 from ...errors import ConvergenceError
-from ..basins import BasinsOptions, check_options, initial_ensemble, resolve_input
+from ..basins import (
+    BasinsOptions,
+    check_options,
+    initial_ensemble,
+    not_exhaustive,
+    resolve_input,
+)
 from .identities import Identities, follow_identities, tabulate
 from .inputs import MapsAlong, check_tracked, maps_along, match_threshold_for
 from .links import family_for, link_events
@@ -146,5 +152,5 @@ def _result(along: MapsAlong, ids: Identities, table: dict[str, Any],
                                GlobalContinuationStatus.ALL_DIVERGED)
         and bool(computed.any()),
         status=status, n_done=ids.done, n_initial=n_initial,
-        note=(f"attractors matched between neighbouring values by Hausdorff distance ≤ "
-              f"{threshold:.3g}"))
+        note=(f"{not_exhaustive(n_initial)} at each value; attractors matched between "
+              f"neighbouring values by Hausdorff distance ≤ {threshold:.3g}"))
