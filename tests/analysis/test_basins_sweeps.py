@@ -76,7 +76,7 @@ def test_basins_and_global_continuation_on_a_dask_cluster_equal_the_serial_run()
 
 
 # -- deterministic defaults ----------------------------------------------------------------------
-def _henon_callable() -> dr.Map:
+def henon_callable() -> dr.Map:
     """The Hénon map (a = 1.4, b = 0.3) as a vectorised callable with its Jacobian."""
     def step(x, p):
         return np.stack([1 - p["a"] * x[..., 0] ** 2 + x[..., 1], p["b"] * x[..., 0]], axis=-1)
@@ -101,7 +101,7 @@ def test_basins_defaults_give_the_same_answer_twice():
         assert [s.x.tolist() for s in first.saddles] == [s.x.tolist() for s in second.saddles]
     # a chaotic attractor (a cloud and its Lyapunov exponent) too
     options = dr.BasinsOptions(max_steps=300, n_cloud=500, lyapunov_steps=500)
-    first, second = (dr.basins(_henon_callable(), n_samples=100, box=([-2, -2], [2, 2]),
+    first, second = (dr.basins(henon_callable(), n_samples=100, box=([-2, -2], [2, 2]),
                                options=options, boundaries=False, progress=False)
                      for _ in range(2))
     assert sorted(a.kind.value for a in first) == ["chaotic", "divergence"]
