@@ -47,3 +47,29 @@ def test_chart_under_the_atlas_loss_and_gradient_norm(run_and_chart):
     with pytest.raises(dr.InvalidTypeError, match="events"):
         plot_training_basins(chart, events=[1, 2])
     plt.close("all")
+
+
+def test_attractor_positions_over_the_bifurcation_diagram():
+    # the one-unit tanh network over b: the attractors found from the ensemble lie on the
+    # stable parts of the continuation branch drawn underneath, and the linked folds are marked
+    import matplotlib.pyplot as plt
+    from dynrnn.plotting import plot_attractor_positions
+    net = dr.RNN([[5.0]], b=[0.0], activation="tanh")
+    result = dr.global_continuation(net, "b[0]", np.linspace(-5.0, 5.0, 11),
+                                    box=([-7.0], [7.0]), n_samples=60, progress=False)
+    start = dr.find_fixed_points(net).stable_points[0].x
+    branch = dr.continuation(net, "b[0]", start, (-5.0, 5.0), direction="both")
+    ax = plot_attractor_positions(result, diagram=[branch])
+    dots = [line for line in ax.lines if line.get_marker() == "o"
+            and str(line.get_label()).startswith("A")]
+    assert len(dots) == result.n_ids
+    for line in dots:
+        for b, x in zip(line.get_xdata(), line.get_ydata()):
+            # each attractor is a stable point of the branch at its b (x = 5 tanh x + b)
+            assert x == pytest.approx(5 * np.tanh(x) + b, abs=1e-10)
+            assert 5 * (1 - np.tanh(x) ** 2) < 1
+    squares = [line for line in ax.lines if line.get_marker() == "s"]
+    np.testing.assert_allclose(sorted(float(s.get_xdata()[0]) for s in squares),
+                               [e.bifurcation.param for e in result.events], atol=1e-12)
+    assert len(ax.lines) > len(dots) + len(squares)           # the branch underneath
+    plt.close("all")
