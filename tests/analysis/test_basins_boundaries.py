@@ -92,6 +92,20 @@ def test_bisection_points_between_every_pair_of_touching_basins():
                     ball = np.tanh(ball) @ W.T + b
                 nearest = np.argmin(np.abs(ball[:, None] - ends[None]).max(axis=2), axis=1)
                 assert set(nearest.tolist()) == {i, k}
+        # each saddle joins the two attractors its unstable manifold falls into, one touching
+        # pair per saddle; a ball around it holds states of both basins (iterated here)
+        assert len(result.saddles) == 4
+        joined = set()
+        for j, saddle in enumerate(result.saddles):
+            pair = tuple(sorted(int(n[1:]) for n in result.graph[f"S{j}"]))
+            assert len(pair) == 2 and pair in touching
+            joined.add(pair)
+            ball = saddle.x + 1e-6 * rng.uniform(-1, 1, (64, 2))
+            for _ in range(300):
+                ball = np.tanh(ball) @ W.T + b
+            nearest = np.argmin(np.abs(ball[:, None] - ends[None]).max(axis=2), axis=1)
+            assert set(nearest.tolist()) == set(pair)
+        assert joined == touching
         # basins that do not touch have no boundary points
         for i, k in ((0, 3), (1, 2)):
             if (i, k) not in touching:
