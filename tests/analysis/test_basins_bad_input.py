@@ -97,6 +97,12 @@ def test_ensemble_too_large_for_memory_is_refused_up_front_with_its_size():
                                                       n_samples=10 ** 10, box=([-1.0], [1.0]),
                                                       progress=False),
                        dr.InvalidInputError, "n_samples", "10,000,000,000 initial states")
+    # along a parameter the labels and attractor samples of every value are kept: refused
+    # before the first value is computed
+    assert_named_error(lambda: dr.global_continuation(ONE, "b[0]", np.linspace(0, 1, 10 ** 6),
+                                                      n_samples=2000, box=([-1.0], [1.0]),
+                                                      progress=False),
+                       dr.InvalidInputError, "values", "1,000,000 parameter values x 2,000")
     # the size is what the options allow: a small max_bytes refuses a small ensemble too
     assert_named_error(lambda: dr.basins(NET2, n_samples=1000, box=([-1, -1], [1, 1]),
                                          options=dr.BasinsOptions(max_bytes=1000),

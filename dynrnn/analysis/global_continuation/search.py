@@ -22,10 +22,16 @@ from ..basins import (
     resolve_input,
 )
 from .identities import Identities, follow_identities, tabulate
-from .inputs import MapsAlong, check_tracked, maps_along, match_threshold_for
+from .inputs import (
+    MapsAlong,
+    check_continuation_memory,
+    check_tracked,
+    maps_along,
+    match_threshold_for,
+)
 from .links import family_for, link_events
 from .results import AttractorEvent, GlobalContinuationResult, GlobalContinuationStatus
-from .values import ValueContext, evaluate_values
+from .values import SAMPLE_SIZE, ValueContext, evaluate_values
 
 __all__ = ["global_continuation"]
 
@@ -113,6 +119,8 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
                                          n_samples=n_samples, sampling=sampling, spread=0.1,
                                          seed=seed, options=options)
     tracked = check_tracked(along.track, first.n_states)
+    check_continuation_memory(len(along.systems), states.shape[0], tracked.shape[0],
+                              first.n_states, options, SAMPLE_SIZE)
     threshold = match_threshold_for(match_threshold, region, states)
     context = ValueContext(along.systems, states, tracked, u, options)
     summaries, interrupted = evaluate_values(context, len(along.systems), executor, progress)
