@@ -12,7 +12,12 @@ A column is an attribute path (``"history.loss"``), optionally renamed (``"loss=
 or a pair ``(name, function)``. With ``rows="points"`` each row is one item of that sequence and
 paths are read on the item (``"self.fractions"`` reads on the result instead, one value per row).
 Vector values are spread over columns ``name[0]``, ``name[1]``, ...; enums give their name.
-Classes whose rows are not a sequence (a sweep's grid) override :meth:`Tabular._table_columns`.
+With ``one_row=True`` every column is one value read on the result (a result that is one record,
+such as a normal form). Classes whose rows are not a sequence (a sweep's grid) override
+:meth:`Tabular._table_columns`.
+
+:func:`compact_repr` is the short ``__repr__`` of results without a hand-written one: scalars and
+statuses by value, arrays by shape, long sequences by length.
 
 pandas is optional: :meth:`Tabular.to_dataframe` imports it when called.
 """
@@ -29,7 +34,7 @@ import numpy as np
 
 from .errors import MissingDependencyError
 
-__all__ = ["TableSpec", "Tabular"]
+__all__ = ["TableSpec", "Tabular", "compact_repr"]
 
 #: rows shown by ``_repr_html_`` (half from the start, half from the end)
 HTML_ROWS = 10
@@ -48,10 +53,13 @@ class TableSpec:
     rows : str, optional
         Attribute path of a sequence whose items are the rows. Without it, every column is a
         sequence (or an array whose first axis is the row) read on the result itself.
+    one_row : bool
+        Every column is a single value read on the result: the table has one row.
     """
 
     columns: Sequence[Column]
     rows: str | None = None
+    one_row: bool = False
 
 
 def _get(obj: Any, path: str) -> Any:
@@ -102,13 +110,17 @@ class Tabular:
         for column in spec.columns:
             if isinstance(column, tuple):
                 name, function = column
-                values = [function(item) for item in items] if items is not None else \
-                    list(function(self))
+                if items is not None:
+                    values = [function(item) for item in items]
+                else:
+                    values = [function(self)] if spec.one_row else list(function(self))
             else:
                 name, _, path = column.rpartition("=")
                 name = name or path.rsplit(".", 1)[-1]
                 if items is not None and not path.startswith("self."):
                     values = [_get(item, path) for item in items]
+                elif spec.one_row:
+                    values = [_get(self, path.removeprefix("self."))]
                 else:
                     values = list(_get(self, path.removeprefix("self.")))
             columns.update(_spread(name, values))
@@ -163,8 +175,13 @@ class Tabular:
         return pandas.DataFrame(self._table_columns())
 
     def _repr_html_(self) -> str:
-        """A compact table for Jupyter: the summary line, then at most ten rows."""
-        columns = self._table_columns()
+        """A compact table for Jupyter: the summary line, then at most ten rows.
+
+        A vector spread over more than ``HTML_COMPONENTS`` columns (the state of a 256-unit
+        network) shows its first components and an ellipsis column; the table from
+        :meth:`to_records` has them all.
+        """
+        columns = _shown_columns(self._table_columns())
         n_rows = len(next(iter(columns.values()))) if columns else 0
         shown = list(range(n_rows))
         if n_rows > HTML_ROWS:
@@ -189,3 +206,91 @@ class Tabular:
         return (f"<div><p><code>{summary}</code></p>{table}"
                 f"<p>{n_rows} row(s); <code>.to_records()</code>, "
                 f"<code>.to_dataframe()</code> for all of them</p></div>")
+
+
+#: components of one vector shown by ``_repr_html_`` before an ellipsis column
+HTML_COMPONENTS = 4
+
+
+def _shown_columns(columns: dict[str, list]) -> dict[str, list]:
+    """The columns of the HTML table: long vectors cut to their first components and "…"."""
+    bases: dict[str, int] = {}
+    for name in columns:
+        base, bracket, _ = name.partition("[")
+        if bracket:
+            bases[base] = bases.get(base, 0) + 1
+    shown: dict[str, list] = {}
+    for name, values in columns.items():
+        base, bracket, rest = name.partition("[")
+        if bracket and bases[base] > HTML_COMPONENTS:
+            index = rest.rstrip("]")
+            if index.isdigit() and int(index) == HTML_COMPONENTS - 1:
+                shown[f"{base}[…]"] = ["…"] * len(values)
+                continue
+            if index.isdigit() and int(index) >= HTML_COMPONENTS:
+                continue
+        shown[name] = values
+    return shown
+
+
+#: longest ``compact_repr`` (characters) before the remaining fields are elided
+REPR_WIDTH = 200
+
+
+def _short_value(value: Any) -> str:
+    """One field's value in a few characters: numbers, names, shapes and lengths."""
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (bool, np.bool_, int, np.integer)):
+        return str(_plain(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, complex):
+        return f"{value:.4g}"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, np.ndarray):
+        if value.size <= 3 and value.ndim <= 1 and value.dtype.kind in "biuf":
+            return "[" + ", ".join(_short_value(v) for v in value.tolist()) + "]"
+        return f"<{'×'.join(map(str, value.shape)) or 'scalar'} array>"
+    if value is None:
+        return "None"
+    if isinstance(value, dict):
+        keys = list(value)
+        shown = ", ".join(str(k) for k in keys[:3]) + (", ..." if len(keys) > 3 else "")
+        return f"{{{shown}}}"
+    if isinstance(value, (tuple, list)):
+        return f"<{len(value)} item(s)>"
+    return f"<{type(value).__name__}>"
+
+
+def compact_repr(self: Any) -> str:
+    """``ClassName(field=value, ...)`` of a dataclass, arrays shown by their shape.
+
+    Used as the ``__repr__`` of result dataclasses that have no hand-written summary, so that a
+    result never prints as an array dump. Fields declared with ``repr=False`` are left out.
+
+    Examples
+    --------
+    >>> import dataclasses, numpy as np
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Example:
+    ...     loss: float
+    ...     states: np.ndarray
+    ...     __repr__ = compact_repr
+    >>> Example(0.25, np.zeros((100, 3)))
+    Example(loss=0.25, states=<100×3 array>)
+    """
+    import dataclasses
+
+    parts = [f"{field.name}={_short_value(getattr(self, field.name))}"
+             for field in dataclasses.fields(self) if field.repr]
+    text, shown = "", 0
+    for part in parts:
+        if text and len(text) + len(part) > REPR_WIDTH:
+            break
+        text = f"{text}, {part}" if text else part
+        shown += 1
+    if shown < len(parts):
+        text += f", ... ({len(parts) - shown} more)"
+    return f"{type(self).__name__}({text})"

@@ -131,3 +131,16 @@ def test_orbit_diagram_lyapunov_and_bifurcation_diagram_tables():
     x = np.log(s / (1 - s))
     np.testing.assert_allclose(folds, np.sort(x - 5.0 * s), atol=1e-9)
     assert "<table" in diagram._repr_html_()
+
+
+def test_html_of_a_large_state_stays_narrow():
+    """A 20-unit network's points: the HTML shows x[0..2] and an ellipsis, the records all 20."""
+    rng = np.random.default_rng(0)
+    net = dr.RNN(rng.normal(scale=1.5 / np.sqrt(20), size=(20, 20)))
+    result = dr.find_fixed_points(net, n_starts=16, seed=0)
+    assert result.points
+    text = result._repr_html_()
+    header = text.split("<thead>")[1].split("</thead>")[0]
+    assert header.count("<th>") == 3 + 1 + 6          # x[0..2], x[…], the six other columns
+    assert "<th>x[2]</th><th>x[…]</th><th>kind</th>" in header
+    assert len(result.to_records()[0]) == 20 + 6

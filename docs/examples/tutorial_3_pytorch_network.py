@@ -13,7 +13,6 @@ between two checkpoints of the training run. (Needs ``pip install "dynrnn[torch]
 import copy
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 
 import dynrnn as dr
@@ -54,7 +53,8 @@ print(f"loss after 60 steps: {loss.item():.3f}")
 # %%
 # Load the state dict
 # -------------------
-# :func:`dynrnn.model.from_torch_state_dict` reads ``weight_hh_l0``, ``weight_ih_l0`` and the biases.
+# :func:`dynrnn.model.from_torch_state_dict` reads ``weight_hh_l0``, ``weight_ih_l0`` and the
+# biases.
 # ``form="elman"`` keeps PyTorch's own hidden state :math:`h_t = \tanh(W h_{t-1} + U u_t + b)`;
 # the default ``form="pascanu"`` gives the conjugate network
 # :math:`x_t = W\tanh(x_{t-1}) + U u_t + b` of the paper (:math:`h = \tanh(x)`), which has the
@@ -88,4 +88,19 @@ print(segment)
 figure, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 plot_bifurcation_diagram(segment, ax=ax)
 ax.set_xlabel("s (checkpoint 40 → checkpoint 60)")
+
+# %%
+# Each branch is one fixed point followed from :math:`s = 0` to :math:`s = 1`; its table
+# (``to_records()``) gives the point and its stability at every step along the segment.
+# In this run no branch meets a bifurcation: the two memories and the saddle between them were
+# already in place at step 40, and the last 20 steps only moved them.
+def stability(row):
+    return "stable" if row["stable"] else "unstable"
+
+
+for branch in segment.branches:
+    first, last = branch.to_records()[0], branch.to_records()[-1]
+    print(f"from x[0] = {first['states[0]']:+.3f} ({stability(first)}) "
+          f"to x[0] = {last['states[0]']:+.3f} ({stability(last)}), "
+          f"{len(branch.bifurcations)} bifurcation(s)")
 plt.show()

@@ -66,6 +66,11 @@ for row in events.to_records():
     print(row)
 
 # %%
+# In a notebook, the result itself shows as a table (its ``_repr_html_``), and
+# ``events.to_dataframe()`` gives the same table as a pandas DataFrame:
+events
+
+# %%
 # In this short run the one spike is *unexplained*: no bifurcation was crossed near the states
 # the loss depends on, and the initial state stayed in its basin. Not every spike is a
 # bifurcation (Pascanu et al. 2013, §2.2); the events table says which are.

@@ -47,6 +47,7 @@ from scipy.optimize import brentq
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError, ResourceLimitError
 from ..model.base import RecurrentMap, as_state
 from ..model.families import ParameterFamily, as_family
@@ -89,7 +90,7 @@ class PiecewiseStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class PiecewiseBranch:
+class PiecewiseBranch(Tabular):
     """A branch of a piecewise-linear map's cycle, continued region by region.
 
     Attributes
@@ -122,6 +123,9 @@ class PiecewiseBranch:
     status: PiecewiseStatus
     message: str = ""
     extra: dict = field(default_factory=dict)
+
+    # the table: one row per branch point (the first point of the cycle)
+    _table_spec = TableSpec(columns=("param=params", "states", "stable"))
 
     @property
     def success(self) -> bool:

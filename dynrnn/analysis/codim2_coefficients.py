@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._tables import TableSpec, Tabular
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from .normal_form_derivatives import _CycleForms, taylor_along
@@ -144,7 +145,7 @@ def codim2_extra(system: RecurrentMap, names, u, kind: BifurcationKind, period: 
 
 
 @dataclass(frozen=True)
-class CurveCriticality:
+class CurveCriticality(Tabular):
     """The normal-form coefficient at every point of a two-parameter LP, PD or NS curve.
 
     Attributes
@@ -163,6 +164,10 @@ class CurveCriticality:
     coefficients: np.ndarray
     criticality: tuple
     changes: np.ndarray
+
+    # the table: one row per curve point
+    _table_spec = TableSpec(columns=(("point", lambda r: range(len(r.coefficients))),
+                                     "coefficient=coefficients", "criticality"))
 
     @property
     def success(self) -> bool:

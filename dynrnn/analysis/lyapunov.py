@@ -18,7 +18,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
-from .._tables import TableSpec, Tabular
+from .._tables import TableSpec, Tabular, compact_repr
 from .._threads import _limit, get_blas_threads
 from ..errors import InvalidInputError, ShapeError
 from ..model._jit import AUTO_MAX_STATES, call_compiled, check_backend, compiled_for, input_rows
@@ -72,6 +72,8 @@ class LyapunovResult(Tabular):
     success: bool
     status: LyapunovStatus
     n_iter: int
+
+    __repr__ = compact_repr
 
     @property
     def largest(self) -> np.ndarray | float:

@@ -43,6 +43,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.base import RecurrentMap, as_finite_array, as_state
 from ..model.families import as_family
@@ -171,7 +172,7 @@ _TESTS = {BifurcationKind.LP: _lp_test, BifurcationKind.PD: _pd_test,
 
 
 @dataclass(frozen=True)
-class ShootingBranch:
+class ShootingBranch(Tabular):
     """A branch of k-cycles continued by multiple shooting.
 
     Attributes
@@ -199,6 +200,10 @@ class ShootingBranch:
     bifurcations: tuple
     status: ContinuationStatus
     extra: dict = field(default_factory=dict)
+
+    # the table: one row per branch point, the cycle's first point x_0 and its stability
+    _table_spec = TableSpec(columns=("param=params", ("x0", lambda r: list(r.cycles[:, 0, :])),
+                                     "stable"))
 
     @property
     def success(self) -> bool:

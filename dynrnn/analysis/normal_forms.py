@@ -58,6 +58,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular
 from ..errors import DynrnnError, InvalidInputError, InvalidTypeError
 from ..model.base import RecurrentMap, as_state
 from .normal_form_derivatives import _CycleForms, multilinear_forms
@@ -103,7 +104,7 @@ class NormalFormStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class NormalForm:
+class NormalForm(Tabular):
     """The critical normal-form coefficient at one LP, PD or NS point.
 
     Attributes
@@ -143,6 +144,10 @@ class NormalForm:
     raw_value: float = math.nan
     scale: float = math.nan
     extra: dict = field(default_factory=dict)
+
+    # the table: one row (a normal form is one record)
+    _table_spec = TableSpec(one_row=True, columns=("kind", "period", "coefficient",
+                                                   "criticality", "status", "multiplier", "x"))
 
     @property
     def success(self) -> bool:

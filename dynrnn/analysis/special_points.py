@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._tables import TableSpec, Tabular
+
 __all__ = ["BifurcationKind", "Bifurcation"]
 
 
@@ -28,7 +30,7 @@ class BifurcationKind(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class Bifurcation:
+class Bifurcation(Tabular):
     """A located special point on a branch (or on a two-parameter curve).
 
     Attributes
@@ -77,6 +79,10 @@ class Bifurcation:
     extra: dict = field(default_factory=dict)
     coefficient: float | None = None
     criticality: str | None = None
+
+    # the table: one row (a diagram's table, BifurcationDiagram.to_records, has one per point)
+    _table_spec = TableSpec(one_row=True, columns=("kind", "param_name", "param", "x", "period",
+                                                   "coefficient", "criticality"))
 
     def __repr__(self) -> str:
         extra = f", angle={self.angle:.6g}" if self.angle is not None else ""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError
 
 __all__ = ["PointKind", "FixedPoint", "classify", "count_unstable", "sort_eigenvalues",
@@ -161,7 +162,7 @@ def _classify(lam: np.ndarray, tol: float) -> PointKind:
 
 
 @dataclass(frozen=True, eq=False)
-class FixedPoint:
+class FixedPoint(Tabular):
     r"""A fixed point :math:`x^* = F(x^*)`, or a k-cycle :math:`x = F^k(x)`, with its stability.
 
     Attributes
@@ -196,6 +197,10 @@ class FixedPoint:
     period: int = 1
     orbit: np.ndarray | None = None
     q: float = 0.0
+
+    # the table: one row (a search's table, FixedPointResult.to_records, has one per point)
+    _table_spec = TableSpec(one_row=True, columns=("x", "kind", "stable", "n_unstable",
+                                                   "spectral_radius", "residual", "period"))
 
     def __post_init__(self):
         x = np.array(self.x, dtype=np.float64)

@@ -38,6 +38,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular, compact_repr
 from ..errors import (
     InvalidInputError,
     InvalidTypeError,
@@ -98,7 +99,7 @@ class Readout:
 
 
 @dataclass(frozen=True)
-class BPTTResult:
+class BPTTResult(Tabular):
     """Loss, gradients and states of one BPTT pass.
 
     Attributes
@@ -133,6 +134,11 @@ class BPTTResult:
     grad_norm: float
     batched: bool = True
     extra: dict = field(default_factory=dict)
+
+    # the table: one row per scalar parameter, its gradient
+    _table_spec = TableSpec(columns=(("parameter", lambda r: list(r.by_param_name())),
+                                     ("gradient", lambda r: list(r.by_param_name().values()))))
+    __repr__ = compact_repr
 
     def by_param_name(self) -> dict[str, float]:
         """∂E/∂p for every scalar parameter, named as in ``RNN.params`` (``"W_rec[i,j]"``,

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular, compact_repr
 from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError
 
 __all__ = ["ClipAction", "ClipResult", "clip_gradients", "global_norm"]
@@ -32,7 +33,7 @@ class ClipAction(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class ClipResult:
+class ClipResult(Tabular):
     """Result of :func:`clip_gradients`.
 
     Attributes
@@ -57,6 +58,16 @@ class ClipResult:
     clipped: bool
     nonfinite: bool
     action: ClipAction
+
+    # the table: one row per gradient array, with its norm after clipping
+    _table_spec = TableSpec(columns=(("parameter", lambda r: list(_as_named(r.grads))),
+                                     ("norm", lambda r: [global_norm(g) for g in
+                                                         _as_named(r.grads).values()])))
+    __repr__ = compact_repr
+
+
+def _as_named(grads) -> dict:
+    return dict(grads) if isinstance(grads, Mapping) else {"grads": grads}
 
 
 def global_norm(grads: Mapping[str, np.ndarray] | np.ndarray) -> float:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
+from .._tables import Tabular, compact_repr
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.activations import get_activation
 from ..model.base import as_finite_array
@@ -27,7 +28,7 @@ __all__ = ["ErrorSurface", "error_surface", "fig6_problem", "descent_paths"]
 
 
 @dataclass(frozen=True)
-class ErrorSurface:
+class ErrorSurface(Tabular):
     """E and its gradient on a (w, b) grid.
 
     Attributes
@@ -49,6 +50,15 @@ class ErrorSurface:
     x0: float
     target: float
     activation: str
+
+    __repr__ = compact_repr
+
+    def _table_columns(self) -> dict[str, list]:
+        """One row per grid point (w, b), w varying slowest."""
+        w, b = np.meshgrid(self.w_values, self.b_values, indexing="ij")
+        return {name: [float(v) for v in values.ravel()] for name, values in
+                (("w", w), ("b", b), ("loss", self.loss), ("grad_w", self.grad_w),
+                 ("grad_b", self.grad_b))}
 
     @property
     def grad_norm(self) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from .._signature_checks import checked_arguments
+from .._tables import Tabular, compact_repr
 from ..errors import InvalidInputError
 from ..model.base import as_finite_array
 from ..model.rnn import RNN
@@ -31,7 +32,7 @@ __all__ = ["JacobianProducts", "jacobian_products", "DistanceDecomposition",
 
 
 @dataclass(frozen=True)
-class JacobianProducts:
+class JacobianProducts(Tabular):
     r"""Norms of :math:`\partial x_t/\partial x_k` along one trajectory.
 
     Attributes
@@ -57,6 +58,20 @@ class JacobianProducts:
     matrices: np.ndarray | None
     gamma: float
     lambda1: float
+
+    __repr__ = compact_repr
+
+    def _table_columns(self) -> dict[str, list]:
+        """One row per pair (t, k), k ≤ t: its distance and log‖∂x_t/∂x_k‖."""
+        T = self.log_norms.shape[0] - 1
+        if self.pairs == "last":
+            pairs = [(T, k) for k in range(T + 1)]
+            values = [float(self.log_norms[k]) for _, k in pairs]
+        else:
+            pairs = [(t, k) for t in range(T + 1) for k in range(t + 1)]
+            values = [float(self.log_norms[t, k]) for t, k in pairs]
+        return {"t": [t for t, _ in pairs], "k": [k for _, k in pairs],
+                "distance": [t - k for t, k in pairs], "log_norm": values}
 
     @property
     def norms(self) -> np.ndarray:
@@ -286,7 +301,7 @@ def product_bound(products: JacobianProducts) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class DistanceDecomposition:
+class DistanceDecomposition(Tabular):
     r"""∂E/∂θ split by temporal distance d = t − k (eq. 4).
 
     Attributes
@@ -305,6 +320,15 @@ class DistanceDecomposition:
     norms: dict
     contributions: dict | None
     total: dict
+
+    __repr__ = compact_repr
+
+    def _table_columns(self) -> dict[str, list]:
+        """One row per distance d: the norm of each array's contribution."""
+        columns: dict[str, list] = {"distance": [int(d) for d in self.distances]}
+        for name, values in self.norms.items():
+            columns[f"norm_{name}"] = [float(v) for v in np.asarray(values)]
+        return columns
 
     def long_term_fraction(self, min_distance: int, name: str = "W_rec") -> float:
         """Share of Σ_d ‖C_d‖ from distances ≥ ``min_distance`` (long-term components)."""

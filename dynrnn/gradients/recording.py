@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._tables import TableSpec, Tabular
 from ..errors import FileFormatError, InvalidInputError, InvalidTypeError
 from .spikes import SpikeDefinition
 
@@ -91,7 +92,7 @@ def _load_chunk(path: Path) -> dict:
 
 
 @dataclass(frozen=True)
-class Recording:
+class Recording(Tabular):
     """A recorded PyTorch training run (see the module docstring for the format).
 
     Attributes
@@ -131,6 +132,10 @@ class Recording:
     params: np.ndarray
     gaps: int = 0
     notes: tuple = field(default=())
+
+    # the table: one row per recorded step
+    _table_spec = TableSpec(columns=("step=steps", "loss", "grad_norm", "lr", "clip_bites",
+                                     "nonfinite"))
 
     @property
     def n_steps(self) -> int:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._signature_checks import checked_arguments
+from .._tables import TableSpec, Tabular, compact_repr
 from ..errors import InvalidTypeError
 from ..model.rnn import RNN
 
@@ -36,7 +37,7 @@ class GradientRegimeKind(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class GradientRegime:
+class GradientRegime(Tabular):
     """The §2.1 numbers of a network.
 
     Attributes
@@ -70,6 +71,11 @@ class GradientRegime:
     exploding_possible: bool
     kind: GradientRegimeKind
     activation: str
+
+    _table_spec = TableSpec(one_row=True, columns=(
+        "kind", "largest_singular_value", "gamma", "threshold", "contraction_bound",
+        "spectral_radius", "vanishing_guaranteed", "exploding_possible", "activation"))
+    __repr__ = compact_repr
 
     def __str__(self) -> str:
         return (f"λ₁ = {self.largest_singular_value:.6g} vs 1/γ = {self.threshold:.6g} "

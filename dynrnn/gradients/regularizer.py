@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 
 from .._signature_checks import checked_arguments
+from .._tables import Tabular, compact_repr
 from ..errors import InvalidInputError, InvalidTypeError, ShapeError
 from ..model.activations import get_activation
 from ..model.base import as_finite_array
@@ -52,7 +53,7 @@ REGULARIZER_VARIANTS = tuple(v.value for v in OmegaVariant)
 
 
 @dataclass(frozen=True)
-class OmegaResult:
+class OmegaResult(Tabular):
     """Ω and its gradient with respect to W_rec (paper's convention).
 
     Attributes
@@ -71,6 +72,16 @@ class OmegaResult:
     ratios: np.ndarray
     n_masked: int
     variant: OmegaVariant
+
+    __repr__ = compact_repr
+
+    def _table_columns(self) -> dict[str, list]:
+        """One row per transition and sequence (t, sequence): its ratio (NaN where masked)."""
+        ratios = np.asarray(self.ratios).reshape(self.ratios.shape[0], -1)
+        t, sequence = np.meshgrid(np.arange(ratios.shape[0]), np.arange(ratios.shape[1]),
+                                  indexing="ij")
+        return {"t": [int(v) for v in t.ravel()], "sequence": [int(v) for v in sequence.ravel()],
+                "ratio": [float(v) for v in ratios.ravel()]}
 
 
 def _variant(v) -> OmegaVariant:

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
-from .._tables import TableSpec, Tabular
+from .._tables import TableSpec, Tabular, compact_repr
 from ..errors import (
     DynrnnWarning,
     FileFormatError,
@@ -86,7 +86,7 @@ def unpack_params(vector: np.ndarray, layout) -> dict:
 
 
 @dataclass(frozen=True)
-class TrainingHistory:
+class TrainingHistory(Tabular):
     """What happened at every step.
 
     Attributes
@@ -124,6 +124,11 @@ class TrainingHistory:
     momentum: float
     clip: float
     x0: np.ndarray
+
+    # the table: one row per training step
+    _table_spec = TableSpec(columns=(("step", lambda r: range(len(r.loss))), "loss",
+                                     "grad_norm", "clipped", "action=actions"))
+    __repr__ = compact_repr
 
     @property
     def n_steps(self) -> int:

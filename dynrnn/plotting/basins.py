@@ -61,6 +61,16 @@ def plot_basins(result, ax=None, *, saddles: bool = True, boundary: bool = True,
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       net = dr.RNN([[2.0, 0.4], [0.4, 2.0]])      # tanh, 2 units: four stable points
+       result = dr.basins(net, grid=120, progress=False)
+       from dynrnn.plotting import plot_basins
+       ax = plot_basins(result)
     """
     _check(result, "BasinsResult")
     n_states = (result.box.shape[1] if result.box is not None
@@ -138,6 +148,16 @@ def plot_basin_fractions(result, ax=None):
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       net = dr.RNN([[2.0, 0.4], [0.4, 2.0]])      # tanh, 2 units: four stable points
+       result = dr.basins(net, grid=120, progress=False)
+       from dynrnn.plotting import plot_basin_fractions
+       ax = plot_basin_fractions(result)
     """
     ax = _axes(result, "BasinsResult", ax, (4, 3))
     n = result.n_attractors
@@ -166,6 +186,18 @@ def plot_fraction_areas(result, ax=None, *, legend: bool = True, step: str | Non
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import numpy as np
+       import dynrnn as dr
+       net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")
+       tracked = dr.global_continuation(net, "b[0]", np.linspace(-3.0, -2.0, 21), n_samples=200,
+                                        progress=False)     # through the bistable interval
+       from dynrnn.plotting import plot_fraction_areas
+       ax = plot_fraction_areas(tracked)
     """
     ax = _axes(result, "GlobalContinuationResult", ax, (6, 3))
     colours = _colours(result.n_ids)
@@ -199,6 +231,18 @@ def plot_attractor_positions(result, ax=None, *, component: int = 0, diagram=Non
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import numpy as np
+       import dynrnn as dr
+       net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")
+       tracked = dr.global_continuation(net, "b[0]", np.linspace(-3.0, -2.0, 21), n_samples=200,
+                                        progress=False)     # through the bistable interval
+       from dynrnn.plotting import plot_attractor_positions
+       ax = plot_attractor_positions(tracked)
     """
     ax = _axes(result, "GlobalContinuationResult", ax, (6, 3.5))
     if diagram is not None:
@@ -250,6 +294,17 @@ def plot_training_basins(result, axes=None, *, events=None):
     Returns
     -------
     ndarray of matplotlib Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       from dynrnn.gradients import fig6_problem
+       from dynrnn.plotting import plot_training_basins
+       net, batch, x0 = fig6_problem(5.0, -2.6124)     # the first step crosses the basin boundary
+       run = dr.train(net, batch, x0=x0, steps=30, lr=0.01, history="full", progress=False)
+       axes = plot_training_basins(dr.global_continuation(run, n_samples=50, progress=False))
     """
     import matplotlib.pyplot as plt
 
@@ -315,7 +370,12 @@ def _draw_gradient_events(axes, events) -> None:
 
 # -- figures of the scripted run ------------------------------------------------------------------
 def figure_basins(result):
-    """Basin image and fraction bars of one :class:`BasinsResult`, side by side."""
+    """Basin image and fraction bars of one :class:`BasinsResult`, side by side.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2),
                                       gridspec_kw={"width_ratios": [1.6, 1]})
@@ -328,7 +388,12 @@ def figure_basins(result):
 
 
 def figure_global_continuation(result, diagram=None):
-    """Attractor positions over the bifurcation diagram, and stacked basin fractions."""
+    """Attractor positions over the bifurcation diagram, and stacked basin fractions.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     plot_attractor_positions(result, ax=top, diagram=diagram)
@@ -340,7 +405,12 @@ def figure_global_continuation(result, diagram=None):
 
 
 def figure_training_basins(result, events=None):
-    """The training-run basin chart (see :func:`plot_training_basins`)."""
+    """The training-run basin chart (see :func:`plot_training_basins`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     axes = plot_training_basins(result, events=events)
     fig = axes[0].figure
     fig.tight_layout()

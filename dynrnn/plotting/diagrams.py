@@ -53,6 +53,16 @@ def plot_branch(branch, ax=None, component: int = 0, *, color: str = "black",
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       from dynrnn.plotting import plot_branch
+       net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")   # x -> 5σ(x) - 2.5
+       branch = dr.continuation(net, "b[0]", [-1.776], (-4.0, -1.0))
+       ax = plot_branch(branch)          # stable solid, unstable dashed, folds marked
     """
     import matplotlib.pyplot as plt
 
@@ -94,6 +104,16 @@ def plot_bifurcation_diagram(result, ax=None, component: int = 0, *, annotate: b
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       from dynrnn.plotting import plot_bifurcation_diagram
+       net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")   # x -> 5σ(x) - 2.5
+       diagram = dr.bifurcation_diagram(net, "b[0]", (-4.0, -1.0), progress=False)
+       ax = plot_bifurcation_diagram(diagram)
     """
     import matplotlib.pyplot as plt
 

@@ -93,7 +93,13 @@ def draw_diagram(ax, diagram, orbits=None, *, component: int = 0, label_points: 
 
 
 def figure_diagram(diagram, orbits=None, *, component: int = 0, title: str | None = None):
-    """One bifurcation diagram over its orbit diagram (``dynrnn diagram``)."""
+    """One bifurcation diagram over its orbit diagram (``dynrnn diagram``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
+    """
     fig = new_figure(6.4, 4.8)
     ax = fig.add_subplot()
     draw_diagram(ax, diagram, orbits, component=component, orbit_markersize=1.5)
@@ -108,6 +114,11 @@ def figure_fig3(panels: Sequence[tuple]):
     Parameters
     ----------
     panels : sequence of (title, BifurcationDiagram, OrbitDiagram)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
     """
     fig = new_figure(5.2 * len(panels), 4.7)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
@@ -135,6 +146,11 @@ def figure_fig6(surface, plain, clipped, *, zoom=None, wall_w: float | None = No
         A finer surface around the start, drawn as a second panel.
     wall_w : float, optional
         A third panel shows E and ‖∇E‖ along b at this w (the nearest grid column).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
     """
     from .training import plot_error_surface
 
@@ -186,7 +202,13 @@ def _draw_paths(ax, plain, clipped) -> None:
 
 def figure_training_atlas(result, events=None, *, surface=None, title: str | None = None):
     """Loss, gradient norm and the bifurcations crossed, on one step axis (and, for a one-unit
-    network, the parameter path over the error surface)."""
+    network, the parameter path over the error surface).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
+    """
     from .training import plot_training_atlas
 
     n_panels = 3 if surface is not None else 2
@@ -205,6 +227,11 @@ def figure_success_rate(sweep, *, title: str | None = None):
     ----------
     sweep : SweepResult
         Axes ``init``, ``method``, ``length``, ``seed`` and the output ``success`` (0 or 1).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
     """
     rate = np.nanmean(sweep.data["success"], axis=sweep.axes.index("seed"))
     inits = [str(v) for v in sweep.coordinates["init"]]
@@ -241,6 +268,11 @@ def figure_trained_network(training, points, diagram, *, title: str | None = Non
     points : FixedPointResult
     diagram : BifurcationDiagram
         Continuation in s along the segment θ(s) = (1 − s) θ_a + s θ_b.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
     """
     from .fixed_points import plot_eigenvalues
 
@@ -266,7 +298,13 @@ def figure_trained_network(training, points, diagram, *, title: str | None = Non
 
 def figure_custom_map(diagram, orbits, curves, *, title: str | None = None):
     """A custom map: bifurcation diagram over the orbit diagram, and the two-parameter diagram
-    (curves of folds, flips, Neimark–Sacker points with their codimension-two points)."""
+    (curves of folds, flips, Neimark–Sacker points with their codimension-two points).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
+    """
     from .two_parameter import plot_two_parameter
 
     fig = new_figure(11.5, 4.8)

@@ -33,6 +33,15 @@ def plot_eigenvalues(result, ax=None):
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       from dynrnn.plotting import plot_eigenvalues
+       net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")   # x -> 5σ(x) - 2.5
+       ax = plot_eigenvalues(dr.find_fixed_points(net, seed=0))
     """
     import matplotlib.pyplot as plt
 
@@ -77,6 +86,16 @@ def plot_fixed_points(result, ax=None, *, projection: str = "auto", eigenvalues:
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       from dynrnn.plotting import plot_fixed_points
+       net = dr.RNN([[1.5, -0.5], [0.5, 1.5]], b=[0.1, -0.1])     # tanh, 2 units
+       points = dr.find_fixed_points(net, seed=0)
+       fig = plot_fixed_points(points)   # states (left) and multipliers (right)
     """
     import matplotlib.pyplot as plt
 

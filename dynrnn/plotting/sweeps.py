@@ -99,6 +99,22 @@ def plot_attractor_counts(sweep, curves=(), ax=None, *, x: str = "w", y: str = "
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import matplotlib.pyplot as plt
+       import numpy as np
+       import dynrnn as dr
+       from dynrnn.plotting import plot_attractor_counts
+       from dynrnn.sweep_examples import one_unit_attractor_count
+       sweep = dr.sweep(one_unit_attractor_count,
+                        {"w": np.linspace(0.0, 10.0, 12), "b": np.linspace(-8.0, 2.0, 12)},
+                        fixed={"activation": "sigmoid", "n_grid": 401}, executor="serial",
+                        progress=False)
+       figure, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+       plot_attractor_counts(sweep, ax=ax)
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
@@ -184,6 +200,22 @@ def plot_lyapunov_map(sweep, ax=None, *, x: str = "gain", y: str = "bias_scale",
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import matplotlib.pyplot as plt
+       import numpy as np
+       import dynrnn as dr
+       from dynrnn.plotting import plot_lyapunov_map
+       from dynrnn.sweep_examples import largest_lyapunov_exponent
+       sweep = dr.sweep(largest_lyapunov_exponent,
+                        {"gain": np.linspace(0.5, 3.0, 8), "bias_scale": [0.0, 0.5, 1.0]},
+                        fixed={"n": 10, "n_steps": 200, "n_transient": 50}, executor="serial",
+                        progress=False)
+       figure, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+       plot_lyapunov_map(sweep, ax=ax)     # λ₁ = 0, the edge of chaos, as a black line
     """
     from matplotlib.colors import TwoSlopeNorm
 
@@ -221,7 +253,13 @@ def figure_sweep_attractors(sweep, curves: Mapping[str, Sequence] | None = None,
                             activations: Sequence[str] = ("sigmoid", "tanh"),
                             title: str | None = None):
     """Two panels (one per activation) of :func:`plot_attractor_counts` for the one-unit
-    networks x → w σ(x) + b, with each activation's fold curves from ``curves[activation]``."""
+    networks x → w σ(x) + b, with each activation's fold curves from ``curves[activation]``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
+    """
     from .figures import new_figure
 
     curves = dict(curves or {})
@@ -240,7 +278,13 @@ def figure_sweep_attractors(sweep, curves: Mapping[str, Sequence] | None = None,
 
 
 def figure_sweep_lyapunov(sweep, *, title: str | None = None):
-    """One panel of :func:`plot_lyapunov_map` (averaged over the other axes, e.g. seeds)."""
+    """One panel of :func:`plot_lyapunov_map` (averaged over the other axes, e.g. seeds).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure (not registered with pyplot: save it, or show it in a notebook cell).
+    """
     from .figures import new_figure
 
     fig = new_figure(6.5, 4.8)

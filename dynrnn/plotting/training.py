@@ -33,6 +33,17 @@ def plot_training_atlas(result, events=None, *, surface=None, param_names=("W_re
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       from dynrnn.gradients import fig6_problem
+       from dynrnn.plotting import plot_training_atlas
+       net, batch, x0 = fig6_problem(5.0, -2.6124)    # the one-unit problem of Fig. 6
+       run = dr.train(net, batch, x0=x0, steps=30, lr=0.01, history="full", progress=False)
+       fig = plot_training_atlas(run, dr.find_gradient_events(run, progress=False))
     """
     import matplotlib.pyplot as plt
     hist = getattr(result, "history", result)
@@ -106,6 +117,17 @@ def plot_error_surface(surface, paths=(), *, ax=None, labels=None, log=True,
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import numpy as np
+       import dynrnn as dr
+       from dynrnn.plotting import plot_error_surface
+       surface = dr.error_surface(np.linspace(0.0, 10.0, 40), np.linspace(-8.0, 2.0, 40))
+       paths = dr.descent_paths((5.0, -2.6), lr=0.01, steps=15, clips=(None, 1.0))
+       ax = plot_error_surface(surface, paths=paths, labels=("plain", "clipped"))
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
@@ -139,6 +161,17 @@ def plot_jacobian_norms(products, *, ax=None, show_bound: bool = True):
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import numpy as np
+       import dynrnn as dr
+       from dynrnn.plotting import plot_jacobian_norms
+       net = dr.RNN(0.9 * np.eye(3), W_in=np.ones((3, 1)))
+       products = dr.jacobian_products(net, np.zeros(3), np.zeros((30, 1)), pairs="all")
+       ax = plot_jacobian_norms(products)          # the §2.1 bound (γλ₁)^(t−k) as a line
     """
     import matplotlib.pyplot as plt
     if ax is None:
@@ -172,6 +205,19 @@ def plot_gradient_by_distance(decomposition, *, ax=None, names=("W_rec", "W_in",
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import numpy as np
+       import dynrnn as dr
+       from dynrnn.plotting import plot_gradient_by_distance
+       rng = np.random.default_rng(0)
+       net = dr.RNN(rng.normal(scale=0.4, size=(3, 3)), W_in=np.ones((3, 1)))
+       parts = dr.gradient_by_distance(net, np.zeros(3), rng.normal(size=(30, 1)),
+                                       rng.normal(size=(30, 3)))
+       ax = plot_gradient_by_distance(parts)
     """
     import matplotlib.pyplot as plt
     if ax is None:

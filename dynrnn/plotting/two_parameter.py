@@ -51,6 +51,18 @@ def plot_two_parameter(curves: BifurcationCurve | Sequence[BifurcationCurve], ax
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import dynrnn as dr
+       from dynrnn.plotting import plot_two_parameter
+       net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")   # x -> 5σ(x) - 2.5
+       fold = dr.continuation(net, "b[0]", [-1.776], (-4.0, -1.0)).bifurcations[0]
+       curve = dr.continue_bifurcation(net.with_params({"b[0]": fold.param}), fold,
+                                       "W_rec[0,0]", (4.0, 8.0))
+       ax = plot_two_parameter(curve)    # the fold curve: b against w
     """
     import matplotlib.pyplot as plt
 
@@ -132,6 +144,18 @@ def plot_orbit_diagram(diagram: OrbitDiagram, ax=None, *, component: int | None 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    .. plot::
+
+       import numpy as np
+       import dynrnn as dr
+       from dynrnn.plotting import plot_orbit_diagram
+       logistic = dr.Map.from_sympy(["r*x*(1 - x)"], ["x"], {"r": 3.0}, box=(0.0, 1.0))
+       orbits = dr.orbit_diagram(logistic, "r", np.linspace(2.8, 4.0, 300), n_transient=300,
+                                 n_keep=100)
+       ax = plot_orbit_diagram(orbits)
     """
     import matplotlib.pyplot as plt
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..._tables import TableSpec, Tabular
+from ..._tables import TableSpec, Tabular, compact_repr
 from ..spikes import SpikeDefinition
 
 if TYPE_CHECKING:  # for annotations only: analysis imports gradients at run time
@@ -49,7 +49,7 @@ class CrossingRole(str, enum.Enum):
 
 
 @dataclass(frozen=True)
-class Relevance:
+class Relevance(Tabular):
     """How a crossing relates to the states the loss depends on.
 
     A crossing is ``relevant`` when its role is ATTRACTOR or BASIN_SADDLE, or when it lies within
@@ -73,6 +73,11 @@ class Relevance:
     role: CrossingRole
     radius: float
     n_unstable: int
+
+    _table_spec = TableSpec(one_row=True, columns=(
+        "role", "distance_to_states", "distance_to_trajectory", "radius", "n_unstable",
+        "relevant"))
+    __repr__ = compact_repr
 
     @property
     def relevant(self) -> bool:
@@ -147,6 +152,8 @@ class BasinChange:
     after: np.ndarray
     jump: float
 
+    __repr__ = compact_repr
+
 
 @dataclass(frozen=True)
 class GradientEvent:
@@ -181,6 +188,8 @@ class GradientEvent:
     segments: tuple
     notes: tuple = ()
     irrelevant_crossings: tuple = ()
+
+    __repr__ = compact_repr
 
     @property
     def explained(self) -> bool:
