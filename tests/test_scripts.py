@@ -274,6 +274,8 @@ def test_sweep_figures_redraw_identically_from_saved_results(attractor_run):
 def test_basins_quick(tmp_path):
     output = scripts.run("basins", ["--quick", "--quiet", "--out", str(tmp_path)])
     check_output(output, tmp_path, 3)
+    # the text output says the ensemble searches are not exhaustive
+    assert sum("not exhaustive" in message for message in output.messages) == 2
     along_b = dr.load(tmp_path / "results" / "basins_one_unit.npz")
     from tests.problems import TANH_FOLDS_W5
     np.testing.assert_allclose(sorted(e.param for e in along_b.events), TANH_FOLDS_W5,

@@ -277,7 +277,7 @@ def plot_attractor_positions(result, ax=None, *, component: int = 0, diagram=Non
     return ax
 
 
-def plot_training_basins(result, axes=None):
+def plot_training_basins(result, axes=None, *, events=None):
     """The training run's basin chart: loss and gradient norm above, the basin fractions of the
     autonomous network at each stored θ_k below, with the attractor of the loss's initial state.
 
@@ -286,6 +286,10 @@ def plot_training_basins(result, axes=None):
     result : GlobalContinuationResult
         From :func:`dynrnn.global_continuation` on a training result or history.
     axes : sequence of 3 matplotlib Axes, optional
+    events : GradientEvents, optional
+        The training atlas's annotations (:func:`dynrnn.find_gradient_events` on the same
+        run): spikes circled on the gradient norm, and on every panel each bifurcation
+        crossing (solid, coloured by kind) and basin change of x₀ (dashed) at step a + s.
 
     Returns
     -------
@@ -334,7 +338,34 @@ def plot_training_basins(result, axes=None):
         for index in changes:
             for ax in axes:
                 ax.axvline(result.values[index], color="tab:purple", linewidth=0.8, alpha=0.7)
+    if events is not None:
+        _draw_gradient_events(axes, events)
     return axes
+
+
+#: Colours of the bifurcation kinds crossed (as in the training atlas).
+_CROSSING_COLOURS = {"LP": "tab:red", "PD": "tab:purple", "NS": "tab:green",
+                     "BC": "tab:brown"}
+
+
+def _draw_gradient_events(axes, events) -> None:
+    """Spikes (circles on the gradient norm), crossings and basin changes (vertical lines)."""
+    if type(events).__name__ != "GradientEvents":
+        raise InvalidTypeError(f"events must be the GradientEvents of dr.find_gradient_events, "
+                               f"got {type(events).__name__}", argument="events",
+                               value=type(events).__name__)
+    for event in events:
+        axes[1].plot([event.step], [event.grad_norm], "o", markerfacecolor="none",
+                     markeredgecolor="tab:red", markersize=8)
+        for crossing in event.crossings:
+            kind = getattr(crossing.kind, "value", str(crossing.kind))
+            for ax in axes:
+                ax.axvline(crossing.step_a + crossing.s, linewidth=0.9,
+                           color=_CROSSING_COLOURS.get(kind, "tab:gray"))
+        for change in event.basin_changes:
+            for ax in axes:
+                ax.axvline(change.step_a + change.s, color="tab:blue", linestyle="--",
+                           linewidth=0.9)
 
 
 # -- figures of the scripted run ------------------------------------------------------------------
@@ -373,14 +404,14 @@ def figure_global_continuation(result, diagram=None):
     return fig
 
 
-def figure_training_basins(result):
+def figure_training_basins(result, events=None):
     """The training-run basin chart (see :func:`plot_training_basins`).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    axes = plot_training_basins(result)
+    axes = plot_training_basins(result, events=events)
     fig = axes[0].figure
     fig.tight_layout()
     return fig

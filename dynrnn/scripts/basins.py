@@ -14,7 +14,8 @@ the global picture behind that remark with :func:`dynrnn.basins` and
    one again; the attractors over the continuation branches and the stacked basin fractions;
 3. the Fig. 6 one-unit model (x -> w σ(x) + b) trained by gradient descent: the basin fractions of
    the autonomous network at every step, and the attractor the loss's initial state x0 falls into,
-   under the loss and the gradient norm; the spike is the step where x0 changes basin.
+   under the loss and the gradient norm, with the spikes, folds and basin changes the training
+   atlas finds (dr.find_gradient_events); the spike is the step where x0 changes basin.
 
     python analysis/basins.py            # 600 x 600 grid, 201 values of b, 200 training steps
     python analysis/basins.py --quick    # seconds
@@ -24,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..analysis import basins, continuation, find_fixed_points, global_continuation
-from ..gradients import train
+from ..gradients import find_gradient_events, train
 from ..gradients.error_surface import fig6_problem
 from ..model import RNN
 from ._common import execute, parse_args, report
@@ -64,8 +65,10 @@ def compute(args) -> dict:
     along_training = global_continuation(run, box=([-4.0], [8.0]),
                                          n_samples=60 if quick else 400, seed=args.seed,
                                          progress=args.progress)
+    # the training atlas's spikes and crossings, drawn over the basin chart
+    events = find_gradient_events(run)
     return {"two_unit": grid, "one_unit": along_b, "one_unit_branch": branch,
-            "training": along_training}
+            "training": along_training, "training_events": events}
 
 
 def draw(loaded, args) -> dict:
@@ -73,11 +76,14 @@ def draw(loaded, args) -> dict:
     return {"two_unit": figure_basins(loaded["two_unit"]),
             "one_unit": figure_global_continuation(loaded["one_unit"],
                                                    diagram=[loaded["one_unit_branch"]]),
-            "training": figure_training_basins(loaded["training"])}
+            "training": figure_training_basins(loaded["training"],
+                                               events=loaded.get("training_events"))}
 
 
 def notes(loaded) -> list:
-    out = [repr(loaded["two_unit"]), repr(loaded["one_unit"])]
+    # the searches start from finite ensembles: say what they cannot promise
+    out = [repr(loaded["two_unit"]), f"  {loaded['two_unit'].note}",
+           repr(loaded["one_unit"]), f"  {loaded['one_unit'].note}"]
     out += [repr(e) for e in loaded["one_unit"].events]
     training = loaded["training"]
     out.append(repr(training))

@@ -150,11 +150,15 @@ def test_cycle_of_a_2d_map_refined_by_newton():
     result = dr.basins(henon_map(a, b), n_samples=500, box=([-1.0, -1.0], [1.0, 1.0]),
                        boundaries=False, progress=False)
     cycle = next(x for x in result if x.kind is dr.AttractorKind.CYCLE)
-    expected, _ = henon_two_cycle(a, b)
+    expected, multipliers = henon_two_cycle(a, b)
     assert cycle.period == 2 and cycle.refined and cycle.residual < 1e-12
     got = cycle.states[np.argsort(cycle.states[:, 0])]
     want = np.asarray(expected)[np.argsort(np.asarray(expected)[:, 0])]
     np.testing.assert_allclose(got, want, atol=1e-12)
+    # the multipliers: eigenvalues of the closed-form 2-step Jacobian
+    np.testing.assert_allclose(np.sort_complex(cycle.multipliers), np.sort_complex(multipliers),
+                               atol=1e-12)
+    assert cycle.lyapunov == pytest.approx(np.log(np.abs(multipliers).max()) / 2, abs=1e-12)
 
 
 def test_result_saves_loads_and_prints(tmp_path):
@@ -166,6 +170,11 @@ def test_result_saves_loads_and_prints(tmp_path):
     assert set(loaded.graph.edges) == set(result.graph.edges)
     text = repr(loaded)
     assert "2 attractor(s)" in text and len(text) < 400 and "array" not in text
+    # a search from an ensemble is never exhaustive, and the result says so
+    assert not loaded.exhaustive and "not exhaustive" in loaded.note
+    assert "from 50 initial states" in loaded.note
+    from dynrnn.cli.common import status_line
+    assert "not exhaustive" in status_line(loaded)
 
 
 def test_chunks_give_the_same_labels():

@@ -18,6 +18,16 @@ ONE = one_unit(5.0, 0.0, "tanh")
 def test_empty_ensemble():
     assert_named_error(lambda: dr.basins(NET2, np.empty((0, 2)), progress=False),
                        dr.InvalidInputError, "initial_states", "empty")
+    assert_named_error(lambda: dr.global_continuation(ONE, "b[0]", [0.0, 1.0],
+                                                      initial_states=np.empty((0, 1)),
+                                                      progress=False),
+                       dr.InvalidInputError, "initial_states", "empty")
+    assert_named_error(lambda: dr.basins(NET2, n_samples=0, box=([-1, -1], [1, 1]),
+                                         progress=False),
+                       dr.InvalidInputError, "n_samples", ">= 1")
+    assert_named_error(lambda: dr.basins(NET2, grid=(0, 10), box=([-1, -1], [1, 1]),
+                                         progress=False),
+                       dr.InvalidInputError, "grid", ">= 1")
 
 
 def test_box_of_zero_width():
@@ -33,6 +43,25 @@ def test_map_that_diverges_everywhere_is_a_failed_status():
                        progress=False)
     assert not result.success and result.status is dr.BasinsStatus.ALL_DIVERGED
     assert "every initial state diverged" in str(result.status)
+    with pytest.raises(dr.ConvergenceError) as info:
+        dr.basins(dr.RNN([[3.0]], activation="identity"), n_samples=20, box=([-1.0], [1.0]),
+                  raise_on_failure=True, progress=False)
+    assert info.value.result.status is dr.BasinsStatus.ALL_DIVERGED
+    # along a parameter: x -> w x with w in [3, 4] diverges from every state at every value
+    along = dr.global_continuation(dr.RNN([[3.0]], activation="identity"), "W_rec[0,0]",
+                                   [3.0, 3.5, 4.0], box=([-1.0], [1.0]), n_samples=30,
+                                   progress=False)
+    assert not along.success and along.status is dr.GlobalContinuationStatus.ALL_DIVERGED
+    assert along.n_attractors.tolist() == [0, 0, 0] and "ALL_DIVERGED" in repr(along)
+    with pytest.raises(dr.ConvergenceError):
+        dr.global_continuation(dr.RNN([[3.0]], activation="identity"), "W_rec[0,0]",
+                               [3.0, 3.5], box=([-1.0], [1.0]), n_samples=30,
+                               raise_on_failure=True, progress=False)
+    # one value with a bounded attractor is not "everything diverged"
+    partly = dr.global_continuation(dr.RNN([[0.5]], activation="identity"), "W_rec[0,0]",
+                                    [0.5, 3.0], box=([-1.0], [1.0]), n_samples=30,
+                                    progress=False)
+    assert partly.success and partly.n_attractors.tolist() == [1, 0]
 
 
 def test_grid_for_a_map_with_more_than_two_states():
@@ -64,6 +93,21 @@ def test_ensemble_too_large_for_memory_is_refused_up_front_with_its_size():
     assert_named_error(lambda: dr.basins(NET2, grid=10 ** 5, box=([-1, -1], [1, 1]),
                                          progress=False),
                        dr.InvalidInputError, "grid", "GiB")
+    assert_named_error(lambda: dr.global_continuation(ONE, "b[0]", [0.0, 1.0],
+                                                      n_samples=10 ** 10, box=([-1.0], [1.0]),
+                                                      progress=False),
+                       dr.InvalidInputError, "n_samples", "10,000,000,000 initial states")
+    # along a parameter the labels and attractor samples of every value are kept: refused
+    # before the first value is computed
+    assert_named_error(lambda: dr.global_continuation(ONE, "b[0]", np.linspace(0, 1, 10 ** 6),
+                                                      n_samples=2000, box=([-1.0], [1.0]),
+                                                      progress=False),
+                       dr.InvalidInputError, "values", "1,000,000 parameter values x 2,000")
+    # the size is what the options allow: a small max_bytes refuses a small ensemble too
+    assert_named_error(lambda: dr.basins(NET2, n_samples=1000, box=([-1, -1], [1, 1]),
+                                         options=dr.BasinsOptions(max_bytes=1000),
+                                         progress=False),
+                       dr.InvalidInputError, "n_samples", "1,000 initial states in 2 dimensions")
 
 
 def test_training_history_without_stored_parameters():

@@ -123,6 +123,8 @@ def test_saves_loads_and_prints(tanh_run, tmp_path):
     assert loaded.events[0].bifurcation.kind.value == "LP"
     text = str(loaded)
     assert "1 birth(s), 1 death(s)" in text and len(text) < 400
+    assert not loaded.exhaustive and loaded.note.startswith("not exhaustive")
+    assert f"distance ≤ {loaded.match_threshold:.3g}" in loaded.note
 
 
 def test_a_jump_beyond_the_threshold_is_a_global_death_and_birth():

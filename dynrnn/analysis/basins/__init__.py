@@ -46,7 +46,7 @@ from .initial_states import check_box, check_memory, check_system, initial_ensem
 from .results import (ON_UNSTABLE, UNRESOLVED, Attractor, AttractorKind, BasinsOptions,
                       BasinsResult, BasinsStatus, MessageEnum, check_options,
                       wilson_interval)
-from .search import basins, keep_stable, summarise
+from .search import basins, keep_stable, not_exhaustive, summarise
 
 __all__ = [
     # the public API (also in dynrnn.__all__)
@@ -58,4 +58,4 @@ __all__ = [
     "nearest_distance", "Catalogue", "ChunkContext", "chunk_size", "settle_chunk",
     "run_ensemble", "run_ensemble_on", "classify", "boundary_segments", "bisect_boundaries",
     "preimages", "exact_boundary_1d", "attractor_graph", "saddles_and_graph", "keep_stable",
-    "summarise"]
+    "summarise", "not_exhaustive"]

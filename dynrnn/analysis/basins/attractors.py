@@ -174,8 +174,11 @@ class Catalogue:
         if float(np.ptp(cloud, axis=0).max()) <= opts.match_tol:
             # a slowly converging orbit: really a fixed point or short cycle
             return self._cycle(cloud[-1:]), opts.match_tol
+        # numpy, not the compiled loop: one exponent costs a normalisation per step, while
+        # compiling the kernel of a new sympy map takes seconds (paid again for every map)
         lyap = lyapunov_spectrum(ens.system, cloud[-1], opts.lyapunov_steps, n_transient=0,
-                                 u=ens.u, n_exponents=1, record_every=opts.lyapunov_steps)
+                                 u=ens.u, n_exponents=1, record_every=opts.lyapunov_steps,
+                                 backend="numpy")
         lam = float(lyap.largest) if lyap.success and np.isfinite(lyap.largest) else None
         kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
             AttractorKind.QUASI_PERIODIC

@@ -20,6 +20,7 @@ import numpy as np
 from ...model.base import RecurrentMap
 from ..stability import FixedPoint
 from .attractors import Catalogue
+from .results import ON_UNSTABLE
 
 __all__ = ["classify", "boundary_segments", "bisect_boundaries", "preimages",
            "exact_boundary_1d"]
@@ -49,16 +50,22 @@ def boundary_segments(states: np.ndarray, labels: np.ndarray, grid: tuple, n_per
 
 
 def _grid_neighbours(labels: np.ndarray) -> np.ndarray:
-    """Neighbouring grid points (along every axis) with different resolved labels."""
+    """Neighbouring grid points (along every axis) with different resolved labels, and the
+    points on both sides of a grid point that landed exactly on an unstable set (label
+    ``ON_UNSTABLE``): such a point lies on the boundary and would otherwise hide it."""
     flat = labels.ravel()
     shape = labels.shape
     index = np.arange(flat.size).reshape(shape)
     pairs = []
     for axis in range(len(shape)):
-        a = np.take(index, np.arange(shape[axis] - 1), axis=axis).ravel()
-        b = np.take(index, np.arange(1, shape[axis]), axis=axis).ravel()
-        keep = (flat[a] != flat[b]) & (flat[a] >= 0) & (flat[b] >= 0)
-        pairs.append(np.stack([a[keep], b[keep]], axis=1))
+        for gap in (1, 2):
+            a = np.take(index, np.arange(shape[axis] - gap), axis=axis).ravel()
+            b = np.take(index, np.arange(gap, shape[axis]), axis=axis).ravel()
+            keep = (flat[a] != flat[b]) & (flat[a] >= 0) & (flat[b] >= 0)
+            if gap == 2:
+                middle = np.take(index, np.arange(1, shape[axis] - 1), axis=axis).ravel()
+                keep &= flat[middle] == ON_UNSTABLE
+            pairs.append(np.stack([a[keep], b[keep]], axis=1))
     return np.concatenate(pairs) if pairs else np.empty((0, 2), int)
 
 
@@ -78,6 +85,10 @@ def _nearest_across(states: np.ndarray, flat: np.ndarray, n_per_pair: int,
     return np.concatenate(found) if found else np.empty((0, 2), int)
 
 
+#: Where a segment is split when its midpoint reaches no attractor.
+_OFF_CENTRE = 0.5 + 2.0 ** -8
+
+
 def bisect_boundaries(catalogue: Catalogue, a: np.ndarray, b: np.ndarray, label_a: np.ndarray,
                       label_b: np.ndarray, n_bisect: int
                       ) -> tuple[np.ndarray, np.ndarray, float | None]:
@@ -85,10 +96,12 @@ def bisect_boundaries(catalogue: Catalogue, a: np.ndarray, b: np.ndarray, label_
 
     Returns the boundary points (k, n), the two labels each separates (k, 2), and the largest
     final segment length (None when no segment survived); a segment whose midpoint falls into a
-    third basin is dropped.
+    third basin is dropped, one whose midpoint reaches no attractor (it settled on an unstable
+    set of the boundary, or did not settle) stops there.
     """
     a, b = a.copy(), b.copy()
     alive = np.ones(a.shape[0], bool)
+    dropped = np.zeros(a.shape[0], bool)
     for _ in range(n_bisect):
         idx = np.flatnonzero(alive)
         if not idx.size:
@@ -97,12 +110,22 @@ def bisect_boundaries(catalogue: Catalogue, a: np.ndarray, b: np.ndarray, label_
         if np.all(np.abs(a[idx] - b[idx]) <= 4 * np.finfo(float).eps * (1 + np.abs(mid))):
             break
         lab = classify(catalogue, mid)
+        # a midpoint exactly on an unstable set (the middle of a segment centred on an unstable
+        # fixed point) reaches no attractor: split those segments off-centre instead
+        odd = np.flatnonzero(lab < 0)
+        if odd.size:
+            mid[odd] = a[idx[odd]] + _OFF_CENTRE * (b[idx[odd]] - a[idx[odd]])
+            lab[odd] = classify(catalogue, mid[odd])
         to_a = lab == label_a[idx]
         to_b = lab == label_b[idx]
         a[idx[to_a]] = mid[to_a]
         b[idx[to_b]] = mid[to_b]
-        alive[idx[~(to_a | to_b)]] = False     # a third basin in between: not this boundary
-    keep = alive
+        alive[idx[~(to_a | to_b)]] = False
+        # a third basin in between: not this boundary. A midpoint that reaches no attractor
+        # is within the settling tolerance of an unstable set on the boundary: the segment is
+        # kept as it is (its length is then the accuracy)
+        dropped[idx[~(to_a | to_b) & (lab >= 0)]] = True
+    keep = ~dropped
     width = float(np.abs(a[keep] - b[keep]).max()) if np.any(keep) else None
     return 0.5 * (a[keep] + b[keep]), np.stack([label_a[keep], label_b[keep]], axis=1), width
 

@@ -331,6 +331,34 @@ class BasinsResult(Tabular):
     def kinds(self) -> tuple:
         return tuple(a.kind for a in self.attractors)
 
+    @property
+    def exhaustive(self) -> bool:
+        """Always False: the attractors are those the ``n_initial`` initial states reach, and an
+        attractor whose basin holds none of them is not found (nor are saddles that
+        :func:`~dynrnn.find_fixed_points` misses); ``note`` says so."""
+        return False
+
+    def boundary_between(self, first: int, second: int) -> np.ndarray:
+        """The bisection points on the common boundary of the basins of attractors ``first``
+        and ``second``, shape (n_points, n_states) (empty when none was found: the basins do
+        not touch in the ensemble, or boundaries were not asked for).
+
+        >>> import dynrnn as dr
+        >>> net = dr.RNN([[5.0]], b=[-2.5], activation="sigmoid")
+        >>> result = dr.basins(net, grid=100, box=([-5.0], [5.0]), progress=False)
+        >>> bool(abs(result.boundary_between(0, 1)).max() < 1e-9)
+        True
+        """
+        for name, index in (("first", first), ("second", second)):
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
+                    or not 0 <= index < self.n_attractors:
+                raise InvalidInputError(
+                    f"{name} must be an attractor index in [0, {self.n_attractors}), got "
+                    f"{index!r}", argument=name, value=index)
+        pairs = np.sort(np.asarray(self.boundary_labels).reshape(-1, 2), axis=1)
+        wanted = sorted((int(first), int(second)))
+        return self.boundary_points[np.all(pairs == wanted, axis=1)]
+
     def __len__(self) -> int:
         return len(self.attractors)
 

@@ -34,7 +34,7 @@ from .results import (
     wilson_interval,
 )
 
-__all__ = ["basins", "summarise", "keep_stable"]
+__all__ = ["basins", "summarise", "keep_stable", "not_exhaustive"]
 
 
 @checked_arguments
@@ -175,10 +175,17 @@ def summarise(catalogue: Catalogue, states, labels, steps, axes, region, *, inte
         exact_boundary=found.exact, saddles=tuple(found.saddles), graph=found.graph,
         success=status in (BasinsStatus.COMPLETE, BasinsStatus.UNRESOLVED) and unresolved < 1,
         status=status, n_initial=m, n_steps=int(steps.max()) if m else 0,
-        mean_steps=float(steps.mean()) if m else 0.0, note=found.note)
+        mean_steps=float(steps.mean()) if m else 0.0,
+        note="; ".join(filter(None, [not_exhaustive(m), found.note])))
     if raise_on_failure and not result.success:
         raise ConvergenceError(f"basins: {status.value}", result=result)
     return result
+
+
+def not_exhaustive(n_initial: int) -> str:
+    """What a search from an ensemble of ``n_initial`` states cannot promise."""
+    return (f"not exhaustive: the attractors reached from {n_initial:,} initial states (one "
+            "whose basin holds none of them is not found)")
 
 
 def _status(interrupted: bool, only_divergence: bool, unresolved: float) -> BasinsStatus:

@@ -37,8 +37,8 @@ The package, one concept per module:
 from __future__ import annotations
 
 from .identities import Identities, follow_identities, match_attractors, tabulate
-from .inputs import (MapsAlong, check_tracked, check_values, from_training, maps_along,
-                     match_threshold_for)
+from .inputs import (MapsAlong, check_continuation_memory, check_tracked, check_values,
+                     from_training, maps_along, match_threshold_for)
 from .links import FamilyAt, family_for, link_events, local_link
 from .results import (AttractorEvent, AttractorEventCause, AttractorEventKind,
                       GlobalContinuationResult, GlobalContinuationStatus, hausdorff_distance)
@@ -52,7 +52,8 @@ __all__ = [
     "AttractorEvent", "AttractorEventKind", "AttractorEventCause", "hausdorff_distance",
     # the steps of global_continuation
     "MapsAlong", "maps_along", "from_training", "check_values", "check_tracked",
-    "match_threshold_for", "SAMPLE_SIZE", "ValueContext", "sample_states", "basins_at",
+    "match_threshold_for", "check_continuation_memory", "SAMPLE_SIZE", "ValueContext",
+    "sample_states", "basins_at",
     "attractors_from", "evaluate_values", "match_attractors", "Identities",
     "follow_identities", "tabulate", "FamilyAt", "family_for", "local_link",
     "link_events"]

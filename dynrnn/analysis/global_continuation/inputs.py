@@ -9,7 +9,9 @@ before any work starts.
 """
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -17,9 +19,10 @@ import numpy as np
 from ...errors import InvalidInputError, InvalidTypeError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily
-from ..basins import check_system
+from ..basins import BasinsOptions, check_system
 
-__all__ = ["MapsAlong", "maps_along", "check_values", "check_tracked", "match_threshold_for"]
+__all__ = ["MapsAlong", "MapsAt", "maps_along", "check_values", "check_tracked",
+           "match_threshold_for", "check_continuation_memory"]
 
 
 class MapsAlong(NamedTuple):
@@ -29,7 +32,7 @@ class MapsAlong(NamedTuple):
     ``grad_norm`` of every training step; ``track`` is the default tracked state of a run.
     """
 
-    systems: tuple
+    systems: Sequence
     values: np.ndarray
     param_name: str
     family: ParameterFamily | None
@@ -53,19 +56,53 @@ def maps_along(system, param, values, track) -> MapsAlong:
                                     argument="param", value=param)
         values = check_values(values)
         if isinstance(param, ParameterFamily):
-            return MapsAlong(tuple(param.at(float(v)) for v in values), values, param.name,
-                             param, None, track, *none)
-        if isinstance(param, str):
+            maps = MapsAt(param.at, values)
+            family = param
+        elif isinstance(param, str):
             system.check_param_names(param, argument="param")
-            return MapsAlong(tuple(system.with_params({param: float(v)}) for v in values),
-                             values, param, None, None, track, *none)
-        raise InvalidTypeError(f"param must be a parameter name or a ParameterFamily, got "
-                               f"{param!r:.60}", argument="param", value=param)
+            maps = MapsAt(functools.partial(_with_param, system, param), values)
+            family = None
+        else:
+            raise InvalidTypeError(f"param must be a parameter name or a ParameterFamily, got "
+                                   f"{param!r:.60}", argument="param", value=param)
+        # the maps are built when computed; the ends of the (monotonic) range are built now,
+        # so a value the map refuses is refused before any work
+        _ends = (maps[0], maps[len(maps) - 1])
+        return MapsAlong(maps, values, param if family is None else family.name, family, None,
+                         track, *none)
     if isinstance(system, (list, tuple)):
         return MapsAlong(*_sequence(system, param, values), "index", None, None, track, *none)
     raise InvalidTypeError(f"system must be a RecurrentMap, a sequence of them, or a "
                            f"training result/history, got {type(system).__name__}",
                            argument="system", value=system)
+
+
+class MapsAt(Sequence):
+    """The maps at the values, each built when asked for (picklable when ``make`` is), so a
+    long range costs nothing before its values are computed.
+
+    Parameters
+    ----------
+    make : callable
+        ``make(value) -> RecurrentMap``.
+    values : ndarray, shape (n_values,)
+    """
+
+    def __init__(self, make: Callable[[float], RecurrentMap], values: np.ndarray):
+        self.make = make
+        self.values = values
+
+    def __len__(self) -> int:
+        return int(self.values.size)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.make(float(self.values[index]))
+
+
+def _with_param(system: RecurrentMap, name: str, value: float) -> RecurrentMap:
+    return system.with_params({name: value})
 
 
 def _sequence(system, param, values) -> tuple[tuple, np.ndarray]:
@@ -181,3 +218,20 @@ def match_threshold_for(match_threshold, region: np.ndarray, states: np.ndarray)
                                 "attractor at neighbouring values", argument="match_threshold",
                                 value=match_threshold)
     return match_threshold
+
+
+def check_continuation_memory(n_values: int, n_initial: int, n_tracked: int, n_states: int,
+                              options: BasinsOptions, sample_size: int) -> None:
+    """Refuse, up front and with the size, a continuation whose per-value labels and attractor
+    samples (kept for every value) need more than ``options.max_bytes``."""
+    per_value = (n_initial + n_tracked) * 8 \
+        + (options.max_attractors + 1) * (sample_size + 2) * n_states * 8
+    needed = n_values * per_value
+    if needed > options.max_bytes:
+        raise InvalidInputError(
+            f"values: {n_values:,} parameter values x {n_initial:,} initial states in "
+            f"{n_states} dimensions need {needed / 2 ** 30:.2f} GiB for the labels and "
+            f"attractor samples kept per value, above options.max_bytes = "
+            f"{options.max_bytes / 2 ** 30:.2f} GiB: use fewer values or initial states (or "
+            "raise max_bytes if the machine has the memory)", argument="values",
+            value=n_values)

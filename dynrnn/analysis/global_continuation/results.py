@@ -50,6 +50,9 @@ class GlobalContinuationStatus(MessageEnum):
     PARTIAL = ("some parameter values failed or left states unresolved (see .value_success and "
                ".unresolved)")
     INTERRUPTED = "interrupted: the values after .n_done are missing (NaN fractions)"
+    ALL_DIVERGED = ("every initial state diverged at every parameter value: the maps have no "
+                    "bounded attractor in this region; choose a smaller box or other initial "
+                    "states")
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,6 +166,33 @@ class GlobalContinuationResult(Tabular):
     @property
     def n_ids(self) -> int:
         return int(self.fractions.shape[1])
+
+    @property
+    def exhaustive(self) -> bool:
+        """Always False: at every value the attractors are those the ``n_initial`` initial
+        states reach (see :attr:`BasinsResult.exhaustive`); ``note`` says so."""
+        return False
+
+    def events_table(self) -> list[dict]:
+        """The births, deaths and period changes as rows, in the order of ``events``.
+
+        Each row holds ``kind``, ``attractor`` (identity), ``param`` (located value),
+        ``interval_low`` and ``interval_high`` (the neighbouring values around it), ``cause``
+        (the :class:`AttractorEventCause` name) and ``bifurcation`` (the linked local
+        bifurcation's kind, "" when there is none).
+
+        >>> import numpy as np, dynrnn as dr
+        >>> net = dr.RNN([[5.0]], b=[0.0], activation="tanh")
+        >>> result = dr.global_continuation(net, "b[0]", np.linspace(-5, 5, 11), n_samples=100,
+        ...                                 box=([-6.0], [6.0]), progress=False)
+        >>> [(row["kind"], row["cause"], row["bifurcation"]) for row in result.events_table()]
+        [('birth', 'FOLD', 'LP'), ('death', 'FOLD', 'LP')]
+        """
+        return [{"kind": e.kind.value, "attractor": int(e.attractor), "param": float(e.param),
+                 "interval_low": float(e.interval[0]), "interval_high": float(e.interval[1]),
+                 "cause": e.cause.name,
+                 "bifurcation": "" if e.bifurcation is None else str(e.bifurcation.kind.value)}
+                for e in self.events]
 
     def kind_of(self, identity: int) -> AttractorKind:
         """The kind of an identity where it first appears."""

@@ -14,12 +14,24 @@ import numpy as np
 from ..._checks import check_executor, check_seed
 from ..._signature_checks import checked_arguments
 from ...errors import ConvergenceError
-from ..basins import BasinsOptions, check_options, initial_ensemble, resolve_input
+from ..basins import (
+    BasinsOptions,
+    check_options,
+    initial_ensemble,
+    not_exhaustive,
+    resolve_input,
+)
 from .identities import Identities, follow_identities, tabulate
-from .inputs import MapsAlong, check_tracked, maps_along, match_threshold_for
+from .inputs import (
+    MapsAlong,
+    check_continuation_memory,
+    check_tracked,
+    maps_along,
+    match_threshold_for,
+)
 from .links import family_for, link_events
 from .results import AttractorEvent, GlobalContinuationResult, GlobalContinuationStatus
-from .values import ValueContext, evaluate_values
+from .values import SAMPLE_SIZE, ValueContext, evaluate_values
 
 __all__ = ["global_continuation"]
 
@@ -107,6 +119,8 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
                                          n_samples=n_samples, sampling=sampling, spread=0.1,
                                          seed=seed, options=options)
     tracked = check_tracked(along.track, first.n_states)
+    check_continuation_memory(len(along.systems), states.shape[0], tracked.shape[0],
+                              first.n_states, options, SAMPLE_SIZE)
     threshold = match_threshold_for(match_threshold, region, states)
     context = ValueContext(along.systems, states, tracked, u, options)
     summaries, interrupted = evaluate_values(context, len(along.systems), executor, progress)
@@ -126,9 +140,14 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
 def _result(along: MapsAlong, ids: Identities, table: dict[str, Any],
             events: tuple[AttractorEvent, ...], tracked: np.ndarray, threshold: float,
             interrupted: bool, n_initial: int) -> GlobalContinuationResult:
+    computed = ids.value_success
     if interrupted:
         status = GlobalContinuationStatus.INTERRUPTED
-    elif not ids.value_success.all() or np.max(table["unresolved"]) > 0:
+    elif computed.any() and not np.any(table["n_attractors"][computed]) \
+            and not np.any(table["unresolved"][computed]):
+        # only the divergence "attractor" anywhere: nothing bounded was found
+        status = GlobalContinuationStatus.ALL_DIVERGED
+    elif not computed.all() or np.max(table["unresolved"]) > 0:
         status = GlobalContinuationStatus.PARTIAL
     else:
         status = GlobalContinuationStatus.COMPLETE
@@ -137,8 +156,9 @@ def _result(along: MapsAlong, ids: Identities, table: dict[str, Any],
         events=events, tracked_states=tracked, **table,
         match_threshold=threshold, steps=along.steps, loss=along.loss,
         grad_norm=along.grad_norm, value_success=ids.value_success,
-        success=status is not GlobalContinuationStatus.INTERRUPTED
-        and bool(ids.value_success.any()),
+        success=status not in (GlobalContinuationStatus.INTERRUPTED,
+                               GlobalContinuationStatus.ALL_DIVERGED)
+        and bool(computed.any()),
         status=status, n_done=ids.done, n_initial=n_initial,
-        note=(f"attractors matched between neighbouring values by Hausdorff distance ≤ "
-              f"{threshold:.3g}"))
+        note=(f"{not_exhaustive(n_initial)} at each value; attractors matched between "
+              f"neighbouring values by Hausdorff distance ≤ {threshold:.3g}"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +41,8 @@ class ValueContext:
 
     Attributes
     ----------
-    systems : tuple of RecurrentMap
-        The map at every value.
+    systems : sequence of RecurrentMap
+        The map at every value (a tuple, or built on demand).
     states : ndarray, shape (n_initial, n_states)
         The ensemble, the same at every value.
     tracked : ndarray, shape (n_tracked, n_states)
@@ -51,7 +52,7 @@ class ValueContext:
     options : BasinsOptions
     """
 
-    systems: tuple
+    systems: Sequence
     states: np.ndarray
     tracked: np.ndarray
     u: Any
