@@ -291,8 +291,9 @@ class BasinsResult(Tabular):
     note : str
     """
 
-    _table_spec = TableSpec(rows="attractors", columns=("kind", "period", "x", "lyapunov",
-                                                        "fraction=self.fractions"))
+    _table_spec = TableSpec(rows="attractors", columns=(
+        "kind", "period", "x", "lyapunov", "fraction=self.fractions",
+        "fraction_lower=self._fraction_lower", "fraction_upper=self._fraction_upper"))
 
     attractors: tuple
     labels: np.ndarray
@@ -322,6 +323,16 @@ class BasinsResult(Tabular):
             object.__setattr__(self, "box", None)
         if self.boundary_width is not None and not math.isfinite(self.boundary_width):
             object.__setattr__(self, "boundary_width", None)
+
+    @property
+    def _fraction_lower(self) -> np.ndarray:
+        """Lower ends of the Wilson intervals (a column of the table)."""
+        return np.asarray(self.intervals).reshape(-1, 2)[:, 0]
+
+    @property
+    def _fraction_upper(self) -> np.ndarray:
+        """Upper ends of the Wilson intervals (a column of the table)."""
+        return np.asarray(self.intervals).reshape(-1, 2)[:, 1]
 
     @property
     def n_attractors(self) -> int:

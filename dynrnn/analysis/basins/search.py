@@ -60,7 +60,11 @@ def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[in
     grid : int or sequence of int, optional
         A regular grid of this many points per axis over ``box`` (maps with 1 or 2 states).
     box : (lower, upper), optional
-        Region of the grid or of the samples; default the map's invariant box.
+        Region of the grid or of the samples; default the map's invariant box. Each bound is
+        a scalar (the same in every coordinate) or has shape (n_states,); a vector of another
+        length (also a length-1 vector for a map with more states) is a ShapeError, a zero or
+        negative width, or a width ``upper - lower`` that overflows float64, an
+        InvalidInputError.
     n_samples : int
         Initial states sampled when neither ``initial_states`` nor ``grid`` is given.
     sampling : "uniform" or "gaussian"
