@@ -31,3 +31,50 @@ def test_table_has_the_wilson_intervals_of_the_fractions():
     assert "fraction_lower" in html and "fraction_upper" in html
     structured = result.to_records(structured=True)
     np.testing.assert_array_equal(structured["fraction_upper"], result.intervals[:, 1])
+
+
+def plain_logistic_orbits(r, x0, n_steps):
+    """Plain numpy iteration of x -> r x (1 - x) (no dynrnn); whether each orbit ever sits on a
+    fixed point (0 or 1 - 1/r) exactly, x_{t+1} == x_t in floating point."""
+    x = np.array(x0, dtype=np.float64)
+    sits = np.zeros(x.shape, bool)
+    for _ in range(n_steps):
+        new = r * x * (1 - x)
+        sits |= new == x
+        x = new
+    return sits
+
+
+def shares_add_up(result):
+    total = result.fractions.sum() + result.unresolved_fraction + result.on_unstable_fraction
+    assert abs(total - 1.0) < 1e-12
+
+
+@pytest.mark.parametrize("r", [4.0, 3.7, 3.9, 3.99])
+def test_chaotic_orbits_passing_an_unstable_fixed_point_are_chaotic(r):
+    result = dr.basins(logistic_map(r), n_samples=300, box=([0.01], [0.99]), progress=False,
+                       boundaries=False)
+    kinds = [a.kind for a in result]
+    assert kinds == [dr.AttractorKind.CHAOTIC]
+    sits = plain_logistic_orbits(r, result.initial_states[:, 0], 3000)
+    # r = 4: before the fix 7 of these 300 orbits passed within 1e-4 of the unstable fixed
+    # point 0 (down to 1e-10) and were labelled -2; none of them sits there
+    assert not np.any(sits)
+    np.testing.assert_array_equal(result.labels, 0)
+    assert result.on_unstable_fraction == 0 and result.fractions.tolist() == [1.0]
+    shares_add_up(result)
+    assert "on unstable sets" not in repr(result)
+
+
+def test_exact_landings_on_the_unstable_fixed_points_are_on_unstable_and_shown():
+    # r = 4: 0.5 -> 1 -> 0 and 0.25 -> 0.75 exactly in floating point; 0 and 0.75 are unstable
+    # fixed points, so those orbits sit there for ever
+    rng = np.random.default_rng(1)
+    x0 = np.concatenate([[0.5, 0.25, 1.0, 0.0, 0.75], rng.uniform(0.01, 0.99, 95)])
+    result = dr.basins(logistic_map(4.0), x0[:, None], progress=False, boundaries=False)
+    sits = plain_logistic_orbits(4.0, x0, 3000)
+    assert sits[:5].all()
+    np.testing.assert_array_equal(result.labels, np.where(sits, ON_UNSTABLE, 0))
+    assert result.on_unstable_fraction == sits.mean() >= 0.05
+    shares_add_up(result)
+    assert f"on unstable sets {sits.mean():.3f}" in repr(result)

@@ -28,6 +28,9 @@ from .results import UNRESOLVED, Attractor, AttractorKind
 
 __all__ = ["Catalogue"]
 
+#: Times a state that passed near an unstable cycle is iterated on before it is left unresolved.
+_MAX_PASSES = 4
+
 
 @dataclass
 class Catalogue:
@@ -75,8 +78,14 @@ class Catalogue:
             best[hit] = d[hit]
         return labels
 
-    def assign(self, final: np.ndarray, period: np.ndarray, create: bool = True) -> np.ndarray:
-        """Labels of settled states, creating new attractors (when ``create``) as needed."""
+    def assign(self, final: np.ndarray, period: np.ndarray, create: bool = True,
+               depth: int = 0) -> np.ndarray:
+        """Labels of settled states, creating new attractors (when ``create``) as needed.
+
+        A state matched to an unstable cycle keeps that label only if its orbit stays there
+        (:meth:`_stays_on_unstable`); the others are iterated on (at most ``_MAX_PASSES``
+        times) and labelled by where they settle then.
+        """
         opts = self.ensemble.options
         labels = np.full(final.shape[0], UNRESOLVED)
         diverged = period < 0
@@ -109,7 +118,62 @@ class Catalogue:
             if labels[first] == UNRESOLVED:
                 # a state that started the attractor belongs to it (guards cloud sampling gaps)
                 labels[first] = index
+        return self._recheck_unstable(final, labels, create, depth)
+
+    def _recheck_unstable(self, final: np.ndarray, labels: np.ndarray, create: bool,
+                          depth: int) -> np.ndarray:
+        """Labels with the states that only passed near an unstable cycle relabelled by where
+        their orbits go on to settle."""
+        unstable = [i for i, a in enumerate(self.attractors) if a.period > 0 and not a.stable]
+        on = np.flatnonzero(np.isin(labels, unstable)) if unstable else np.empty(0, int)
+        if not on.size:
+            return labels
+        left, where = self._stays_on_unstable(final[on], labels[on])
+        if np.any(left):
+            moved = on[left]
+            if depth + 1 >= _MAX_PASSES:
+                labels[moved] = UNRESOLVED
+            else:
+                again, period, _ = self.ensemble.settle(where[left])
+                labels[moved] = self.assign(again, period, create, depth + 1)
         return labels
+
+    def _stays_on_unstable(self, states: np.ndarray, labels: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``states`` (m, n), each matched to the unstable cycle ``labels`` (m,),
+        leave it: True for an orbit that moves farther than ``match_tol`` from the cycle
+        within ``max_steps`` steps. An orbit that returns bit for bit to a state it had a
+        period earlier (it landed exactly on the cycle, e.g. 0.5 -> 1 -> 0 for the logistic
+        map at r = 4) stays forever. Also returns where each orbit was last."""
+        opts = self.ensemble.options
+        m = states.shape[0]
+        periods = np.array([self.attractors[i].period for i in labels], dtype=np.int64)
+        history = [np.array(states, dtype=np.float64)]
+        left = np.zeros(m, bool)
+        where = history[0].copy()
+        active = np.arange(m)
+        with np.errstate(all="ignore"):
+            for t in range(1, opts.max_steps + 1):
+                x = self.ensemble.step(history[-1])
+                history.append(x)
+                del history[:-(int(periods.max()) + 1)]
+                where[active] = x
+                far = np.zeros(active.size, bool)
+                for i in np.unique(labels):
+                    rows = labels == i
+                    far[rows] = ~(nearest_distance(x[rows], self.attractors[i].states)
+                                  <= opts.match_tol)
+                k = periods
+                exact = np.array([t >= k[j] and np.array_equal(x[j], history[-1 - k[j]][j])
+                                  for j in range(active.size)], dtype=bool)
+                left[active[far]] = True
+                done = far | exact
+                if np.all(done):
+                    break
+                keep = ~done
+                active, labels, periods = active[keep], labels[keep], periods[keep]
+                history = [h[keep] for h in history]
+        return left, where
 
     def _merge_cloud(self, cloud: Attractor, radius: float) -> int | None:
         """Index of an existing cloud that ``cloud`` samples again (then the two samples are

@@ -258,7 +258,8 @@ class BasinsResult(Tabular):
         Wilson score intervals of the fractions at level ``confidence``.
     confidence : float
     unresolved_fraction : float
-        Share of label -1 (label -2 is neither counted here nor in ``fractions``).
+        Share of label -1 (label -2 is neither counted here nor in ``fractions``: it is
+        :attr:`on_unstable_fraction`; the three add up to 1).
     initial_states : ndarray, shape (n_initial, n_states)
         The ensemble (empty for a grid: see ``grid``).
     grid : tuple of ndarray
@@ -335,6 +336,14 @@ class BasinsResult(Tabular):
         return np.asarray(self.intervals).reshape(-1, 2)[:, 1]
 
     @property
+    def on_unstable_fraction(self) -> float:
+        """Share of label -2: initial states whose orbits landed on an unstable fixed point or
+        cycle and stay there (exactly, in floating point). ``fractions.sum() +
+        unresolved_fraction + on_unstable_fraction`` is 1."""
+        labels = np.asarray(self.labels)
+        return float(np.mean(labels == ON_UNSTABLE)) if labels.size else 0.0
+
+    @property
     def n_attractors(self) -> int:
         return len(self.attractors)
 
@@ -382,8 +391,11 @@ class BasinsResult(Tabular):
     def __repr__(self) -> str:
         shares = ", ".join(f"{a.description} {f:.3f}" for a, f in
                            zip(self.attractors, self.fractions))
+        # the share that landed on unstable sets, when there is one, so the shares add up to 1
+        on_unstable = (f"on unstable sets {self.on_unstable_fraction:.3f}; "
+                       if self.on_unstable_fraction else "")
         return (f"BasinsResult({self.n_attractors} attractor(s) from {self.n_initial} initial "
-                f"states: {shares}; unresolved {self.unresolved_fraction:.3f}; "
+                f"states: {shares}; unresolved {self.unresolved_fraction:.3f}; {on_unstable}"
                 f"{len(self.saddles)} saddle(s), {len(self.boundary_points)} boundary points; "
                 f"status={self.status.name})")
 
