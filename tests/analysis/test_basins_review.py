@@ -78,3 +78,42 @@ def test_exact_landings_on_the_unstable_fixed_points_are_on_unstable_and_shown()
     assert result.on_unstable_fraction == sits.mean() >= 0.05
     shares_add_up(result)
     assert f"on unstable sets {sits.mean():.3f}" in repr(result)
+
+
+def test_algebraic_convergence_at_the_pitchfork_is_unresolved_not_quasi_periodic():
+    # x -> tanh(x) at the pitchfork w = 1: every orbit creeps to 0 like sqrt(3 / (2 t)), so
+    # after thousands of steps it has not settled; before the fix this was two
+    # "quasi-periodic" attractors at ±0.027
+    net = dr.RNN([[1.0]], activation="tanh")
+    result = dr.basins(net, n_samples=300, box=([-2.0], [2.0]), progress=False)
+    assert dr.AttractorKind.QUASI_PERIODIC not in result.kinds
+    assert dr.AttractorKind.CHAOTIC not in result.kinds
+    assert result.status is dr.BasinsStatus.UNRESOLVED
+    # independently, plain numpy: which orbits have not met the settling test
+    # |x - tanh x| <= settle_tol (1 + |x|) within max_steps (+ the last check's 16 steps)
+    options = dr.BasinsOptions()
+    x = result.initial_states[:, 0].copy()
+    settled = np.zeros(x.size, bool)
+    for _ in range(options.max_steps + options.max_period):
+        x = np.tanh(x)
+        settled |= np.abs(np.tanh(x) - x) <= options.settle_tol * (1 + np.abs(x))
+    assert np.count_nonzero(~settled) > 250
+    np.testing.assert_array_equal(result.labels[~settled], UNRESOLVED)
+    assert result.unresolved_fraction == np.mean(~settled)
+    assert f"{np.count_nonzero(~settled):,} initial state(s) unresolved because their orbits " \
+           "were still converging" in result.note
+    shares_add_up(result)
+
+
+def test_still_converging_tells_creeping_orbits_from_rotations_and_chaos():
+    from dynrnn.analysis.basins import still_converging
+    t = np.arange(3000.0)
+    creeping = np.sqrt(3 / (2 * (t + 2000)))[:, None]            # x -> tanh x, algebraically
+    spiral = 0.3 * 0.9995 ** t[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)
+    rotation = np.stack([np.cos(t), np.sin(t)], axis=1)        # quasi-periodic: keeps its size
+    x = np.empty(3000)
+    x[0] = 0.3
+    for i in range(1, 3000):                                    # chaotic: logistic r = 4
+        x[i] = 4 * x[i - 1] * (1 - x[i - 1])
+    assert still_converging(creeping, 16) and still_converging(spiral, 16)
+    assert not still_converging(rotation, 16) and not still_converging(x[:, None], 16)

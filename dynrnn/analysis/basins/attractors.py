@@ -26,10 +26,40 @@ from ..stability import FixedPoint
 from .ensemble import Ensemble, nearest_distance
 from .results import UNRESOLVED, Attractor, AttractorKind
 
-__all__ = ["Catalogue"]
+__all__ = ["Catalogue", "still_converging"]
+
+#: Label, inside :meth:`Catalogue.assign`, of a state on the trail of a still converging orbit.
+_CONVERGING = -3
 
 #: Times a state that passed near an unstable cycle is iterated on before it is left unresolved.
 _MAX_PASSES = 4
+
+
+@dataclass(frozen=True)
+class _Converging:
+    """A sampled orbit that is still converging (see :func:`still_converging`)."""
+
+    states: np.ndarray
+
+
+def still_converging(orbit: np.ndarray, max_period: int, n_blocks: int = 8) -> bool:
+    r"""Whether ``orbit`` (T, n) is still converging onto a point or a k-cycle, k ≤
+    ``max_period``: for some k the distance :math:`d_t = \max_j |x_{t+k,j} - x_{t,j}|`,
+    maximised over each of ``n_blocks`` consecutive blocks, never grows and falls by half or
+    more from the first block to the last.
+
+    A quasi-periodic orbit keeps its distances (they return near their earlier values) and a
+    chaotic one has block maxima of the attractor's size; an orbit that approaches a
+    non-hyperbolic fixed point algebraically (x → tanh x: :math:`x_t \approx
+    \sqrt{3/(2t)}`) or an attracting one with a multiplier near 1 meets the test.
+    """
+    for k in range(1, min(max_period, orbit.shape[0] // (2 * n_blocks)) + 1):
+        d = np.abs(orbit[k:] - orbit[:-k]).max(axis=1)
+        usable = d.size // n_blocks * n_blocks
+        peaks = d[d.size - usable:].reshape(n_blocks, -1).max(axis=1)
+        if np.all(np.diff(peaks) <= 0) and peaks[-1] <= 0.5 * peaks[0]:
+            return True
+    return False
 
 
 @dataclass
@@ -47,12 +77,22 @@ class Catalogue:
         multiple of the sample's spacing for a cloud.
     full_clouds : bool
         Keep every sampled cloud state (False: a subsample of about 256, enough for matching).
+    converging : list of (ndarray, float)
+        Orbits that had not settled but were still converging, ever more slowly, onto a point
+        or cycle (algebraically, as at a non-hyperbolic fixed point): their sampled trail and
+        matching radius. Such an orbit is not an attractor of its own; the states that reach
+        one stay unresolved.
+    n_converging : int
+        Initial states left unresolved for that reason (counted in runs that create
+        attractors).
     """
 
     ensemble: Ensemble
     attractors: list = field(default_factory=list)
     radii: list = field(default_factory=list)         # matching distance of each attractor
     full_clouds: bool = True
+    converging: list = field(default_factory=list)    # trails of orbits still converging
+    n_converging: int = 0        # states left unresolved because their orbits still converge
 
     def divergence_index(self) -> int:
         """Index of the divergence "attractor", added on first use."""
@@ -95,6 +135,7 @@ class Catalogue:
         todo = np.flatnonzero(~diverged)
         if todo.size:
             labels[todo] = self.match(final[todo])
+            self._mark_converging(final, period, todo, labels)
         while create and len(self.attractors) < opts.max_attractors + (
                 1 if any(a.kind is AttractorKind.DIVERGENCE for a in self.attractors) else 0):
             open_ = todo[labels[todo] == UNRESOLVED]
@@ -107,6 +148,11 @@ class Catalogue:
             if new is None:                      # the probe diverged after all
                 labels[first] = self.divergence_index()
                 continue
+            if isinstance(new[0], _Converging):
+                self.converging.append((new[0].states, new[1]))
+                labels[first] = _CONVERGING
+                self._mark_converging(final, period, todo, labels)
+                continue
             index = self._merge_cloud(*new)
             if index is None:
                 self.attractors.append(new[0])
@@ -118,7 +164,22 @@ class Catalogue:
             if labels[first] == UNRESOLVED:
                 # a state that started the attractor belongs to it (guards cloud sampling gaps)
                 labels[first] = index
+        converging = labels == _CONVERGING
+        if create:
+            self.n_converging += int(np.count_nonzero(converging))
+        labels[converging] = UNRESOLVED
         return self._recheck_unstable(final, labels, create, depth)
+
+    def _mark_converging(self, final: np.ndarray, period: np.ndarray, todo: np.ndarray,
+                         labels: np.ndarray) -> None:
+        """Label ``_CONVERGING`` (in place) the unsettled states of ``todo`` that no attractor
+        took and that lie on the trail of an orbit found still converging."""
+        for trail, radius in self.converging:
+            open_ = todo[(labels[todo] == UNRESOLVED) & (period[todo] == 0)]
+            if not open_.size:
+                return
+            near = nearest_distance(final[open_], trail) <= radius
+            labels[open_[near]] = _CONVERGING
 
     def _recheck_unstable(self, final: np.ndarray, labels: np.ndarray, create: bool,
                           depth: int) -> np.ndarray:
@@ -238,6 +299,8 @@ class Catalogue:
         if float(np.ptp(cloud, axis=0).max()) <= opts.match_tol:
             # a slowly converging orbit: really a fixed point or short cycle
             return self._cycle(cloud[-1:]), opts.match_tol
+        if still_converging(cloud, opts.max_period):
+            return _Converging(cloud), radius
         # numpy, not the compiled loop: one exponent costs a normalisation per step, while
         # compiling the kernel of a new sympy map takes seconds (paid again for every map)
         lyap = lyapunov_spectrum(ens.system, cloud[-1], opts.lyapunov_steps, n_transient=0,
