@@ -301,16 +301,34 @@ class Catalogue:
             return self._cycle(cloud[-1:]), opts.match_tol
         if still_converging(cloud, opts.max_period):
             return _Converging(cloud), radius
-        # numpy, not the compiled loop: one exponent costs a normalisation per step, while
-        # compiling the kernel of a new sympy map takes seconds (paid again for every map)
-        lyap = lyapunov_spectrum(ens.system, cloud[-1], opts.lyapunov_steps, n_transient=0,
-                                 u=ens.u, n_exponents=1, record_every=opts.lyapunov_steps,
-                                 backend="numpy")
-        lam = float(lyap.largest) if lyap.success and np.isfinite(lyap.largest) else None
+        lam = self._largest_exponent(cloud)
         kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
             AttractorKind.QUASI_PERIODIC
         states = cloud if self.full_clouds else cloud[:: max(1, opts.n_cloud // 256)]
         return Attractor(kind, states, 0, np.empty(0, complex), lam), radius
+
+    def _largest_exponent(self, cloud: np.ndarray) -> float | None:
+        """The largest Lyapunov exponent of the attractor ``cloud`` (T, n) samples, averaged
+        over ``options.lyapunov_orbits`` orbits from states spread along it, each nudged off
+        the sampled orbit (deterministically) so the orbits are nearly independent; one orbit
+        from the cloud's last state when a nudged orbit does not stay finite. None when the
+        estimate fails."""
+        ens = self.ensemble
+        opts = ens.options
+        m = opts.lyapunov_orbits
+        starts = cloud[np.linspace(0, cloud.shape[0] - 1, m).astype(np.int64)]
+        nudge = 1e-6 * np.maximum(np.ptp(cloud, axis=0), np.finfo(float).tiny)
+        starts = starts + nudge * np.random.default_rng(0).standard_normal(starts.shape)
+        for begin, transient in ((starts, opts.lyapunov_transient), (cloud[-1:], 0)):
+            # numpy, not the compiled loop: one exponent costs a normalisation per step,
+            # while compiling the kernel of a new sympy map takes seconds (paid per map)
+            lyap = lyapunov_spectrum(ens.system, begin, opts.lyapunov_steps,
+                                     n_transient=transient, u=ens.u, n_exponents=1,
+                                     record_every=opts.lyapunov_steps, backend="numpy")
+            largest = np.asarray(lyap.largest, dtype=np.float64)
+            if lyap.success and np.all(np.isfinite(largest)):
+                return float(largest.mean())
+        return None
 
     def _cycle(self, orbit: np.ndarray) -> Attractor:
         """The fixed point or cycle through ``orbit`` (its points in order): refined by Newton,

@@ -92,7 +92,15 @@ class BasinsOptions:
     cloud_resolution : float
         See ``cloud_factor``: two clouds closer than this share of their extent are one.
     lyapunov_steps : int
-        Steps averaged for a cloud's largest Lyapunov exponent.
+        Steps averaged along each orbit for a cloud's largest Lyapunov exponent.
+    lyapunov_orbits : int
+        Orbits averaged for that exponent: started at states spread along the cloud, each
+        nudged by 1e-6 of the cloud's extent so that, on a chaotic attractor, they part from
+        the sampled orbit after a few dozen steps (the first ``lyapunov_transient`` steps are
+        not averaged) and the estimate averages ``lyapunov_orbits × lyapunov_steps`` nearly
+        independent steps (Hénon a = 1.4, b = 0.3: 0.419 ± 0.002 by default).
+    lyapunov_transient : int
+        Steps of each of those orbits not averaged.
     chaos_threshold : float
         A cloud with largest exponent above this is chaotic, otherwise quasi-periodic.
     max_attractors : int
@@ -122,7 +130,9 @@ class BasinsOptions:
     n_cloud: int = 3000
     cloud_factor: float = 5.0
     cloud_resolution: float = 0.01
-    lyapunov_steps: int = 3000
+    lyapunov_steps: int = 1000
+    lyapunov_orbits: int = 64
+    lyapunov_transient: int = 50
     chaos_threshold: float = 0.01
     max_attractors: int = 32
     chunk_size: int | None = None
@@ -135,7 +145,8 @@ class BasinsOptions:
 
     def __post_init__(self):
         for name, minimum in (("max_steps", 1), ("n_transient", 0), ("max_period", 1),
-                              ("n_cloud", 10), ("lyapunov_steps", 1), ("max_attractors", 1),
+                              ("n_cloud", 10), ("lyapunov_steps", 1), ("lyapunov_orbits", 1),
+                              ("lyapunov_transient", 0), ("max_attractors", 1),
                               ("chunk_bytes", 1), ("max_bytes", 1), ("n_bisect", 1),
                               ("n_boundary", 0), ("preimage_depth", 0)):
             check_count(getattr(self, name), f"options.{name}", minimum)
