@@ -224,9 +224,10 @@ class Catalogue:
                     rows = labels == i
                     far[rows] = ~(nearest_distance(x[rows], self.attractors[i].states)
                                   <= opts.match_tol)
-                k = periods
-                exact = np.array([t >= k[j] and np.array_equal(x[j], history[-1 - k[j]][j])
-                                  for j in range(active.size)], dtype=bool)
+                exact = np.zeros(active.size, bool)
+                for k in np.unique(periods[periods <= t]):
+                    rows = periods == k
+                    exact[rows] = np.all(x[rows] == history[-1 - k][rows], axis=1)
                 left[active[far]] = True
                 done = far | exact
                 if np.all(done):

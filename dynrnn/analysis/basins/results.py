@@ -403,8 +403,9 @@ class BasinsResult(Tabular):
         shares = ", ".join(f"{a.description} {f:.3f}" for a, f in
                            zip(self.attractors, self.fractions))
         # the share that landed on unstable sets, when there is one, so the shares add up to 1
-        on_unstable = (f"on unstable sets {self.on_unstable_fraction:.3f}; "
-                       if self.on_unstable_fraction else "")
+        n_on = int(np.count_nonzero(np.asarray(self.labels) == ON_UNSTABLE))
+        on_unstable = (f"on unstable sets {self.on_unstable_fraction:.3f} ({n_on} state(s)); "
+                       if n_on else "")
         return (f"BasinsResult({self.n_attractors} attractor(s) from {self.n_initial} initial "
                 f"states: {shares}; unresolved {self.unresolved_fraction:.3f}; {on_unstable}"
                 f"{len(self.saddles)} saddle(s), {len(self.boundary_points)} boundary points; "
