@@ -47,7 +47,7 @@ def check_box(system: RecurrentMap, box, u) -> np.ndarray:
     of exactly ``n_states`` entries: a vector of any other length, including a length-1 vector
     for a map with more states, is refused (it is more often a mistake than a wish to
     broadcast). The width ``upper - lower`` must be a finite float64 (at most
-    :data:`MAX_BOX_WIDTH`).
+    ``MAX_BOX_WIDTH``).
     """
     n = system.n_states
     if box is None:

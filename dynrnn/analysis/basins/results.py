@@ -36,8 +36,11 @@ class MessageEnum(str, enum.Enum):
 
 #: Label of an initial state that reached no identified attractor.
 UNRESOLVED = -1
-#: Label of an initial state that landed exactly on an unstable fixed point or cycle (a set of
-#: measure zero on the basin boundaries, e.g. a grid point on the unstable fixed point).
+#: Label of an initial state whose orbit landed on an unstable fixed point or cycle and stays
+#: there: it returns to the same state bit for bit (a grid point on the unstable fixed point;
+#: 0.5 -> 1 -> 0 of the logistic map at r = 4) or stays within ``match_tol`` for
+#: ``max_steps`` more steps (a set of measure zero on the basin boundaries). An orbit that only
+#: passes near one goes on to its attractor.
 ON_UNSTABLE = -2
 
 
@@ -259,8 +262,9 @@ class BasinsResult(Tabular):
     ----------
     attractors : tuple of Attractor
     labels : ndarray of int
-        Attractor index of every initial state (-1: unresolved; -2: landed exactly on an
-        unstable fixed point or cycle, a boundary point of measure zero). Shape ``(n_initial,)`` for
+        Attractor index of every initial state (-1: unresolved; -2: landed on an unstable
+        fixed point or cycle and stays there, a boundary point of measure zero: see
+        ``ON_UNSTABLE`` and ``on_unstable_fraction``). Shape ``(n_initial,)`` for
         sampled states, the grid's shape ``(n_1,)`` or ``(n_2, n_1)`` (rows along x_2, as an
         image) for a grid.
     fractions : ndarray, shape (n_attractors,)
