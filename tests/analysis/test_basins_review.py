@@ -156,3 +156,24 @@ def test_henon_exponent_at_the_default_settings_is_within_0_005_of_a_long_comput
                            seed=seed, boundaries=False, progress=False)
         chaotic = next(a for a in result if a.kind is dr.AttractorKind.CHAOTIC)
         assert abs(chaotic.lyapunov - reference) < 0.005
+
+
+def test_logistic_grid_at_r4_marks_exactly_the_points_that_land_on_0_or_0_75():
+    result = dr.basins(logistic_map(4.0), grid=301, box=([0.0], [1.0]), progress=False)
+    grid = result.grid[0]
+    sits = plain_logistic_orbits(4.0, grid, 3000)
+    # 0, 0.25 (-> 0.75), 0.5 (-> 1 -> 0), 0.75, 1 (-> 0): the grid points that land exactly
+    np.testing.assert_array_equal(grid[sits], [0.0, 0.25, 0.5, 0.75, 1.0])
+    np.testing.assert_array_equal(result.labels, np.where(sits, ON_UNSTABLE, 0))
+    assert "on unstable sets 0.017 (5 state(s))" in repr(result)
+    shares_add_up(result)
+
+
+def test_the_degenerate_flip_of_the_logistic_map_is_unresolved_not_quasi_periodic():
+    # r = 3: the fixed point 1 - 1/r has multiplier -1 and attracts algebraically (was one
+    # "quasi-periodic" attractor holding 98 % of the grid)
+    result = dr.basins(logistic_map(3.0), grid=101, box=([0.0], [1.0]), progress=False)
+    assert result.n_attractors == 0 and result.status is dr.BasinsStatus.UNRESOLVED
+    # 0 and 1 (-> 0) land on the unstable fixed point 0; every other orbit creeps to 2/3
+    np.testing.assert_array_equal(result.grid[0][result.labels == ON_UNSTABLE], [0.0, 1.0])
+    assert result.unresolved_fraction == 99 / 101 and "99 initial state(s)" in result.note
