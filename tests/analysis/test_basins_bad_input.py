@@ -149,3 +149,48 @@ def test_other_arguments():
                                                       box=([-6.0], [6.0]), track=[[1.0, 2.0]],
                                                       progress=False),
                        dr.ShapeError, "track", "(n_tracked, 1)")
+
+
+@pytest.mark.parametrize("box, fragment", [
+    (([0.0, 0.0, 0.0], [1.0, 1.0, 1.0]), "shape (3,)"),     # one bound too many
+    (([0.0], [1.0]), "shape (1,)"),                         # a length-1 vector is not broadcast
+    (([[0.0, 0.0]], [1.0, 1.0]), "shape (1, 2)"),
+])
+def test_box_of_the_wrong_shape_is_a_shape_error_naming_box(box, fragment):
+    assert_named_error(lambda: dr.basins(NET2, box=box, n_samples=10, progress=False),
+                       dr.ShapeError, "box", fragment)
+    assert_named_error(lambda: dr.basins(NET2, box=box, grid=5, progress=False),
+                       dr.ShapeError, "box", fragment)
+    # global continuation runs the same checks, before its first value
+    assert_named_error(lambda: dr.global_continuation(NET2, "b[0]", [0.0, 1.0], box=box,
+                                                      n_samples=10, progress=False),
+                       dr.ShapeError, "box", fragment)
+
+
+def test_scalar_box_bounds_are_the_same_in_every_coordinate():
+    scalar = dr.basins(NET2, box=(-1.0, 1.0), n_samples=40, progress=False, boundaries=False)
+    vector = dr.basins(NET2, box=([-1.0, -1.0], [1.0, 1.0]), n_samples=40, progress=False,
+                       boundaries=False)
+    np.testing.assert_array_equal(scalar.box, [[-1.0, -1.0], [1.0, 1.0]])
+    np.testing.assert_array_equal(scalar.labels, vector.labels)
+    np.testing.assert_array_equal(scalar.initial_states, vector.initial_states)
+
+
+def test_box_whose_width_overflows_is_refused_with_the_limit():
+    for call in (lambda: dr.basins(ONE, box=([-1e308], [1e308]), n_samples=10, progress=False),
+                 lambda: dr.global_continuation(ONE, "b[0]", [0.0, 1.0],
+                                                box=([-1e308], [1e308]), n_samples=10,
+                                                progress=False)):
+        assert_named_error(call, dr.InvalidInputError, "box", "1.8e+308")
+
+
+def test_huge_box_of_finite_width_works_with_its_boundary():
+    # sampled states of order 1e300: the nearest-neighbour pairing of the boundary search
+    # squared distances of order 1e600 (IndexError from scipy) before it was scaled
+    result = dr.basins(ONE, box=([-1e300], [1e300]), n_samples=50, progress=False)
+    assert result.success and [a.kind.value for a in result] == ["fixed point"] * 2
+    # x -> 5 tanh(x): the boundary between the two stable fixed points is the origin, within
+    # the bisection's accuracy (40 halvings of a width of 1e300)
+    assert result.boundary_points.shape[0] > 0
+    assert np.all(np.abs(result.boundary_points) <= result.boundary_width)
+    assert result.exact_boundary.tolist() == [0.0]

@@ -36,7 +36,7 @@ The package, one concept per module:
 """
 from __future__ import annotations
 
-from .attractors import Catalogue
+from .attractors import Catalogue, still_converging
 from .boundaries import (bisect_boundaries, boundary_segments, classify, exact_boundary_1d,
                          preimages)
 from .chunks import ChunkContext, chunk_size, run_ensemble, run_ensemble_on, settle_chunk
@@ -58,4 +58,4 @@ __all__ = [
     "nearest_distance", "Catalogue", "ChunkContext", "chunk_size", "settle_chunk",
     "run_ensemble", "run_ensemble_on", "classify", "boundary_segments", "bisect_boundaries",
     "preimages", "exact_boundary_1d", "attractor_graph", "saddles_and_graph", "keep_stable",
-    "summarise", "not_exhaustive"]
+    "summarise", "not_exhaustive", "still_converging"]

@@ -26,7 +26,40 @@ from ..stability import FixedPoint
 from .ensemble import Ensemble, nearest_distance
 from .results import UNRESOLVED, Attractor, AttractorKind
 
-__all__ = ["Catalogue"]
+__all__ = ["Catalogue", "still_converging"]
+
+#: Label, inside :meth:`Catalogue.assign`, of a state on the trail of a still converging orbit.
+_CONVERGING = -3
+
+#: Times a state that passed near an unstable cycle is iterated on before it is left unresolved.
+_MAX_PASSES = 4
+
+
+@dataclass(frozen=True)
+class _Converging:
+    """A sampled orbit that is still converging (see :func:`still_converging`)."""
+
+    states: np.ndarray
+
+
+def still_converging(orbit: np.ndarray, max_period: int, n_blocks: int = 8) -> bool:
+    r"""Whether ``orbit`` (T, n) is still converging onto a point or a k-cycle, k ≤
+    ``max_period``: for some k the distance :math:`d_t = \max_j |x_{t+k,j} - x_{t,j}|`,
+    maximised over each of ``n_blocks`` consecutive blocks, never grows and falls by half or
+    more from the first block to the last.
+
+    A quasi-periodic orbit keeps its distances (they return near their earlier values) and a
+    chaotic one has block maxima of the attractor's size; an orbit that approaches a
+    non-hyperbolic fixed point algebraically (x → tanh x: :math:`x_t \approx
+    \sqrt{3/(2t)}`) or an attracting one with a multiplier near 1 meets the test.
+    """
+    for k in range(1, min(max_period, orbit.shape[0] // (2 * n_blocks)) + 1):
+        d = np.abs(orbit[k:] - orbit[:-k]).max(axis=1)
+        usable = d.size // n_blocks * n_blocks
+        peaks = d[d.size - usable:].reshape(n_blocks, -1).max(axis=1)
+        if np.all(np.diff(peaks) <= 0) and peaks[-1] <= 0.5 * peaks[0]:
+            return True
+    return False
 
 
 @dataclass
@@ -44,12 +77,22 @@ class Catalogue:
         multiple of the sample's spacing for a cloud.
     full_clouds : bool
         Keep every sampled cloud state (False: a subsample of about 256, enough for matching).
+    converging : list of (ndarray, float)
+        Orbits that had not settled but were still converging, ever more slowly, onto a point
+        or cycle (algebraically, as at a non-hyperbolic fixed point): their sampled trail and
+        matching radius. Such an orbit is not an attractor of its own; the states that reach
+        one stay unresolved.
+    n_converging : int
+        Initial states left unresolved for that reason (counted in runs that create
+        attractors).
     """
 
     ensemble: Ensemble
     attractors: list = field(default_factory=list)
     radii: list = field(default_factory=list)         # matching distance of each attractor
     full_clouds: bool = True
+    converging: list = field(default_factory=list)    # trails of orbits still converging
+    n_converging: int = 0        # states left unresolved because their orbits still converge
 
     def divergence_index(self) -> int:
         """Index of the divergence "attractor", added on first use."""
@@ -75,8 +118,14 @@ class Catalogue:
             best[hit] = d[hit]
         return labels
 
-    def assign(self, final: np.ndarray, period: np.ndarray, create: bool = True) -> np.ndarray:
-        """Labels of settled states, creating new attractors (when ``create``) as needed."""
+    def assign(self, final: np.ndarray, period: np.ndarray, create: bool = True,
+               depth: int = 0) -> np.ndarray:
+        """Labels of settled states, creating new attractors (when ``create``) as needed.
+
+        A state matched to an unstable cycle keeps that label only if its orbit stays there
+        (:meth:`_stays_on_unstable`); the others are iterated on (at most ``_MAX_PASSES``
+        times) and labelled by where they settle then.
+        """
         opts = self.ensemble.options
         labels = np.full(final.shape[0], UNRESOLVED)
         diverged = period < 0
@@ -86,6 +135,7 @@ class Catalogue:
         todo = np.flatnonzero(~diverged)
         if todo.size:
             labels[todo] = self.match(final[todo])
+            self._mark_converging(final, period, todo, labels)
         while create and len(self.attractors) < opts.max_attractors + (
                 1 if any(a.kind is AttractorKind.DIVERGENCE for a in self.attractors) else 0):
             open_ = todo[labels[todo] == UNRESOLVED]
@@ -98,6 +148,11 @@ class Catalogue:
             if new is None:                      # the probe diverged after all
                 labels[first] = self.divergence_index()
                 continue
+            if isinstance(new[0], _Converging):
+                self.converging.append((new[0].states, new[1]))
+                labels[first] = _CONVERGING
+                self._mark_converging(final, period, todo, labels)
+                continue
             index = self._merge_cloud(*new)
             if index is None:
                 self.attractors.append(new[0])
@@ -109,7 +164,78 @@ class Catalogue:
             if labels[first] == UNRESOLVED:
                 # a state that started the attractor belongs to it (guards cloud sampling gaps)
                 labels[first] = index
+        converging = labels == _CONVERGING
+        if create:
+            self.n_converging += int(np.count_nonzero(converging))
+        labels[converging] = UNRESOLVED
+        return self._recheck_unstable(final, labels, create, depth)
+
+    def _mark_converging(self, final: np.ndarray, period: np.ndarray, todo: np.ndarray,
+                         labels: np.ndarray) -> None:
+        """Label ``_CONVERGING`` (in place) the unsettled states of ``todo`` that no attractor
+        took and that lie on the trail of an orbit found still converging."""
+        for trail, radius in self.converging:
+            open_ = todo[(labels[todo] == UNRESOLVED) & (period[todo] == 0)]
+            if not open_.size:
+                return
+            near = nearest_distance(final[open_], trail) <= radius
+            labels[open_[near]] = _CONVERGING
+
+    def _recheck_unstable(self, final: np.ndarray, labels: np.ndarray, create: bool,
+                          depth: int) -> np.ndarray:
+        """Labels with the states that only passed near an unstable cycle relabelled by where
+        their orbits go on to settle."""
+        unstable = [i for i, a in enumerate(self.attractors) if a.period > 0 and not a.stable]
+        on = np.flatnonzero(np.isin(labels, unstable)) if unstable else np.empty(0, int)
+        if not on.size:
+            return labels
+        left, where = self._stays_on_unstable(final[on], labels[on])
+        if np.any(left):
+            moved = on[left]
+            if depth + 1 >= _MAX_PASSES:
+                labels[moved] = UNRESOLVED
+            else:
+                again, period, _ = self.ensemble.settle(where[left])
+                labels[moved] = self.assign(again, period, create, depth + 1)
         return labels
+
+    def _stays_on_unstable(self, states: np.ndarray, labels: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``states`` (m, n), each matched to the unstable cycle ``labels`` (m,),
+        leave it: True for an orbit that moves farther than ``match_tol`` from the cycle
+        within ``max_steps`` steps. An orbit that returns bit for bit to a state it had a
+        period earlier (it landed exactly on the cycle, e.g. 0.5 -> 1 -> 0 for the logistic
+        map at r = 4) stays forever. Also returns where each orbit was last."""
+        opts = self.ensemble.options
+        m = states.shape[0]
+        periods = np.array([self.attractors[i].period for i in labels], dtype=np.int64)
+        history = [np.array(states, dtype=np.float64)]
+        left = np.zeros(m, bool)
+        where = history[0].copy()
+        active = np.arange(m)
+        with np.errstate(all="ignore"):
+            for t in range(1, opts.max_steps + 1):
+                x = self.ensemble.step(history[-1])
+                history.append(x)
+                del history[:-(int(periods.max()) + 1)]
+                where[active] = x
+                far = np.zeros(active.size, bool)
+                for i in np.unique(labels):
+                    rows = labels == i
+                    far[rows] = ~(nearest_distance(x[rows], self.attractors[i].states)
+                                  <= opts.match_tol)
+                exact = np.zeros(active.size, bool)
+                for k in np.unique(periods[periods <= t]):
+                    rows = periods == k
+                    exact[rows] = np.all(x[rows] == history[-1 - k][rows], axis=1)
+                left[active[far]] = True
+                done = far | exact
+                if np.all(done):
+                    break
+                keep = ~done
+                active, labels, periods = active[keep], labels[keep], periods[keep]
+                history = [h[keep] for h in history]
+        return left, where
 
     def _merge_cloud(self, cloud: Attractor, radius: float) -> int | None:
         """Index of an existing cloud that ``cloud`` samples again (then the two samples are
@@ -174,16 +300,36 @@ class Catalogue:
         if float(np.ptp(cloud, axis=0).max()) <= opts.match_tol:
             # a slowly converging orbit: really a fixed point or short cycle
             return self._cycle(cloud[-1:]), opts.match_tol
-        # numpy, not the compiled loop: one exponent costs a normalisation per step, while
-        # compiling the kernel of a new sympy map takes seconds (paid again for every map)
-        lyap = lyapunov_spectrum(ens.system, cloud[-1], opts.lyapunov_steps, n_transient=0,
-                                 u=ens.u, n_exponents=1, record_every=opts.lyapunov_steps,
-                                 backend="numpy")
-        lam = float(lyap.largest) if lyap.success and np.isfinite(lyap.largest) else None
+        if still_converging(cloud, opts.max_period):
+            return _Converging(cloud), radius
+        lam = self._largest_exponent(cloud)
         kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
             AttractorKind.QUASI_PERIODIC
         states = cloud if self.full_clouds else cloud[:: max(1, opts.n_cloud // 256)]
         return Attractor(kind, states, 0, np.empty(0, complex), lam), radius
+
+    def _largest_exponent(self, cloud: np.ndarray) -> float | None:
+        """The largest Lyapunov exponent of the attractor ``cloud`` (T, n) samples, averaged
+        over ``options.lyapunov_orbits`` orbits from states spread along it, each nudged off
+        the sampled orbit (deterministically) so the orbits are nearly independent; one orbit
+        from the cloud's last state when a nudged orbit does not stay finite. None when the
+        estimate fails."""
+        ens = self.ensemble
+        opts = ens.options
+        m = opts.lyapunov_orbits
+        starts = cloud[np.linspace(0, cloud.shape[0] - 1, m).astype(np.int64)]
+        nudge = 1e-6 * np.maximum(np.ptp(cloud, axis=0), np.finfo(float).tiny)
+        starts = starts + nudge * np.random.default_rng(0).standard_normal(starts.shape)
+        for begin, transient in ((starts, opts.lyapunov_transient), (cloud[-1:], 0)):
+            # numpy, not the compiled loop: one exponent costs a normalisation per step,
+            # while compiling the kernel of a new sympy map takes seconds (paid per map)
+            lyap = lyapunov_spectrum(ens.system, begin, opts.lyapunov_steps,
+                                     n_transient=transient, u=ens.u, n_exponents=1,
+                                     record_every=opts.lyapunov_steps, backend="numpy")
+            largest = np.asarray(lyap.largest, dtype=np.float64)
+            if lyap.success and np.all(np.isfinite(largest)):
+                return float(largest.mean())
+        return None
 
     def _cycle(self, orbit: np.ndarray) -> Attractor:
         """The fixed point or cycle through ``orbit`` (its points in order): refined by Newton,

@@ -73,13 +73,18 @@ def _nearest_across(states: np.ndarray, flat: np.ndarray, n_per_pair: int,
                     rng: np.random.Generator) -> np.ndarray:
     """For each pair of basins, sampled states of one joined to their nearest of the other."""
     from scipy.spatial import cKDTree
+    # in units of the ensemble's extent: squared distances of states of order 1e155 and more
+    # overflow, and the neighbours are the same after a scaling per coordinate
+    low = states.min(axis=0)
+    span = states.max(axis=0) - low
+    scaled = (states - low) / np.where(span > 0, span, 1.0)
     found = []
     kinds = [k for k in np.unique(flat) if k >= 0]
     for i, ka in enumerate(kinds):
         for kb in kinds[i + 1:]:
             ia, ib = np.flatnonzero(flat == ka), np.flatnonzero(flat == kb)
             sub = ia[rng.permutation(ia.size)[:max(4 * n_per_pair, 64)]]
-            dist, nearest = cKDTree(states[ib]).query(states[sub], k=1)
+            dist, nearest = cKDTree(scaled[ib]).query(scaled[sub], k=1)
             order = np.argsort(dist)[:n_per_pair]
             found.append(np.stack([sub[order], ib[nearest[order]]], axis=1))
     return np.concatenate(found) if found else np.empty((0, 2), int)

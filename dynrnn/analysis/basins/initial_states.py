@@ -17,7 +17,11 @@ from ...errors import InvalidInputError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array, as_map
 from .results import BasinsOptions
 
-__all__ = ["check_system", "resolve_input", "check_box", "check_memory", "initial_ensemble"]
+__all__ = ["check_system", "resolve_input", "check_box", "check_memory", "initial_ensemble",
+           "MAX_BOX_WIDTH"]
+
+#: The widest box accepted: ``upper - lower`` must be a finite float64.
+MAX_BOX_WIDTH = float(np.finfo(np.float64).max)
 
 
 def check_system(system) -> RecurrentMap:
@@ -36,7 +40,15 @@ def resolve_input(system: RecurrentMap, u):
 
 
 def check_box(system: RecurrentMap, box, u) -> np.ndarray:
-    """``box`` as an array (2, n_states) of positive width; default the map's invariant box."""
+    """``box`` as an array (2, n_states) of positive, finite width; default the map's invariant
+    box.
+
+    Each bound is a scalar (the same in every coordinate, broadcast as numpy does) or a vector
+    of exactly ``n_states`` entries: a vector of any other length, including a length-1 vector
+    for a map with more states, is refused (it is more often a mistake than a wish to
+    broadcast). The width ``upper - lower`` must be a finite float64 (at most
+    ``MAX_BOX_WIDTH``).
+    """
     n = system.n_states
     if box is None:
         invariant = system.invariant_box(u)
@@ -50,17 +62,27 @@ def check_box(system: RecurrentMap, box, u) -> np.ndarray:
     except (TypeError, ValueError):
         raise ShapeError(f"box must be a pair (lower, upper), got {box!r:.80}", argument="box",
                          actual=box) from None
-    lower = as_finite_array(lower, "box") * np.ones(n)
-    upper = as_finite_array(upper, "box") * np.ones(n)
-    if lower.shape != (n,) or upper.shape != (n,):
-        raise ShapeError(f"box bounds must have shape ({n},), got {lower.shape} and "
-                         f"{upper.shape}", argument="box", expected=(n,),
-                         actual=(lower.shape, upper.shape))
+    lower, upper = as_finite_array(lower, "box"), as_finite_array(upper, "box")
+    for name, bound in (("lower", lower), ("upper", upper)):
+        if bound.ndim > 1 or (bound.ndim == 1 and bound.shape != (n,)):
+            raise ShapeError(
+                f"box: the {name} bound must be a scalar or have shape ({n},) (one entry per "
+                f"state of the map), got shape {bound.shape}; give {n} values, or one number "
+                "for every coordinate", argument="box", expected=(n,), actual=bound.shape)
+    lower, upper = np.broadcast_to(lower, (n,)).copy(), np.broadcast_to(upper, (n,)).copy()
     if np.any(upper <= lower):
         bad = int(np.flatnonzero(upper <= lower)[0])
         raise InvalidInputError(
             f"box has zero or negative width along x[{bad}]: lower {lower[bad]} >= upper "
             f"{upper[bad]}; give upper > lower in every coordinate", argument="box", value=box)
+    with np.errstate(over="ignore"):
+        width = upper - lower
+    if not np.all(width <= MAX_BOX_WIDTH):
+        bad = int(np.flatnonzero(~(width <= MAX_BOX_WIDTH))[0])
+        raise InvalidInputError(
+            f"box is too wide along x[{bad}]: upper - lower = {upper[bad]} - ({lower[bad]}) "
+            f"exceeds the largest width {MAX_BOX_WIDTH:.3g} a float64 holds; give a smaller "
+            "box", argument="box", value=box)
     return np.stack([lower, upper])
 
 

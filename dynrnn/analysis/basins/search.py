@@ -60,7 +60,11 @@ def basins(system: RecurrentMap, initial_states=None, *, grid: int | Sequence[in
     grid : int or sequence of int, optional
         A regular grid of this many points per axis over ``box`` (maps with 1 or 2 states).
     box : (lower, upper), optional
-        Region of the grid or of the samples; default the map's invariant box.
+        Region of the grid or of the samples; default the map's invariant box. Each bound is
+        a scalar (the same in every coordinate) or has shape (n_states,); a vector of another
+        length (also a length-1 vector for a map with more states) is a ShapeError, a zero or
+        negative width, or a width ``upper - lower`` that overflows float64, an
+        InvalidInputError.
     n_samples : int
         Initial states sampled when neither ``initial_states`` nor ``grid`` is given.
     sampling : "uniform" or "gaussian"
@@ -176,7 +180,8 @@ def summarise(catalogue: Catalogue, states, labels, steps, axes, region, *, inte
         success=status in (BasinsStatus.COMPLETE, BasinsStatus.UNRESOLVED) and unresolved < 1,
         status=status, n_initial=m, n_steps=int(steps.max()) if m else 0,
         mean_steps=float(steps.mean()) if m else 0.0,
-        note="; ".join(filter(None, [not_exhaustive(m), found.note])))
+        note="; ".join(filter(None, [not_exhaustive(m), _converging_note(catalogue),
+                                     found.note])))
     if raise_on_failure and not result.success:
         raise ConvergenceError(f"basins: {status.value}", result=result)
     return result
@@ -186,6 +191,18 @@ def not_exhaustive(n_initial: int) -> str:
     """What a search from an ensemble of ``n_initial`` states cannot promise."""
     return (f"not exhaustive: the attractors reached from {n_initial:,} initial states (one "
             "whose basin holds none of them is not found)")
+
+
+def _converging_note(catalogue: Catalogue) -> str:
+    """Why some states are unresolved although their orbits stay bounded, or ''."""
+    if not catalogue.n_converging:
+        return ""
+    options = catalogue.ensemble.options
+    return (f"{catalogue.n_converging:,} initial state(s) unresolved because their orbits were "
+            f"still converging, ever more slowly, after {options.max_steps} + "
+            f"{options.n_cloud} steps (an algebraic approach to a non-hyperbolic fixed point "
+            "or cycle, as at a bifurcation point, or a multiplier very near 1): not "
+            "quasi-periodic; raise options.max_steps to let them settle")
 
 
 def _status(interrupted: bool, only_divergence: bool, unresolved: float) -> BasinsStatus:
