@@ -150,6 +150,13 @@ def test_a_swap_of_identities_by_distance_is_undone_by_continuation():
     assert state.identity == {1: 0} and state.proved == {1}
     assert state.births[0].cause is CAUSE.FOLD and not state.deaths
     assert state.births[0].bifurcation.param == pytest.approx(TANH_FOLDS_W5[0], abs=1e-8)
+    # a death the other way round: U dies at the fold between -2.9 and -3.1, L' was given U's
+    # identity; L continues forward to L', which takes L's identity back, and U dies at the fold
+    family_at = family_for([net], values[::-1], "b[0]", None)
+    state = reconcile({0: current[1], 1: current[0]}, [previous[0]], {0: 1}, family_at, 1)
+    assert state.identity == {0: 0} and not state.births
+    assert list(state.deaths) == [1] and state.deaths[1].cause is CAUSE.FOLD
+    assert state.deaths[1].bifurcation.param == pytest.approx(TANH_FOLDS_W5[0], abs=1e-8)
     # the same, end to end: a threshold too small to match the moving point at all
     result = dr.global_continuation(net, "b[0]", [4.0, 4.5], box=([-7.0], [7.0]), n_samples=50,
                                     match_threshold=1e-3, progress=False)

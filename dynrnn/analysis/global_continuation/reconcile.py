@@ -10,7 +10,7 @@ point or k-cycle :math:`B` left unmatched at :math:`p_i` (a proposed birth) is c
   (FOLD, FLIP, NEIMARK_SACKER);
 - the branch reaches :math:`p_{i-1}` at :math:`y` without one: :math:`B` existed there, with the
   same stability. If an attractor :math:`P` of the same period found at :math:`p_{i-1}` holds a
-  state within :data:`STATE_TOLERANCE` of :math:`y`,
+  state within τ = :data:`STATE_TOLERANCE` (relative) of :math:`y`,
 
   .. math::
 
@@ -38,9 +38,11 @@ around the continued state whose states approach it when iterated further holds 
 (:func:`converging_cloud`), and the change of period between the two is reported as
 NOT_REACHED, not as a bifurcation.
 
-Otherwise chaotic and quasi-periodic clouds cannot be continued: a chaotic cloud's birth or death is
-GLOBAL (crises are global bifurcations; this is the likely cause, not a verified one), a
-quasi-periodic cloud's or divergence's UNKNOWN. Identities proved by continuation are never
+Otherwise chaotic and quasi-periodic clouds cannot be continued: a chaotic cloud's birth or
+death is GLOBAL (crises are global bifurcations; this is the likely cause, not a verified one),
+a quasi-periodic cloud's or divergence's UNKNOWN. Pairs that distance matched with one period
+are not continued (that would cost a continuation per attractor and value): they are corrected
+only when a proposed event claims one of them. Identities proved by continuation are never
 undone, so the procedure ends after at most one claim per attractor.
 """
 from __future__ import annotations
@@ -154,12 +156,15 @@ def reconcile(previous: dict, current: list, matched: dict, family_at: FamilyAt 
     if family_at is None:                 # nothing to continue with: every cause unknown
         _without_continuation(state, previous, current)
         return state
+
     def link(attractor: Attractor, forward: bool) -> Crossing:
         return local_link(family_at, attractor, index, forward, u)
     births: deque = deque()
     deaths: deque = deque()
     for j, k in list(state.identity.items()):
-        if previous[k].period != current[j].period:
+        # (an earlier claim may have moved this identity already)
+        if state.identity.get(j) == k and j not in state.proved \
+                and previous[k].period != current[j].period:
             _period_change(state, previous, current, link, j, births, deaths)
     births.extend(j for j in range(len(current)) if j not in state.identity)
     while True:
@@ -206,7 +211,8 @@ def _period_change(state, previous, current, link, j, births, deaths) -> None:
     del state.identity[j]
     births.append(j)
     if target is None or target in state.proved:
-        state.deaths[k] = crossing
+        # not reached at p_i; or a contradiction with a proved identity
+        state.deaths[k] = crossing if target is None else _UNKNOWN
         return
     _claim(state, target, k, births, deaths, crossing,
            (previous[k].period, current[target].period))
