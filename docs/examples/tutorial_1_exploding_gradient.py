@@ -48,7 +48,20 @@ ax.set_title("one-unit network, w = 5")
 # :math:`0.5 = w\,\sigma(0.5) + b`.
 surface = dr.error_surface(np.linspace(0.0, 10.0, 60), np.linspace(-8.0, 2.0, 60))
 print(f"loss from {surface.loss.min():.3g} to {surface.loss.max():.3g}; "
-      f"largest gradient {np.hypot(surface.grad_w, surface.grad_b).max():.3g}")
+      f"largest gradient on the 60 x 60 grid {np.hypot(surface.grad_w, surface.grad_b).max():.3g}")
+
+# %%
+# The coarse grid steps over the wall: it is far thinner than the grid's spacing. A fine cut
+# across it at :math:`w = 5`, where the wall sits at :math:`b = 0.5 - 5\sigma(0.5)`, finds the
+# loss's jump and gradients thousands of times larger than anywhere on the grid.
+from scipy.special import expit
+
+b_wall = 0.5 - 5.0 * expit(0.5)
+cut = dr.error_surface([5.0], np.linspace(b_wall - 0.01, b_wall + 0.01, 2001))
+gradient = np.hypot(cut.grad_w, cut.grad_b).ravel()
+steepest = cut.b_values[np.argmax(gradient)]
+print(f"wall at b = {b_wall:.5f}; steepest point of the cut at b = {steepest:.5f}, "
+      f"gradient norm {gradient.max():.4g}")
 
 # %%
 # Clipping
@@ -56,9 +69,6 @@ print(f"loss from {surface.loss.min():.3g} to {surface.loss.max():.3g}; "
 # Gradient descent from a point just below the wall, once plainly and once with the norm of the
 # gradient clipped to 1 (Algorithm 1 of the paper). The plain step is thrown far away; the
 # clipped step has norm at most ``lr * threshold`` and stays close.
-from scipy.special import expit
-
-b_wall = 0.5 - 5.0 * expit(0.5)
 plain, clipped = dr.descent_paths((5.0, b_wall - 1e-4), lr=0.01, steps=15, clips=(None, 1.0))
 for name, run in (("plain", plain), ("clipped", clipped)):
     jumps = np.linalg.norm(np.diff(run.history.params, axis=0), axis=1)

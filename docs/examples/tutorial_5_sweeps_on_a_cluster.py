@@ -65,8 +65,8 @@ print(f"{first.n_done} of {first.point_status.size} points finished; "
       f"{len(list(store.glob('p*.npz')))} point files in the store")
 
 # %%
-# (When Ctrl-C lands while a point's file is being written, that point is in ``first`` but its
-# file is not in the store: the resumed run evaluates it again. Nothing is half-written.)
+# (When Ctrl-C lands while a point's file is being written, the write is finished first, so
+# every point counted in ``first`` has its file; files are written atomically, never by half.)
 
 # %%
 # Resume

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._checks import check_count
 from .._signature_checks import checked_arguments
-from .._tables import TableSpec, Tabular, compact_repr
+from .._tables import TableSpec, Tabular
 from ..errors import (
     DynrnnWarning,
     FileFormatError,
@@ -128,7 +128,20 @@ class TrainingHistory(Tabular):
     # the table: one row per training step
     _table_spec = TableSpec(columns=(("step", lambda r: range(len(r.loss))), "loss",
                                      "grad_norm", "clipped", "action=actions"))
-    __repr__ = compact_repr
+
+    def __repr__(self) -> str:
+        if not self.n_steps:
+            return f"TrainingHistory(no steps; θ stored at {self.param_steps.size} step(s))"
+        finite = np.isfinite(self.grad_norm)
+        largest = (f"max |g| {float(np.max(self.grad_norm[finite])):.4g} at step "
+                   f"{int(np.flatnonzero(finite)[np.argmax(self.grad_norm[finite])])}"
+                   if finite.any() else "no finite gradient")
+        return (f"TrainingHistory({self.n_steps} step(s), {self.activation}: loss "
+                f"{self.loss[0]:.4g} -> {self.loss[-1]:.4g}; {largest}; clipped "
+                f"{int(self.clipped.sum())}; non-finite {int(self.nonfinite.sum())}; θ stored "
+                f"at {self.param_steps.size} step(s))")
+
+    __str__ = __repr__
 
     @property
     def n_steps(self) -> int:

@@ -25,7 +25,8 @@ import dynrnn.plotting as plotting  # noqa: E402
 #: public plotting functions without an ``ax=``, and why (they draw several panels)
 NO_AX = {
     "plot_training_atlas": "two or three panels on one step axis (takes fig=)",
-    "plot_training_basins": "one panel per basin snapshot (takes axes=, a sequence)",
+    "plot_training_basins": ("three panels: loss, gradient norm and basin fractions "
+                             "(axes=, a sequence of 3)"),
     "save_figure": "writes a figure to a file; draws nothing",
     **{name: "a whole multi-panel figure of a scripted run" for name in plotting.__all__
        if name.startswith("figure_")},
