@@ -74,6 +74,13 @@ def test_default_box_is_the_hull_over_the_range_and_gives_the_folds():
     assert [(e.kind.value, e.cause) for e in result.events] == \
         [("birth", CAUSE.FOLD), ("death", CAUSE.FOLD)]
     np.testing.assert_allclose([e.param for e in result.events], TANH_FOLDS_W5, atol=1e-6)
+    # with the first map's box the upper point is reached only from b = 0.25 on: it existed
+    # (and was stable) since the fold, so its birth is not a bifurcation but NOT_REACHED
+    first = dr.global_continuation(net, "b[0]", values, box=([-10.0], [0.0]), n_samples=300,
+                                   progress=False)
+    assert [(e.kind.value, e.cause) for e in first.events] == \
+        [("birth", CAUSE.NOT_REACHED), ("death", CAUSE.FOLD)]
+    assert first.events[0].interval == (0.0, 0.25)
 
 
 def test_a_training_run_has_no_spurious_event_with_the_default_box():
@@ -86,7 +93,13 @@ def test_a_training_run_has_no_spurious_event_with_the_default_box():
     np.testing.assert_array_equal(box, [boxes[:, 0].min(0), boxes[:, 1].max(0)])
     result = dr.global_continuation(run, n_samples=300, progress=False)
     explicit = dr.global_continuation(run, box=([-4.0], [8.0]), n_samples=300, progress=False)
+    # the first network's box only: the identities are still repaired by continuation (the
+    # code before this fix reported a global birth and a global death in (20, 21) here)
+    first = dr.global_continuation(run, box=networks[0].invariant_box(), n_samples=300,
+                                   progress=False)
     assert [e.cause for e in result.events] == [CAUSE.FOLD, CAUSE.FOLD]
+    assert [(e.kind, e.index, e.cause) for e in first.events] == \
+        [(e.kind, e.index, e.cause) for e in result.events]
     assert [(e.kind, e.index) for e in result.events] == \
         [(e.kind, e.index) for e in explicit.events]
     np.testing.assert_allclose([e.param for e in result.events],
