@@ -15,6 +15,7 @@ import pytest
 import dynrnn as dr
 from dynrnn.errors import DerivativeFallbackWarning
 from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
+from tests.analysis.test_global_continuation_causes import newton_path
 from tests.model.test_conformance import IDS as MAP_CASES
 from tests.model.test_conformance import build as build_map
 
@@ -127,10 +128,24 @@ def test_gru_trained_in_pytorch_continued_along_a_line_between_networks():
     for i, s in ((0, 0.0), (4, 1.0)):
         direct = dr.basins(line.at(s), initial_states=states, boundaries=False, progress=False)
         _same_attractors(result.attractors[i], result.fractions[i], direct)
-    births = [e for e in result.events if e.kind is dr.AttractorEventKind.BIRTH]
-    assert births and all(e.cause in (dr.AttractorEventCause.FOLD,
-                                      dr.AttractorEventCause.GLOBAL,
-                                      dr.AttractorEventCause.UNKNOWN) for e in births)
+    # the trained network's second attractor is born at a fold: local continuation finds it,
+    # and independently the located state is a fixed point with a multiplier at +1
+    (birth,) = result.events
+    assert birth.kind is dr.AttractorEventKind.BIRTH
+    assert birth.cause is dr.AttractorEventCause.FOLD and birth.bifurcation.kind.value == "LP"
+    assert birth.interval[0] < birth.param < birth.interval[1]
+    system, x = line.at(birth.param), birth.bifurcation.x
+    assert np.max(np.abs(system.step(x) - x)) < 1e-9
+    assert np.min(np.abs(np.linalg.eigvals(system.jacobian(x)) - 1.0)) < 1e-6
+    # the attractor that keeps identity 0 is the one Newton follows from s = 0 to every value;
+    # the newborn, followed back by Newton, meets the fold before the value before it
+    for i in range(1, 5):
+        end = newton_path(line.at, result.attractors[i - 1][0].x, result.values[i - 1],
+                          result.values[i], 50)
+        np.testing.assert_allclose(end, result.attractors[i][0].x, atol=1e-8)
+    born = result.attractors[birth.index][birth.attractor].x
+    assert newton_path(line.at, born, result.values[birth.index],
+                       result.values[birth.index - 1], 50) is None
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM"])

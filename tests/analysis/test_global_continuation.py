@@ -44,7 +44,7 @@ def test_tanh_fractions_are_the_share_below_the_unstable_point(tanh_run):
     for i, b in enumerate(result.values):
         if result.n_attractors[i] != 2:
             continue
-        g = lambda x: 5 * np.tanh(x) + b - x                # noqa: E731
+        g = lambda x, b=b: 5 * np.tanh(x) + b - x           # noqa: E731
         xs = np.linspace(-1.4436, 1.4436, 2001)       # the unstable root lies between the folds' x
         v = g(xs)
         k = np.flatnonzero(v[:-1] * v[1:] <= 0)[0]
@@ -62,7 +62,8 @@ def test_logistic_flip_is_a_period_change_linked_to_pd():
     periods = [row[0].period for row in result.attractors]
     assert periods == [1] * 4 + [2] * 5             # r = 2.81, ..., 2.96 | 3.01, ..., 3.21
     (event,) = result.events
-    assert event.kind is dr.AttractorEventKind.PERIOD_CHANGE and event.cause is dr.AttractorEventCause.FLIP
+    assert event.kind is dr.AttractorEventKind.PERIOD_CHANGE
+    assert event.cause is dr.AttractorEventCause.FLIP
     np.testing.assert_allclose(event.param, 3.0, atol=1e-8)     # r = 3, closed form
 
 
@@ -127,14 +128,22 @@ def test_saves_loads_and_prints(tanh_run, tmp_path):
     assert f"distance ≤ {loaded.match_threshold:.3g}" in loaded.note
 
 
-def test_a_jump_beyond_the_threshold_is_a_global_death_and_birth():
+def test_a_jump_beyond_the_threshold_is_repaired_by_continuation():
     # with a tiny matching threshold the moving fixed point is not recognised from one value
-    # to the next; local continuation then crosses the interval without a bifurcation
-    result = dr.global_continuation(one_unit(5.0, 0.0, "tanh"), "b[0]", [4.0, 4.5], box=BOX,
-                                    n_samples=50, match_threshold=1e-3, progress=False)
-    kinds = sorted(e.kind.value for e in result.events)
-    assert kinds == ["birth", "death"]
-    assert all(e.cause is dr.AttractorEventCause.GLOBAL for e in result.events)
+    # to the next by distance; local continuation crosses the interval without a bifurcation,
+    # so it is the same point: one identity, no event (it used to be a "global" death + birth)
+    net = one_unit(5.0, 0.0, "tanh")
+    result = dr.global_continuation(net, "b[0]", [4.0, 4.5], box=BOX, n_samples=50,
+                                    match_threshold=1e-3, progress=False)
+    assert result.n_ids == 1 and result.present.all() and not result.events
+    for b, row in zip((4.0, 4.5), result.attractors):
+        x = brentq(lambda x, b=b: 5 * np.tanh(x) + b - x, 1.5, 10.0)   # the only fixed point
+        assert row[0].x[0] == pytest.approx(x, abs=1e-10)
+    # without local continuation the distance matching stands, and nothing is claimed
+    unlinked = dr.global_continuation(net, "b[0]", [4.0, 4.5], box=BOX, n_samples=50,
+                                      match_threshold=1e-3, local=False, progress=False)
+    assert sorted(e.kind.value for e in unlinked.events) == ["birth", "death"]
+    assert all(e.cause is dr.AttractorEventCause.UNKNOWN for e in unlinked.events)
 
 
 @pytest.mark.slow

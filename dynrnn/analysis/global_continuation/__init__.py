@@ -11,12 +11,15 @@ At every parameter value the same ensemble of initial states is run by :func:`~d
 the attractors found are matched to those of the previous value by the Hausdorff distance of
 their state sets (greedily, closest pairs first, each at most once, only below the threshold δ),
 so every attractor keeps one identity across the range without any initial guess (the "global
-continuation" of Datseris, Rossi & Wagemakers 2023). An attractor left unmatched at a value is a
-death, one new at a value a birth. Each event is then checked against local continuation
-(:func:`~dynrnn.continuation`) across the interval where it happened: a fixed point or cycle that
-dies at a fold (LP) or a flip (PD) or is born at a fold is linked to that bifurcation; a birth or
-death with no local bifurcation in the interval is reported as global (a crisis, or an attractor
-appearing far from any known one).
+continuation" of Datseris, Rossi & Wagemakers 2023). Matching by distance only proposes: every
+proposed birth, death or period change of a fixed point or cycle is then continued locally
+(:func:`~dynrnn.continuation`) across the interval where it happened (``reconcile``). A fold (LP),
+flip (PD) or Neimark–Sacker point inside the interval is the event's cause; a branch that crosses
+the interval without one proves the attractor existed at the other value, so it keeps the
+identity of the attractor it continues to there (undoing a swap of identities), or, when the
+ensemble did not reach it there, the event is reported as NOT_REACHED, not as a bifurcation.
+A chaotic attractor's birth or death is GLOBAL (a crisis, not verified); what cannot be continued
+otherwise is UNKNOWN (see :class:`AttractorEventCause`).
 
 The parameter may be a named parameter, a :class:`~dynrnn.model.families.ParameterFamily` such
 as :class:`~dynrnn.LineBetween`, a sequence of networks (``param=None``), or the stored networks
@@ -31,15 +34,17 @@ The package, one concept per module:
 - ``inputs``: the maps along the parameter, a sequence or a training run, and the checks;
 - ``values``: the basins at one value as fixed-shape arrays, and the loop over the values;
 - ``identities``: matching, births, deaths, and the fractions per identity;
-- ``links``: events linked to local bifurcations by continuation;
+- ``links``: one attractor continued across one interval, and the events located;
+- ``reconcile``: identities corrected by continuation, and the cause of every event;
 - ``search``: :func:`global_continuation` itself.
 """
 from __future__ import annotations
 
 from .identities import Identities, follow_identities, match_attractors, tabulate
 from .inputs import (MapsAlong, check_continuation_memory, check_tracked, check_values,
-                     from_training, maps_along, match_threshold_for)
-from .links import FamilyAt, family_for, link_events, local_link
+                     default_box, from_training, maps_along, match_threshold_for)
+from .links import Crossing, FamilyAt, cloud_cause, family_for, link_events, local_link
+from .reconcile import STATE_TOLERANCE, Reconciled, holding, reconcile
 from .results import (AttractorEvent, AttractorEventCause, AttractorEventKind,
                       GlobalContinuationResult, GlobalContinuationStatus, hausdorff_distance)
 from .search import global_continuation
@@ -56,4 +61,5 @@ __all__ = [
     "sample_states", "basins_at",
     "attractors_from", "evaluate_values", "match_attractors", "Identities",
     "follow_identities", "tabulate", "FamilyAt", "family_for", "local_link",
-    "link_events"]
+    "link_events", "Crossing", "cloud_cause", "STATE_TOLERANCE", "Reconciled", "holding",
+    "reconcile", "default_box"]

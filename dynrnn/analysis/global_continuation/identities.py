@@ -1,13 +1,17 @@
 r"""Attractor identities across the values of :func:`~dynrnn.global_continuation`: matching
-by Hausdorff distance, births, deaths and period changes, and the table of fractions per identity.
+by Hausdorff distance, corrected by local continuation, births, deaths and period changes, and
+the table of fractions per identity.
 
 .. math::
 
     A_j(p_i) \leftrightarrow A_{j'}(p_{i-1}) \iff
     d_H\big(A_j(p_i), A_{j'}(p_{i-1})\big) \le \delta
 
-matched greedily, closest pairs first, each attractor at most once; an attractor left unmatched
-at a value is a death, one new at a value a birth.
+matched greedily, closest pairs first, each attractor at most once. Value by value (so the next
+matching starts from corrected identities), :func:`~.reconcile.reconcile` then continues every
+proposed birth, death and period change across the interval: an attractor whose branch crosses
+the interval without a bifurcation keeps the identity of the attractor it continues to. What is
+left unmatched at a value is a death, what is new a birth, each with its cause.
 """
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..basins import UNRESOLVED, Attractor, AttractorKind, wilson_interval
+from .links import FamilyAt
+from .reconcile import Reconciled, reconcile
 from .results import AttractorEventKind, hausdorff_distance
 from .values import attractors_from
 
@@ -53,8 +59,9 @@ class Identities:
     local_labels : list
         Per value: (the labels of the ensemble and tracked states at that value, the identity
         of each local label), or None for a value that failed.
-    events : list of (AttractorEventKind, int, int, Attractor)
-        Kind, identity, first value index after the event, and the attractor concerned.
+    events : list of (AttractorEventKind, int, int, Attractor, AttractorEventCause, Bifurcation)
+        Kind, identity, first value index after the event, the attractor concerned, the cause
+        and the linked local bifurcation (or None).
     n_ids : int
     done : int
         Values up to the last one computed.
@@ -69,9 +76,14 @@ class Identities:
     value_success: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
-def follow_identities(summaries: list, interrupted: bool, threshold: float) -> Identities:
+def follow_identities(summaries: list, interrupted: bool, threshold: float,
+                      family_at: FamilyAt | None = None, u=None) -> Identities:
     """Give each attractor an identity across the values (``summaries`` from
-    :func:`~dynrnn.analysis.global_continuation.values.evaluate_values`), recording events."""
+    :func:`~dynrnn.analysis.global_continuation.values.evaluate_values`), recording events.
+
+    ``family_at`` (from :func:`~.links.family_for`; None: no local continuation, every cause
+    UNKNOWN) lets :func:`~.reconcile.reconcile` correct the identities and find the causes;
+    ``u`` is the ensemble's constant input (None: each map's own)."""
     out = Identities(value_success=np.zeros(len(summaries), bool))
     previous: dict[int, Attractor] = {}
     for i, summary in enumerate(summaries):
@@ -87,33 +99,45 @@ def follow_identities(summaries: list, interrupted: bool, threshold: float) -> I
         current = attractors_from(summary)
         prev_ids = list(previous)
         matched = match_attractors([previous[k] for k in prev_ids], current, threshold)
+        matched = {j: prev_ids[m] for j, m in matched.items()}
+        linked = i > 0 and out.local_labels[-1] is not None
+        state = reconcile(previous, current, matched, family_at, i, u) if linked \
+            else Reconciled(matched)
         identities = []
         for j in range(len(current)):
-            if j in matched:
-                identities.append(prev_ids[matched[j]])
+            if j in state.identity:
+                identities.append(state.identity[j])
             else:
                 identities.append(out.n_ids)
                 out.n_ids += 1
         row = dict(zip(identities, current))
-        if i > 0 and out.local_labels[-1] is not None:
-            out.events.extend(_events_between(previous, row, i))
+        if linked:
+            out.events.extend(_events_between(previous, current, identities, state, i))
         out.rows.append(row)
         out.local_labels.append((summary["labels"], identities))
         previous = row
     return out
 
 
-def _events_between(previous: dict, row: dict, i: int) -> list:
-    """Births and period changes (in the order of ``row``), then deaths, before value ``i``."""
+def _events_between(previous: dict, current: list, identities: list, state: Reconciled,
+                    i: int) -> list:
+    """Births and period changes (in the order of ``current``), then deaths, before value
+    ``i``, each with its cause and bifurcation from ``state``."""
     events = []
-    for identity, a in row.items():
-        if identity not in previous:
-            events.append((AttractorEventKind.BIRTH, identity, i, a))
-        elif previous[identity].period != a.period:
-            events.append((AttractorEventKind.PERIOD_CHANGE, identity, i, previous[identity]))
+    for j, (identity, a) in enumerate(zip(identities, current)):
+        if j not in state.identity:
+            crossing = state.births[j]
+            events.append((AttractorEventKind.BIRTH, identity, i, a, crossing.cause,
+                           crossing.bifurcation))
+        elif j in state.changes:
+            crossing = state.changes[j]
+            events.append((AttractorEventKind.PERIOD_CHANGE, identity, i, previous[identity],
+                           crossing.cause, crossing.bifurcation))
     for identity, a in previous.items():
-        if identity not in row:
-            events.append((AttractorEventKind.DEATH, identity, i, a))
+        if identity not in state.identity.values():
+            crossing = state.deaths[identity]
+            events.append((AttractorEventKind.DEATH, identity, i, a, crossing.cause,
+                           crossing.bifurcation))
     return events
 
 

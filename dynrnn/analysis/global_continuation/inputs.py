@@ -19,10 +19,10 @@ import numpy as np
 from ...errors import InvalidInputError, InvalidTypeError, ShapeError
 from ...model.base import RecurrentMap, as_finite_array
 from ...model.families import ParameterFamily
-from ..basins import BasinsOptions, check_system
+from ..basins import BasinsOptions, check_system, resolve_input
 
 __all__ = ["MapsAlong", "MapsAt", "maps_along", "check_values", "check_tracked",
-           "match_threshold_for", "check_continuation_memory"]
+           "match_threshold_for", "check_continuation_memory", "default_box"]
 
 
 class MapsAlong(NamedTuple):
@@ -235,3 +235,21 @@ def check_continuation_memory(n_values: int, n_initial: int, n_tracked: int, n_s
             f"{options.max_bytes / 2 ** 30:.2f} GiB: use fewer values or initial states (or "
             "raise max_bytes if the machine has the memory)", argument="values",
             value=n_values)
+
+
+def default_box(along: MapsAlong, u) -> np.ndarray | None:
+    """The default box of the ensemble: the hull of the invariant boxes of the maps at the two
+    ends of a parameter range (of every map for a sequence or a training run, whose maps are
+    built anyway), shape (2, n_states); None if one of them has no invariant box (then
+    :func:`~dynrnn.basins` asks for ``box=``)."""
+    systems = along.systems
+    ends = [systems[0], systems[len(systems) - 1]] if isinstance(systems, MapsAt) \
+        else list(systems)
+    boxes = []
+    for system in ends:
+        box = system.invariant_box(resolve_input(system, u))
+        if box is None:
+            return None
+        boxes.append(np.asarray(box, dtype=np.float64).reshape(2, system.n_states))
+    stacked = np.stack(boxes)
+    return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])

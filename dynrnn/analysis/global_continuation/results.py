@@ -32,15 +32,30 @@ class AttractorEventKind(MessageEnum):
 
 
 class AttractorEventCause(MessageEnum):
-    """What local continuation says about an event."""
+    """Why an attractor was born, died or changed period, as local continuation across the
+    interval decides (see :mod:`~dynrnn.analysis.global_continuation.reconcile`).
+
+    FOLD, FLIP and NEIMARK_SACKER: the fixed point or cycle, continued across the interval
+    (a birth backwards, a death or period change forwards), meets that bifurcation inside it.
+    NOT_REACHED: it crossed the whole interval without a bifurcation, so it existed (with the
+    same stability) at the other value, where no initial state of the ensemble reached it; not a
+    bifurcation. GLOBAL: a chaotic attractor born or dying (it cannot be continued; a crisis, a
+    global bifurcation, is the likely cause, not a verified one). UNKNOWN: no continuation was
+    possible (a quasi-periodic cloud, divergence, maps that cannot be continued, ``local=False``,
+    or a continuation that failed).
+    """
 
     FOLD = "fold (LP) found by local continuation in the interval"
     FLIP = "flip (PD) found by local continuation in the interval"
     NEIMARK_SACKER = "Neimark–Sacker (NS) found by local continuation in the interval"
-    GLOBAL = ("global: local continuation crossed the interval without a bifurcation (a crisis, "
-              "or an attractor appearing away from any known one)")
-    UNKNOWN = ("unknown: no local continuation was possible (a cloud attractor, divergence, a "
-               "parameter that cannot be continued, or a continuation that failed)")
+    NOT_REACHED = ("not reached: local continuation crossed the interval without a bifurcation, "
+                   "so the fixed point or cycle existed at the other value too; no initial "
+                   "state reached it there")
+    GLOBAL = ("global: a chaotic attractor appearing or vanishing, which local continuation "
+              "cannot follow (a crisis is the likely cause; not verified)")
+    UNKNOWN = ("unknown: no local continuation was possible (a quasi-periodic cloud, divergence, "
+               "a parameter that cannot be continued, local=False, or a continuation that "
+               "failed)")
 
 
 class GlobalContinuationStatus(MessageEnum):
@@ -178,8 +193,12 @@ class GlobalContinuationResult(Tabular):
 
         Each row holds ``kind``, ``attractor`` (identity), ``param`` (located value),
         ``interval_low`` and ``interval_high`` (the neighbouring values around it), ``cause``
-        (the :class:`AttractorEventCause` name) and ``bifurcation`` (the linked local
-        bifurcation's kind, "" when there is none).
+        (the :class:`AttractorEventCause` name: FOLD, FLIP or NEIMARK_SACKER when local
+        continuation meets that bifurcation inside the interval; NOT_REACHED when it crosses
+        the interval, so the attractor existed at the other value where the ensemble missed
+        it, which is no bifurcation; GLOBAL for a chaotic attractor, a likely crisis; UNKNOWN
+        when nothing could be continued) and ``bifurcation`` (the linked local bifurcation's
+        kind, "" when there is none).
 
         >>> import numpy as np, dynrnn as dr
         >>> net = dr.RNN([[5.0]], b=[0.0], activation="tanh")

@@ -26,6 +26,7 @@ from .inputs import (
     MapsAlong,
     check_continuation_memory,
     check_tracked,
+    default_box,
     maps_along,
     match_threshold_for,
 )
@@ -67,8 +68,10 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     values : array_like, shape (n_values,)
         At least two parameter values, in order.
     initial_states, box, n_samples, sampling, u, seed, options
-        The ensemble, as for :func:`~dynrnn.basins` (the same at every value; ``box``
-        defaults to the invariant box of the first map).
+        The ensemble, as for :func:`~dynrnn.basins` (the same at every value). ``box``
+        defaults to the hull of the invariant boxes of the maps at the two ends of the range
+        (of every map for a sequence or a training run), so the ensemble covers the attractors
+        of every value, not only of the first.
     track : array_like, shape (n_tracked, n_states), optional
         States whose attractor is reported at every value; for a training run by default the
         initial state x₀ of the loss (h₀ = 0 for a recording).
@@ -77,7 +80,13 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
         two neighbouring values. Default: half the largest box width (or of the spread of
         the initial states).
     local : bool
-        Link births and deaths to local bifurcations by continuation.
+        Decide identities and causes by local continuation (see
+        :mod:`~dynrnn.analysis.global_continuation.reconcile`): every proposed birth, death or
+        period change of a fixed point or cycle is continued across its interval. A fold, flip
+        or Neimark–Sacker point inside is its cause; a branch that crosses the interval proves
+        the attractor existed at the other value, so it keeps the identity of the attractor it
+        continues to, or the event is NOT_REACHED (the ensemble missed it there). False: the
+        distance matching stands and every cause is UNKNOWN.
     executor : None, "pool", "serial", str, Executor or dask Client
         None: the values one after the other in this process. Otherwise through
         :func:`dynrnn.sweep` ("pool" for its local process pool, a Dask address or client);
@@ -114,6 +123,8 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     options = check_options(options)
     along = maps_along(system, param, values, track)
     first = along.systems[0]
+    if box is None and initial_states is None:
+        box = default_box(along, u)
     states, _, region = initial_ensemble(first, resolve_input(first, u),
                                          initial_states=initial_states, grid=None, box=box,
                                          n_samples=n_samples, sampling=sampling, spread=0.1,
@@ -124,11 +135,12 @@ def global_continuation(system, param=None, values=None, *, initial_states=None,
     threshold = match_threshold_for(match_threshold, region, states)
     context = ValueContext(along.systems, states, tracked, u, options)
     summaries, interrupted = evaluate_values(context, len(along.systems), executor, progress)
-    ids = follow_identities(summaries, interrupted, threshold)
+    family_at = family_for(along.systems, along.values, param, along.family) if local else None
+    ids = follow_identities(summaries, interrupted, threshold, family_at,
+                            None if u is None else resolve_input(first, u))
     table = tabulate(ids, len(along.systems), states.shape[0], tracked.shape[0],
                      options.confidence)
-    family_at = family_for(along.systems, along.values, param, along.family) if local else None
-    events = link_events(ids.events, family_at, along.values,
+    events = link_events(ids.events, along.values,
                          on_line=not (isinstance(param, str) or along.family is not None))
     result = _result(along, ids, table, events, tracked, threshold, interrupted,
                      states.shape[0])
