@@ -177,3 +177,55 @@ def test_the_degenerate_flip_of_the_logistic_map_is_unresolved_not_quasi_periodi
     # 0 and 1 (-> 0) land on the unstable fixed point 0; every other orbit creeps to 2/3
     np.testing.assert_array_equal(result.grid[0][result.labels == ON_UNSTABLE], [0.0, 1.0])
     assert result.unresolved_fraction == 99 / 101 and "99 initial state(s)" in result.note
+
+
+@pytest.mark.parametrize("w", [0.999, -0.998])
+def test_slow_geometric_convergence_is_the_fixed_point_not_unresolved(w):
+    # x -> w tanh(x) with |w| just below 1: 0 attracts every orbit, at the rate |w| per step,
+    # too slowly to settle within max_steps; the orbits still head for a hyperbolic fixed
+    # point, which Newton finds: one fixed point (closed form: 0, multiplier w), every state
+    # in its basin. Before, every state was left unresolved.
+    net = dr.RNN([[w]], activation="tanh")
+    result = dr.basins(net, n_samples=200, box=([-2.0], [2.0]), progress=False)
+    assert result.status is dr.BasinsStatus.COMPLETE
+    (attractor,) = result.attractors
+    assert attractor.kind is dr.AttractorKind.FIXED_POINT and attractor.refined
+    # Newton stops on the residual |F(x) - x| = |w - 1| |x| to first order, so the location
+    # is as exact as the residual over the condition 1 - |w| allows
+    assert attractor.residual <= 1e-10
+    assert abs(attractor.x[0]) <= 2 * attractor.residual / (1 - abs(w)) + 1e-15
+    np.testing.assert_allclose(attractor.multipliers, [w], atol=1e-12)
+    np.testing.assert_array_equal(result.labels, 0)
+    # independently: the orbits really had not settled by the library's own test
+    options = dr.BasinsOptions()
+    x = result.initial_states[:, 0].copy()
+    for _ in range(options.max_steps):
+        x = w * np.tanh(x)
+    assert np.count_nonzero(np.abs(w * np.tanh(x) - x) > options.settle_tol * (1 + np.abs(x))) \
+        > 150
+    shares_add_up(result)
+
+
+def test_slowly_converging_two_cycle_just_past_the_flip_is_that_cycle():
+    # the logistic map at r = 3.0005: the 2-cycle born at the flip r = 3 attracts with the
+    # multiplier 4 + 2r - r² = 0.998, so orbits approach it too slowly to settle; it is
+    # found by Newton from their trail, with the closed-form points and multiplier
+    r = 3.0005
+    result = dr.basins(logistic_map(r), n_samples=200, box=([0.05], [0.95]), progress=False)
+    cycles = [a for a in result.attractors if a.kind is dr.AttractorKind.CYCLE]
+    assert len(cycles) == 1 and cycles[0].period == 2 and cycles[0].refined
+    d = np.sqrt((r + 1) * (r - 3))
+    np.testing.assert_allclose(np.sort(cycles[0].states[:, 0]),
+                               [(r + 1 - d) / (2 * r), (r + 1 + d) / (2 * r)], atol=1e-12)
+    np.testing.assert_allclose(cycles[0].multipliers, [4 + 2 * r - r * r], atol=1e-10)
+    index = result.attractors.index(cycles[0])
+    assert result.fractions[index] >= 0.95
+    shares_add_up(result)
+
+
+def test_a_non_hyperbolic_point_does_not_take_the_creeping_orbits():
+    # at the pitchfork the orbits creep to 0 but its multiplier is 1: Newton's point is not
+    # hyperbolic, so the orbits are not given to it
+    net = dr.RNN([[1.0]], activation="tanh")
+    result = dr.basins(net, n_samples=200, box=([-2.0], [2.0]), progress=False)
+    assert result.unresolved_fraction > 0.9

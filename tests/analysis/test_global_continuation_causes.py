@@ -237,7 +237,9 @@ def test_trained_gru_birth_is_linked_to_its_fold(trained_gru_line):
 
 def test_trained_gru_identities_follow_newton_continuation(trained_gru_line):
     # every fixed point present at two neighbouring values, followed by Newton from the first,
-    # lands on the attractor of the same identity at the second (identity code not involved)
+    # lands on the attractor of the same identity at the second (identity code not involved);
+    # near s = 1 one of them converges slowly (leading multiplier about 0.997): it is still
+    # identified as that fixed point, not lost as unresolved or called quasi-periodic
     line, result = trained_gru_line
     checked = 0
     for i in range(1, result.values.size):
@@ -247,17 +249,9 @@ def test_trained_gru_identities_follow_newton_continuation(trained_gru_line):
                 continue
             end = newton_path(line.at, before.x, result.values[i - 1], result.values[i], 50)
             assert end is not None
-            if after is not None and after.period == 1:
-                np.testing.assert_allclose(end, after.x, atol=1e-8)
-                checked += 1
-            else:
-                # a period change reported NOT_REACHED: the fixed point is still there, stable,
-                # and the cloud found instead is its orbit converging slowly
-                (change,) = [e for e in result.events if e.index == i and e.attractor == j]
-                assert change.cause is CAUSE.NOT_REACHED
-                assert np.max(np.abs(np.linalg.eigvals(line.at(result.values[i])
-                                                       .jacobian(end)))) < 1
-                settled = line.at(result.values[i]).iterate(after.states[:8], 20000)
-                np.testing.assert_allclose(settled, np.broadcast_to(end, settled.shape),
-                                           atol=1e-8)
+            assert after is not None and after.period == 1, (i, j, after)
+            np.testing.assert_allclose(end, after.x, atol=1e-8)
+            checked += 1
     assert checked >= 15
+    assert result.success and result.status.name == "COMPLETE"
+    assert [(e.kind.name, e.cause.name) for e in result.events] == [("BIRTH", "FOLD")]

@@ -34,12 +34,19 @@ _CONVERGING = -3
 #: Times a state that passed near an unstable cycle is iterated on before it is left unresolved.
 _MAX_PASSES = 4
 
+#: How far inside the unit circle the multipliers of the cycle a slowly converging orbit heads
+#: for must be (1 - max |μ|) for the orbit to be labelled by it: below this the cycle is taken
+#: as non-hyperbolic, where convergence is algebraic and the orbit's fate is not decided yet.
+_HYPERBOLIC_MARGIN = 1e-6
+
 
 @dataclass(frozen=True)
 class _Converging:
-    """A sampled orbit that is still converging (see :func:`still_converging`)."""
+    """A sampled orbit that is still converging (see :func:`still_converging`), and the
+    attracting fixed point or cycle it is heading for when Newton finds one (else None)."""
 
     states: np.ndarray
+    target: Attractor | None = None
 
 
 def still_converging(orbit: np.ndarray, max_period: int, n_blocks: int = 8) -> bool:
@@ -77,11 +84,13 @@ class Catalogue:
         multiple of the sample's spacing for a cloud.
     full_clouds : bool
         Keep every sampled cloud state (False: a subsample of about 256, enough for matching).
-    converging : list of (ndarray, float)
-        Orbits that had not settled but were still converging, ever more slowly, onto a point
-        or cycle (algebraically, as at a non-hyperbolic fixed point): their sampled trail and
-        matching radius. Such an orbit is not an attractor of its own; the states that reach
-        one stay unresolved.
+    converging : list of (ndarray, float, int or None)
+        Orbits that had not settled but were still converging onto a point or cycle: their
+        sampled trail, matching radius, and the index of the attractor they head for. That is
+        an attracting (hyperbolic) fixed point or cycle found by Newton from the trail, when
+        the orbit merely converges slowly (a multiplier of modulus near 1); None when there is
+        none (algebraic convergence, as at a non-hyperbolic fixed point), and then the states
+        that reach the trail stay unresolved.
     n_converging : int
         Initial states left unresolved for that reason (counted in runs that create
         attractors).
@@ -91,7 +100,7 @@ class Catalogue:
     attractors: list = field(default_factory=list)
     radii: list = field(default_factory=list)         # matching distance of each attractor
     full_clouds: bool = True
-    converging: list = field(default_factory=list)    # trails of orbits still converging
+    converging: list = field(default_factory=list)    # (trail, radius, target) of slow orbits
     n_converging: int = 0        # states left unresolved because their orbits still converge
 
     def divergence_index(self) -> int:
@@ -149,15 +158,20 @@ class Catalogue:
                 labels[first] = self.divergence_index()
                 continue
             if isinstance(new[0], _Converging):
-                self.converging.append((new[0].states, new[1]))
-                labels[first] = _CONVERGING
+                target = None if new[0].target is None else self._add(new[0].target)
+                self.converging.append((new[0].states, new[1], target))
+                labels[first] = _CONVERGING if target is None else target
                 self._mark_converging(final, period, todo, labels)
-                continue
-            index = self._merge_cloud(*new)
-            if index is None:
-                self.attractors.append(new[0])
-                self.radii.append(new[1])
-                index = len(self.attractors) - 1
+                if target is None:
+                    continue
+                index = target
+            else:
+                merged = self._merge_cloud(*new)
+                if merged is None:
+                    self.attractors.append(new[0])
+                    self.radii.append(new[1])
+                    merged = len(self.attractors) - 1
+                index = merged
             rest = todo[labels[todo] == UNRESOLVED]
             d = nearest_distance(final[rest], self.attractors[index].states)
             labels[rest[d <= self.radii[index]]] = index
@@ -172,14 +186,27 @@ class Catalogue:
 
     def _mark_converging(self, final: np.ndarray, period: np.ndarray, todo: np.ndarray,
                          labels: np.ndarray) -> None:
-        """Label ``_CONVERGING`` (in place) the unsettled states of ``todo`` that no attractor
-        took and that lie on the trail of an orbit found still converging."""
-        for trail, radius in self.converging:
+        """Label (in place) the unsettled states of ``todo`` that no attractor took and that
+        lie on the trail of an orbit found still converging: by the attractor it heads for, or
+        ``_CONVERGING`` when it heads for none."""
+        for trail, radius, target in self.converging:
             open_ = todo[(labels[todo] == UNRESOLVED) & (period[todo] == 0)]
             if not open_.size:
                 return
             near = nearest_distance(final[open_], trail) <= radius
-            labels[open_[near]] = _CONVERGING
+            labels[open_[near]] = _CONVERGING if target is None else target
+
+    def _add(self, cycle: Attractor) -> int:
+        """Index of ``cycle`` in the catalogue: an attractor already there with the same period
+        and points (within ``match_tol``), else ``cycle`` added."""
+        tol = self.ensemble.options.match_tol
+        for i, old in enumerate(self.attractors):
+            if old.period == cycle.period and old.period > 0 and \
+                    float(nearest_distance(cycle.states, old.states).max()) <= tol:
+                return i
+        self.attractors.append(cycle)
+        self.radii.append(tol)
+        return len(self.attractors) - 1
 
     def _recheck_unstable(self, final: np.ndarray, labels: np.ndarray, create: bool,
                           depth: int) -> np.ndarray:
@@ -301,12 +328,40 @@ class Catalogue:
             # a slowly converging orbit: really a fixed point or short cycle
             return self._cycle(cloud[-1:]), opts.match_tol
         if still_converging(cloud, opts.max_period):
-            return _Converging(cloud), radius
+            return _Converging(cloud, self._converging_onto(cloud)), radius
         lam = self._largest_exponent(cloud)
         kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
             AttractorKind.QUASI_PERIODIC
         states = cloud if self.full_clouds else cloud[:: max(1, opts.n_cloud // 256)]
         return Attractor(kind, states, 0, np.empty(0, complex), lam), radius
+
+    def _converging_onto(self, cloud: np.ndarray) -> Attractor | None:
+        r"""The attracting fixed point or cycle that the still converging orbit ``cloud``
+        (T, n) is heading for, or None.
+
+        Newton from the orbit's last state, for each period k ≤ ``max_period``; the cycle
+        found is accepted when it is hyperbolic and attracting, :math:`\rho = \max|\mu| \le
+        1 - 10^{-6}`, and the orbit's distance to it is what geometric convergence at that
+        rate gives: at most :math:`10\,|x_T - x_{T-k}| / (1 - \rho)` (plus ``match_tol``).
+        At a non-hyperbolic point (x → tanh x, multiplier 1) there is none: the orbit's
+        convergence is algebraic and it stays unresolved.
+        """
+        ens = self.ensemble
+        opts = ens.options
+        last = cloud[-1]
+        for period in range(1, min(opts.max_period, cloud.shape[0] - 1) + 1):
+            refined = self._newton(last, period)
+            if refined is None:
+                continue
+            point, cycle = refined
+            rho = float(np.abs(point.eigenvalues).max()) if np.size(point.eigenvalues) else 1.0
+            if not point.stable or rho > 1.0 - _HYPERBOLIC_MARGIN:
+                continue
+            step = float(np.abs(cloud[-1] - cloud[-1 - period]).max())
+            gap = float(nearest_distance(last[None], cycle)[0])
+            if gap <= 10.0 * step / (1.0 - rho) + opts.match_tol:
+                return self._attractor(point, cycle)
+        return None
 
     def _largest_exponent(self, cloud: np.ndarray) -> float | None:
         """The largest Lyapunov exponent of the attractor ``cloud`` (T, n) samples, averaged
@@ -340,12 +395,7 @@ class Catalogue:
         kind = AttractorKind.FIXED_POINT if period == 1 else AttractorKind.CYCLE
         refined = self._refine(orbit)
         if refined is not None:
-            point, cycle = refined
-            multipliers = np.asarray(point.eigenvalues)
-            lam = float(np.log(np.abs(multipliers).max()) / period) if multipliers.size \
-                and np.abs(multipliers).max() > 0 else None
-            return Attractor(kind, cycle, period, multipliers, lam, refined=True,
-                             residual=float(point.residual), stable=bool(point.stable))
+            return self._attractor(*refined)
         product = np.eye(orbit.shape[1])
         for state in orbit:
             product = ens.system.jacobian_unchecked(state, ens.u) @ product
@@ -355,23 +405,41 @@ class Catalogue:
         return Attractor(kind, orbit.copy(), period, multipliers[order], lam, refined=False,
                          stable=bool(np.abs(multipliers).max() < 1))
 
+    @staticmethod
+    def _attractor(point: FixedPoint, cycle: np.ndarray) -> Attractor:
+        """The Newton-refined fixed point or cycle ``point`` with its orbit ``cycle``."""
+        period = cycle.shape[0]
+        kind = AttractorKind.FIXED_POINT if period == 1 else AttractorKind.CYCLE
+        multipliers = np.asarray(point.eigenvalues)
+        lam = float(np.log(np.abs(multipliers).max()) / period) if multipliers.size \
+            and np.abs(multipliers).max() > 0 else None
+        return Attractor(kind, cycle, period, multipliers, lam, refined=True,
+                         residual=float(point.residual), stable=bool(point.stable))
+
     def _refine(self, orbit: np.ndarray) -> tuple[FixedPoint, np.ndarray] | None:
         """The point Newton finds from ``orbit[0]`` whose orbit has the same period and passes
         within the matching distance, with that orbit; None when there is none."""
+        refined = self._newton(orbit[0], orbit.shape[0])
+        if refined is not None and \
+                nearest_distance(orbit[:1], refined[1])[0] <= self.ensemble.options.match_tol:
+            return refined
+        return None
+
+    def _newton(self, x: np.ndarray, period: int) -> tuple[FixedPoint, np.ndarray] | None:
+        """The fixed point or ``period``-cycle Newton finds from ``x`` (least period exactly
+        ``period``), with its orbit; None when Newton finds none."""
         ens = self.ensemble
-        period = orbit.shape[0]
         try:
             if period == 1:
-                found = find_fixed_points(ens.system, ens.u, starts=orbit[:1], method="newton",
+                found = find_fixed_points(ens.system, ens.u, starts=x[None], method="newton",
                                           max_iter=40, box_fraction=0.0)
             else:
-                found = find_cycles(ens.system, period, ens.u, starts=orbit[:1],
+                found = find_cycles(ens.system, period, ens.u, starts=x[None],
                                     method="newton", max_iter=40)
         except (ConvergenceError, InvalidInputError):
             return None
         for point in found:
             cycle = np.asarray(point.orbit if point.orbit is not None else point.x[None])
-            if nearest_distance(orbit[:1], cycle)[0] <= ens.options.match_tol \
-                    and cycle.shape[0] == period:
+            if cycle.shape[0] == period:
                 return point, cycle
         return None
