@@ -43,6 +43,11 @@ def test_plrnn_border_collision_flip_is_linked_to_the_border():
     cycle = result.attractors[-1][event.attractor]
     assert cycle.period == 2
     assert np.allclose(np.sort(cycle.states[:, 0]), [x1, x2], atol=1e-9)
+    # the 2-cycle, continued back from its first value, collapses onto the border point too
+    family = family_for([_plrnn(-2.0)], result.values, "h[0]", None)
+    back = local_link(family, result.attractors[event.index][event.attractor], event.index,
+                      False)
+    assert back.cause is CAUSE.BORDER_COLLISION and abs(back.bifurcation.param) < 1e-9
 
 
 def test_plrnn_border_collision_fold_kills_the_attractor():
