@@ -4,6 +4,8 @@ its identity) only when its branch ends a hyperbolic stable attractor; otherwise
 bifurcation of any kind is its cause. References: closed forms (the PLRNN's border at h = 0,
 the pitchfork at w = 1, the logistic flip at r = 3) and our own Newton on the fold's defining
 system (Hénon), independent of the continuation code."""
+import importlib
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -149,3 +151,48 @@ def test_henon_six_cycle_birth_linked_to_its_fold_after_a_stalled_continuation()
     # the first continuation (default steps, bounds the interval) stalls: the retry finds it
     family = family_for([henon], values, "a", None)
     assert local_link(family, cycle, 1, False).cause is CAUSE.FOLD
+
+
+def _fake_branch(params, modulus, bifurcations=()):
+    from types import SimpleNamespace
+    return SimpleNamespace(n_points=len(params), success=True, params=np.array(params),
+                           states=np.zeros((len(params), 1)),
+                           eigenvalues=np.full((len(params), 1), modulus),
+                           bifurcations=list(bifurcations))
+
+
+@pytest.mark.parametrize("modulus", [1.5, 1.0])
+def test_unstable_end_without_bifurcation_is_unknown_with_a_note(monkeypatch, modulus):
+    """The decision alone (continuation replaced): a branch that reaches the other end unstable
+    or non-hyperbolic, with no bifurcation in or just past the interval, is never NOT_REACHED."""
+    links = importlib.import_module("dynrnn.analysis.global_continuation.links")
+    calls = []
+
+    def fake(system, param, start, bounds, **kwargs):
+        calls.append(bounds)
+        return _fake_branch([0.0, 1.0], modulus)
+    monkeypatch.setattr(links, "continuation", fake)
+    net = dr.RNN([[0.5]], b=[0.0], activation="tanh")
+    family = family_for([net], np.array([0.0, 1.0]), "b[0]", None)
+    attractor = dr.basins(net, n_samples=10, box=([-1.0], [1.0]), progress=False).attractors[0]
+    crossing = local_link(family, attractor, 1, True)
+    assert crossing.cause is CAUSE.UNKNOWN and crossing.end is None
+    assert "unstable or non-hyperbolic" in crossing.note
+    assert calls == [(0.0, 1.0), (0.0, 1.01)]     # looked just past the end, by EXTEND
+
+
+def test_stalled_branch_without_bifurcation_is_unknown_with_a_note(monkeypatch):
+    links = importlib.import_module("dynrnn.analysis.global_continuation.links")
+    calls = []
+
+    def fake(system, param, start, bounds, **kwargs):
+        calls.append((bounds, kwargs.get("options")))
+        return _fake_branch([0.0, 0.3], 0.5)
+    monkeypatch.setattr(links, "continuation", fake)
+    net = dr.RNN([[0.5]], b=[0.0], activation="tanh")
+    family = family_for([net], np.array([0.0, 1.0]), "b[0]", None)
+    attractor = dr.basins(net, n_samples=10, box=([-1.0], [1.0]), progress=False).attractors[0]
+    crossing = local_link(family, attractor, 1, True)
+    assert crossing.cause is CAUSE.UNKNOWN and "stopped before" in crossing.note
+    (first, _), (wide, options) = calls
+    assert first == (0.0, 1.0) and wide == (-0.5, 1.5) and options.ds_max == pytest.approx(0.02)
