@@ -36,7 +36,7 @@ from ..special_points import Bifurcation, BifurcationKind
 from .results import AttractorEvent, AttractorEventCause
 
 __all__ = ["FamilyAt", "Crossing", "family_for", "local_link", "cloud_cause", "cause_of",
-           "coincide", "link_events", "STABLE_MARGIN", "EXTEND", "NEAR_CRITICAL"]
+           "coincide", "at_bifurcation", "link_events", "STABLE_MARGIN", "EXTEND", "NEAR_CRITICAL"]
 
 #: ``family_at(i) -> (map_at(value), param, lo, hi)`` for the interval before value i.
 FamilyAt = Callable[[int], tuple]
@@ -174,6 +174,36 @@ def local_link(family_at: FamilyAt | None, attractor: Attractor, index: int, for
     return Crossing(AttractorEventCause.UNKNOWN, note=(
         "the branch stopped before the other end of the interval without a bifurcation, also "
         "with smaller steps and wider bounds"))
+
+
+def at_bifurcation(family_at: FamilyAt | None, attractor: Attractor, index: int,
+                   u: np.ndarray | None = None) -> Crossing | None:
+    """The bifurcation that ``attractor``, found at values[index-1], lies on: when its leading
+    multiplier is within :data:`NEAR_CRITICAL` of the unit circle, a continuation both ways
+    over :data:`EXTEND` of the interval around values[index-1] that locates a bifurcation
+    within 10⁻⁶ (1 + |p|) of it; None otherwise. Continued from such a point, a branch may
+    leave along any of the branches that meet there (a pitchfork's origin, found at w = 1,
+    continues onto a side branch), so it proves no identity."""
+    if family_at is None or attractor.period < 1 or attractor.multipliers.size == 0:
+        return None
+    modulus = float(np.max(np.abs(attractor.multipliers)))
+    if not modulus > 1.0 - NEAR_CRITICAL:
+        return None
+    base, param, lo, hi = family_at(index)
+    reach = EXTEND * abs(hi - lo)
+    try:
+        branch = continuation(base(lo), param, attractor.x, (lo - reach, lo + reach), p0=lo,
+                              period=attractor.period, u=u, direction="both")
+    except (ConvergenceError, InvalidInputError, InvalidTypeError, np.linalg.LinAlgError):
+        return None
+    near = [b for b in _inside(branch, (lo - reach, lo + reach))
+            if abs(b.param - lo) <= 1e-6 * (1.0 + abs(lo))]
+    if not near:
+        return None
+    found = cause_of(near, near, base(near[0].param), u)
+    return found._replace(note=f"the attractor found at the value before the interval lies on "
+                               f"this bifurcation (max|μ| = {modulus:.6g})"
+                               + (f"; {found.note}" if found.note else ""))
 
 
 def _past_end(run, bounds, end_value: float, modulus: float, base, u, tight: bool

@@ -63,7 +63,7 @@ import numpy as np
 
 from ..basins import Attractor, AttractorKind
 from ..special_points import BifurcationKind
-from .links import Crossing, FamilyAt, coincide, local_link
+from .links import Crossing, FamilyAt, at_bifurcation, coincide, local_link
 from .results import AttractorEventCause
 
 __all__ = ["STATE_TOLERANCE", "CLOUD_STEPS", "Reconciled", "reconcile", "holding",
@@ -169,6 +169,9 @@ def reconcile(previous: dict, current: list, matched: dict, family_at: FamilyAt 
 
     def link(attractor: Attractor, forward: bool) -> Crossing:
         return local_link(family_at, attractor, index, forward, u)
+
+    def on_bifurcation(attractor: Attractor) -> Crossing | None:
+        return at_bifurcation(family_at, attractor, index, u)
     births: deque = deque()
     deaths: deque = deque()
     for j, k in list(state.identity.items()):
@@ -179,7 +182,7 @@ def reconcile(previous: dict, current: list, matched: dict, family_at: FamilyAt 
     births.extend(j for j in range(len(current)) if j not in state.identity)
     held = set(state.identity.values())
     if births or deaths or state.changes or any(k not in held for k in previous):
-        _verify_matches(state, previous, current, link, births, deaths)
+        _verify_matches(state, previous, current, link, on_bifurcation, births)
     while True:
         while births:
             _birth(state, previous, current, link, births.popleft(), births)
@@ -190,22 +193,23 @@ def reconcile(previous: dict, current: list, matched: dict, family_at: FamilyAt 
             _at_branch_points(state)
             return state
         while deaths:
-            _death(state, previous, current, link, deaths.popleft(), deaths)
+            _death(state, previous, current, link, on_bifurcation, deaths.popleft(), deaths)
 
 
-def _verify_matches(state: Reconciled, previous: dict, current: list, link, births,
-                    deaths) -> None:
+def _verify_matches(state: Reconciled, previous: dict, current: list, link, on_bifurcation,
+                    births) -> None:
     """In an interval with a proposed event, continue every fixed point (cycle) distance
     matched to one of the same period: a match whose branch reaches p_i at it, stable, is
     proved; one whose branch ends at another attractor is moved there (:func:`_claim`); one
     whose branch loses stability (a bifurcation) or ends where no attractor was found is undone:
-    the attractor at p_i becomes a proposed birth and the identity dies with that cause. A
-    continuation that failed leaves the match alone."""
+    the attractor at p_i becomes a proposed birth and the identity dies with that cause, as it
+    does when the attractor at p_{i-1} lies on a bifurcation (:func:`~.links.at_bifurcation`).
+    A continuation that failed leaves the match alone."""
     for j, k in list(state.identity.items()):
         if state.identity.get(j) != k or j in state.proved or previous[k].period < 1 \
                 or previous[k].period != current[j].period:
             continue
-        crossing = link(previous[k], True)
+        crossing = on_bifurcation(previous[k]) or link(previous[k], True)
         if crossing.end is None and crossing.bifurcation is None:
             continue                                     # nothing learnt: keep the match
         target = None if crossing.end is None else \
@@ -213,7 +217,7 @@ def _verify_matches(state: Reconciled, previous: dict, current: list, link, birt
         if target == j:
             state.proved.add(j)
         elif target is not None and target not in state.proved:
-            _claim(state, target, k, births, deaths, crossing,
+            _claim(state, target, k, births, deque(), crossing,
                    (previous[k].period, current[target].period))
         else:
             del state.identity[j]
@@ -223,11 +227,13 @@ def _verify_matches(state: Reconciled, previous: dict, current: list, link, birt
 
 def _at_branch_points(state: Reconciled) -> None:
     """Relabel as BRANCH_POINT every fold cause that coincides (:func:`~.links.coincide`) with a
-    branch point another event of the interval was linked to: a side branch of a pitchfork
-    (transcritical point) turns, in the parameter, where the other branch has its BP."""
+    branch point (or a fold already relabelled so) another event of the interval was linked to:
+    a side branch of a pitchfork (transcritical point) turns, in the parameter, where the other
+    branch has its BP."""
     found = [c.bifurcation for table in (state.births, state.changes, state.deaths)
              for c in table.values() if c.bifurcation is not None
-             and c.bifurcation.kind is BifurcationKind.BP]
+             and (c.bifurcation.kind is BifurcationKind.BP
+                  or c.cause is AttractorEventCause.BRANCH_POINT)]
     for table in (state.births, state.changes, state.deaths):
         for key, c in list(table.items()):
             if c.cause is AttractorEventCause.FOLD and c.bifurcation is not None and \
@@ -326,10 +332,10 @@ def _birth(state, previous, current, link, j, births) -> None:
                (previous[k].period, current[j].period))
 
 
-def _death(state, previous, current, link, k, deaths) -> None:
+def _death(state, previous, current, link, on_bifurcation, k, deaths) -> None:
     if k in state.identity.values() or k in state.deaths:
         return
-    crossing = link(previous[k], True)
+    crossing = on_bifurcation(previous[k]) or link(previous[k], True)
     if crossing.end is None:
         state.deaths[k] = crossing
         return
