@@ -59,9 +59,10 @@ class Identities:
     local_labels : list
         Per value: (the labels of the ensemble and tracked states at that value, the identity
         of each local label), or None for a value that failed.
-    events : list of (AttractorEventKind, int, int, Attractor, AttractorEventCause, Bifurcation)
-        Kind, identity, first value index after the event, the attractor concerned, the cause
-        and the linked local bifurcation (or None).
+    events : list of (AttractorEventKind, int, int, Attractor, AttractorEventCause, Bifurcation,
+            str)
+        Kind, identity, first value index after the event, the attractor concerned, the cause,
+        the linked local bifurcation (or None) and the note on how the cause was decided.
     n_ids : int
     done : int
         Values up to the last one computed.
@@ -128,16 +129,16 @@ def _events_between(previous: dict, current: list, identities: list, state: Reco
         if j not in state.identity:
             crossing = state.births[j]
             events.append((AttractorEventKind.BIRTH, identity, i, a, crossing.cause,
-                           crossing.bifurcation))
+                           crossing.bifurcation, crossing.note))
         elif j in state.changes:
             crossing = state.changes[j]
             events.append((AttractorEventKind.PERIOD_CHANGE, identity, i, previous[identity],
-                           crossing.cause, crossing.bifurcation))
+                           crossing.cause, crossing.bifurcation, crossing.note))
     for identity, a in previous.items():
         if identity not in state.identity.values():
             crossing = state.deaths[identity]
             events.append((AttractorEventKind.DEATH, identity, i, a, crossing.cause,
-                           crossing.bifurcation))
+                           crossing.bifurcation, crossing.note))
     return events
 
 

@@ -6,11 +6,13 @@ proposes identities; local continuation (:func:`~.links.local_link`) then decide
 point or k-cycle :math:`B` left unmatched at :math:`p_i` (a proposed birth) is continued back to
 :math:`p_{i-1}`:
 
-- a fold, flip or Neimark–Sacker point inside the interval: a local birth, linked to it
-  (FOLD, FLIP, NEIMARK_SACKER);
-- the branch reaches :math:`p_{i-1}` at :math:`y` without one: :math:`B` existed there, with the
-  same stability. If an attractor :math:`P` of the same period found at :math:`p_{i-1}` holds a
-  state within τ = :data:`STATE_TOLERANCE` (relative) of :math:`y`,
+- a fold, flip or Neimark–Sacker point inside the interval, or the branch ends unstable or
+  non-hyperbolic after a branch point or border collision: a local birth, linked to the first
+  (FOLD, FLIP, NEIMARK_SACKER, BRANCH_POINT, BORDER_COLLISION; see :func:`~.links.local_link`);
+- the branch reaches :math:`p_{i-1}` at :math:`y` without one, a hyperbolic stable fixed point
+  (cycle) there: :math:`B` existed there as an attractor. If an attractor :math:`P` of the
+  same period found at :math:`p_{i-1}` holds a state within τ = :data:`STATE_TOLERANCE`
+  (relative) of :math:`y`,
 
   .. math::
 
@@ -21,7 +23,8 @@ point or k-cycle :math:`B` left unmatched at :math:`p_i` (a proposed birth) is c
   undone, and :math:`C`'s own birth is linked to its bifurcation). If no such :math:`P` was
   found, :math:`B` existed at :math:`p_{i-1}` but no initial state reached it there:
   NOT_REACHED;
-- no continuation possible (it failed, or the maps cannot be continued): UNKNOWN.
+- no continuation possible (it failed, or the maps cannot be continued), or stability lost with
+  no bifurcation located: UNKNOWN (the event's note says which).
 
 An attractor of :math:`p_{i-1}` left unmatched (a proposed death) is continued forward to
 :math:`p_i` the same way: a bifurcation inside links the death; reaching :math:`p_i` at a state
@@ -38,11 +41,17 @@ around the continued state whose states approach it when iterated further holds 
 (:func:`converging_cloud`), and the change of period between the two is reported as
 NOT_REACHED, not as a bifurcation.
 
+In an interval with any proposed event, the fixed points and cycles distance matched with one
+period are continued too (:func:`_verify_matches`): a match whose branch loses stability (the
+stable origin of a pitchfork, matched to a new side branch by distance) or ends elsewhere is
+undone. A fold that coincides with a branch point another event of the interval was linked to
+is a BRANCH_POINT (the side branches of a pitchfork).
+
 Otherwise chaotic and quasi-periodic clouds cannot be continued: a chaotic cloud's birth or
 death is GLOBAL (crises are global bifurcations; this is the likely cause, not a verified one),
 a quasi-periodic cloud's or divergence's UNKNOWN. Pairs that distance matched with one period
-are not continued (that would cost a continuation per attractor and value): they are corrected
-only when a proposed event claims one of them. Identities proved by continuation are never
+are continued only in intervals with a proposed event (continuing them everywhere would cost a
+continuation per attractor and value). Identities proved by continuation are never
 undone, so the procedure ends after at most one claim per attractor.
 """
 from __future__ import annotations
@@ -53,7 +62,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..basins import Attractor, AttractorKind
-from .links import Crossing, FamilyAt, local_link
+from ..special_points import BifurcationKind
+from .links import Crossing, FamilyAt, at_bifurcation, coincide, local_link
 from .results import AttractorEventCause
 
 __all__ = ["STATE_TOLERANCE", "CLOUD_STEPS", "Reconciled", "reconcile", "holding",
@@ -159,6 +169,9 @@ def reconcile(previous: dict, current: list, matched: dict, family_at: FamilyAt 
 
     def link(attractor: Attractor, forward: bool) -> Crossing:
         return local_link(family_at, attractor, index, forward, u)
+
+    def on_bifurcation(attractor: Attractor) -> Crossing | None:
+        return at_bifurcation(family_at, attractor, index, u)
     births: deque = deque()
     deaths: deque = deque()
     for j, k in list(state.identity.items()):
@@ -167,6 +180,9 @@ def reconcile(previous: dict, current: list, matched: dict, family_at: FamilyAt 
                 and previous[k].period != current[j].period:
             _period_change(state, previous, current, link, j, births, deaths)
     births.extend(j for j in range(len(current)) if j not in state.identity)
+    held = set(state.identity.values())
+    if births or deaths or state.changes or any(k not in held for k in previous):
+        _verify_matches(state, previous, current, link, on_bifurcation, births)
     while True:
         while births:
             _birth(state, previous, current, link, births.popleft(), births)
@@ -174,9 +190,56 @@ def reconcile(previous: dict, current: list, matched: dict, family_at: FamilyAt 
         deaths.extend(k for k in previous if k not in held and k not in state.deaths
                       and k not in deaths)
         if not deaths:
+            _at_branch_points(state)
             return state
         while deaths:
-            _death(state, previous, current, link, deaths.popleft(), deaths)
+            _death(state, previous, current, link, on_bifurcation, deaths.popleft(), deaths)
+
+
+def _verify_matches(state: Reconciled, previous: dict, current: list, link, on_bifurcation,
+                    births) -> None:
+    """In an interval with a proposed event, continue every fixed point (cycle) distance
+    matched to one of the same period: a match whose branch reaches p_i at it, stable, is
+    proved; one whose branch ends at another attractor is moved there (:func:`_claim`); one
+    whose branch loses stability (a bifurcation) or ends where no attractor was found is undone:
+    the attractor at p_i becomes a proposed birth and the identity dies with that cause, as it
+    does when the attractor at p_{i-1} lies on a bifurcation (:func:`~.links.at_bifurcation`).
+    A continuation that failed leaves the match alone."""
+    for j, k in list(state.identity.items()):
+        if state.identity.get(j) != k or j in state.proved or previous[k].period < 1 \
+                or previous[k].period != current[j].period:
+            continue
+        crossing = on_bifurcation(previous[k]) or link(previous[k], True)
+        if crossing.end is None and crossing.bifurcation is None:
+            continue                                     # nothing learnt: keep the match
+        target = None if crossing.end is None else \
+            holding(current, crossing, previous[k].period)
+        if target == j:
+            state.proved.add(j)
+        elif target is not None and target not in state.proved:
+            _claim(state, target, k, births, deque(), crossing,
+                   (previous[k].period, current[target].period))
+        else:
+            del state.identity[j]
+            births.append(j)
+            state.deaths[k] = crossing if target is None else _UNKNOWN
+
+
+def _at_branch_points(state: Reconciled) -> None:
+    """Relabel as BRANCH_POINT every fold cause that coincides (:func:`~.links.coincide`) with a
+    branch point (or a fold already relabelled so) another event of the interval was linked to:
+    a side branch of a pitchfork (transcritical point) turns, in the parameter, where the other
+    branch has its BP."""
+    found = [c.bifurcation for table in (state.births, state.changes, state.deaths)
+             for c in table.values() if c.bifurcation is not None
+             and (c.bifurcation.kind is BifurcationKind.BP
+                  or c.cause is AttractorEventCause.BRANCH_POINT)]
+    for table in (state.births, state.changes, state.deaths):
+        for key, c in list(table.items()):
+            if c.cause is AttractorEventCause.FOLD and c.bifurcation is not None and \
+                    any(coincide(c.bifurcation, b) for b in found):
+                table[key] = c._replace(cause=AttractorEventCause.BRANCH_POINT, note=(
+                    "a fold where another branch has a branch point: a side branch of it"))
 
 
 def _without_continuation(state: Reconciled, previous: dict, current: list) -> None:
@@ -269,10 +332,10 @@ def _birth(state, previous, current, link, j, births) -> None:
                (previous[k].period, current[j].period))
 
 
-def _death(state, previous, current, link, k, deaths) -> None:
+def _death(state, previous, current, link, on_bifurcation, k, deaths) -> None:
     if k in state.identity.values() or k in state.deaths:
         return
-    crossing = link(previous[k], True)
+    crossing = on_bifurcation(previous[k]) or link(previous[k], True)
     if crossing.end is None:
         state.deaths[k] = crossing
         return

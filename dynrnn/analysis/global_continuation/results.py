@@ -35,27 +35,38 @@ class AttractorEventCause(MessageEnum):
     """Why an attractor was born, died or changed period, as local continuation across the
     interval decides (see :mod:`~dynrnn.analysis.global_continuation.reconcile`).
 
-    FOLD, FLIP and NEIMARK_SACKER: the fixed point or cycle, continued across the interval
-    (a birth backwards, a death or period change forwards), meets that bifurcation inside it.
-    NOT_REACHED: it crossed the whole interval without a bifurcation, so it existed (with the
-    same stability) at the other value, where no initial state of the ensemble reached it; not a
-    bifurcation. GLOBAL: a chaotic attractor born or dying (it cannot be continued; a crisis, a
+    FOLD, FLIP, NEIMARK_SACKER, BRANCH_POINT and BORDER_COLLISION: the fixed point or cycle,
+    continued across the interval (a birth backwards, a death or period change forwards), meets
+    that bifurcation inside it (or just past the interval's end, when the attractor is
+    non-hyperbolic exactly at that value). A fold that coincides in parameter and state with a
+    branch point is a BRANCH_POINT (the side branches of a pitchfork turn there); a fold or branch
+    point of a 2k-cycle at a point of period k is the FLIP of the k-cycle.
+    NOT_REACHED: it crossed the whole interval without a bifurcation and is a hyperbolic stable
+    attractor of the same period at the other value (every multiplier of modulus below
+    1 − 10⁻⁶), where no initial state of the ensemble reached it; not a bifurcation.
+    GLOBAL: a chaotic attractor born or dying (it cannot be continued; a crisis, a
     global bifurcation, is the likely cause, not a verified one). UNKNOWN: no continuation was
     possible (a quasi-periodic cloud, divergence, maps that cannot be continued, ``local=False``,
-    or a continuation that failed).
+    or a continuation that failed), or the branch lost stability in the interval without a
+    bifurcation continuation could locate (the event's ``note`` says which).
     """
 
     FOLD = "fold (LP) found by local continuation in the interval"
     FLIP = "flip (PD) found by local continuation in the interval"
     NEIMARK_SACKER = "Neimark–Sacker (NS) found by local continuation in the interval"
+    BRANCH_POINT = ("branch point (BP, e.g. a pitchfork or transcritical point) found by local "
+                    "continuation in the interval")
+    BORDER_COLLISION = ("border collision (BC) of a piecewise-linear map found by local "
+                        "continuation in the interval")
     NOT_REACHED = ("not reached: local continuation crossed the interval without a bifurcation, "
-                   "so the fixed point or cycle existed at the other value too; no initial "
-                   "state reached it there")
+                   "so the fixed point or cycle existed at the other value too, a stable "
+                   "attractor; no initial state reached it there")
     GLOBAL = ("global: a chaotic attractor appearing or vanishing, which local continuation "
               "cannot follow (a crisis is the likely cause; not verified)")
     UNKNOWN = ("unknown: no local continuation was possible (a quasi-periodic cloud, divergence, "
                "a parameter that cannot be continued, local=False, or a continuation that "
-               "failed)")
+               "failed), or the branch lost stability without a located bifurcation (see the "
+               "event's note)")
 
 
 class GlobalContinuationStatus(MessageEnum):
@@ -92,6 +103,9 @@ class AttractorEvent:
     cause : AttractorEventCause
     bifurcation : Bifurcation or None
         The local bifurcation linked to the event.
+    note : str
+        How the cause was decided when that is not plain from it (a relabelled fold, a
+        bifurcation found just past the interval, why the cause is unknown); "" otherwise.
     """
 
     kind: AttractorEventKind
@@ -101,6 +115,7 @@ class AttractorEvent:
     param: float
     cause: AttractorEventCause
     bifurcation: Bifurcation | None = None
+    note: str = ""
 
     def __repr__(self) -> str:
         return (f"AttractorEvent({self.kind.value} of attractor {self.attractor} at "
@@ -193,12 +208,14 @@ class GlobalContinuationResult(Tabular):
 
         Each row holds ``kind``, ``attractor`` (identity), ``param`` (located value),
         ``interval_low`` and ``interval_high`` (the neighbouring values around it), ``cause``
-        (the :class:`AttractorEventCause` name: FOLD, FLIP or NEIMARK_SACKER when local
-        continuation meets that bifurcation inside the interval; NOT_REACHED when it crosses
-        the interval, so the attractor existed at the other value where the ensemble missed
-        it, which is no bifurcation; GLOBAL for a chaotic attractor, a likely crisis; UNKNOWN
-        when nothing could be continued) and ``bifurcation`` (the linked local bifurcation's
-        kind, "" when there is none).
+        (the :class:`AttractorEventCause` name: FOLD, FLIP, NEIMARK_SACKER, BRANCH_POINT or
+        BORDER_COLLISION when local continuation meets that bifurcation inside the interval;
+        NOT_REACHED when it crosses the interval and ends a stable attractor, so the attractor
+        existed at the other value where the ensemble missed it, which is no bifurcation;
+        GLOBAL for a chaotic attractor, a likely crisis; UNKNOWN when nothing could be
+        continued or no bifurcation was found where stability was lost), ``bifurcation`` (the
+        linked local bifurcation's kind, "" when there is none) and ``note`` (how the cause
+        was decided, often "").
 
         >>> import numpy as np, dynrnn as dr
         >>> net = dr.RNN([[5.0]], b=[0.0], activation="tanh")
@@ -210,7 +227,8 @@ class GlobalContinuationResult(Tabular):
         return [{"kind": e.kind.value, "attractor": int(e.attractor), "param": float(e.param),
                  "interval_low": float(e.interval[0]), "interval_high": float(e.interval[1]),
                  "cause": e.cause.name,
-                 "bifurcation": "" if e.bifurcation is None else str(e.bifurcation.kind.value)}
+                 "bifurcation": "" if e.bifurcation is None else str(e.bifurcation.kind.value),
+                 "note": e.note}
                 for e in self.events]
 
     def kind_of(self, identity: int) -> AttractorKind:
