@@ -533,3 +533,35 @@ def test_elman_gain_sweep_matches_spectrum():
     np.testing.assert_allclose([b.param for b in branch.bifurcations],
                                [g for g, _ in expected], atol=LOC_TOL)
     check_invariants(branch)
+
+
+def test_a_fold_just_inside_the_bound_behind_the_start_is_found():
+    # Hénon b = 0.3: a stable 6-cycle at a = 1.45 dies at a fold at a ≈ 1.44923, 0.0008 from
+    # the start; with bounds (1.44, 1.45) the first corrector jumped over the fold out through
+    # the bound the start lies on, and landing on that chord returned the start itself as a
+    # new point (no fold, "reached a parameter bound"). The fold is checked by Newton on the
+    # extended system written here: F^6(x) = x with a multiplier at +1.
+    henon = P.henon_map(1.45, 0.3)
+    x = np.array([-1.183, 0.3699])
+    for _ in range(6000):
+        x = np.array([1 - 1.45 * x[0] ** 2 + x[1], 0.3 * x[0]])
+    branch = dr.continuation(henon, "a", x, (1.44, 1.45), p0=1.45, period=6,
+                             direction="backward")
+    folds = [b for b in branch.bifurcations if b.kind.value == "LP"]
+    assert len(folds) == 1
+
+    def extended(z):
+        point, a = z[:2], z[2]
+        product, state = np.eye(2), point
+        for _ in range(6):
+            product = np.array([[-2 * a * state[0], 1.0], [0.3, 0.0]]) @ product
+            state = np.array([1 - a * state[0] ** 2 + state[1], 0.3 * state[0]])
+        return np.concatenate([state - point, [np.linalg.det(product - np.eye(2))]])
+
+    z = np.concatenate([folds[0].x, [folds[0].param]])
+    for _ in range(30):
+        jac = np.column_stack([(extended(z + 1e-7 * e) - extended(z - 1e-7 * e)) / 2e-7
+                               for e in np.eye(3)])
+        z = z - np.linalg.solve(jac, extended(z))
+    assert abs(z[2] - folds[0].param) < 1e-6
+    assert 1.44 < folds[0].param < 1.45

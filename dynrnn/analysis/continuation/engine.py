@@ -536,6 +536,10 @@ def _march_loop(problem, result, control, box, ds, on_point, stop, bar):
             corr, landing = _land_on_chord(problem, box, cur.z, corr.z, settings, context, unit)
             result.n_iter += corr.n_iter
             ok = on_chord = corr.ok
+            if ok and (landing[0] <= 0.0 or _same_point(corr.z, cur.z)):
+                # the chord leaves the box where it starts (the corrector jumped over a fold
+                # out through the bound cur lies on): landing would return cur as a new point
+                ok, reason, landing = False, ContinuationStatus.STEP_TOO_SMALL, None
         if ok:
             z = corr.z
             dz = z - z_pred
@@ -591,6 +595,10 @@ def _march_loop(problem, result, control, box, ds, on_point, stop, bar):
             context = next_context(point)
         if corr.n_iter <= control.fast_newton_iter:
             ds = min(ds * control.grow, control.ds_max)
+
+
+def _same_point(a: np.ndarray, b: np.ndarray) -> bool:
+    return float(np.max(np.abs(a - b))) <= 1e-12 * (1.0 + float(np.max(np.abs(b))))
 
 
 def _land_on_chord(problem, box, z_old, z_new, settings, context, unit):
