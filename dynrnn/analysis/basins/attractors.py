@@ -14,9 +14,10 @@ its orbit, chaotic or quasi-periodic by its largest Lyapunov exponent λ₁
 The kind of a cloud, with ε = ``options.chaos_threshold`` (the accuracy of the λ₁ estimate):
 
 - λ₁ > ε: chaotic.
-- λ₁ < −ε, or λ₁ ≤ ε for a map with one state (a 1-D map has no quasi-periodic attractor):
-  not a cloud but a stable cycle longer than ``options.max_period`` (the cascades inside the
-  periodic windows of the logistic map: r = 3.634 gives an 18-cycle, λ₁ ≈ −0.006). Its least
+- λ₁ < −ε, or, for a map with one state (a 1-D map has no quasi-periodic attractor), λ₁ ≤ ε
+  or not estimated: not a cloud but a stable cycle longer than ``options.max_period`` (the
+  cascades inside the periodic windows of the logistic map: r = 3.634 gives an 18-cycle,
+  λ₁ ≈ −0.006, r = 3.633 a 72-cycle, λ₁ ≈ −0.027). Its least
   period k is read off the cloud: the least k ≤ ``n_cloud``/4 for which
   :math:`\max_j |x_{t+k,j} - x_{t,j}|` over the last half of the cloud is at most
   ``cloud_resolution`` × the cloud's extent and either below ``match_tol`` or falling, and for
@@ -361,8 +362,8 @@ class Catalogue:
         if still_converging(cloud, opts.max_period):
             return _Converging(cloud, self._converging_onto(cloud)), radius
         lam = self._largest_exponent(cloud)
-        if lam is not None and (lam < -opts.chaos_threshold or
-                                (x.size == 1 and lam <= opts.chaos_threshold)):
+        if (lam is not None and lam < -opts.chaos_threshold) or \
+                (x.size == 1 and (lam is None or lam <= opts.chaos_threshold)):
             # not quasi-periodic (λ₁ = 0) nor chaotic: a stable cycle too long to settle
             cycle = self._long_cycle(cloud)
             return _Converging(cloud, cycle, long_cycle=cycle is None), radius
