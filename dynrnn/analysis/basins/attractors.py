@@ -26,7 +26,7 @@ The kind of a cloud, with ε = ``options.chaos_threshold`` (the accuracy of the 
   states that reach the cloud are left unresolved (label −1) and the result's ``note`` says
   so: a stable cycle longer than ``max_period`` was not resolved; raise
   ``options.max_period``.
-- otherwise (|λ₁| ≤ ε, n ≥ 2): quasi-periodic (λ₁ = 0 on an invariant circle or torus).
+- otherwise (−ε ≤ λ₁ ≤ ε, n ≥ 2): quasi-periodic (λ₁ = 0 on an invariant circle or torus).
 """
 from __future__ import annotations
 

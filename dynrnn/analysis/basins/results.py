@@ -52,8 +52,8 @@ class AttractorKind(MessageEnum):
     whose largest Lyapunov exponent λ₁ is below −``chaos_threshold`` (or at most
     ``chaos_threshold`` for a map with one state, which has no quasi-periodic attractor); such
     a cycle that Newton does not resolve leaves its states unresolved, with a note. A cloud is
-    CHAOTIC when λ₁ > ``chaos_threshold`` and QUASI_PERIODIC when |λ₁| ≤ ``chaos_threshold``
-    and the map has two or more states. DIVERGENCE: the orbits leave every bounded region.
+    CHAOTIC when λ₁ > ε = ``chaos_threshold`` and QUASI_PERIODIC when −ε ≤ λ₁ ≤ ε and the map
+    has two or more states. DIVERGENCE: the orbits leave every bounded region.
     """
 
     FIXED_POINT = "fixed point"
@@ -116,7 +116,7 @@ class BasinsOptions:
         Steps of each of those orbits not averaged.
     chaos_threshold : float
         The accuracy asked of a cloud's largest exponent λ₁: a cloud with λ₁ above this is
-        chaotic, with |λ₁| at most this quasi-periodic (maps with two or more states), and
+        chaotic, with λ₁ within ± this quasi-periodic (maps with two or more states), and
         with λ₁ below minus this (or at most this, for a map with one state) a stable cycle
         longer than ``max_period``, found and refined by Newton (see
         :class:`AttractorKind`).
