@@ -6,6 +6,7 @@ import pytest
 import sympy as sp
 
 import dynrnn as dr
+from dynrnn.analysis.basins import Catalogue
 from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
 from tests.problems import logistic_map
 
@@ -103,17 +104,44 @@ def two_state_product():
     return dr.Map.from_sympy([r * x * (1 - x), y / 2], [x, y], {r: 3.633})
 
 
-def test_clearly_negative_exponent_gives_a_cycle_in_two_dimensions(two_state_product):
-    r = 3.633
+@pytest.mark.parametrize("r, period", [(3.633, 72), (3.634, 18)])
+def test_long_cycle_in_two_dimensions(two_state_product, r, period):
+    # r = 3.633: lambda_1 = -0.027, clearly negative; r = 3.634: lambda_1 = -0.0063, within
+    # chaos_threshold of 0, where only Newton tells the 18-cycle from a quasi-periodic orbit
     expected = numpy_cycle(r)
-    result = dr.basins(two_state_product, n_samples=16, box=([0.01, -1.0], [0.99, 1.0]),
-                       seed=0, boundaries=False, progress=False)
+    assert expected.size == period
+    result = dr.basins(two_state_product.with_params({"r": r}), n_samples=16,
+                       box=([0.01, -1.0], [0.99, 1.0]), seed=0, boundaries=False,
+                       progress=False)
     assert result.kinds == (dr.AttractorKind.CYCLE,) and result.unresolved_fraction == 0
     cycle = result.attractors[0]
-    assert cycle.period == 72 and cycle.residual <= 1e-10
+    assert cycle.period == period and cycle.residual <= 1e-10
     np.testing.assert_allclose(np.sort(cycle.states[:, 0]), np.sort(expected), atol=1e-8)
     np.testing.assert_allclose(cycle.states[:, 1], 0.0, atol=1e-12)
-    # multipliers: the logistic product and 2^-72 of the contraction
+    # multipliers: the logistic product and 2^-period of the contraction
     moduli = np.sort(np.abs(cycle.multipliers))
     np.testing.assert_allclose(moduli, np.sort([abs(np.prod(r * (1 - 2 * expected))),
-                                                0.5 ** 72]), rtol=1e-8, atol=1e-30)
+                                                0.5 ** period]), rtol=1e-8, atol=1e-30)
+
+
+def test_rotation_near_a_rational_one_stays_quasi_periodic(monkeypatch):
+    # rotation by 2 pi / 21 + 1e-7 with a radial contraction onto r = sqrt(3): the orbit
+    # returns within 4e-5 after 21 steps (and every multiple), a candidate period, but there
+    # is no cycle for Newton to find: the attractor is the invariant circle, lambda_1 = 0
+    x, y, rho, angle = sp.symbols("x y rho angle")
+    scale = rho / sp.sqrt(1 + x ** 2 + y ** 2)
+    circle = dr.Map.from_sympy([scale * (sp.cos(angle) * x - sp.sin(angle) * y),
+                                scale * (sp.sin(angle) * x + sp.cos(angle) * y)], [x, y],
+                               {rho: 2.0, angle: 2 * np.pi / 21 + 1e-7})
+    tried = []
+    newton = Catalogue._newton
+    monkeypatch.setattr(Catalogue, "_newton",
+                        lambda self, x, period: tried.append(period) or newton(self, x, period))
+    result = dr.basins(circle, n_samples=4, box=([-3.0, -3.0], [3.0, 3.0]), seed=2,
+                       boundaries=False, progress=False,
+                       options=dr.BasinsOptions(max_steps=300, max_attractors=1))
+    assert result.kinds == (dr.AttractorKind.QUASI_PERIODIC,)
+    assert abs(result.attractors[0].lyapunov) < 1e-6
+    assert 21 in tried and 42 in tried          # the candidates were tried and rejected
+    np.testing.assert_allclose(np.hypot(*result.attractors[0].states.T), np.sqrt(3.0),
+                               atol=1e-6)

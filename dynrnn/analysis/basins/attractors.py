@@ -26,7 +26,8 @@ The kind of a cloud, with ε = ``options.chaos_threshold`` (the accuracy of the 
   states that reach the cloud are left unresolved (label −1) and the result's ``note`` says
   so: a stable cycle longer than ``max_period`` was not resolved; raise
   ``options.max_period``.
-- otherwise (−ε ≤ λ₁ ≤ ε, n ≥ 2): quasi-periodic (λ₁ = 0 on an invariant circle or torus).
+- otherwise (−ε ≤ λ₁ ≤ ε, n ≥ 2): a long cycle with a multiplier near 1 if the same search
+  finds a stable one by Newton, else quasi-periodic (λ₁ = 0 on an invariant circle or torus).
 """
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ _CONVERGING = -3
 #: Label, inside :meth:`Catalogue.assign`, of a state on a cloud that is a stable cycle longer
 #: than ``max_period`` which Newton did not resolve.
 _LONG_CYCLE = -4
+
+#: Candidate periods Newton is tried at when a cycle is looked for in a cloud: enough for the
+#: unstable parents a doubled cycle shadows (k/2, k/4, ...), while a rotation close to a
+#: rational one (every multiple of its denominator a candidate) costs little.
+_MAX_NEWTON_TRIES = 8
 
 #: Times a state that passed near an unstable cycle is iterated on before it is left unresolved.
 _MAX_PASSES = 4
@@ -367,6 +373,12 @@ class Catalogue:
             # not quasi-periodic (λ₁ = 0) nor chaotic: a stable cycle too long to settle
             cycle = self._long_cycle(cloud)
             return _Converging(cloud, cycle, long_cycle=cycle is None), radius
+        if lam is not None and lam <= opts.chaos_threshold:
+            # λ₁ within the estimate's accuracy of 0: a long cycle with a multiplier near 1
+            # if Newton finds a stable one there, else quasi-periodic
+            cycle = self._long_cycle(cloud)
+            if cycle is not None:
+                return _Converging(cloud, cycle), radius
         kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
             AttractorKind.QUASI_PERIODIC
         states = cloud if self.full_clouds else cloud[:: max(1, opts.n_cloud // 256)]
@@ -393,12 +405,14 @@ class Catalogue:
         (multiple shooting from the last k states) converges to a stable cycle of least
         period k within that share of the extent from the last state. A smaller candidate
         for which Newton finds none (the unstable parent of a doubled cycle, which the orbit
-        shadows closely) is passed over.
+        shadows closely) is passed over; Newton is tried at ``_MAX_NEWTON_TRIES`` candidates
+        at most.
         """
         opts = self.ensemble.options
         extent = float(np.ptp(cloud, axis=0).max())
         small = opts.cloud_resolution * extent
         tail = cloud[cloud.shape[0] // 2:]
+        tries = 0
         for period in range(1, cloud.shape[0] // 4 + 1):
             d = np.abs(tail[period:] - tail[:-period]).max(axis=1)
             early, late = float(d[:d.size // 2].max()), float(d[d.size // 2:].max())
@@ -410,6 +424,9 @@ class Catalogue:
             if refined is not None and refined[0].stable and \
                     nearest_distance(cloud[-1:], refined[1])[0] <= small:
                 return self._attractor(*refined)
+            tries += 1
+            if tries >= _MAX_NEWTON_TRIES:
+                break
         return None
 
     def _converging_onto(self, cloud: np.ndarray) -> Attractor | None:

@@ -52,8 +52,9 @@ class AttractorKind(MessageEnum):
     whose largest Lyapunov exponent λ₁ is below −``chaos_threshold`` (or at most
     ``chaos_threshold`` for a map with one state, which has no quasi-periodic attractor); such
     a cycle that Newton does not resolve leaves its states unresolved, with a note. A cloud is
-    CHAOTIC when λ₁ > ε = ``chaos_threshold`` and QUASI_PERIODIC when −ε ≤ λ₁ ≤ ε and the map
-    has two or more states. DIVERGENCE: the orbits leave every bounded region.
+    CHAOTIC when λ₁ > ε = ``chaos_threshold`` and QUASI_PERIODIC when −ε ≤ λ₁ ≤ ε, the map
+    has two or more states and Newton finds no stable cycle in the cloud (which is then a
+    CYCLE with a multiplier near 1). DIVERGENCE: the orbits leave every bounded region.
     """
 
     FIXED_POINT = "fixed point"
@@ -116,7 +117,8 @@ class BasinsOptions:
         Steps of each of those orbits not averaged.
     chaos_threshold : float
         The accuracy asked of a cloud's largest exponent λ₁: a cloud with λ₁ above this is
-        chaotic, with λ₁ within ± this quasi-periodic (maps with two or more states), and
+        chaotic, with λ₁ within ± this quasi-periodic (maps with two or more states; unless
+        Newton finds a stable cycle in the cloud, see :class:`AttractorKind`), and
         with λ₁ below minus this (or at most this, for a map with one state) a stable cycle
         longer than ``max_period``, found and refined by Newton (see
         :class:`AttractorKind`).
