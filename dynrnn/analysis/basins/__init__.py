@@ -14,8 +14,10 @@ the states that are still moving. States are grouped into attractors by distance
 refined by Newton (:func:`~dynrnn.find_cycles`), so its location and multipliers are exact; an
 orbit that never settles is followed for a while to sample its attractor as a cloud of states,
 whose largest Lyapunov exponent (:func:`~dynrnn.lyapunov_spectrum`) tells chaos (> 0) from
-quasi-periodic motion (≈ 0). This is the recurrence/grouping approach of Attractors.jl (Datseris,
-Rossi & Wagemakers 2023) in a batch form suited to numpy.
+quasi-periodic motion (≈ 0); a clearly negative one (or any at most the threshold, for a
+one-state map, which has no quasi-periodic attractor) marks a stable cycle longer than
+``max_period``, then found in the cloud and refined by Newton. This is the recurrence/grouping
+approach of Attractors.jl (Datseris, Rossi & Wagemakers 2023) in a batch form suited to numpy.
 
 Basin boundaries are located by bisection along segments joining initial states of different
 labels; for one-dimensional maps exactly, as the unstable fixed points and their preimages at

@@ -8,8 +8,26 @@ are matched to them or start a new one.
 
 A state settled on a k-cycle starts a cycle refined by Newton (:func:`~dynrnn.find_cycles`), so
 its location and multipliers are exact; a state that never settled starts a cloud sampled along
-its orbit, chaotic or quasi-periodic by its largest Lyapunov exponent
+its orbit, chaotic or quasi-periodic by its largest Lyapunov exponent λ₁
 (:func:`~dynrnn.lyapunov_spectrum`). Two samples of one chaotic attractor are joined.
+
+The kind of a cloud, with ε = ``options.chaos_threshold`` (the accuracy of the λ₁ estimate):
+
+- λ₁ > ε: chaotic.
+- λ₁ < −ε, or, for a map with one state (a 1-D map has no quasi-periodic attractor), λ₁ ≤ ε
+  or not estimated: not a cloud but a stable cycle longer than ``options.max_period`` (the
+  cascades inside the periodic windows of the logistic map: r = 3.634 gives an 18-cycle,
+  λ₁ ≈ −0.006, r = 3.633 a 72-cycle, λ₁ ≈ −0.027). Its least
+  period k is read off the cloud: the least k ≤ ``n_cloud``/4 for which
+  :math:`\max_j |x_{t+k,j} - x_{t,j}|` over the last half of the cloud is at most
+  ``cloud_resolution`` × the cloud's extent and either below ``match_tol`` or falling, and for
+  which Newton (multiple shooting, :func:`~dynrnn.find_cycles`) finds a stable k-cycle there,
+  so its points and multipliers are exact. When no period is found or Newton fails, the
+  states that reach the cloud are left unresolved (label −1) and the result's ``note`` says
+  so: a stable cycle longer than ``max_period`` was not resolved; raise
+  ``options.max_period``.
+- otherwise (−ε ≤ λ₁ ≤ ε, n ≥ 2): a long cycle with a multiplier near 1 if the same search
+  finds a stable one by Newton, else quasi-periodic (λ₁ = 0 on an invariant circle or torus).
 """
 from __future__ import annotations
 
@@ -31,6 +49,15 @@ __all__ = ["Catalogue", "still_converging"]
 #: Label, inside :meth:`Catalogue.assign`, of a state on the trail of a still converging orbit.
 _CONVERGING = -3
 
+#: Label, inside :meth:`Catalogue.assign`, of a state on a cloud that is a stable cycle longer
+#: than ``max_period`` which Newton did not resolve.
+_LONG_CYCLE = -4
+
+#: Candidate periods Newton is tried at when a cycle is looked for in a cloud: enough for the
+#: unstable parents a doubled cycle shadows (k/2, k/4, ...), while a rotation close to a
+#: rational one (every multiple of its denominator a candidate) costs little.
+_MAX_NEWTON_TRIES = 8
+
 #: Times a state that passed near an unstable cycle is iterated on before it is left unresolved.
 _MAX_PASSES = 4
 
@@ -47,6 +74,7 @@ class _Converging:
 
     states: np.ndarray
     target: Attractor | None = None
+    long_cycle: bool = False     # a stable cycle longer than max_period that was not resolved
 
 
 def still_converging(orbit: np.ndarray, max_period: int, n_blocks: int = 8) -> bool:
@@ -88,12 +116,18 @@ class Catalogue:
         Orbits that had not settled but were still converging onto a point or cycle: their
         sampled trail, matching radius, and the index of the attractor they head for. That is
         an attracting (hyperbolic) fixed point or cycle found by Newton from the trail, when
-        the orbit merely converges slowly (a multiplier of modulus near 1); None when there is
-        none (algebraic convergence, as at a non-hyperbolic fixed point), and then the states
-        that reach the trail stay unresolved.
+        the orbit merely converges slowly (a multiplier of modulus near 1), or a stable cycle
+        longer than ``max_period`` found in a cloud; None when there is none (algebraic
+        convergence, as at a non-hyperbolic fixed point), and then the states that reach the
+        trail stay unresolved; ``_LONG_CYCLE`` (−4) for a long cycle Newton did not resolve
+        (unresolved too, counted in ``n_long_cycle``).
     n_converging : int
         Initial states left unresolved for that reason (counted in runs that create
         attractors).
+    n_long_cycle : int
+        Initial states left unresolved because they reached a cloud whose largest exponent
+        says it is a stable cycle longer than ``max_period`` (see the module docstring) that
+        was not resolved (its trail is in ``converging`` with target ``_LONG_CYCLE``).
     """
 
     ensemble: Ensemble
@@ -102,6 +136,7 @@ class Catalogue:
     full_clouds: bool = True
     converging: list = field(default_factory=list)    # (trail, radius, target) of slow orbits
     n_converging: int = 0        # states left unresolved because their orbits still converge
+    n_long_cycle: int = 0        # states left unresolved on a long cycle Newton did not resolve
 
     def divergence_index(self) -> int:
         """Index of the divergence "attractor", added on first use."""
@@ -158,11 +193,12 @@ class Catalogue:
                 labels[first] = self.divergence_index()
                 continue
             if isinstance(new[0], _Converging):
-                target = None if new[0].target is None else self._add(new[0].target)
+                target = _LONG_CYCLE if new[0].long_cycle else \
+                    None if new[0].target is None else self._add(new[0].target)
                 self.converging.append((new[0].states, new[1], target))
                 labels[first] = _CONVERGING if target is None else target
                 self._mark_converging(final, period, todo, labels)
-                if target is None:
+                if target is None or target == _LONG_CYCLE:
                     continue
                 index = target
             else:
@@ -179,9 +215,11 @@ class Catalogue:
                 # a state that started the attractor belongs to it (guards cloud sampling gaps)
                 labels[first] = index
         converging = labels == _CONVERGING
+        long_cycle = labels == _LONG_CYCLE
         if create:
             self.n_converging += int(np.count_nonzero(converging))
-        labels[converging] = UNRESOLVED
+            self.n_long_cycle += int(np.count_nonzero(long_cycle))
+        labels[converging | long_cycle] = UNRESOLVED
         return self._recheck_unstable(final, labels, create, depth)
 
     def _mark_converging(self, final: np.ndarray, period: np.ndarray, todo: np.ndarray,
@@ -330,10 +368,66 @@ class Catalogue:
         if still_converging(cloud, opts.max_period):
             return _Converging(cloud, self._converging_onto(cloud)), radius
         lam = self._largest_exponent(cloud)
+        if (lam is not None and lam < -opts.chaos_threshold) or \
+                (x.size == 1 and (lam is None or lam <= opts.chaos_threshold)):
+            # not quasi-periodic (λ₁ = 0) nor chaotic: a stable cycle too long to settle
+            cycle = self._long_cycle(cloud)
+            return _Converging(cloud, cycle, long_cycle=cycle is None), radius
+        if lam is not None and lam <= opts.chaos_threshold:
+            # λ₁ within the estimate's accuracy of 0: a long cycle with a multiplier near 1
+            # if Newton finds a stable one there, else quasi-periodic
+            cycle = self._long_cycle(cloud)
+            if cycle is not None:
+                return _Converging(cloud, cycle), radius
         kind = AttractorKind.CHAOTIC if lam is not None and lam > opts.chaos_threshold else \
             AttractorKind.QUASI_PERIODIC
         states = cloud if self.full_clouds else cloud[:: max(1, opts.n_cloud // 256)]
         return Attractor(kind, states, 0, np.empty(0, complex), lam), radius
+
+    def long_cycle_note(self) -> str:
+        """Why some states were left unresolved on an unresolved long cycle, or ''."""
+        if not self.n_long_cycle:
+            return ""
+        return (f"{self.n_long_cycle:,} initial state(s) unresolved: they reached a stable "
+                f"cycle longer than options.max_period = {self.ensemble.options.max_period} "
+                "that was not resolved (a cloud neither chaotic nor quasi-periodic: largest "
+                "Lyapunov exponent below -options.chaos_threshold, or at most it for a 1-D map; "
+                "at the end of a period-doubling cascade the cycles grow without bound); "
+                "raise options.max_period")
+
+    def _long_cycle(self, cloud: np.ndarray) -> Attractor | None:
+        r"""The stable cycle the cloud (T, n) samples, refined by Newton, or None.
+
+        Its least period k is the least k ≤ T/4 for which :math:`d_t = \max_j |x_{t+k,j} -
+        x_{t,j}|` over the last half of the cloud is at most ``cloud_resolution`` × the
+        cloud's extent and is either below ``match_tol`` or falling (its maximum over the
+        second half of that stretch at most half that over the first), and for which Newton
+        (multiple shooting from the last k states) converges to a stable cycle of least
+        period k within that share of the extent from the last state. A smaller candidate
+        for which Newton finds none (the unstable parent of a doubled cycle, which the orbit
+        shadows closely) is passed over; Newton is tried at ``_MAX_NEWTON_TRIES`` candidates
+        at most.
+        """
+        opts = self.ensemble.options
+        extent = float(np.ptp(cloud, axis=0).max())
+        small = opts.cloud_resolution * extent
+        tail = cloud[cloud.shape[0] // 2:]
+        tries = 0
+        for period in range(1, cloud.shape[0] // 4 + 1):
+            d = np.abs(tail[period:] - tail[:-period]).max(axis=1)
+            early, late = float(d[:d.size // 2].max()), float(d[d.size // 2:].max())
+            if late > small or late > max(0.5 * early, opts.match_tol):
+                continue
+            # a candidate may be half the period (the unstable parent of a doubled cycle,
+            # which the orbit shadows closely): Newton then finds no stable cycle; go on
+            refined = self._newton(cloud[-period], period)
+            if refined is not None and refined[0].stable and \
+                    nearest_distance(cloud[-1:], refined[1])[0] <= small:
+                return self._attractor(*refined)
+            tries += 1
+            if tries >= _MAX_NEWTON_TRIES:
+                break
+        return None
 
     def _converging_onto(self, cloud: np.ndarray) -> Attractor | None:
         r"""The attracting fixed point or cycle that the still converging orbit ``cloud``

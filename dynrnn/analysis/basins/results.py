@@ -45,7 +45,17 @@ ON_UNSTABLE = -2
 
 
 class AttractorKind(MessageEnum):
-    """What an attractor is."""
+    """What an attractor is.
+
+    FIXED_POINT and CYCLE are refined by Newton (exact points and multipliers): a cycle of
+    period ≤ ``max_period`` from the settled states, and a longer stable cycle from a cloud
+    whose largest Lyapunov exponent λ₁ is below −``chaos_threshold`` (or at most
+    ``chaos_threshold`` for a map with one state, which has no quasi-periodic attractor); such
+    a cycle that Newton does not resolve leaves its states unresolved, with a note. A cloud is
+    CHAOTIC when λ₁ > ε = ``chaos_threshold`` and QUASI_PERIODIC when −ε ≤ λ₁ ≤ ε, the map
+    has two or more states and Newton finds no stable cycle in the cloud (which is then a
+    CYCLE with a multiplier near 1). DIVERGENCE: the orbits leave every bounded region.
+    """
 
     FIXED_POINT = "fixed point"
     CYCLE = "cycle"
@@ -77,7 +87,8 @@ class BasinsOptions:
     n_transient : int
         Steps before the first settling check.
     max_period : int
-        Largest period k detected as a k-cycle.
+        Largest period k detected as a k-cycle while settling; a longer stable cycle is
+        found from its cloud (see ``chaos_threshold``).
     settle_tol : float
         A state has settled on a k-cycle when max|x_t − x_{t−k}| ≤ settle_tol (1 + max|x_t|).
     match_tol : float
@@ -105,7 +116,12 @@ class BasinsOptions:
     lyapunov_transient : int
         Steps of each of those orbits not averaged.
     chaos_threshold : float
-        A cloud with largest exponent above this is chaotic, otherwise quasi-periodic.
+        The accuracy asked of a cloud's largest exponent λ₁: a cloud with λ₁ above this is
+        chaotic, with λ₁ within ± this quasi-periodic (maps with two or more states; unless
+        Newton finds a stable cycle in the cloud, see :class:`AttractorKind`), and
+        with λ₁ below minus this (or at most this, for a map with one state) a stable cycle
+        longer than ``max_period``, found and refined by Newton (see
+        :class:`AttractorKind`).
     max_attractors : int
         At most this many attractors are identified; further states stay unresolved.
     chunk_size : int or None

@@ -181,7 +181,7 @@ def summarise(catalogue: Catalogue, states, labels, steps, axes, region, *, inte
         status=status, n_initial=m, n_steps=int(steps.max()) if m else 0,
         mean_steps=float(steps.mean()) if m else 0.0,
         note="; ".join(filter(None, [not_exhaustive(m), _converging_note(catalogue),
-                                     found.note])))
+                                     catalogue.long_cycle_note(), found.note])))
     if raise_on_failure and not result.success:
         raise ConvergenceError(f"basins: {status.value}", result=result)
     return result
