@@ -565,3 +565,15 @@ def test_a_fold_just_inside_the_bound_behind_the_start_is_found():
         z = z - np.linalg.solve(jac, extended(z))
     assert abs(z[2] - folds[0].param) < 1e-6
     assert 1.44 < folds[0].param < 1.45
+
+
+def test_two_real_multipliers_crossing_one_together_are_not_a_neimark_sacker_point():
+    # diag(w, w) along w: both multipliers of the origin cross 1 at w = 1 at once, so the
+    # bialternate test (μ1 μ2 = 1) changes sign with no complex pair; locating an NS there
+    # raised numpy's "argmin of an empty sequence" out of dr.continuation
+    line = dr.LineBetween(dr.RNN([[0.5, 0.0], [0.0, 0.5]]), dr.RNN([[1.5, 0.0], [0.0, 1.5]]))
+    branch = dr.continuation(line.at(0.4), line, [6.24553932e-10, -7.49112213e-10], (0.4, 0.6),
+                             p0=0.4)
+    assert branch.success
+    assert not [b for b in branch.bifurcations if b.kind.value == "NS"]
+    np.testing.assert_allclose(branch.params[[0, -1]], [0.4, 0.6])

@@ -357,6 +357,11 @@ def detect_and_locate(problem, Z, T, mu, det_sign, signs, arclength, opts, skip_
             angle = None
             if kind == BifurcationKind.NS:
                 cplx = mu_c[_is_complex(mu_c)]
+                if not cplx.size:
+                    # the bialternate test also vanishes where two REAL multipliers have
+                    # product 1 (a neutral saddle, or two multipliers crossing 1 together):
+                    # no Neimark-Sacker point there
+                    continue
                 crit = cplx[np.argmin(np.abs(np.abs(cplx) - 1.0))]
                 angle = float(abs(np.angle(crit)))
             s_star = arclength[i] + frac * (arclength[i + 1] - arclength[i])
