@@ -46,3 +46,35 @@ def test_interrupted_global_continuation_keeps_the_values_done(monkeypatch):
     assert part.n_done == 3 and part.value_success.tolist() == [True] * 3 + [False] * 2
     np.testing.assert_array_equal(part.fractions[:3], whole.fractions[:3])
     assert np.all(part.fractions[3:] == 0) and np.all(part.unresolved[3:] == 1)
+
+
+def test_ctrl_c_inside_a_values_ensemble_stops_the_run(monkeypatch):
+    # the real place a Ctrl-C lands: inside the iteration of the ensemble, which basins
+    # catches to keep partial labels; before, that value came back all unresolved and the
+    # run went on (status PARTIAL, with deaths and births invented at the lost value)
+    values = np.linspace(-2.0, 2.0, 5)
+    whole = dr.global_continuation(NET, "b[0]", values, box=([-7.0], [7.0]), n_samples=60,
+                                   progress=False)
+    ensemble = importlib.import_module("dynrnn.analysis.basins.ensemble").Ensemble
+    settle = ensemble.settle
+    calls = {"n": 0}
+
+    def interrupted_in_the_fourth_value(self, block):
+        calls["n"] += 1
+        if calls["n"] == calls["fourth"]:
+            raise KeyboardInterrupt
+        return settle(self, block)
+
+    # count the settle calls of the first three values, then interrupt the next one's first
+    monkeypatch.setattr(ensemble, "settle", lambda self, block: (
+        calls.__setitem__("n", calls["n"] + 1), settle(self, block))[1])
+    dr.global_continuation(NET, "b[0]", values[:3], box=([-7.0], [7.0]), n_samples=60,
+                           progress=False, local=False)
+    calls["fourth"], calls["n"] = calls["n"] + 1, 0
+    monkeypatch.setattr(ensemble, "settle", interrupted_in_the_fourth_value)
+    part = dr.global_continuation(NET, "b[0]", values, box=([-7.0], [7.0]), n_samples=60,
+                                  progress=False)
+    assert part.status is dr.GlobalContinuationStatus.INTERRUPTED and not part.success
+    assert part.n_done == 3 and part.value_success.tolist() == [True] * 3 + [False] * 2
+    np.testing.assert_array_equal(part.fractions[:3], whole.fractions[:3])
+    assert all(e.index < 3 for e in part.events)

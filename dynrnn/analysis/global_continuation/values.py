@@ -72,7 +72,11 @@ def basins_at(index: int, *, context: ValueContext) -> dict:
     u = resolve_input(system, context.u)
     catalogue = Catalogue(Ensemble(system, u, options), full_clouds=False)
     everything = np.concatenate([context.states, context.tracked])
-    labels, steps, _ = run_ensemble(catalogue, everything, progress=False)
+    labels, steps, interrupted = run_ensemble(catalogue, everything, progress=False)
+    if interrupted:
+        # run_ensemble keeps a lone basins call's partial labels; here a value cut short is
+        # not a value: the Ctrl-C goes on to stop the loop over the values
+        raise KeyboardInterrupt
     result = summarise(catalogue, everything, labels, steps, (),
                        np.full((2, system.n_states), np.nan), interrupted=False,
                        boundaries=False, seed=0, raise_on_failure=False)
