@@ -229,3 +229,54 @@ def test_a_non_hyperbolic_point_does_not_take_the_creeping_orbits():
     net = dr.RNN([[1.0]], activation="tanh")
     result = dr.basins(net, n_samples=200, box=([-2.0], [2.0]), progress=False)
     assert result.unresolved_fraction > 0.9
+
+
+def _rotation_network(r: float, angle: float = 1.0) -> dr.RNN:
+    c, s = np.cos(angle), np.sin(angle)
+    return dr.RNN(r * np.array([[c, -s], [s, c]]), b=[0.0, 0.0])
+
+
+def test_a_slow_stable_focus_is_its_fixed_point_not_quasi_periodic():
+    # x -> 0.9999 R(1) tanh(x): the origin is a stable focus with |μ| = 0.9999 (closed form),
+    # orbits spiral onto it too slowly to settle or to halve within the cloud; before, the
+    # spiral was called quasi-periodic (λ₁ ≈ -3e-4)
+    result = dr.basins(_rotation_network(0.9999), box=([-1.5, -1.5], [1.5, 1.5]),
+                       n_samples=60, progress=False)
+    (attractor,) = result.attractors
+    assert attractor.kind is dr.AttractorKind.FIXED_POINT and attractor.refined
+    np.testing.assert_allclose(attractor.x, 0.0, atol=1e-9)
+    np.testing.assert_allclose(np.abs(attractor.multipliers), 0.9999, atol=1e-12)
+    np.testing.assert_allclose(np.abs(np.angle(attractor.multipliers)), 1.0, atol=1e-12)
+    assert result.status is dr.BasinsStatus.COMPLETE
+    shares_add_up(result)
+
+
+def test_exactly_at_the_neimark_sacker_point_the_spiral_is_unresolved():
+    # r = 1: the origin is not hyperbolic (|μ| = 1) and attracts only through the cubic term,
+    # algebraically; the orbits are still converging, not quasi-periodic and not the point
+    result = dr.basins(_rotation_network(1.0), box=([-1.5, -1.5], [1.5, 1.5]), n_samples=60,
+                       progress=False)
+    assert dr.AttractorKind.QUASI_PERIODIC not in result.kinds
+    assert result.unresolved_fraction == 1.0
+
+
+def test_the_circle_past_the_neimark_sacker_point_stays_quasi_periodic():
+    result = dr.basins(_rotation_network(1.1), box=([-1.5, -1.5], [1.5, 1.5]), n_samples=60,
+                       progress=False)
+    kinds = [a.kind for a in result.attractors]
+    assert kinds == [dr.AttractorKind.QUASI_PERIODIC]
+    assert abs(result.attractors[0].lyapunov) < 1e-3
+
+
+def test_a_value_just_before_the_neimark_sacker_point_does_not_hide_it():
+    # along r = 0.9 + 0.2 s with a value at r = 0.9999: that value's focus was called
+    # quasi-periodic and matched to the circle beyond r = 1, so no NS event was reported
+    line = dr.LineBetween(_rotation_network(0.9), _rotation_network(1.1))
+    values = np.array([0.0, (0.9999 - 0.9) / 0.2, 1.0])
+    result = dr.global_continuation(line.at(0.0), line, values,
+                                    box=([-1.5, -1.5], [1.5, 1.5]), n_samples=100,
+                                    progress=False)
+    (event,) = result.events
+    assert event.cause is dr.AttractorEventCause.NEIMARK_SACKER
+    assert event.interval == (values[1], 1.0)
+    assert abs(event.param - 0.5) < 1e-6          # r = 1 exactly

@@ -374,8 +374,12 @@ class Catalogue:
             cycle = self._long_cycle(cloud)
             return _Converging(cloud, cycle, long_cycle=cycle is None), radius
         if lam is not None and lam <= opts.chaos_threshold:
-            # λ₁ within the estimate's accuracy of 0: a long cycle with a multiplier near 1
-            # if Newton finds a stable one there, else quasi-periodic
+            # λ₁ within the estimate's accuracy of 0: an orbit spiralling slowly onto a short
+            # cycle (a focus with |μ| near 1: just before a Neimark-Sacker point), or a long
+            # cycle with a multiplier near 1, if Newton finds one; else quasi-periodic
+            decaying, target = self._spiral_target(cloud)
+            if decaying:
+                return _Converging(cloud, target), radius
             cycle = self._long_cycle(cloud)
             if cycle is not None:
                 return _Converging(cloud, cycle), radius
@@ -456,6 +460,37 @@ class Catalogue:
             if gap <= 10.0 * step / (1.0 - rho) + opts.match_tol:
                 return self._attractor(point, cycle)
         return None
+
+    def _spiral_target(self, cloud: np.ndarray) -> tuple[bool, Attractor | None]:
+        r"""Whether the cloud (T, n) is an orbit still spiralling onto a fixed point or short
+        cycle, and that cycle when it is a hyperbolic attracting one.
+
+        Newton from the last state for each period k ≤ ``max_period``; for the cycle found,
+        the distances :math:`d_t` of the cloud's states to it are compared over 8 blocks: the
+        orbit decays onto it when the block medians never grow and the last is at most 0.98
+        of the first. A quasi-periodic orbit on an invariant circle keeps its distance to the
+        fixed point inside it, so it does not qualify. Returns ``(True, cycle)`` for a
+        hyperbolic stable cycle (:math:`\max|\mu| \le 1 - 10^{-6}`), ``(True, None)`` when
+        the orbit decays onto a non-hyperbolic one (a value exactly on the bifurcation: left
+        unresolved, still converging), ``(False, None)`` otherwise.
+        """
+        opts = self.ensemble.options
+        last = cloud[-1]
+        for period in range(1, min(opts.max_period, cloud.shape[0] // 16) + 1):
+            refined = self._newton(last, period)
+            if refined is None:
+                continue
+            point, cycle = refined
+            d = nearest_distance(cloud, cycle)
+            usable = d.size // 8 * 8
+            blocks = np.median(d[d.size - usable:].reshape(8, -1), axis=1)
+            if not (np.all(np.diff(blocks) <= 0) and blocks[-1] <= 0.98 * blocks[0]):
+                continue
+            rho = float(np.abs(point.eigenvalues).max()) if np.size(point.eigenvalues) else 1.0
+            if point.stable and rho <= 1.0 - _HYPERBOLIC_MARGIN:
+                return True, self._attractor(point, cycle)
+            return True, None
+        return False, None
 
     def _largest_exponent(self, cloud: np.ndarray) -> float | None:
         """The largest Lyapunov exponent of the attractor ``cloud`` (T, n) samples, averaged
