@@ -14,6 +14,7 @@ from scipy.optimize import brentq
 import dynrnn as dr
 from dynrnn.analysis.global_continuation import family_for, local_link
 from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
+from tests.problems import logistic_map
 
 CAUSE = dr.AttractorEventCause
 KIND = dr.AttractorEventKind
@@ -204,3 +205,20 @@ def test_stalled_branch_without_bifurcation_is_unknown_with_a_note(monkeypatch):
     assert crossing.cause is CAUSE.UNKNOWN and "stopped before" in crossing.note
     (first, _), (wide, options) = calls
     assert first == (0.0, 1.0) and wide == (-0.5, 1.5) and options.ds_max == pytest.approx(0.02)
+
+
+def test_every_unknown_or_global_event_says_why_and_the_table_shows_unresolved_states():
+    # events that continuation could not explain carry a note (the docs promise one), and
+    # the table of a global continuation has the unresolved share of every value
+    logistic = logistic_map(3.95)
+    runs = [dr.global_continuation(logistic, "r", np.linspace(3.95, 4.05, 3), n_samples=60,
+                                   box=([0.01], [0.99]), progress=False),
+            dr.global_continuation(dr.RNN([[5.0]], b=[0.0], activation="tanh"), "b[0]",
+                                   np.linspace(-5, 5, 11), n_samples=60, progress=False,
+                                   local=False)]
+    unexplained = [e for run in runs for e in run.events
+                   if e.cause in (dr.AttractorEventCause.UNKNOWN, dr.AttractorEventCause.GLOBAL)]
+    assert len(unexplained) >= 3
+    assert all(e.note for e in unexplained), [e for e in unexplained if not e.note]
+    rows = runs[0].to_records()
+    assert [row["unresolved"] for row in rows] == runs[0].unresolved.tolist()

@@ -121,9 +121,15 @@ def local_link(family_at: FamilyAt | None, attractor: Attractor, index: int, for
     stalled, and just past the end when the end state is non-hyperbolic; else UNKNOWN (GLOBAL
     for a chaotic cloud) with a note. ``u``: the constant input of the ensemble (default each
     map's own)."""
-    if attractor.period < 1 or family_at is None:
-        return Crossing(cloud_cause(attractor) if family_at is not None
-                        else AttractorEventCause.UNKNOWN)
+    if family_at is None:
+        return Crossing(AttractorEventCause.UNKNOWN, note=(
+            "no local continuation: local=False, or the maps are not one parameter family"))
+    if attractor.period < 1:
+        kind = attractor.kind.value
+        return Crossing(cloud_cause(attractor), note=(
+            f"a {kind} attractor cannot be continued; a chaotic one appears and vanishes in "
+            "crises (not verified)" if attractor.kind is AttractorKind.CHAOTIC else
+            f"a {kind} attractor cannot be continued"))
     base, param, lo, hi = family_at(index)
     start_value, end_value = (lo, hi) if forward else (hi, lo)
     bounds = (min(lo, hi), max(lo, hi))

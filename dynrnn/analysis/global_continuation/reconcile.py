@@ -75,7 +75,15 @@ STATE_TOLERANCE = 1e-5
 #: Most steps :func:`converging_cloud` iterates a cloud to see it approach a fixed point.
 CLOUD_STEPS = 5000
 
-_UNKNOWN = Crossing(AttractorEventCause.UNKNOWN)
+_CONTRADICTION = Crossing(AttractorEventCause.UNKNOWN, note=(
+    "continuation led to an attractor whose identity is already proved by another branch"))
+_TWO_TO_ONE = Crossing(AttractorEventCause.UNKNOWN, note=(
+    "two branches continued to one attractor"))
+_NO_CONTINUATION = Crossing(AttractorEventCause.UNKNOWN, note=(
+    "no local continuation: local=False, or the maps are not one parameter family"))
+_CLOUD_TO_CYCLE = Crossing(AttractorEventCause.UNKNOWN, note=(
+    "a cloud became a fixed point or cycle, and the cycle continued back neither meets a "
+    "bifurcation nor reaches the cloud"))
 
 
 def holding(attractors, crossing: Crossing, period: int) -> int | None:
@@ -222,7 +230,7 @@ def _verify_matches(state: Reconciled, previous: dict, current: list, link, on_b
         else:
             del state.identity[j]
             births.append(j)
-            state.deaths[k] = crossing if target is None else _UNKNOWN
+            state.deaths[k] = crossing if target is None else _CONTRADICTION
 
 
 def _at_branch_points(state: Reconciled) -> None:
@@ -246,10 +254,10 @@ def _without_continuation(state: Reconciled, previous: dict, current: list) -> N
     held = set(state.identity.values())
     for j in range(len(current)):
         if j not in state.identity:
-            state.births[j] = _UNKNOWN
+            state.births[j] = _NO_CONTINUATION
         elif previous[state.identity[j]].period != current[j].period:
-            state.changes[j] = _UNKNOWN
-    state.deaths.update({k: _UNKNOWN for k in previous if k not in held})
+            state.changes[j] = _NO_CONTINUATION
+    state.deaths.update({k: _NO_CONTINUATION for k in previous if k not in held})
 
 
 def _holder(state: Reconciled, k: int) -> int | None:
@@ -275,7 +283,7 @@ def _period_change(state, previous, current, link, j, births, deaths) -> None:
     births.append(j)
     if target is None or target in state.proved:
         # not reached at p_i; or a contradiction with a proved identity
-        state.deaths[k] = crossing if target is None else _UNKNOWN
+        state.deaths[k] = crossing if target is None else _CONTRADICTION
         return
     _claim(state, target, k, births, deaths, crossing,
            (previous[k].period, current[target].period))
@@ -284,13 +292,15 @@ def _period_change(state, previous, current, link, j, births, deaths) -> None:
 def _from_cloud(cloud: Attractor, cycle: Attractor, link) -> Crossing:
     """The cause of a cloud at p_{i-1} becoming a fixed point or cycle at p_i."""
     if cycle.period < 1:
-        return _UNKNOWN
+        return Crossing(AttractorEventCause.UNKNOWN, note=(
+            f"a {cloud.kind.value} attractor became a {cycle.kind.value} one; neither can be "
+            "continued"))
     crossing = link(cycle, False)
     if crossing.bifurcation is not None:
         return crossing
     if crossing.end is not None and converging_cloud(cloud, crossing, cycle.period):
         return crossing                     # the same point, not settled at p_{i-1}
-    return _UNKNOWN
+    return _CLOUD_TO_CYCLE
 
 
 def _claim(state: Reconciled, j: int, k: int, births, deaths, crossing: Crossing,
@@ -326,7 +336,7 @@ def _birth(state, previous, current, link, j, births) -> None:
     if k is None:
         state.births[j] = crossing                       # NOT_REACHED at p_{i-1}
     elif holder in state.proved:
-        state.births[j] = _UNKNOWN                       # two branches to one point
+        state.births[j] = _TWO_TO_ONE                    # two branches to one point
     else:
         _claim(state, j, k, births, deque(), crossing,  # j held no identity: none is lost
                (previous[k].period, current[j].period))
@@ -344,7 +354,7 @@ def _death(state, previous, current, link, on_bifurcation, k, deaths) -> None:
     if j is None:
         state.deaths[k] = crossing                       # NOT_REACHED at p_i
     elif j in state.proved or linked:
-        state.deaths[k] = _UNKNOWN                       # contradicts a proved identity
+        state.deaths[k] = _CONTRADICTION                 # contradicts a proved identity
     else:
         _claim(state, j, k, deque(), deaths, crossing,  # k was held by none: no birth follows
                (previous[k].period, current[j].period))

@@ -162,7 +162,8 @@ class GlobalContinuationResult(Tabular):
     note : str
     """
 
-    _table_spec = TableSpec(columns=("value=values", "n_attractors", "fraction=fractions"))
+    _table_spec = TableSpec(columns=("value=values", "n_attractors", "fraction=fractions",
+                                     "unresolved"))
 
     values: np.ndarray
     param_name: str
