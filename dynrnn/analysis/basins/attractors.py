@@ -366,7 +366,7 @@ class Catalogue:
             # a slowly converging orbit: really a fixed point or short cycle
             return self._cycle(cloud[-1:]), opts.match_tol
         if still_converging(cloud, opts.max_period):
-            return _Converging(cloud, self._converging_onto(cloud)), radius
+            return _Converging(cloud, self._spiral_target(cloud)[1]), radius
         lam = self._largest_exponent(cloud)
         if (lam is not None and lam < -opts.chaos_threshold) or \
                 (x.size == 1 and (lam is None or lam <= opts.chaos_threshold)):
@@ -433,37 +433,9 @@ class Catalogue:
                 break
         return None
 
-    def _converging_onto(self, cloud: np.ndarray) -> Attractor | None:
-        r"""The attracting fixed point or cycle that the still converging orbit ``cloud``
-        (T, n) is heading for, or None.
-
-        Newton from the orbit's last state, for each period k ≤ ``max_period``; the cycle
-        found is accepted when it is hyperbolic and attracting, :math:`\rho = \max|\mu| \le
-        1 - 10^{-6}`, and the orbit's distance to it is what geometric convergence at that
-        rate gives: at most :math:`10\,|x_T - x_{T-k}| / (1 - \rho)` (plus ``match_tol``).
-        At a non-hyperbolic point (x → tanh x, multiplier 1) there is none: the orbit's
-        convergence is algebraic and it stays unresolved.
-        """
-        ens = self.ensemble
-        opts = ens.options
-        last = cloud[-1]
-        for period in range(1, min(opts.max_period, cloud.shape[0] - 1) + 1):
-            refined = self._newton(last, period)
-            if refined is None:
-                continue
-            point, cycle = refined
-            rho = float(np.abs(point.eigenvalues).max()) if np.size(point.eigenvalues) else 1.0
-            if not point.stable or rho > 1.0 - _HYPERBOLIC_MARGIN:
-                continue
-            step = float(np.abs(cloud[-1] - cloud[-1 - period]).max())
-            gap = float(nearest_distance(last[None], cycle)[0])
-            if gap <= 10.0 * step / (1.0 - rho) + opts.match_tol:
-                return self._attractor(point, cycle)
-        return None
-
     def _spiral_target(self, cloud: np.ndarray) -> tuple[bool, Attractor | None]:
-        r"""Whether the cloud (T, n) is an orbit still spiralling onto a fixed point or short
-        cycle, and that cycle when it is a hyperbolic attracting one.
+        r"""Whether the cloud (T, n) is an orbit still converging (straight or spiralling) onto
+        a fixed point or short cycle, and that cycle when it is a hyperbolic attracting one.
 
         Newton from the last state for each period k ≤ ``max_period``; for the cycle found,
         the distances :math:`d_t` of the cloud's states to it are compared over 8 blocks: the
