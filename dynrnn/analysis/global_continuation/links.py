@@ -202,14 +202,9 @@ def at_bifurcation(family_at: FamilyAt | None, attractor: Attractor, index: int,
                               period=attractor.period, u=u, direction="both")
     except (ConvergenceError, InvalidInputError, InvalidTypeError, np.linalg.LinAlgError):
         return None
-    near = [b for b in _inside(branch, (lo - reach, lo + reach))
-            if abs(b.param - lo) <= 1e-6 * (1.0 + abs(lo))]
-    if not near:
-        return None
-    found = cause_of(near, near, base(near[0].param), u)
-    return found._replace(note=f"the attractor found at the value before the interval lies on "
-                               f"this bifurcation (max|μ| = {modulus:.6g})"
-                               + (f"; {found.note}" if found.note else ""))
+    return _explained(_at(_inside(branch, (lo - reach, lo + reach)), lo), base, u,
+                      f"the attractor found at the value before the interval lies on this "
+                      f"bifurcation (max|μ| = {modulus:.6g})")
 
 
 def _past_end(run, bounds, end_value: float, modulus: float, base, u, tight: bool
@@ -222,14 +217,22 @@ def _past_end(run, bounds, end_value: float, modulus: float, base, u, tight: boo
         else (bounds[0], bounds[1] + EXTEND * width)
     again = run(past)
     near = [] if again is None else _inside(again, past)
-    if tight:
-        near = [b for b in near if abs(b.param - end_value) <= 1e-6 * (1.0 + abs(end_value))]
+    return _explained(_at(near, end_value) if tight else near, base, u,
+                      f"found at the end of the interval, where the attractor is "
+                      f"non-hyperbolic or unstable (max|μ| = {modulus:.6g})")
+
+
+def _at(bifurcations: list[Bifurcation], value: float) -> list[Bifurcation]:
+    """Those of ``bifurcations`` within 10⁻⁶ (1 + |value|) of ``value``."""
+    return [b for b in bifurcations if abs(b.param - value) <= 1e-6 * (1.0 + abs(value))]
+
+
+def _explained(near: list[Bifurcation], base, u, why: str) -> Crossing | None:
+    """The cause of the first of ``near`` (None when empty), its note led by ``why``."""
     if not near:
         return None
     found = cause_of(near, near, base(near[0].param), u)
-    return found._replace(note=f"found at the end of the interval, where the attractor is "
-                               f"non-hyperbolic or unstable (max|μ| = {modulus:.6g})"
-                               + (f"; {found.note}" if found.note else ""))
+    return found._replace(note=why + (f"; {found.note}" if found.note else ""))
 
 
 def _inside(branch, bounds: tuple[float, float]) -> list[Bifurcation]:
