@@ -150,3 +150,33 @@ def henon_two_cycle(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
         return np.array([[-2 * a * x, 1.0], [b, 0.0]])
 
     return orbit, np.linalg.eigvals(J(q) @ J(p))
+
+
+def sign_holding_gru(n_hidden: int, steps: int, seed: int):
+    """An ``n_hidden``-unit ``torch.nn.GRU`` (float64) trained for ``steps`` seeded Adam steps
+    to hold the sign of its first input over 12 steps (a memory task: the trained autonomous
+    map is multistable), with one torch thread; returns (untrained copy, trained, last loss).
+    Skips the test when torch is missing."""
+    import copy
+
+    import pytest
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)           # tiny matrices: more threads only wait on shared cores
+    try:
+        torch.manual_seed(seed)
+        module = torch.nn.GRU(1, n_hidden, batch_first=True).double()
+        untrained = copy.deepcopy(module)
+        optimiser = torch.optim.Adam(module.parameters(), lr=0.05)
+        generator = torch.Generator().manual_seed(seed)
+        for _ in range(steps):
+            inputs = torch.zeros(32, 12, 1, dtype=torch.float64)
+            inputs[:, 0, 0] = torch.randn(32, generator=generator, dtype=torch.float64).sign()
+            optimiser.zero_grad()
+            output, _ = module(inputs)
+            loss = ((output[:, -1, 0] - 0.8 * inputs[:, 0, 0]) ** 2).mean()
+            loss.backward()
+            optimiser.step()
+    finally:
+        torch.set_num_threads(threads)
+    return untrained, module, float(loss.detach())

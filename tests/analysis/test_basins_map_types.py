@@ -18,6 +18,7 @@ from tests.analysis.finite_results import every_result_finite  # noqa: F401 (che
 from tests.analysis.test_global_continuation_causes import newton_path
 from tests.model.test_conformance import IDS as MAP_CASES
 from tests.model.test_conformance import build as build_map
+from tests.problems import sign_holding_gru
 
 LIGHT = dr.BasinsOptions(max_steps=300, n_cloud=300, lyapunov_steps=300)
 
@@ -63,29 +64,8 @@ def test_global_continuation_on_every_map_type(case):
 def _trained_gru(seed: int = 0):
     """A 2-unit nn.GRU trained for 100 seeded Adam steps to hold the sign of its first input
     (a memory task, so the trained autonomous map is multistable); a second or two."""
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)           # tiny matrices: more threads only wait on shared cores
-    try:
-        return _train_gru(torch, seed)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train_gru(torch, seed: int):
-    torch.manual_seed(seed)
-    module = torch.nn.GRU(1, 2, batch_first=True).double()
-    optimiser = torch.optim.Adam(module.parameters(), lr=0.05)
-    generator = torch.Generator().manual_seed(seed)
-    for _ in range(100):
-        inputs = torch.zeros(32, 12, 1, dtype=torch.float64)
-        inputs[:, 0, 0] = torch.randn(32, generator=generator, dtype=torch.float64).sign()
-        optimiser.zero_grad()
-        output, _ = module(inputs)
-        loss = ((output[:, -1, 0] - 0.8 * inputs[:, 0, 0]) ** 2).mean()
-        loss.backward()
-        optimiser.step()
-    return module, float(loss.detach())
+    _, module, loss = sign_holding_gru(2, 100, seed)
+    return module, loss
 
 
 def test_gru_trained_in_pytorch_against_its_own_iteration():

@@ -53,27 +53,26 @@ def test_ctrl_c_inside_a_values_ensemble_stops_the_run(monkeypatch):
     # catches to keep partial labels; before, that value came back all unresolved and the
     # run went on (status PARTIAL, with deaths and births invented at the lost value)
     values = np.linspace(-2.0, 2.0, 5)
-    whole = dr.global_continuation(NET, "b[0]", values, box=([-7.0], [7.0]), n_samples=60,
-                                   progress=False)
     ensemble = importlib.import_module("dynrnn.analysis.basins.ensemble").Ensemble
     settle = ensemble.settle
-    calls = {"n": 0}
+    calls = {"n": 0, "interrupt_at": None}
 
-    def interrupted_in_the_fourth_value(self, block):
+    def counted(self, block):
         calls["n"] += 1
-        if calls["n"] == calls["fourth"]:
+        if calls["n"] == calls["interrupt_at"]:
             raise KeyboardInterrupt
         return settle(self, block)
 
-    # count the settle calls of the first three values, then interrupt the next one's first
-    monkeypatch.setattr(ensemble, "settle", lambda self, block: (
-        calls.__setitem__("n", calls["n"] + 1), settle(self, block))[1])
-    dr.global_continuation(NET, "b[0]", values[:3], box=([-7.0], [7.0]), n_samples=60,
-                           progress=False, local=False)
-    calls["fourth"], calls["n"] = calls["n"] + 1, 0
-    monkeypatch.setattr(ensemble, "settle", interrupted_in_the_fourth_value)
-    part = dr.global_continuation(NET, "b[0]", values, box=([-7.0], [7.0]), n_samples=60,
-                                  progress=False)
+    def run(some_values, **options):
+        calls["n"] = 0
+        return dr.global_continuation(NET, "b[0]", some_values, box=([-7.0], [7.0]),
+                                      n_samples=60, progress=False, **options)
+
+    monkeypatch.setattr(ensemble, "settle", counted)
+    whole = run(values)
+    run(values[:3], local=False)             # how many iterations the first three values take
+    calls["interrupt_at"] = calls["n"] + 1   # then Ctrl-C in the first of the fourth value's
+    part = run(values)
     assert part.status is dr.GlobalContinuationStatus.INTERRUPTED and not part.success
     assert part.n_done == 3 and part.value_success.tolist() == [True] * 3 + [False] * 2
     np.testing.assert_array_equal(part.fractions[:3], whole.fractions[:3])

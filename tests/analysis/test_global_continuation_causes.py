@@ -17,7 +17,7 @@ from dynrnn.analysis.global_continuation import (
     reconcile,
 )
 from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
-from tests.problems import TANH_FOLDS_W5, one_unit
+from tests.problems import TANH_FOLDS_W5, one_unit, sign_holding_gru
 
 CAUSE = dr.AttractorEventCause
 
@@ -189,26 +189,9 @@ def test_causes_of_clouds():
 def trained_gru_line():
     """A 4-unit nn.GRU trained 150 seeded Adam steps to hold the sign of its first input (a
     second or two), and the line from its untrained to its trained parameters."""
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        torch.manual_seed(94)
-        module = torch.nn.GRU(1, 4, batch_first=True).double()
-        untrained = dr.from_torch(module)
-        optimiser = torch.optim.Adam(module.parameters(), lr=0.05)
-        generator = torch.Generator().manual_seed(94)
-        for _ in range(150):
-            inputs = torch.zeros(32, 12, 1, dtype=torch.float64)
-            inputs[:, 0, 0] = torch.randn(32, generator=generator, dtype=torch.float64).sign()
-            optimiser.zero_grad()
-            output, _ = module(inputs)
-            loss = ((output[:, -1, 0] - 0.8 * inputs[:, 0, 0]) ** 2).mean()
-            loss.backward()
-            optimiser.step()
-    finally:
-        torch.set_num_threads(threads)
-    assert float(loss.detach()) < 0.01
+    untrained_module, module, loss = sign_holding_gru(4, 150, 94)
+    assert loss < 0.01
+    untrained = dr.from_torch(untrained_module)
     line = dr.LineBetween(untrained, dr.from_torch(module))
     return line, dr.global_continuation(untrained, line, np.linspace(0.0, 1.0, 11),
                                         n_samples=300, progress=False)
