@@ -152,8 +152,8 @@ def henon_two_cycle(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
     return orbit, np.linalg.eigvals(J(q) @ J(p))
 
 
-def sign_holding_gru(n_hidden: int, steps: int, seed: int):
-    """An ``n_hidden``-unit ``torch.nn.GRU`` (float64) trained for ``steps`` seeded Adam steps
+def sign_holding_net(n_hidden: int, steps: int, seed: int, cell: str = "GRU"):
+    """An ``n_hidden``-unit ``torch.nn.GRU`` (or ``cell``: "RNN", "LSTM"; float64) trained for ``steps`` seeded Adam steps
     to hold the sign of its first input over 12 steps (a memory task: the trained autonomous
     map is multistable), with one torch thread; returns (untrained copy, trained, last loss).
     Skips the test when torch is missing."""
@@ -165,7 +165,7 @@ def sign_holding_gru(n_hidden: int, steps: int, seed: int):
     torch.set_num_threads(1)           # tiny matrices: more threads only wait on shared cores
     try:
         torch.manual_seed(seed)
-        module = torch.nn.GRU(1, n_hidden, batch_first=True).double()
+        module = getattr(torch.nn, cell)(1, n_hidden, batch_first=True).double()
         untrained = copy.deepcopy(module)
         optimiser = torch.optim.Adam(module.parameters(), lr=0.05)
         generator = torch.Generator().manual_seed(seed)

@@ -18,7 +18,7 @@ from tests.analysis.finite_results import every_result_finite  # noqa: F401 (che
 from tests.analysis.test_global_continuation_causes import newton_path
 from tests.model.test_conformance import IDS as MAP_CASES
 from tests.model.test_conformance import build as build_map
-from tests.problems import sign_holding_gru
+from tests.problems import sign_holding_net
 
 LIGHT = dr.BasinsOptions(max_steps=300, n_cloud=300, lyapunov_steps=300)
 
@@ -64,7 +64,7 @@ def test_global_continuation_on_every_map_type(case):
 def _trained_gru(seed: int = 0):
     """A 2-unit nn.GRU trained for 100 seeded Adam steps to hold the sign of its first input
     (a memory task, so the trained autonomous map is multistable); a second or two."""
-    _, module, loss = sign_holding_gru(2, 100, seed)
+    _, module, loss = sign_holding_net(2, 100, seed)
     return module, loss
 
 

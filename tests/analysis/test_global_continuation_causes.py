@@ -17,7 +17,7 @@ from dynrnn.analysis.global_continuation import (
     reconcile,
 )
 from tests.analysis.finite_results import every_result_finite  # noqa: F401 (checks every result)
-from tests.problems import TANH_FOLDS_W5, one_unit, sign_holding_gru
+from tests.problems import TANH_FOLDS_W5, one_unit, sign_holding_net
 
 CAUSE = dr.AttractorEventCause
 
@@ -189,7 +189,7 @@ def test_causes_of_clouds():
 def trained_gru_line():
     """A 4-unit nn.GRU trained 150 seeded Adam steps to hold the sign of its first input (a
     second or two), and the line from its untrained to its trained parameters."""
-    untrained_module, module, loss = sign_holding_gru(4, 150, 94)
+    untrained_module, module, loss = sign_holding_net(4, 150, 94)
     assert loss < 0.01
     untrained = dr.from_torch(untrained_module)
     line = dr.LineBetween(untrained, dr.from_torch(module))
@@ -238,3 +238,40 @@ def test_trained_gru_identities_follow_newton_continuation(trained_gru_line):
     assert checked >= 15
     assert result.success and result.status.name == "COMPLETE"
     assert [(e.kind.name, e.cause.name) for e in result.events] == [("BIRTH", "FOLD")]
+
+
+def test_trained_rnn_line_neimark_sacker_and_folds_checked_by_numpy():
+    # a 4-unit nn.RNN trained (seeded, under a second) to hold a sign; along the line from its
+    # untrained parameters the fixed point loses stability at an NS point, the circle locks
+    # into a 3-cycle at a fold, and a second 3-cycle is born at a fold. Each located point
+    # is checked with numpy written here: the map x -> W(s) tanh(x) + b(s) of the
+    # pre-activation state, its cycle closing, and a multiplier on the unit circle (NS: a
+    # complex pair) or at +1 (fold).
+    untrained, trained, loss = sign_holding_net(4, 150, 3, cell="RNN")
+    assert loss < 1e-4
+    net0, net1 = dr.from_torch(untrained), dr.from_torch(trained)
+    result = dr.global_continuation(net0, dr.LineBetween(net0, net1), np.linspace(0, 1, 11),
+                                    n_samples=200, progress=False)
+    causes = [(e.kind.name, e.cause.name) for e in result.events]
+    assert causes == [("PERIOD_CHANGE", "NEIMARK_SACKER"), ("PERIOD_CHANGE", "FOLD"),
+                      ("BIRTH", "FOLD")]
+
+    def weights(module):
+        return (module.weight_hh_l0.detach().numpy(),
+                (module.bias_hh_l0 + module.bias_ih_l0).detach().numpy())
+
+    (w0, b0), (w1, b1) = weights(untrained), weights(trained)
+    for event in result.events:
+        s, point, period = event.param, event.bifurcation.x, event.bifurcation.period
+        w, b = (1 - s) * w0 + s * w1, (1 - s) * b0 + s * b1
+        x, product = point, np.eye(4)
+        for _ in range(period):
+            product = (w * (1 - np.tanh(x) ** 2)) @ product
+            x = w @ np.tanh(x) + b
+        assert np.max(np.abs(x - point)) < 1e-8
+        mu = np.linalg.eigvals(product)
+        if event.cause is dr.AttractorEventCause.NEIMARK_SACKER:
+            critical = mu[np.abs(mu.imag) > 1e-6]
+            assert critical.size == 2 and np.max(np.abs(np.abs(critical) - 1)) < 1e-8
+        else:
+            assert np.min(np.abs(mu - 1)) < 1e-5
